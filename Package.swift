@@ -1,0 +1,62 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "callgate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "callgate", targets: ["callgate"]),
+        .library(name: "CallGateCore", targets: ["CallGateCore"]),
+        .library(name: "LiveVoxSimulator", targets: ["LiveVoxSimulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // Pure domain: phone numbers, time zones, date-times, LiveVox wire models, error catalog, role policy.
+        .target(name: "CallGateCore"),
+        // A faithful fake LiveVox for tests, demos and the embedded default.
+        .target(
+            name: "LiveVoxSimulator",
+            dependencies: [
+                "CallGateCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "callgate",
+            dependencies: [
+                "CallGateCore",
+                "LiveVoxSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "CallGateCoreTests",
+            dependencies: [
+                "CallGateCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "LiveVoxSimulatorTests",
+            dependencies: [
+                "LiveVoxSimulator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        // Runs the built `callgate` binary as a subprocess: exit codes, formats, stdin/stdout.
+        .testTarget(name: "callgateTests", dependencies: ["callgate"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
