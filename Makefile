@@ -1,0 +1,53 @@
+# CallGate: `make run` starts the service on its embedded defaults; `make test` runs the whole suite.
+# Both install what is missing first (Debian packages, the Python virtual environment for the oracles).
+
+SWIFT       ?= swift
+PORT        ?= 8080
+VENV        := .venv
+PYTHON      := $(VENV)/bin/python
+# System packages the build, the tests and the benchmarks need.
+DEBIAN_PACKAGES := python3 python3-venv python3-pip
+BENCH_PACKAGES  := hyperfine
+
+.PHONY: run test deps venv build build-release test-swift test-oracle bench tables clean
+
+run: deps build-release
+	.build/release/callgate simulate --host 127.0.0.1 --port $(PORT)
+
+test: deps venv build test-swift test-oracle
+
+deps:
+	@scripts/ensure-debian-packages.sh $(DEBIAN_PACKAGES)
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: scripts/requirements.txt
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
+	touch $@
+
+build:
+	$(SWIFT) build --build-tests
+
+build-release:
+	$(SWIFT) build -c release --product callgate
+
+test-swift: build
+	$(SWIFT) test --skip-build
+
+# Oracle tests: the real `callgate` binary against Google's libphonenumber (PyPI phonenumbers) and the
+# IANA database as Python's zoneinfo computes it (PyPI tzdata, not the system's copy).
+test-oracle: build venv
+	CALLGATE_BIN=$(CURDIR)/.build/debug/callgate PYTHONTZPATH= $(PYTHON) -m pytest -q Tests/oracle
+
+# Regenerates the committed data tables from the pinned PyPI packages.
+tables: venv
+	$(PYTHON) scripts/gen_phone_tables.py
+	PYTHONTZPATH= $(PYTHON) scripts/gen_timezone_tables.py
+
+bench: deps venv build-release
+	@scripts/ensure-debian-packages.sh $(BENCH_PACKAGES)
+	bench/run.sh
+
+clean:
+	rm -rf .build $(VENV)

@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+@testable import CallGateCore
+
+@Suite("LiveVox wire models")
+struct LiveVoxModelsTests {
+    let decoder = JSONDecoder()
+
+    func decode<T: Decodable>(_ type: T.Type, _ json: String) throws -> T {
+        try decoder.decode(T.self, from: Data(json.utf8))
+    }
+
+    func encodeSorted<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    @Test("The reference's LaunchManualCalls example decodes, dialingTimeout given as a string")
+    func launchExample() throws {
+        let request = try decode(LaunchManualCallsRequest.self, """
+            {"callEntry": [{"phoneNumber": "4152057483", "account": "123456"},
+                           {"phoneNumber": "4086462133", "dialingTimeout": "60"},
+                           {"phoneNumber": "4157667320"}]}
+            """)
+        #expect(request.callEntry == [
+            CallEntry(phoneNumber: "4152057483", account: "123456"),
+            CallEntry(phoneNumber: "4086462133", dialingTimeout: 60),
+            CallEntry(phoneNumber: "4157667320"),
+        ])
+    }
+
+    @Test("Integers are accepted as numbers or strings of digits", arguments: [
+        (#"{"phoneNumber":"1","transactionId":27460618101,"templateId":"7","dialingTimeout":60}"#, Int64(27460618101), Int64(7), 60),
+        (#"{"phoneNumber":"1","transactionId":"27460618101","templateId":7,"dialingTimeout":"60"}"#, Int64(27460618101), Int64(7), 60),
+    ])
+    func lenientIntegers(json: String, transactionId: Int64, templateId: Int64, timeout: Int) throws {
+        let entry = try decode(CallEntry.self, json)
+        #expect(entry.transactionId == transactionId)
+        #expect(entry.templateId == templateId)
+        #expect(entry.dialingTimeout == timeout)
+    }
+
+    @Test("A non-numeric string where an integer belongs is refused, naming the key", arguments: [
+        #"{"phoneNumber":"1","dialingTimeout":"sixty"}"#,
+        #"{"phoneNumber":"1","dialingTimeout":"6.5"}"#,
+        #"{"phoneNumber":"1","dialingTimeout":""}"#,
+        #"{"phoneNumber":"1","dialingTimeout":true}"#,
+    ])
+    func lenientIntegerRefusals(json: String) {
+        #expect {
+            _ = try decode(CallEntry.self, json)
+        } throws: { error in
+            "\(error)".contains("dialingTimeout")
+        }
+    }
+
+    @Test("ScheduleCallback decodes the reference example and re-encodes date as a string, as LiveVox sends it")
+    func scheduleCallbackRoundTrip() throws {
+        let request = try decode(ScheduleCallbackRequest.self,
+                                 #"{"phoneNumber": "4158149720", "account": "1234", "date": "1549398063000"}"#)
+        #expect(request == ScheduleCallbackRequest(phoneNumber: "4158149720", account: "1234", date: 1_549_398_063_000))
+        #expect(try encodeSorted(request) == #"{"account":"1234","date":"1549398063000","phoneNumber":"4158149720"}"#)
+    }
+
+    @Test("Non-attempted calls decode the reference example and encode with its string quirks")
+    func nonAttemptedExample() throws {
+        let json = """
+            {"nonAttemptedManualCalls": [{"transactionId": "27460618101", "phoneNumber": "6503517524",
+             "reason": "Outside of allowable dialing window", "errorCode": "998", "timeOfFailure": "2014-02-06T14:44:02.2"}]}
+            """
+        let response = try decode(NonAttemptedManualCallsResponse.self, json)
+        let call = NonAttemptedManualCall(transactionId: 27_460_618_101, phoneNumber: "6503517524",
+                                          reason: "Outside of allowable dialing window", errorCode: 998,
+                                          timeOfFailure: "2014-02-06T14:44:02.2")
+        #expect(response.nonAttemptedManualCalls == [call])
+        #expect(try encodeSorted(call) == #"{"errorCode":"998","phoneNumber":"6503517524","reason":"Outside of allowable dialing window","timeOfFailure":"2014-02-06T14:44:02.2","transactionId":"27460618101"}"#)
+    }
+
+    @Test("Queue stats decode the reference example")
+    func queueStats() throws {
+        let stats = try decode(QueueStats.self, """
+            {"availableAgents": 7, "callsOnHold": 2, "callsToBeLaunched": 14, "callsInProgress": 8, "maxAgents": 26}
+            """)
+        #expect(stats == QueueStats(availableAgents: 7, callsOnHold: 2, callsToBeLaunched: 14, callsInProgress: 8, maxAgents: 26))
+    }
+
+    @Test("Login: agent defaults to false; the answer accepts ids as strings")
+    func login() throws {
+        let request = try decode(LoginRequest.self, #"{"clientName":"SIM","userName":"u","password":"p"}"#)
+        #expect(request == LoginRequest(clientName: "SIM", userName: "u", password: "p", agent: false))
+        let answer = try decode(LoginResponse.self,
+                                #"{"sessionId":"abc","clientId":"12","userId":34,"daysUntilPasswordExpires":90}"#)
+        #expect(answer == LoginResponse(sessionId: "abc", clientId: 12, userId: 34, daysUntilPasswordExpires: 90))
+    }
+
+    @Test("LiveVox error bodies: both fields optional, code as number or string", arguments: [
+        (#"{"code": 401, "message": "Session expired"}"#, LiveVoxErrorBody(code: 401, message: "Session expired")),
+        (#"{"code": "1001"}"#, LiveVoxErrorBody(code: 1001, message: nil)),
+        (#"{}"#, LiveVoxErrorBody(code: nil, message: nil)),
+    ])
+    func errorBody(json: String, expected: LiveVoxErrorBody) throws {
+        #expect(try decode(LiveVoxErrorBody.self, json) == expected)
+    }
+}
