@@ -79,13 +79,16 @@ extension PhoneNumber {
     /// keypad letters stand for their digits (`1-800-FLOWERS` is 18003569377). Refused with a
     /// `PhoneNumberError` naming the cause: text before or after the number, an extension, other
     /// characters, a wrong digit count, an invalid area code or exchange, a number libphonenumber
-    /// does not consider valid, or a region outside `allowedRegions`.
+    /// does not consider valid, or a region outside `allowedRegions`. `PhoneNumberParser` lists the rules.
     public static func parse(
         _ text: String,
         allowedRegions: Set<PhoneRegion> = PhoneRegion.defaultAllowed
     ) throws(PhoneNumberError) -> PhoneNumber {
-        let number = try withUTF8(of: text) { bytes throws(PhoneNumberError) in try PhoneNumberParser.parse(bytes) }
-        return try checked(number, allowed: allowedRegions.contains(number.region)) { PhoneRegionSet(allowedRegions).regions }
+        do {
+            return try withUTF8(of: text) { bytes throws(Refusal) in try parse(bytes, allowed: allowedRegions) }
+        } catch {
+            throw PhoneNumberError(error, input: text)
+        }
     }
 
     /// Parses UTF-8 bytes; see `parse(_:allowedRegions:)`.
@@ -93,41 +96,59 @@ extension PhoneNumber {
         utf8 bytes: UnsafeBufferPointer<UInt8>,
         allowedRegions: Set<PhoneRegion> = PhoneRegion.defaultAllowed
     ) throws(PhoneNumberError) -> PhoneNumber {
-        let number = try PhoneNumberParser.parse(bytes)
-        return try checked(number, allowed: allowedRegions.contains(number.region)) { PhoneRegionSet(allowedRegions).regions }
+        do {
+            return try parse(bytes, allowed: allowedRegions)
+        } catch {
+            throw PhoneNumberError(error, input: String(decoding: bytes, as: UTF8.self))
+        }
     }
 
-    /// Parses a number and checks its region against a bit set; see `parse(_:allowedRegions:)`.
+    /// Parses a number and checks its region against a bit set (the fastest form for bulk checks);
+    /// see `parse(_:allowedRegions:)`.
     public static func parse(_ text: String, allowed: PhoneRegionSet) throws(PhoneNumberError) -> PhoneNumber {
-        let number = try withUTF8(of: text) { bytes throws(PhoneNumberError) in try PhoneNumberParser.parse(bytes) }
-        return try checked(number, allowed: allowed.contains(number.region)) { allowed.regions }
+        do {
+            return try withUTF8(of: text) { bytes throws(Refusal) in try parse(bytes, allowed: allowed) }
+        } catch {
+            throw PhoneNumberError(error, input: text)
+        }
     }
 
     /// Parses UTF-8 bytes and checks the region against a bit set; see `parse(_:allowedRegions:)`.
     public static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>, allowed: PhoneRegionSet) throws(PhoneNumberError) -> PhoneNumber {
-        let number = try PhoneNumberParser.parse(bytes)
-        return try checked(number, allowed: allowed.contains(number.region)) { allowed.regions }
+        do {
+            return try parse(bytes, allowed: allowed)
+        } catch {
+            throw PhoneNumberError(error, input: String(decoding: bytes, as: UTF8.self))
+        }
     }
 
     @inline(__always)
-    private static func checked(
-        _ number: PhoneNumber, allowed: Bool, _ allowedList: () -> [PhoneRegion]
-    ) throws(PhoneNumberError) -> PhoneNumber {
-        guard allowed else {
-            throw .unsupportedRegion(number.nationalNumber, number.region, allowed: allowedList())
-        }
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, allowed: PhoneRegionSet) throws(Refusal) -> PhoneNumber {
+        let number = try PhoneNumberParser.parse(bytes)
+        guard allowed.contains(number.region) else { throw unsupported(number, allowed) }
         return number
     }
 
     @inline(__always)
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, allowed: Set<PhoneRegion>) throws(Refusal) -> PhoneNumber {
+        let number = try PhoneNumberParser.parse(bytes)
+        guard allowed.contains(number.region) else { throw unsupported(number, PhoneRegionSet(allowed)) }
+        return number
+    }
+
+    private static func unsupported(_ number: PhoneNumber, _ allowed: PhoneRegionSet) -> Refusal {
+        Refusal(code: .unsupportedRegion, national: number.nationalNumber, position: number.region.index, flags: allowed.rawValue)
+    }
+
+    @inline(__always)
     private static func withUTF8(
-        of text: String, _ body: (UnsafeBufferPointer<UInt8>) throws(PhoneNumberError) -> PhoneNumber
-    ) throws(PhoneNumberError) -> PhoneNumber {
+        of text: String, _ body: (UnsafeBufferPointer<UInt8>) throws(Refusal) -> PhoneNumber
+    ) throws(Refusal) -> PhoneNumber {
         let fast = text.utf8.withContiguousStorageIfAvailable { bytes in
-            Result { () throws(PhoneNumberError) in try body(bytes) }
+            Result { () throws(Refusal) in try body(bytes) }
         }
         if let fast { return try fast.get() }
         var copy = text
-        return try copy.withUTF8 { bytes in Result { () throws(PhoneNumberError) in try body(bytes) } }.get()
+        return try copy.withUTF8 { bytes in Result { () throws(Refusal) in try body(bytes) } }.get()
     }
 }

@@ -15,7 +15,7 @@ public struct PhoneNumberError: CodedError {
         case noDigits = "no_digits"
         /// A character that no phone number contains (e.g. `*`, `_`, `@`, or a misplaced `+`).
         case invalidCharacters = "invalid_characters"
-        /// A `(` without its `)`, or the reverse.
+        /// A `(` without its `)`, a `)` without its `(`, or nested parentheses.
         case unbalancedParentheses = "unbalanced_parentheses"
         /// Words before or after the number ("call 212 555 1234 now"): LiveVox dials only the number.
         case textAroundNumber = "text_around_number"
@@ -41,101 +41,97 @@ public struct PhoneNumberError: CodedError {
 
     /// The stable code.
     public let code: Code
-    /// One sentence naming the offending part and what would be accepted.
-    public let detail: String
+    /// The refused text.
+    public let input: String
+    /// What the sentence needs: the 10 digits, a byte offset into `input` or a digit count, flags.
+    let facts: Refusal
 
-    /// An error with its code and sentence.
-    public init(_ code: Code, _ detail: String) {
-        self.code = code
-        self.detail = detail
+    init(_ refusal: Refusal, input: String) {
+        self.code = refusal.code
+        self.input = input
+        self.facts = refusal
+    }
+
+    /// One sentence naming the offending part and what would be accepted. Built when read, so that
+    /// refusing a number in a bulk check costs no more than accepting one.
+    public var detail: String {
+        let bytes = Array(input.utf8)
+        return bytes.withUnsafeBufferPointer { sentence(for: $0) }
     }
 }
 
-// MARK: - Sentences (built only on the refusal path)
+/// The facts of a refusal, as the parser finds them (no allocation).
+struct Refusal: Error, Sendable, Hashable {
+    let code: PhoneNumberError.Code
+    /// The 10 national digits, for refusals of a whole number.
+    var national: UInt64 = 0
+    /// A byte offset into the input (characters, words), a digit count (too short, too long),
+    /// or a region index (unsupported region).
+    var position: Int = 0
+    /// too_short/too_long: 1 when the count follows a country code 1; unsupported_region: the allowed set.
+    var flags: UInt32 = 0
+}
+
+// MARK: - Sentences
 
 extension PhoneNumberError {
-    /// The input as it may appear in a sentence: valid UTF-8, at most 40 characters.
-    static func quote(_ input: UnsafeBufferPointer<UInt8>) -> String {
+    private func sentence(for bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let quoted = Self.quote(bytes)
+        let national = facts.national
+        let npa = national / 10_000_000, nxx = national / 10_000 % 1000
+        switch code {
+        case .empty:
+            return "The phone number is empty."
+        case .noDigits:
+            return "\(quoted) is not a phone number: it contains no digits."
+        case .invalidCharacters:
+            return "\(quoted) contains \"\(PhoneNumberParser.character(bytes, at: facts.position))\"; a phone number may contain only digits, keypad letters, spaces and . - / ( ), and + only in front."
+        case .unbalancedParentheses:
+            return "\(quoted) has unbalanced parentheses; write the area code as (212)."
+        case .textAroundNumber:
+            return "\(quoted) contains the text \"\(PhoneNumberParser.word(bytes, at: facts.position))\" besides the number; send only the number."
+        case .extensionNotSupported:
+            return "\(quoted) has an extension; LiveVox cannot dial extensions, send only the 10-digit number."
+        case .invalidCountryCode:
+            return "\(quoted) has country code +\(PhoneNumberParser.countryCode(bytes, at: facts.position)); only North American numbers (+1) are accepted."
+        case .tooShort:
+            return "\(quoted) has \(digitCount); a North American number has 10 (a 3-digit area code and a 7-digit number)."
+        case .tooLong:
+            return "\(quoted) has \(digitCount); a North American number has 10 (a 3-digit area code and a 7-digit number), optionally after a leading 1."
+        case .invalidAreaCode where npa < 200:
+            return "Area code \(Self.threeDigits(npa)) does not exist: North American area codes start with 2-9."
+        case .invalidAreaCode where npa % 100 == 11:
+            return "Area code \(npa) does not exist: \(npa) is a service code, not an area code."
+        case .invalidAreaCode:
+            return "Area code \(npa) is not in service in any North American region."
+        case .invalidExchange where nxx < 200:
+            return "Exchange \(Self.threeDigits(nxx)) in \(Self.dashed(national)) is invalid: exchanges start with 2-9."
+        case .invalidExchange:
+            return "Exchange \(nxx) in \(Self.dashed(national)) is invalid: \(nxx) is a service code, not an exchange, in area code \(npa)."
+        case .unassignedNumber:
+            return "\(Self.dashed(national)) is not an assigned North American number."
+        case .unsupportedRegion:
+            let region = PhoneRegion.allCases[facts.position]
+            let list = PhoneRegionSet(rawValue: facts.flags).regions.map(\.rawValue).joined(separator: ", ")
+            return "\(Self.dashed(national)) is a number in \(region.name) (\(region.rawValue)); only numbers in \(list.isEmpty ? "no region" : list) are accepted."
+        }
+    }
+
+    private var digitCount: String {
+        let digits = facts.position
+        return "\(digits) digit\(digits == 1 ? "" : "s")\(facts.flags == 1 ? " after the country code 1" : "")"
+    }
+
+    /// The input as it may appear in a sentence: at most 40 characters.
+    private static func quote(_ input: UnsafeBufferPointer<UInt8>) -> String {
         let text = String(decoding: input, as: UTF8.self)
         return text.count > 40 ? "\"\(text.prefix(40))…\"" : "\"\(text)\""
     }
 
     /// 2125551234 as 212-555-1234.
-    static func dashed(_ national: UInt64) -> String {
+    private static func dashed(_ national: UInt64) -> String {
         let digits = String(national)
-        let npa = digits.prefix(3), nxx = digits.dropFirst(3).prefix(3), line = digits.dropFirst(6)
-        return "\(npa)-\(nxx)-\(line)"
-    }
-
-    static func empty() -> Self {
-        Self(.empty, "The phone number is empty.")
-    }
-
-    static func noDigits(_ input: UnsafeBufferPointer<UInt8>) -> Self {
-        Self(.noDigits, "\(quote(input)) is not a phone number: it contains no digits.")
-    }
-
-    static func invalidCharacter(_ character: String, _ input: UnsafeBufferPointer<UInt8>) -> Self {
-        Self(.invalidCharacters, "\(quote(input)) contains \"\(character)\"; a phone number may contain only digits, keypad letters, spaces and . - / ( ), and + only in front.")
-    }
-
-    static func unbalancedParentheses(_ input: UnsafeBufferPointer<UInt8>) -> Self {
-        Self(.unbalancedParentheses, "\(quote(input)) has unbalanced parentheses; write the area code as (212).")
-    }
-
-    static func textAround(_ word: String, _ input: UnsafeBufferPointer<UInt8>) -> Self {
-        Self(.textAroundNumber, "\(quote(input)) contains the text \"\(word)\" besides the number; send only the number.")
-    }
-
-    static func extensionNotSupported(_ input: UnsafeBufferPointer<UInt8>) -> Self {
-        Self(.extensionNotSupported, "\(quote(input)) has an extension; LiveVox cannot dial extensions, send only the 10-digit number.")
-    }
-
-    static func invalidCountryCode(_ countryCode: String, _ input: UnsafeBufferPointer<UInt8>) -> Self {
-        Self(.invalidCountryCode, "\(quote(input)) has country code +\(countryCode); only North American numbers (+1) are accepted.")
-    }
-
-    static func tooShort(_ digits: Int, afterCountryCode: Bool, _ input: UnsafeBufferPointer<UInt8>) -> Self {
-        Self(.tooShort, "\(quote(input)) has \(count(digits, afterCountryCode)); a North American number has 10 (a 3-digit area code and a 7-digit number).")
-    }
-
-    static func tooLong(_ digits: Int, afterCountryCode: Bool, _ input: UnsafeBufferPointer<UInt8>) -> Self {
-        Self(.tooLong, "\(quote(input)) has \(count(digits, afterCountryCode)); a North American number has 10 (a 3-digit area code and a 7-digit number), optionally after a leading 1.")
-    }
-
-    private static func count(_ digits: Int, _ afterCountryCode: Bool) -> String {
-        "\(digits) digit\(digits == 1 ? "" : "s")\(afterCountryCode ? " after the country code 1" : "")"
-    }
-
-    static func areaCodeStart(_ npa: UInt64) -> Self {
-        Self(.invalidAreaCode, "Area code \(threeDigits(npa)) does not exist: North American area codes start with 2-9.")
-    }
-
-    static func areaCodeN11(_ npa: UInt64) -> Self {
-        Self(.invalidAreaCode, "Area code \(npa) does not exist: \(npa) is a service code, not an area code.")
-    }
-
-    static func areaCodeNotInService(_ npa: UInt64) -> Self {
-        Self(.invalidAreaCode, "Area code \(npa) is not in service in any North American region.")
-    }
-
-    static func exchangeStart(_ national: UInt64) -> Self {
-        let nxx = national / 10_000 % 1000
-        return Self(.invalidExchange, "Exchange \(threeDigits(nxx)) in \(dashed(national)) is invalid: exchanges start with 2-9.")
-    }
-
-    static func exchangeN11(_ national: UInt64) -> Self {
-        let nxx = national / 10_000 % 1000
-        return Self(.invalidExchange, "Exchange \(nxx) in \(dashed(national)) is invalid: \(nxx) is a service code, not an exchange, in area code \(national / 10_000_000).")
-    }
-
-    static func unassigned(_ national: UInt64) -> Self {
-        Self(.unassignedNumber, "\(dashed(national)) is not an assigned North American number.")
-    }
-
-    static func unsupportedRegion(_ national: UInt64, _ region: PhoneRegion, allowed: [PhoneRegion]) -> Self {
-        let list = allowed.map(\.rawValue).joined(separator: ", ")
-        return Self(.unsupportedRegion, "\(dashed(national)) is a number in \(region.name) (\(region.rawValue)); only numbers in \(list.isEmpty ? "no region" : list) are accepted.")
+        return "\(digits.prefix(3))-\(digits.dropFirst(3).prefix(3))-\(digits.dropFirst(6))"
     }
 
     private static func threeDigits(_ value: UInt64) -> String {

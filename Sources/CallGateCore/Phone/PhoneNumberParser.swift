@@ -20,12 +20,12 @@
 ///   the exchange starts with 0/1 or is N11 (`invalid_exchange`), otherwise `unassigned_number`.
 ///   The structural rules only explain a refusal: a number libphonenumber accepts is accepted.
 enum PhoneNumberParser {
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(PhoneNumberError) -> PhoneNumber {
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(Refusal) -> PhoneNumber {
         var start = 0
         var end = bytes.count
         while start < end, isSpace(bytes[start]) { start += 1 }
         while end > start, isSpace(bytes[end - 1]) { end -= 1 }
-        guard start < end else { throw .empty() }
+        guard start < end else { throw Refusal(code: .empty) }
 
         var value: UInt64 = 0      // the first 11 symbols as digits
         var count = 0              // digits and keypad letters so far
@@ -41,7 +41,7 @@ enum PhoneNumberParser {
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
                 let digit = byte &- UInt8(ascii: "0")
                 if count == 0 {
-                    if sawPlus && digit != 1 { throw .invalidCountryCode(countryCode(bytes, from: index, to: end), bytes) }
+                    if sawPlus && digit != 1 { throw Refusal(code: .invalidCountryCode, position: index) }
                     target = sawPlus || digit == 1 ? 11 : 10
                 }
                 if count < 11 { value = value &* 10 &+ UInt64(digit) }
@@ -50,13 +50,13 @@ enum PhoneNumberParser {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"):
                 if count == 0 {
                     throw hasDigit(bytes, from: index, to: end)
-                        ? .textAround(word(bytes, at: index, to: end), bytes) : .noDigits(bytes)
+                        ? Refusal(code: .textAroundNumber, position: index) : Refusal(code: .noDigits)
                 }
                 if !previousIsLetter && count >= 7 && isExtension(bytes, letterAt: index, to: end) {
-                    throw .extensionNotSupported(bytes)
+                    throw Refusal(code: .extensionNotSupported, position: index)
                 }
                 if count >= target && !wordHasKeypadLetter {
-                    throw .textAround(word(bytes, at: index, to: end), bytes)
+                    throw Refusal(code: .textAroundNumber, position: index)
                 }
                 if count < 11 { value = value &* 10 &+ UInt64(keypadDigit(byte)) }
                 count &+= 1
@@ -66,57 +66,60 @@ enum PhoneNumberParser {
                 wordHasKeypadLetter = false
                 previousIsLetter = false
             case UInt8(ascii: "("):
-                if inParentheses { throw .unbalancedParentheses(bytes) }
+                if inParentheses { throw Refusal(code: .unbalancedParentheses, position: index) }
                 inParentheses = true
                 wordHasKeypadLetter = false
                 previousIsLetter = false
             case UInt8(ascii: ")"):
-                if !inParentheses { throw .unbalancedParentheses(bytes) }
+                if !inParentheses { throw Refusal(code: .unbalancedParentheses, position: index) }
                 inParentheses = false
                 wordHasKeypadLetter = false
                 previousIsLetter = false
             case UInt8(ascii: "+"):
-                if count > 0 || sawPlus { throw .invalidCharacter("+", bytes) }
+                if count > 0 || sawPlus { throw Refusal(code: .invalidCharacters, position: index) }
                 sawPlus = true
             case UInt8(ascii: "#"), UInt8(ascii: ";"), UInt8(ascii: ","):
-                if count >= 7 && isExtension(bytes, symbolAt: index, to: end) { throw .extensionNotSupported(bytes) }
-                throw .invalidCharacter(String(UnicodeScalar(byte)), bytes)
+                if count >= 7 && isExtension(bytes, symbolAt: index, to: end) {
+                    throw Refusal(code: .extensionNotSupported, position: index)
+                }
+                throw Refusal(code: .invalidCharacters, position: index)
             default:
                 let width = unicodeSeparatorWidth(bytes, at: index, to: end)
-                if width == 0 { throw .invalidCharacter(character(bytes, at: index, to: end), bytes) }
+                if width == 0 { throw Refusal(code: .invalidCharacters, position: index) }
                 index &+= width - 1
                 wordHasKeypadLetter = false
                 previousIsLetter = false
             }
             index &+= 1
         }
-        if inParentheses { throw .unbalancedParentheses(bytes) }
-        if count == 0 { throw .noDigits(bytes) }
+        if inParentheses { throw Refusal(code: .unbalancedParentheses, position: end) }
+        if count == 0 { throw Refusal(code: .noDigits) }
 
         // A leading 1 is the country code when 11 or more symbols follow it (always after +).
         let leadingOne = target == 11 && (sawPlus || count > 10)
         let nationalCount = leadingOne ? count - 1 : count
-        if nationalCount < 10 { throw .tooShort(nationalCount, afterCountryCode: leadingOne, bytes) }
-        if nationalCount > 10 { throw .tooLong(nationalCount, afterCountryCode: leadingOne, bytes) }
+        if nationalCount != 10 {
+            throw Refusal(code: nationalCount < 10 ? .tooShort : .tooLong, position: nationalCount, flags: leadingOne ? 1 : 0)
+        }
         let national = leadingOne ? value &- 10_000_000_000 : value
         return try lookUp(national)
     }
 
     /// libphonenumber's verdict on a 10-digit number, with the reason when it refuses.
     @inline(__always)
-    static func lookUp(_ national: UInt64) throws(PhoneNumberError) -> PhoneNumber {
+    static func lookUp(_ national: UInt64) throws(Refusal) -> PhoneNumber {
         let npa = Int(truncatingIfNeeded: national / 10_000_000)
-        if npa < 200 { throw .areaCodeStart(UInt64(npa)) }
+        if npa < 200 { throw Refusal(code: .invalidAreaCode, national: national) }
         let tables = PhoneTables.shared
         let key = UInt16(truncatingIfNeeded: national / 1000 % 10_000)
         let numberClass = tables.numberClass(npa: npa, key: key)
         guard let region = numberClass.region else {
             let nxx = key / 10
-            if npa % 100 == 11 { throw .areaCodeN11(UInt64(npa)) }
-            if !tables.isInService(npa: npa) { throw .areaCodeNotInService(UInt64(npa)) }
-            if nxx < 200 { throw .exchangeStart(national) }
-            if nxx % 100 == 11 { throw .exchangeN11(national) }
-            throw .unassigned(national)
+            let code: PhoneNumberError.Code =
+                if npa % 100 == 11 || !tables.isInService(npa: npa) { .invalidAreaCode }
+                else if nxx < 200 || nxx % 100 == 11 { .invalidExchange }
+                else { .unassignedNumber }
+            throw Refusal(code: code, national: national)
         }
         return PhoneNumber(
             nationalNumber: national, region: region, isTollFree: numberClass.isTollFree, zoneSet: numberClass.zoneSet
@@ -171,20 +174,25 @@ enum PhoneNumberParser {
     private static func isExtension(_ bytes: UnsafeBufferPointer<UInt8>, letterAt index: Int, to end: Int) -> Bool {
         var wordEnd = index
         while wordEnd < end, isLetter(bytes[wordEnd]) { wordEnd += 1 }
-        let marker = String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<wordEnd]), as: UTF8.self).lowercased()
-        guard ["x", "ex", "ext", "extn", "extension"].contains(marker) else { return false }
+        let word = UnsafeBufferPointer(rebasing: bytes[index..<wordEnd])
+        let markers: [StaticString] = ["x", "ex", "ext", "extn", "extension"]
+        guard markers.contains(where: { equalsIgnoringCase(word, $0) }) else { return false }
         return digitsFollow(bytes, from: wordEnd, to: end)
     }
 
     /// Whether the `#`, `;` or `,` at `index` (optionally followed by `ext`) introduces digits.
     private static func isExtension(_ bytes: UnsafeBufferPointer<UInt8>, symbolAt index: Int, to end: Int) -> Bool {
         var position = index + 1
-        if position + 3 <= end,
-            String(decoding: UnsafeBufferPointer(rebasing: bytes[position..<position + 3]), as: UTF8.self).lowercased() == "ext"
-        {
+        if position + 3 <= end, equalsIgnoringCase(UnsafeBufferPointer(rebasing: bytes[position..<position + 3]), "ext") {
             position += 3
         }
         return digitsFollow(bytes, from: position, to: end)
+    }
+
+    /// Whether the ASCII letters of `word` spell the lowercase `marker`, in any case.
+    private static func equalsIgnoringCase(_ word: UnsafeBufferPointer<UInt8>, _ marker: StaticString) -> Bool {
+        guard word.count == marker.utf8CodeUnitCount else { return false }
+        return marker.withUTF8Buffer { marker in zip(word, marker).allSatisfy { $0 | 0x20 == $1 } }
     }
 
     /// Whether, after optional `.`, `:`, `=` and spaces, a digit comes at `position`.
@@ -202,7 +210,8 @@ enum PhoneNumberParser {
         bytes[index..<end].contains(where: isDigit)
     }
 
-    private static func word(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, to end: Int) -> String {
+    static func word(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> String {
+        let end = bytes.count
         var wordStart = index
         while wordStart > 0, isLetter(bytes[wordStart - 1]) { wordStart -= 1 }
         var wordEnd = index
@@ -211,7 +220,8 @@ enum PhoneNumberParser {
         return text.count > 20 ? text.prefix(20) + "…" : text
     }
 
-    private static func countryCode(_ bytes: UnsafeBufferPointer<UInt8>, from index: Int, to end: Int) -> String {
+    static func countryCode(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> String {
+        let end = bytes.count
         var digits = ""
         var position = index
         while position < end, isDigit(bytes[position]), digits.count < 3 {
@@ -222,7 +232,8 @@ enum PhoneNumberParser {
     }
 
     /// The character at `index`, or its code point when it is invisible or not valid UTF-8.
-    private static func character(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, to end: Int) -> String {
+    static func character(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> String {
+        let end = bytes.count
         var decoder = UTF8()
         var iterator = bytes[index..<end].makeIterator()
         guard case .scalarValue(let scalar) = decoder.decode(&iterator) else {

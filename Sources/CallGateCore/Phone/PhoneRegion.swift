@@ -37,6 +37,9 @@ public enum PhoneRegion: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// Hashes the case, not the raw string: sets of regions are checked on the parsing path.
+    public func hash(into hasher: inout Hasher) { hasher.combine(UInt8(index)) }
+
     /// Position in `allCases`, the bit of the region in a `PhoneRegionSet`.
     @usableFromInline
     var index: Int {

@@ -4,7 +4,11 @@
 /// (NXX-X, 0...9999); each range has one class: invalid, or a region, a kind and a set of candidate
 /// time zones. The generator proves that the first seven digits decide everything (see
 /// scripts/gen_phone_tables.py), so a lookup is a tiny binary search within one area code.
-struct PhoneTables: Sendable {
+///
+/// `@unchecked Sendable`: every stored property is a `let`; the buffers are filled in `init`, never
+/// written again and never freed (the one instance lives for the whole process), so concurrent reads
+/// are safe. Plain buffers instead of arrays keep retains and bounds checks off the lookup path.
+final class PhoneTables: @unchecked Sendable {
     /// What libphonenumber says about every number of one range.
     struct NumberClass: Sendable {
         /// The region, or nil when libphonenumber says the number is not valid.
@@ -19,22 +23,23 @@ struct PhoneTables: Sendable {
     static let shared = PhoneTables()
 
     /// Range offsets per area code: area code `a` owns `rangeStart[npaOffsets[a - 200] ..< npaOffsets[a - 199]]`.
-    private let npaOffsets: [UInt16]
+    private let npaOffsets: UnsafeBufferPointer<UInt16>
     /// First NXX-X of each range.
-    private let rangeStart: [UInt16]
+    private let rangeStart: UnsafeBufferPointer<UInt16>
     /// Class index of each range.
-    private let rangeClass: [UInt8]
+    private let rangeClass: UnsafeBufferPointer<UInt8>
     /// The distinct classes.
-    private let classes: [NumberClass]
+    private let classes: UnsafeBufferPointer<NumberClass>
     /// Per area code 200...999: whether any number in it is valid in any NANP region.
-    private let npaInService: [Bool]
+    private let npaInService: UnsafeBufferPointer<Bool>
     /// Candidate time zones, shared arrays so that `PhoneNumber.timeZones` never allocates.
     let zoneSets: [[String]]
 
     private init() {
-        npaOffsets = Self.uint16s(Base64.decode(PhoneTableData.npaOffsets))
-        rangeStart = Self.uint16s(Base64.decode(PhoneTableData.rangeStart))
-        rangeClass = Base64.decode(PhoneTableData.rangeClass)
+        let npaOffsets = Self.uint16s(Base64.decode(PhoneTableData.npaOffsets))
+        let rangeStart = Self.uint16s(Base64.decode(PhoneTableData.rangeStart))
+        let rangeClass = Base64.decode(PhoneTableData.rangeClass)
+        precondition(npaOffsets.count == 801 && rangeStart.count == rangeClass.count, "corrupt phone tables")
         let regions = PhoneRegion.allCases
         let classes = PhoneTableData.classes.map { packed in
             let region = Int(packed & 0xFF)
@@ -44,16 +49,17 @@ struct PhoneTables: Sendable {
                 zoneSet: UInt8(packed >> 16)
             )
         }
-        self.classes = classes
         zoneSets = PhoneTableData.zoneSets.map { $0.map { PhoneTableData.zoneNames[Int($0)] } }
         var inService = [Bool](repeating: false, count: 800)
-        let offsets = npaOffsets, rangeClass = rangeClass
         for npa in 0..<800 {
-            let ranges = Int(offsets[npa])..<Int(offsets[npa + 1])
+            let ranges = Int(npaOffsets[npa])..<Int(npaOffsets[npa + 1])
             inService[npa] = ranges.contains { classes[Int(rangeClass[$0])].region != nil }
         }
-        npaInService = inService
-        precondition(npaOffsets.count == 801 && rangeStart.count == rangeClass.count, "corrupt phone tables")
+        self.npaOffsets = Self.immortal(npaOffsets)
+        self.rangeStart = Self.immortal(rangeStart)
+        self.rangeClass = Self.immortal(rangeClass)
+        self.classes = Self.immortal(classes)
+        self.npaInService = Self.immortal(inService)
     }
 
     /// Whether at least one number of area code `npa` (200...999) is valid in some NANP region.
@@ -71,6 +77,13 @@ struct PhoneTables: Sendable {
             if rangeStart[middle] <= key { low = middle } else { high = middle }
         }
         return classes[Int(rangeClass[low])]
+    }
+
+    /// A copy of `array` that is never freed.
+    private static func immortal<Element>(_ array: [Element]) -> UnsafeBufferPointer<Element> {
+        let buffer = UnsafeMutableBufferPointer<Element>.allocate(capacity: array.count)
+        _ = buffer.initialize(from: array)
+        return UnsafeBufferPointer(buffer)
     }
 
     private static func uint16s(_ bytes: [UInt8]) -> [UInt16] {
