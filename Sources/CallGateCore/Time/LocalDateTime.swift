@@ -79,6 +79,7 @@ public struct LocalDateTime: Sendable, Hashable, Comparable {
         second == 0 ? "\(TimeFormat.pad(hour)):\(TimeFormat.pad(minute))" : "\(TimeFormat.pad(hour)):\(TimeFormat.pad(minute)):\(TimeFormat.pad(second))"
     }
 
+    /// Earlier wall-clock times sort first.
     public static func < (lhs: LocalDateTime, rhs: LocalDateTime) -> Bool {
         (lhs.secondsAsIfUTC, lhs.millisecond) < (rhs.secondsAsIfUTC, rhs.millisecond)
     }

@@ -44,11 +44,21 @@ public struct ResolvedTimeZone: Sendable, Hashable {
         if let code = LiveVoxTimeZone(rawValue: upper) ?? LiveVoxTimeZone.abbreviations[upper] {
             return ResolvedTimeZone(liveVox: code, ianaIdentifier: code.ianaIdentifier, warnings: [])
         }
-        guard let zone = IANATimeZone.named(trimmed) else {
+        guard let zone = IANATimeZone.named(trimmed), let match = matches[zone.identifier] else {
             throw TimeZoneError(.unknownTimezone, "\(DateTimeError.quoted(trimmed)) is not a time zone; use a LiveVox code (ET, CT, MT, PT, AT, HI), a US abbreviation such as EST, or an IANA name such as America/Chicago.")
         }
-        return try match(zone)
+        return try match.get()
     }
+
+    /// The match of every IANA zone, computed once on first use (a few milliseconds).
+    private static let matches: [String: Result<ResolvedTimeZone, TimeZoneError>] = {
+        var matches: [String: Result<ResolvedTimeZone, TimeZoneError>] = [:]
+        for identifier in IANATimeZone.allIdentifiers {
+            guard let zone = IANATimeZone.named(identifier) else { continue }
+            matches[identifier] = Result { () throws(TimeZoneError) in try match(zone) }
+        }
+        return matches
+    }()
 
     /// The exact or nearest LiveVox code for an IANA zone, by the rules in the type's documentation.
     static func match(_ zone: IANATimeZone) throws(TimeZoneError) -> ResolvedTimeZone {
