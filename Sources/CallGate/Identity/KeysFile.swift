@@ -1,0 +1,167 @@
+import CallGateCore
+import Foundation
+import Yams
+
+/// The API keys file (YAML): one entry per key, holding only the key's SHA-256 digest.
+///
+/// ```yaml
+/// keys:
+///   - name: crm-prod
+///     role: Manager
+///     sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+///     services: [21429, 50123]      # absent: every service
+///     agentLoginId: agent007        # Agents only, and required for them
+///     createdAt: 2026-11-29T17:00:00Z
+///     revokedAt: 2026-12-01T09:00:00Z   # present once revoked; the key no longer authenticates
+/// ```
+public struct KeysFile: Codable, Sendable, Equatable {
+    /// One key.
+    public struct Entry: Codable, Sendable, Equatable {
+        /// A unique name, used in logs and the audit trail.
+        public var name: String
+        /// A LiveVox role: Sysadmin, Superuser, Manager or Agent.
+        public var role: String
+        /// The lowercase hex SHA-256 digest of the key.
+        public var sha256: String
+        /// The service ids the key may use; absent means every service.
+        public var services: [Int64]?
+        /// For an Agent key, the agent login id it schedules callbacks for.
+        public var agentLoginId: String?
+        /// When the key was created (ISO 8601).
+        public var createdAt: String?
+        /// When the key was revoked (ISO 8601); a revoked key no longer authenticates.
+        public var revokedAt: String?
+
+        /// Creates an entry.
+        public init(name: String, role: String, sha256: String, services: [Int64]? = nil,
+                    agentLoginId: String? = nil, createdAt: String? = nil, revokedAt: String? = nil) {
+            self.name = name
+            self.role = role
+            self.sha256 = sha256
+            self.services = services
+            self.agentLoginId = agentLoginId
+            self.createdAt = createdAt
+            self.revokedAt = revokedAt
+        }
+    }
+
+    /// The keys, in the order they were created.
+    public var keys: [Entry]
+
+    /// Creates a file's content.
+    public init(keys: [Entry] = []) { self.keys = keys }
+
+    /// Reads and validates a keys file; a missing file is an error (see ``loadOrEmpty(path:)``).
+    public static func load(path: String) throws(KeysFileError) -> KeysFile {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw KeysFileError("Cannot read the keys file \(path): \(error.localizedDescription)")
+        }
+        let file: KeysFile
+        do {
+            file = try YAMLDecoder().decode(KeysFile.self, from: text)
+        } catch {
+            throw KeysFileError("The keys file \(path) is not valid: \(error)")
+        }
+        try file.validate(path: path)
+        return file
+    }
+
+    /// Reads a keys file, or returns an empty one when the file does not exist yet.
+    public static func loadOrEmpty(path: String) throws(KeysFileError) -> KeysFile {
+        FileManager.default.fileExists(atPath: path) ? try load(path: path) : KeysFile()
+    }
+
+    /// Checks what YAML decoding cannot: unique names, known roles, digests, the Agent rule.
+    public func validate(path: String) throws(KeysFileError) {
+        var names = Set<String>()
+        for (index, entry) in keys.enumerated() {
+            let position = "\(path), key #\(index + 1) (\(entry.name))"
+            guard !entry.name.isEmpty else { throw KeysFileError("\(position): the name is empty.") }
+            guard names.insert(entry.name).inserted else {
+                throw KeysFileError("\(position): the name is used by another key; names must be unique.")
+            }
+            guard let role = LiveVoxRole(name: entry.role) else {
+                throw KeysFileError("\(position): unknown role '\(entry.role)'; use Sysadmin, Superuser, Manager or Agent.")
+            }
+            guard entry.sha256.utf8.count == 64, entry.sha256.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
+            else { throw KeysFileError("\(position): sha256 must be 64 lowercase hex digits.") }
+            if role == .agent, (entry.agentLoginId ?? "").isEmpty {
+                throw KeysFileError("\(position): an Agent key needs its agentLoginId.")
+            }
+            if role != .agent, entry.agentLoginId != nil {
+                throw KeysFileError("\(position): only Agent keys have an agentLoginId.")
+            }
+            if let services = entry.services, services.isEmpty {
+                throw KeysFileError("\(position): services is empty; omit it to allow every service.")
+            }
+        }
+    }
+
+    /// Writes the file atomically (a temporary file renamed over it), readable by its owner only.
+    public func save(path: String) throws(KeysFileError) {
+        let header = "# CallGate API keys. Only SHA-256 digests are stored: a key is shown once, when it is created.\n"
+        do {
+            let yaml = try YAMLEncoder().encode(self)
+            let url = URL(fileURLWithPath: path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0 ... .max)).tmp")
+            try Data((header + yaml).utf8).write(to: temporary)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: temporary.path)
+            if rename(temporary.path, url.path) != 0 {
+                throw KeysFileError("Cannot replace \(path): \(String(cString: strerror(errno))).")
+            }
+        } catch let error as KeysFileError {
+            throw error
+        } catch {
+            throw KeysFileError("Cannot write the keys file \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Adds a new key and returns it; the key itself is not stored.
+    public mutating func create(name: String, role: LiveVoxRole, services: [Int64]?, agentLoginId: String?,
+                                now: Date = Date()) throws(KeysFileError) -> String {
+        guard !keys.contains(where: { $0.name == name }) else {
+            throw KeysFileError("A key named '\(name)' already exists; choose another name or revoke it first.")
+        }
+        let key = APIKey.generate()
+        keys.append(Entry(name: name, role: role.rawValue, sha256: APIKey.digest(of: key), services: services,
+                          agentLoginId: agentLoginId, createdAt: Self.timestamp(now)))
+        try validate(path: "the new key")
+        return key
+    }
+
+    /// Marks the key named `name` revoked.
+    public mutating func revoke(name: String, now: Date = Date()) throws(KeysFileError) {
+        guard let index = keys.firstIndex(where: { $0.name == name }) else {
+            throw KeysFileError("No key is named '\(name)'.")
+        }
+        guard keys[index].revokedAt == nil else { throw KeysFileError("The key '\(name)' is already revoked.") }
+        keys[index].revokedAt = Self.timestamp(now)
+    }
+
+    /// The principals of the keys that still authenticate, by digest.
+    public func principalsByDigest() -> [String: Principal] {
+        var table: [String: Principal] = [:]
+        for entry in keys where entry.revokedAt == nil {
+            guard let role = LiveVoxRole(name: entry.role) else { continue }
+            table[entry.sha256] = Principal(name: entry.name, role: role, services: entry.services.map(Set.init),
+                                            agentLoginId: entry.agentLoginId, authMethod: .apiKey)
+        }
+        return table
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+}
+
+/// Why a keys file could not be read, written or changed; the message names the file and the key.
+public struct KeysFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The message.
+    public let description: String
+
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,34 @@
+import CallGateCore
+
+/// Who is calling: the identity an API key (and later a webhook source or a JWT) stands for.
+public struct Principal: Sendable, Hashable {
+    /// How the caller proved who it is.
+    public enum AuthMethod: String, Sendable, Hashable {
+        case apiKey = "api_key"
+    }
+
+    /// The principal's name, as it appears in logs and the audit trail.
+    public let name: String
+    /// The LiveVox role the principal acts with.
+    public let role: LiveVoxRole
+    /// The service ids the principal may use; `nil` means every service.
+    public let services: Set<Int64>?
+    /// For an Agent: the only agent login id it may schedule callbacks for.
+    public let agentLoginId: String?
+    /// How the principal authenticated.
+    public let authMethod: AuthMethod
+
+    /// Creates a principal.
+    public init(name: String, role: LiveVoxRole, services: Set<Int64>?, agentLoginId: String?, authMethod: AuthMethod) {
+        self.name = name
+        self.role = role
+        self.services = services
+        self.agentLoginId = agentLoginId
+        self.authMethod = authMethod
+    }
+
+    /// Whether the principal may use `serviceId`.
+    public func mayUse(serviceId: Int64) -> Bool {
+        services?.contains(serviceId) ?? true
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import CallGate
+import CallGateCore
+
+/// `callgate keys`: create, list and revoke API keys in a keys file.
+struct KeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "Manage API keys (only their SHA-256 digests are stored).",
+        discussion: """
+            Example:
+              callgate keys create --name crm-prod --role Manager --services 21429,50123 --file data/keys.yaml
+            The new key is printed alone on stdout, so it can be captured: KEY=$(callgate keys create ...).
+            A running `callgate serve` reloads the file on SIGHUP.
+            """,
+        subcommands: [Create.self, List.self, Revoke.self]
+    )
+
+    struct FileOption: ParsableArguments {
+        @Option(name: .long, help: "The keys file (YAML).")
+        var file: String = "data/keys.yaml"
+    }
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a key and print it, alone, on stdout.")
+
+        @Option(help: "A unique name for the key, as it will appear in logs and the audit trail.")
+        var name: String
+
+        @Option(help: "The LiveVox role: Sysadmin, Superuser, Manager or Agent.")
+        var role: String
+
+        @Option(help: "Comma-separated service ids the key may use (default: every service).")
+        var services: String?
+
+        @Option(help: "For an Agent key: the agent login id it schedules callbacks for (required for Agents).")
+        var agentLoginId: String?
+
+        @OptionGroup var file: FileOption
+
+        func parsedRole() throws -> LiveVoxRole {
+            guard let role = LiveVoxRole(name: role) else {
+                throw ValidationError("Unknown role '\(role)'; use Sysadmin, Superuser, Manager or Agent.")
+            }
+            return role
+        }
+
+        func parsedServices() throws -> [Int64]? {
+            guard let services else { return nil }
+            let ids = try services.split(separator: ",").map { part -> Int64 in
+                guard let id = Int64(part.trimmingASCIISpaces()), id > 0 else {
+                    throw ValidationError("'\(part)' in --services is not a service id (a positive integer).")
+                }
+                return id
+            }
+            guard !ids.isEmpty else { throw ValidationError("--services names no service; omit it to allow every service.") }
+            return ids
+        }
+
+        func validate() throws {
+            guard !name.isEmpty else { throw ValidationError("--name is empty.") }
+            let role = try parsedRole()
+            _ = try parsedServices()
+            if role == .agent, agentLoginId == nil { throw ValidationError("An Agent key needs --agent-login-id.") }
+            if role != .agent, agentLoginId != nil { throw ValidationError("Only Agent keys take --agent-login-id.") }
+        }
+
+        func run() throws {
+            var keys = try KeysFile.loadOrEmpty(path: file.file)
+            let key = try keys.create(name: name, role: try parsedRole(), services: try parsedServices(), agentLoginId: agentLoginId)
+            try keys.save(path: file.file)
+            FileHandleStream.standardError.write("Created key '\(name)' (\(try parsedRole().rawValue)) in \(file.file). It is shown only now:\n")
+            print(key)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the keys: names, roles, scopes, dates; never secrets.")
+
+        @OptionGroup var file: FileOption
+
+        func run() throws {
+            let keys = try KeysFile.load(path: file.file)
+            print("name\trole\tservices\tagentLoginId\tcreatedAt\tstatus")
+            for entry in keys.keys {
+                let services = entry.services.map { $0.map(String.init).joined(separator: ",") } ?? "all"
+                let status = entry.revokedAt.map { "revoked \($0)" } ?? "active"
+                print("\(entry.name)\t\(entry.role)\t\(services)\t\(entry.agentLoginId ?? "-")\t\(entry.createdAt ?? "-")\t\(status)")
+            }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a key by name; it stops authenticating at the next reload.")
+
+        @Argument(help: "The name of the key.")
+        var name: String
+
+        @OptionGroup var file: FileOption
+
+        func run() throws {
+            var keys = try KeysFile.load(path: file.file)
+            try keys.revoke(name: name)
+            try keys.save(path: file.file)
+            FileHandleStream.standardError.write("Revoked key '\(name)' in \(file.file).\n")
+        }
+    }
+}
+

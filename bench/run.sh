@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `make bench`: builds nothing itself (the Makefile builds release first); runs each benchmark and
+# prints one table. Record the table, with this command, in docs/benchmarks.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=bench/out
+mkdir -p "$out"
+bin=.build/release/callgate
+python=.venv/bin/python
+
+lines=${CHECK_LINES:-1000000}
+corpus="$out/phones-$lines.txt"
+[ -f "$corpus" ] || "$python" bench/make_phone_corpus.py --lines "$lines" --seed 7 > "$corpus"
+
+echo "| benchmark | figure | target |"
+echo "|---|---|---|"
+.build/release/phone-parse-bench --markdown-row
+for format in jsonl csv; do
+  start=$(date +%s.%N)
+  "$bin" check phone --format "$format" < "$corpus" > "$out/check.$format" || true
+  end=$(date +%s.%N)
+  python3 - "$start" "$end" "$lines" "$format" <<'PY'
+import sys
+start, end, lines, fmt = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+rate = lines / (end - start)
+print(f"| `callgate check phone --format {fmt}` on {lines:,} lines, end to end | {rate/1000:,.0f} k lines/s ({end-start:.2f} s) | >= 300 k lines/s |")
+PY
+done
+peak=$( { /usr/bin/time -f "%M" "$bin" check phone < "$corpus" > /dev/null || true; } 2>&1 | tail -1)
+echo "| \`callgate check phone\` peak RSS on $lines lines | $((peak / 1024)) MiB | flat (independent of input size) |"
