@@ -2,8 +2,10 @@
 random corpus of local times near offset transitions and anywhere in 1970-2100, absolute forms and
 refusals.
 
-Run in the venv with the pinned tzdata and without the system database:
-    PYTHONTZPATH= CALLGATE_BIN=.build/debug/callgate python -m pytest Tests/oracle/test_time_oracle.py
+Run in the venv that has the pinned tzdata (scripts/requirements.txt):
+    CALLGATE_BIN=.build/debug/callgate python -m pytest Tests/oracle/test_time_oracle.py
+The module points zoneinfo at the tzdata package only (as PYTHONTZPATH= would), so the system's
+/usr/share/zoneinfo never decides the expected answers.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ import subprocess
 import zoneinfo
 
 import pytest
+import tzdata
+
+zoneinfo.reset_tzpath(to=[])
 
 UTC = dt.timezone.utc
 MIN_MS = 0
@@ -49,6 +54,17 @@ def callgate(request) -> str:
     if not os.path.exists(str(path)):
         pytest.fail(f"callgate binary not found at {path}; build it or set CALLGATE_BIN")
     return str(path)
+
+
+GENERATED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Sources", "CallGateCore",
+                         "Time", "TimeZoneTables.generated.swift")
+
+
+def test_tables_come_from_the_installed_tzdata() -> None:
+    with open(GENERATED, encoding="utf-8") as source:
+        header = source.read(2000)
+    assert f'ianaVersion = "{tzdata.IANA_VERSION}"' in header, (
+        "the generated tables and the installed tzdata differ; run scripts/gen_timezone_tables.py")
 
 
 # ---- independent model of the rules, from zoneinfo ------------------------------------------------
