@@ -44,20 +44,20 @@ public struct PhoneNumber: Sendable, Hashable {
 
     /// Appends the 10 national digits as ASCII to `bytes`.
     public func writeNational(into bytes: inout [UInt8]) {
-        var value = nationalNumber
-        let end = bytes.count + 10
-        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 10))
-        for index in stride(from: end - 1, through: end - 10, by: -1) {
-            bytes[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
-            value /= 10
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { digits in
+            Self.writeDigits(nationalNumber, into: digits, at: 0)
+            bytes.append(contentsOf: UnsafeBufferPointer(digits))
         }
     }
 
     /// Appends the E.164 form ("+1" and the 10 digits) as ASCII to `bytes`.
     public func writeE164(into bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "+"))
-        bytes.append(UInt8(ascii: "1"))
-        writeNational(into: &bytes)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 12) { digits in
+            digits[0] = UInt8(ascii: "+")
+            digits[1] = UInt8(ascii: "1")
+            Self.writeDigits(nationalNumber, into: digits, at: 2)
+            bytes.append(contentsOf: UnsafeBufferPointer(digits))
+        }
     }
 
     private static func writeDigits(_ number: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
