@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Pure domain: phone numbers, time zones, date-times, LiveVox wire models, error catalog, role policy.
@@ -29,9 +31,19 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The service: identities, settings, routes; assembles the rest.
+        .target(
+            name: "CallGate",
+            dependencies: [
+                "CallGateCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "callgate",
             dependencies: [
+                "CallGate",
                 "CallGateCore",
                 "LiveVoxSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -55,6 +67,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        .testTarget(name: "CallGateTests", dependencies: ["CallGate"]),
         // Runs the built `callgate` binary as a subprocess: exit codes, formats, stdin/stdout.
         .testTarget(name: "callgateTests", dependencies: ["callgate"]),
     ],

@@ -61,7 +61,7 @@ struct CheckCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let checker = PhoneCheck(format: format ?? (numbers.isEmpty ? .jsonl : .text), allowedRegions: try regions())
+            let checker = PhoneCheck(format: format ?? (numbers.isEmpty ? .jsonl : .text), allowedRegions: PhoneRegionSet(try regions()))
             var preamble: [UInt8] = []
             checker.appendPreamble(to: &preamble)
             let tally = try runLines(arguments: numbers, preamble: preamble) { line, out in

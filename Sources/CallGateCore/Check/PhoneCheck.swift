@@ -7,10 +7,10 @@ public struct PhoneCheck: Sendable {
     /// The output format.
     public let format: CheckFormat
     /// The regions whose numbers count as valid.
-    public let allowedRegions: Set<PhoneRegion>
+    public let allowedRegions: PhoneRegionSet
 
     /// Creates a checker.
-    public init(format: CheckFormat, allowedRegions: Set<PhoneRegion> = PhoneRegion.defaultAllowed) {
+    public init(format: CheckFormat, allowedRegions: PhoneRegionSet = .defaultAllowed) {
         self.format = format
         self.allowedRegions = allowedRegions
     }
@@ -28,7 +28,7 @@ public struct PhoneCheck: Sendable {
     public func check(line: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
         let result: Result<PhoneNumber, PhoneNumberError>
         do throws(PhoneNumberError) {
-            result = .success(try PhoneNumber.parse(utf8: line, allowedRegions: allowedRegions))
+            result = .success(try PhoneNumber.parse(utf8: line, allowed: allowedRegions))
         } catch {
             result = .failure(error)
         }
