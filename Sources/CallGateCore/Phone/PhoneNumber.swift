@@ -85,7 +85,7 @@ extension PhoneNumber {
         allowedRegions: Set<PhoneRegion> = PhoneRegion.defaultAllowed
     ) throws(PhoneNumberError) -> PhoneNumber {
         do {
-            return try withUTF8(of: text) { bytes throws(Refusal) in try parse(bytes, allowed: allowedRegions) }
+            return try withUTF8(of: text) { bytes throws(PhoneRefusal) in try parse(bytes, allowed: allowedRegions) }
         } catch {
             throw PhoneNumberError(error, input: text)
         }
@@ -107,7 +107,7 @@ extension PhoneNumber {
     /// see `parse(_:allowedRegions:)`.
     public static func parse(_ text: String, allowed: PhoneRegionSet) throws(PhoneNumberError) -> PhoneNumber {
         do {
-            return try withUTF8(of: text) { bytes throws(Refusal) in try parse(bytes, allowed: allowed) }
+            return try withUTF8(of: text) { bytes throws(PhoneRefusal) in try parse(bytes, allowed: allowed) }
         } catch {
             throw PhoneNumberError(error, input: text)
         }
@@ -123,32 +123,32 @@ extension PhoneNumber {
     }
 
     @inline(__always)
-    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, allowed: PhoneRegionSet) throws(Refusal) -> PhoneNumber {
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, allowed: PhoneRegionSet) throws(PhoneRefusal) -> PhoneNumber {
         let number = try PhoneNumberParser.parse(bytes)
         guard allowed.contains(number.region) else { throw unsupported(number, allowed) }
         return number
     }
 
     @inline(__always)
-    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, allowed: Set<PhoneRegion>) throws(Refusal) -> PhoneNumber {
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, allowed: Set<PhoneRegion>) throws(PhoneRefusal) -> PhoneNumber {
         let number = try PhoneNumberParser.parse(bytes)
         guard allowed.contains(number.region) else { throw unsupported(number, PhoneRegionSet(allowed)) }
         return number
     }
 
-    private static func unsupported(_ number: PhoneNumber, _ allowed: PhoneRegionSet) -> Refusal {
-        Refusal(code: .unsupportedRegion, national: number.nationalNumber, position: number.region.index, flags: allowed.rawValue)
+    private static func unsupported(_ number: PhoneNumber, _ allowed: PhoneRegionSet) -> PhoneRefusal {
+        PhoneRefusal(code: .unsupportedRegion, national: number.nationalNumber, position: number.region.index, flags: allowed.rawValue)
     }
 
     @inline(__always)
     private static func withUTF8(
-        of text: String, _ body: (UnsafeBufferPointer<UInt8>) throws(Refusal) -> PhoneNumber
-    ) throws(Refusal) -> PhoneNumber {
+        of text: String, _ body: (UnsafeBufferPointer<UInt8>) throws(PhoneRefusal) -> PhoneNumber
+    ) throws(PhoneRefusal) -> PhoneNumber {
         let fast = text.utf8.withContiguousStorageIfAvailable { bytes in
-            Result { () throws(Refusal) in try body(bytes) }
+            Result { () throws(PhoneRefusal) in try body(bytes) }
         }
         if let fast { return try fast.get() }
         var copy = text
-        return try copy.withUTF8 { bytes in Result { () throws(Refusal) in try body(bytes) } }.get()
+        return try copy.withUTF8 { bytes in Result { () throws(PhoneRefusal) in try body(bytes) } }.get()
     }
 }

@@ -44,9 +44,9 @@ public struct PhoneNumberError: CodedError {
     /// The refused text.
     public let input: String
     /// What the sentence needs: the 10 digits, a byte offset into `input` or a digit count, flags.
-    let facts: Refusal
+    let facts: PhoneRefusal
 
-    init(_ refusal: Refusal, input: String) {
+    init(_ refusal: PhoneRefusal, input: String) {
         self.code = refusal.code
         self.input = input
         self.facts = refusal
@@ -61,7 +61,7 @@ public struct PhoneNumberError: CodedError {
 }
 
 /// The facts of a refusal, as the parser finds them (no allocation).
-struct Refusal: Error, Sendable, Hashable {
+struct PhoneRefusal: Error, Sendable, Hashable {
     let code: PhoneNumberError.Code
     /// The 10 national digits, for refusals of a whole number.
     var national: UInt64 = 0

@@ -20,12 +20,12 @@
 ///   the exchange starts with 0/1 or is N11 (`invalid_exchange`), otherwise `unassigned_number`.
 ///   The structural rules only explain a refusal: a number libphonenumber accepts is accepted.
 enum PhoneNumberParser {
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(Refusal) -> PhoneNumber {
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(PhoneRefusal) -> PhoneNumber {
         var start = 0
         var end = bytes.count
         while start < end, isSpace(bytes[start]) { start += 1 }
         while end > start, isSpace(bytes[end - 1]) { end -= 1 }
-        guard start < end else { throw Refusal(code: .empty) }
+        guard start < end else { throw PhoneRefusal(code: .empty) }
 
         var value: UInt64 = 0      // the first 11 symbols as digits
         var count = 0              // digits and keypad letters so far
@@ -41,7 +41,7 @@ enum PhoneNumberParser {
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
                 let digit = byte &- UInt8(ascii: "0")
                 if count == 0 {
-                    if sawPlus && digit != 1 { throw Refusal(code: .invalidCountryCode, position: index) }
+                    if sawPlus && digit != 1 { throw PhoneRefusal(code: .invalidCountryCode, position: index) }
                     target = sawPlus || digit == 1 ? 11 : 10
                 }
                 if count < 11 { value = value &* 10 &+ UInt64(digit) }
@@ -50,13 +50,13 @@ enum PhoneNumberParser {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"):
                 if count == 0 {
                     throw hasDigit(bytes, from: index, to: end)
-                        ? Refusal(code: .textAroundNumber, position: index) : Refusal(code: .noDigits)
+                        ? PhoneRefusal(code: .textAroundNumber, position: index) : PhoneRefusal(code: .noDigits)
                 }
                 if !previousIsLetter && count >= 7 && isExtension(bytes, letterAt: index, to: end) {
-                    throw Refusal(code: .extensionNotSupported, position: index)
+                    throw PhoneRefusal(code: .extensionNotSupported, position: index)
                 }
                 if count >= target && !wordHasKeypadLetter {
-                    throw Refusal(code: .textAroundNumber, position: index)
+                    throw PhoneRefusal(code: .textAroundNumber, position: index)
                 }
                 if count < 11 { value = value &* 10 &+ UInt64(keypadDigit(byte)) }
                 count &+= 1
@@ -66,40 +66,40 @@ enum PhoneNumberParser {
                 wordHasKeypadLetter = false
                 previousIsLetter = false
             case UInt8(ascii: "("):
-                if inParentheses { throw Refusal(code: .unbalancedParentheses, position: index) }
+                if inParentheses { throw PhoneRefusal(code: .unbalancedParentheses, position: index) }
                 inParentheses = true
                 wordHasKeypadLetter = false
                 previousIsLetter = false
             case UInt8(ascii: ")"):
-                if !inParentheses { throw Refusal(code: .unbalancedParentheses, position: index) }
+                if !inParentheses { throw PhoneRefusal(code: .unbalancedParentheses, position: index) }
                 inParentheses = false
                 wordHasKeypadLetter = false
                 previousIsLetter = false
             case UInt8(ascii: "+"):
-                if count > 0 || sawPlus { throw Refusal(code: .invalidCharacters, position: index) }
+                if count > 0 || sawPlus { throw PhoneRefusal(code: .invalidCharacters, position: index) }
                 sawPlus = true
             case UInt8(ascii: "#"), UInt8(ascii: ";"), UInt8(ascii: ","):
                 if count >= 7 && isExtension(bytes, symbolAt: index, to: end) {
-                    throw Refusal(code: .extensionNotSupported, position: index)
+                    throw PhoneRefusal(code: .extensionNotSupported, position: index)
                 }
-                throw Refusal(code: .invalidCharacters, position: index)
+                throw PhoneRefusal(code: .invalidCharacters, position: index)
             default:
                 let width = unicodeSeparatorWidth(bytes, at: index, to: end)
-                if width == 0 { throw Refusal(code: .invalidCharacters, position: index) }
+                if width == 0 { throw PhoneRefusal(code: .invalidCharacters, position: index) }
                 index &+= width - 1
                 wordHasKeypadLetter = false
                 previousIsLetter = false
             }
             index &+= 1
         }
-        if inParentheses { throw Refusal(code: .unbalancedParentheses, position: end) }
-        if count == 0 { throw Refusal(code: .noDigits) }
+        if inParentheses { throw PhoneRefusal(code: .unbalancedParentheses, position: end) }
+        if count == 0 { throw PhoneRefusal(code: .noDigits) }
 
         // A leading 1 is the country code when 11 or more symbols follow it (always after +).
         let leadingOne = target == 11 && (sawPlus || count > 10)
         let nationalCount = leadingOne ? count - 1 : count
         if nationalCount != 10 {
-            throw Refusal(code: nationalCount < 10 ? .tooShort : .tooLong, position: nationalCount, flags: leadingOne ? 1 : 0)
+            throw PhoneRefusal(code: nationalCount < 10 ? .tooShort : .tooLong, position: nationalCount, flags: leadingOne ? 1 : 0)
         }
         let national = leadingOne ? value &- 10_000_000_000 : value
         return try lookUp(national)
@@ -107,9 +107,9 @@ enum PhoneNumberParser {
 
     /// libphonenumber's verdict on a 10-digit number, with the reason when it refuses.
     @inline(__always)
-    static func lookUp(_ national: UInt64) throws(Refusal) -> PhoneNumber {
+    static func lookUp(_ national: UInt64) throws(PhoneRefusal) -> PhoneNumber {
         let npa = Int(truncatingIfNeeded: national / 10_000_000)
-        if npa < 200 { throw Refusal(code: .invalidAreaCode, national: national) }
+        if npa < 200 { throw PhoneRefusal(code: .invalidAreaCode, national: national) }
         let tables = PhoneTables.shared
         let key = UInt16(truncatingIfNeeded: national / 1000 % 10_000)
         let numberClass = tables.numberClass(npa: npa, key: key)
@@ -119,7 +119,7 @@ enum PhoneNumberParser {
                 if npa % 100 == 11 || !tables.isInService(npa: npa) { .invalidAreaCode }
                 else if nxx < 200 || nxx % 100 == 11 { .invalidExchange }
                 else { .unassignedNumber }
-            throw Refusal(code: code, national: national)
+            throw PhoneRefusal(code: code, national: national)
         }
         return PhoneNumber(
             nationalNumber: national, region: region, isTollFree: numberClass.isTollFree, zoneSet: numberClass.zoneSet
