@@ -27,7 +27,7 @@ final class CurlEngine {
 
     init(shared: CurlSharedState, configuration: CurlHTTPClient.Configuration, logger: Logger) {
         self.shared = shared
-        self.multi = shared.multi.pointer
+        self.multi = shared.inbox.withLock { $0.multi.pointer }
         self.configuration = configuration
         self.logger = logger
     }
@@ -205,12 +205,16 @@ final class CurlEngine {
         for entry in waiting.removeAll() {
             entry.element.continuation.resume(returning: .failure(.shutdown(requestStarted: false)))
         }
-        idle.removeAll()  // curl_easy_cleanup each handle
+        let multi = self.multi
         let (late, waiters) = shared.inbox.withLock { inbox in
+            // Under the lock, so that no caller is inside curl_multi_wakeup; this also closes
+            // every cached connection.
             inbox.stopped = true
+            curl_multi_cleanup(multi)
             defer { inbox.submissions.removeAll(); inbox.shutdownWaiters.removeAll() }
             return (inbox.submissions, inbox.shutdownWaiters)
         }
+        idle.removeAll()  // curl_easy_cleanup of each handle
         for submission in late {
             submission.continuation.resume(returning: .failure(.shutdown(requestStarted: false)))
         }

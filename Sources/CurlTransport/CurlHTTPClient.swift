@@ -43,13 +43,14 @@ public final class CurlHTTPClient: Sendable {
             CurlEngine(shared: shared, configuration: configuration, logger: logger).run()
         }
         guard started else {
+            curl_multi_cleanup(multi)
             throw CurlTransportError(code: .other, requestNeverSent: true, detail: "The system could not start the curl thread.")
         }
     }
 
     deinit {
         // Nobody can call `execute` any more; stop the thread without a drain.
-        if shared.requestShutdown(deadline: .now, waiter: nil) { shared.multi.wakeUp() }
+        shared.requestShutdown(deadline: .now, waiter: nil)
     }
 
     /// Sends `request` and returns the response, whatever its status.
@@ -76,7 +77,7 @@ public final class CurlHTTPClient: Sendable {
         let deadline = ContinuousClock.now.advanced(by: gracePeriod)
         let shared = self.shared
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-            if shared.requestShutdown(deadline: deadline, waiter: waiter) { shared.multi.wakeUp() }
+            shared.requestShutdown(deadline: deadline, waiter: waiter)
         }
     }
 }
@@ -96,19 +97,18 @@ struct Submission: Sendable {
 /// The curl multi handle, shared for wake-ups.
 ///
 /// `@unchecked Sendable` because the pointer is used by the curl thread for everything and by other
-/// threads only through `curl_multi_wakeup`, which libcurl documents as safe to call from any thread
-/// at any time; `CurlSharedState.deinit` frees it only when no thread can reach it any more.
+/// threads only through `curl_multi_wakeup`, which libcurl documents as safe to call from any thread.
+/// Those calls happen only under `CurlSharedState.inbox`'s lock while the thread has not stopped, and
+/// the thread frees the handle under that same lock as it stops, so no wake-up can reach a freed handle.
 struct MultiHandle: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
-
-    /// Makes the curl thread's `curl_multi_poll` return now (or its next call return at once).
-    func wakeUp() { _ = curl_multi_wakeup(pointer) }
 }
 
-/// What callers and the curl thread share: the inbox under a mutex, and the multi handle.
+/// What callers and the curl thread share: the inbox and the multi handle, under one mutex.
 final class CurlSharedState: Sendable {
     /// Commands for the curl thread, taken by it in one batch per wake-up.
-    struct Inbox {
+    struct Inbox: ~Copyable {
+        let multi: MultiHandle
         var submissions: [Submission] = []
         var cancellations: [UInt64] = []
         /// When set, the drain has begun and ends at this instant.
@@ -117,62 +117,57 @@ final class CurlSharedState: Sendable {
         var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
         /// Whether a wake-up was sent that the curl thread has not consumed yet.
         var wakePending = false
-        /// Whether the curl thread has ended.
+        /// Whether the curl thread has ended and freed the multi handle.
         var stopped = false
 
-        /// Marks a wake-up as needed unless one is already on its way.
-        mutating func needsWakeUp() -> Bool {
-            defer { wakePending = true }
-            return !wakePending
+        /// Makes the curl thread's `curl_multi_poll` return (or its next call return at once),
+        /// unless a wake-up is already on its way: one wake-up per batch the thread takes.
+        mutating func wakeUp() {
+            guard !wakePending, !stopped else { return }
+            wakePending = true
+            _ = curl_multi_wakeup(multi.pointer)
         }
     }
 
-    let multi: MultiHandle
-    let inbox = Mutex(Inbox())
+    let inbox: Mutex<Inbox>
 
-    init(multi: MultiHandle) { self.multi = multi }
-
-    deinit { curl_multi_cleanup(multi.pointer) }
+    init(multi: MultiHandle) { inbox = Mutex(Inbox(multi: multi)) }
 
     /// Queues a submission for the curl thread, or fails it at once when its task is already
     /// cancelled or the client is shutting down.
     func submit(_ submission: Submission) {
         // The cancellation check is inside the lock: `cancel` takes the same lock after the task's
         // cancelled flag is set, so a cancellation either is seen here or queues after this submission.
-        let outcome: (wake: Bool, refusal: CurlTransportError?) = inbox.withLock { inbox in
-            if Task.isCancelled { return (false, .cancelled(requestStarted: false)) }
-            if inbox.drainDeadline != nil || inbox.stopped { return (false, .shutdown(requestStarted: false)) }
+        let refusal: CurlTransportError? = inbox.withLock { inbox in
+            if Task.isCancelled { return .cancelled(requestStarted: false) }
+            if inbox.drainDeadline != nil || inbox.stopped { return .shutdown(requestStarted: false) }
             inbox.submissions.append(submission)
-            return (inbox.needsWakeUp(), nil)
+            inbox.wakeUp()
+            return nil
         }
-        if let refusal = outcome.refusal {
-            submission.continuation.resume(returning: .failure(refusal))
-        } else if outcome.wake {
-            multi.wakeUp()
-        }
+        if let refusal { submission.continuation.resume(returning: .failure(refusal)) }
     }
 
     /// Asks the curl thread to drop the request `id`, wherever it is.
     func cancel(_ id: UInt64) {
-        let wake = inbox.withLock { inbox in
-            guard !inbox.stopped else { return false }
+        inbox.withLock { inbox in
+            guard !inbox.stopped else { return }
             inbox.cancellations.append(id)
-            return inbox.needsWakeUp()
+            inbox.wakeUp()
         }
-        if wake { multi.wakeUp() }
     }
 
-    /// Starts (or shortens) the drain; returns whether the thread must be woken. When the thread has
-    /// already ended, resumes `waiter` at once.
-    func requestShutdown(deadline: ContinuousClock.Instant, waiter: CheckedContinuation<Void, Never>?) -> Bool {
-        let outcome: (wake: Bool, resumeNow: Bool) = inbox.withLock { inbox in
-            if inbox.stopped { return (false, true) }
+    /// Starts (or shortens) the drain. `waiter`, if any, is resumed when the thread has ended, or
+    /// at once if it already has.
+    func requestShutdown(deadline: ContinuousClock.Instant, waiter: CheckedContinuation<Void, Never>?) {
+        let stopped = inbox.withLock { inbox in
+            if inbox.stopped { return true }
             inbox.drainDeadline = min(inbox.drainDeadline ?? deadline, deadline)
             if let waiter { inbox.shutdownWaiters.append(waiter) }
-            return (inbox.needsWakeUp(), false)
+            inbox.wakeUp()
+            return false
         }
-        if outcome.resumeNow { waiter?.resume() }
-        return outcome.wake
+        if stopped { waiter?.resume() }
     }
 }
 
