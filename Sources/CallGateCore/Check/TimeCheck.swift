@@ -41,7 +41,7 @@ public struct TimeCheck: Sendable {
     }
 
     /// A refusal of one line: its stable code and sentence, whichever domain produced it.
-    struct Refusal: Sendable {
+    struct Refusal: Error, Sendable {
         let code: String
         let detail: String
     }
@@ -119,7 +119,7 @@ public struct TimeCheck: Sendable {
             out.append(UInt8(ascii: ","))
             CSVBytes.appendField(resolved.timeZone?.ianaIdentifier ?? "", to: &out)
             out.append(UInt8(ascii: ","))
-            CSVBytes.appendField(resolved.warnings.map(\.code.rawValue).joined(separator: " "), to: &out)
+            CSVBytes.appendField(resolved.warnings.map { $0.code.rawValue }.joined(separator: " "), to: &out)
             JSONBytes.appendRaw(",,\n", to: &out)
         case .failure(let refusal):
             JSONBytes.appendRaw(",false,,,,,,", to: &out)

@@ -1,0 +1,177 @@
+/// Validates and normalizes what callers send for the two LiveVox operations that change
+/// something, on either surface, before anything is forwarded: phone numbers to the 10 digits
+/// LiveVox dials, date-times to epoch milliseconds, time zones to a LiveVox code.
+///
+/// The `/v1` surface has its own field names and refuses unknown fields; the compatible surface
+/// takes LiveVox's names, accepts integers written as strings (as LiveVox's examples do) and drops
+/// fields LiveVox does not define. A request with any error is refused whole, with every error.
+public struct RequestValidator: Sendable {
+    /// Which surface a body came through.
+    public enum Surface: Sendable, Hashable {
+        /// `/v1`: CallGate's names, unknown fields refused, strict integers.
+        case v1
+        /// The LiveVox-compatible paths: LiveVox's names, lenient integers, unknown fields dropped.
+        case compatible
+    }
+
+    /// The most entries a manual-call batch may hold.
+    public var maxBatchSize: Int
+    /// The regions whose numbers may be dialed.
+    public var allowedRegions: PhoneRegionSet
+
+    /// The longest account number accepted.
+    public static let maxAccountLength = 100
+    /// The longest agent login id accepted.
+    public static let maxAgentLoginIdLength = 100
+    /// The longest dialing timeout accepted, in seconds (one day).
+    public static let maxDialingTimeoutSeconds: Int64 = 86_400
+
+    /// Creates a validator.
+    public init(maxBatchSize: Int = 1000, allowedRegions: PhoneRegionSet = .defaultAllowed) {
+        self.maxBatchSize = maxBatchSize
+        self.allowedRegions = allowedRegions
+    }
+
+    /// A validated manual-call batch: the body to forward and the parsed numbers (for the audit).
+    public struct ManualCalls: Sendable, Hashable {
+        /// The normalized LiveVox request.
+        public let request: LaunchManualCallsRequest
+        /// The parsed number of each entry, in order.
+        public let phones: [PhoneNumber]
+    }
+
+    /// A validated callback.
+    public struct Callback: Sendable, Hashable {
+        /// The normalized LiveVox request.
+        public let request: ScheduleCallbackRequest
+        /// The parsed number.
+        public let phone: PhoneNumber
+        /// What the caller should know (a time zone approximated, an ambiguous local time).
+        public let warnings: [FieldWarning]
+    }
+
+    private struct Names {
+        let batch, phone, timeout, at: String
+        let entryFields: [String]
+        let callbackFields: [String]
+    }
+
+    private static func names(_ surface: Surface) -> Names {
+        switch surface {
+        case .v1:
+            Names(batch: "calls", phone: "phone", timeout: "dialingTimeoutSeconds", at: "at",
+                  entryFields: ["phone", "account", "callerId", "templateId", "dialingTimeoutSeconds", "transactionId"],
+                  callbackFields: ["phone", "account", "agentLoginId", "at", "timeZone", "transactionId"])
+        case .compatible:
+            Names(batch: "callEntry", phone: "phoneNumber", timeout: "dialingTimeout", at: "date",
+                  entryFields: ["phoneNumber", "account", "callerId", "templateId", "dialingTimeout", "transactionId"],
+                  callbackFields: ["phoneNumber", "account", "agentLoginId", "date", "timeZone", "transactionId"])
+        }
+    }
+
+    /// Validates a `LaunchManualCalls` body.
+    public func manualCalls(_ body: JSONValue, surface: Surface) -> Result<ManualCalls, ValidationFailure> {
+        let names = Self.names(surface)
+        let lenient = surface == .compatible
+        var errors: [FieldError] = []
+        guard let root = ObjectReader(body, at: "", errors: &errors) else { return .failure(ValidationFailure(errors: errors)) }
+        if surface == .v1 { root.refuseUnknown(allowed: [names.batch], errors: &errors) }
+        guard let batch = root.value(names.batch) else {
+            root.required(names.batch, errors: &errors)
+            return .failure(ValidationFailure(errors: errors))
+        }
+        guard case .array(let entries) = batch else {
+            root.wrongType(names.batch, expected: "an array of calls", got: batch, errors: &errors)
+            return .failure(ValidationFailure(errors: errors))
+        }
+        let batchPointer = root.pointer(names.batch)
+        if entries.isEmpty {
+            errors.append(FieldError(pointer: batchPointer, code: FieldError.Code.emptyBatch.rawValue,
+                                     detail: "'\(names.batch)' holds no call; send 1 to \(maxBatchSize)."))
+        }
+        if entries.count > maxBatchSize {
+            errors.append(FieldError(pointer: batchPointer, code: FieldError.Code.batchTooLarge.rawValue,
+                                     detail: "'\(names.batch)' holds \(entries.count) calls; at most \(maxBatchSize) per request."))
+            return .failure(ValidationFailure(errors: errors))
+        }
+        var calls: [CallEntry] = []
+        var phones: [PhoneNumber] = []
+        calls.reserveCapacity(entries.count)
+        for (index, entry) in entries.enumerated() {
+            guard let reader = ObjectReader(entry, at: "\(batchPointer)/\(index)", errors: &errors) else { continue }
+            if surface == .v1 { reader.refuseUnknown(allowed: names.entryFields, errors: &errors) }
+            let phone = reader.phone(names.phone, required: true, allowed: allowedRegions, errors: &errors)
+            let callerId = reader.phone("callerId", required: false, allowed: .all, errors: &errors)
+            let account = reader.string("account", maxLength: Self.maxAccountLength, errors: &errors)
+            let templateId = reader.integer("templateId", in: 1...Int64.max, lenient: lenient, errors: &errors)
+            let timeout = reader.integer(names.timeout, in: 1...Self.maxDialingTimeoutSeconds, lenient: lenient, errors: &errors)
+            let transactionId = reader.integer("transactionId", in: 1...Int64.max, lenient: lenient, errors: &errors)
+            guard let phone else { continue }
+            phones.append(phone)
+            calls.append(CallEntry(transactionId: transactionId, phoneNumber: phone.national, account: account,
+                                   callerId: callerId?.national, templateId: templateId, dialingTimeout: timeout.map { Int($0) }))
+        }
+        guard errors.isEmpty else { return .failure(ValidationFailure(errors: errors)) }
+        return .success(ManualCalls(request: LaunchManualCallsRequest(callEntry: calls), phones: phones))
+    }
+
+    /// Validates a `ScheduleCallback` body at the instant `nowMillis` (a time before it is refused).
+    ///
+    /// Without a time zone, the zone is the number's own (its area code's first IANA zone); a local
+    /// date-time then resolves in it. Without a date-time, LiveVox calls back at once.
+    public func callback(_ body: JSONValue, surface: Surface, nowMillis: Int64) -> Result<Callback, ValidationFailure> {
+        let names = Self.names(surface)
+        let lenient = surface == .compatible
+        var errors: [FieldError] = []
+        var warnings: [FieldWarning] = []
+        guard let reader = ObjectReader(body, at: "", errors: &errors) else { return .failure(ValidationFailure(errors: errors)) }
+        if surface == .v1 { reader.refuseUnknown(allowed: names.callbackFields, errors: &errors) }
+        let phone = reader.phone(names.phone, required: true, allowed: allowedRegions, errors: &errors)
+        let account = reader.string("account", maxLength: Self.maxAccountLength, errors: &errors)
+        let agentLoginId = reader.string("agentLoginId", maxLength: Self.maxAgentLoginIdLength, errors: &errors)
+        let transactionId = reader.integer("transactionId", in: 1...Int64.max, lenient: lenient, errors: &errors)
+        let at = reader.dateTime(names.at, errors: &errors)
+        let zoneName = reader.string("timeZone", maxLength: 64, errors: &errors)
+        let zonePointer = reader.pointer("timeZone")
+
+        var zone: ResolvedTimeZone?
+        if let zoneName {
+            do throws(TimeZoneError) {
+                zone = try ResolvedTimeZone.resolve(zoneName)
+            } catch {
+                errors.append(FieldError(pointer: zonePointer, code: error.code.rawValue, detail: error.detail))
+            }
+        } else if let phone, let numberZone = phone.timeZones.first {
+            // The number's own zone; a zone no LiveVox code fits (e.g. Guam) leaves the code unset.
+            zone = try? ResolvedTimeZone.resolve(numberZone)
+        }
+        if let zone {
+            let pointer = zoneName == nil ? reader.pointer(names.phone) : zonePointer
+            for warning in zone.warnings {
+                warnings.append(FieldWarning(pointer: pointer, code: warning.code.rawValue, detail: warning.detail))
+            }
+        }
+
+        var dateMillis: Int64?
+        if let at, zoneName == nil || zone != nil {
+            let atPointer = reader.pointer(names.at)
+            do throws(DateTimeError) {
+                let resolved = try ResolvedDateTime.resolve(at, timeZone: zone?.ianaIdentifier)
+                dateMillis = resolved.epochMillis
+                for warning in resolved.warnings where warning.code == .ambiguousLocalTime {
+                    warnings.append(FieldWarning(pointer: atPointer, code: warning.code.rawValue, detail: warning.detail))
+                }
+                if resolved.epochMillis < nowMillis {
+                    errors.append(FieldError(pointer: atPointer, code: FieldError.Code.inThePast.rawValue,
+                                             detail: "The callback time \(resolved.utcISO8601) has already passed; give a future time, or omit '\(names.at)' to call back now."))
+                }
+            } catch {
+                errors.append(FieldError(pointer: atPointer, code: error.code.rawValue, detail: error.detail))
+            }
+        }
+        guard errors.isEmpty, let phone else { return .failure(ValidationFailure(errors: errors)) }
+        let request = ScheduleCallbackRequest(transactionId: transactionId, phoneNumber: phone.national, account: account,
+                                              agentLoginId: agentLoginId, date: dateMillis, timeZone: zone?.liveVox.rawValue)
+        return .success(Callback(request: request, phone: phone, warnings: warnings))
+    }
+}
