@@ -9,7 +9,7 @@ PYTHON      := $(VENV)/bin/python
 DEBIAN_PACKAGES := python3 python3-venv python3-pip
 BENCH_PACKAGES  := hyperfine
 
-.PHONY: run test deps venv build build-release test-swift test-oracle bench tables clean
+.PHONY: run test deps venv build build-release build-bench test-swift test-oracle bench tables clean
 
 run: deps build-release
 	.build/release/callgate simulate --host 127.0.0.1 --port $(PORT)
@@ -32,6 +32,9 @@ build:
 build-release:
 	$(SWIFT) build -c release --product callgate
 
+build-bench: build-release
+	$(SWIFT) build -c release --product PhoneParseBench
+
 test-swift: build
 	$(SWIFT) test --skip-build
 
@@ -45,7 +48,7 @@ tables: venv
 	$(PYTHON) scripts/gen_phone_tables.py
 	PYTHONTZPATH= $(PYTHON) scripts/gen_timezone_tables.py
 
-bench: deps venv build-release
+bench: deps venv build-bench
 	@scripts/ensure-debian-packages.sh $(BENCH_PACKAGES)
 	bench/run.sh
 

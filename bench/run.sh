@@ -12,9 +12,10 @@ lines=${CHECK_LINES:-1000000}
 corpus="$out/phones-$lines.txt"
 [ -f "$corpus" ] || "$python" bench/make_phone_corpus.py --lines "$lines" --seed 7 > "$corpus"
 
+.build/release/PhoneParseBench "${PARSES:-10000000}"
+echo
 echo "| benchmark | figure | target |"
 echo "|---|---|---|"
-.build/release/phone-parse-bench --markdown-row
 for format in jsonl csv; do
   start=$(date +%s.%N)
   "$bin" check phone --format "$format" < "$corpus" > "$out/check.$format" || true
