@@ -169,4 +169,17 @@ struct DateTimeResolutionTests {
     func offsets(zone: String, epochSeconds: Int64, offset: Int32) throws {
         #expect(try #require(IANATimeZone.named(zone)).utcOffsetSeconds(atEpochSeconds: epochSeconds) == offset)
     }
+
+    @Test("A gap that swallows a whole day is reported with dates (Kiritimati skipped 1994-12-31)")
+    func dayLongGap() throws {
+        let zone = try #require(IANATimeZone.named("Pacific/Kiritimati"))
+        let local = try #require(LocalDateTime(year: 1994, month: 12, day: 31, hour: 12))
+        guard case .skipped(let transition) = zone.instants(of: local) else {
+            Issue.record("expected a gap")
+            return
+        }
+        #expect(transition.offsetBefore == -36_000)
+        #expect(transition.offsetAfter == 50_400)
+        #expect(transition.clockChange == "from 1994-12-31T00:00 to 1995-01-01T00:00")
+    }
 }
