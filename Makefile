@@ -6,13 +6,13 @@ PORT        ?= 8080
 VENV        := .venv
 PYTHON      := $(VENV)/bin/python
 # System packages the build, the tests and the benchmarks need.
-DEBIAN_PACKAGES := python3 python3-venv python3-pip
+DEBIAN_PACKAGES := python3 python3-venv python3-pip libcurl4-openssl-dev
 BENCH_PACKAGES  := hyperfine
 
-.PHONY: run test deps venv build build-release build-bench test-swift test-oracle bench tables clean
+.PHONY: run test deps venv build build-release build-bench openapi test-swift test-oracle bench tables clean
 
 run: deps build-release
-	.build/release/callgate simulate --host 127.0.0.1 --port $(PORT)
+	.build/release/callgate serve --host 127.0.0.1 --port $(PORT)
 
 test: deps venv build test-swift test-oracle
 
@@ -42,6 +42,10 @@ test-swift: build
 # IANA database as Python's zoneinfo computes it (PyPI tzdata, not the system's copy).
 test-oracle: build venv
 	CALLGATE_BIN=$(CURDIR)/.build/debug/callgate PYTHONTZPATH= $(PYTHON) -m pytest -q Tests/oracle
+
+# Embeds openapi/callgate.yaml into the binary (served at /openapi.yaml).
+openapi:
+	python3 scripts/embed_openapi.py
 
 # Regenerates the committed data tables from the pinned PyPI packages.
 tables: venv

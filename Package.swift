@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 let package = Package(
@@ -13,14 +13,38 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // Pure domain: phone numbers, time zones, date-times, LiveVox wire models, error catalog, role policy.
+        // Pure domain: phone numbers, time zones, date-times, LiveVox wire models, error catalog,
+        // role policy, request validation.
         .target(name: "CallGateCore"),
+        // The C shim over libcurl (libcurl4-openssl-dev): typed wrappers for the variadic calls.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // A generic async HTTP client over one curl multi handle on one thread.
+        .target(
+            name: "CurlTransport",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The upstream protocol: session, retries, breaker, error mapping.
+        .target(
+            name: "LiveVoxClient",
+            dependencies: [
+                "CallGateCore",
+                "CurlTransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // A faithful fake LiveVox for tests, demos and the embedded default.
         .target(
             name: "LiveVoxSimulator",
@@ -31,11 +55,19 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The service: identities, settings, routes; assembles the rest.
+        // The service: identities, settings, the request pipeline, assembly.
         .target(
             name: "CallGate",
             dependencies: [
                 "CallGateCore",
+                "CurlTransport",
+                "LiveVoxClient",
+                "LiveVoxSimulator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -62,6 +94,24 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "CurlTransportTests",
+            dependencies: [
+                "CurlTransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "LiveVoxClientTests",
+            dependencies: [
+                "LiveVoxClient", "CallGateCore", "CurlTransport", "LiveVoxSimulator",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "LiveVoxSimulatorTests",
             dependencies: [
                 "LiveVoxSimulator",
@@ -69,7 +119,11 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "CallGateTests", dependencies: ["CallGate"]),
+        .testTarget(
+            name: "CallGateTests",
+            dependencies: ["CallGate", "CallGateCore", "CurlTransport", "LiveVoxClient", "LiveVoxSimulator",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         // Runs the built `callgate` binary as a subprocess: exit codes, formats, stdin/stdout.
         .testTarget(name: "callgateTests", dependencies: ["callgate"]),
     ],

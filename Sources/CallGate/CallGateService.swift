@@ -1,0 +1,128 @@
+import CallGateCore
+import CurlTransport
+import Foundation
+import Hummingbird
+import LiveVoxClient
+import LiveVoxSimulator
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `callgate serve`: assembles the keys, the curl transport, the LiveVox client (or the embedded
+/// simulator), the pipeline and the HTTP server into one `ServiceGroup`. SIGTERM and SIGINT drain
+/// in order (HTTP server, LiveVox session, curl); SIGHUP reloads the keys file.
+public enum CallGateService {
+    /// Runs until a shutdown signal; `onListening` receives the bound address (useful with port 0).
+    public static func run(
+        settings: GatewaySettings,
+        logger: Logger,
+        openAPIDocument: [UInt8],
+        onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }
+    ) async throws {
+        var simulator: RunningSimulator?
+        defer { if let simulator { Task { await simulator.shutdown() } } }
+
+        let upstream: LiveVoxClientConfiguration
+        if let url = settings.upstreamURL {
+            upstream = LiveVoxClientConfiguration(
+                baseURL: url, pathPrefix: settings.upstreamPathPrefix,
+                queueStatsPathStyle: settings.upstreamQueueStatsStyle == "query" ? .queryParameter : .pathSegment,
+                accessToken: settings.upstreamAccessToken,
+                credentials: LoginRequest(clientName: settings.upstreamClientName, userName: settings.upstreamUserName,
+                                          password: settings.upstreamPassword))
+        } else {
+            let configuration = SimulatorConfiguration(timeOfFailureZone: settings.upstreamTimeZone)
+            let running = try await LiveVoxSimulator.start(configuration: configuration, host: "127.0.0.1", port: 0,
+                                                           logger: Logger(label: "callgate.simulator"))
+            simulator = running
+            logger.notice("No upstream configured: using the embedded LiveVox simulator",
+                          metadata: ["upstream.url": "\(running.baseURL)"])
+            upstream = LiveVoxClientConfiguration(
+                baseURL: running.baseURL, accessToken: configuration.accessToken,
+                credentials: LoginRequest(clientName: configuration.clientName, userName: configuration.userName,
+                                          password: configuration.password))
+        }
+
+        let createdKeys = try DevelopmentKeys.createIfNeeded(settings: settings, embedded: simulator != nil)
+        let keys = try APIKeyStore(path: settings.keysFile)
+
+        let curl = try CurlHTTPClient(configuration: .init(
+            maxConnectionsPerHost: settings.upstreamMaxConnections,
+            requestTimeout: .seconds(settings.upstreamTimeoutSeconds),
+            tls: .init(caFile: settings.upstreamCAFile, clientCertificateFile: settings.upstreamClientCertificate,
+                       clientKeyFile: settings.upstreamClientKey)))
+        var clientConfiguration = upstream
+        clientConfiguration.retry.totalDeadline = .seconds(settings.upstreamTimeoutSeconds)
+        let client = LiveVoxClient(configuration: clientConfiguration, transport: curl, logger: logger)
+
+        let gateway = Gateway(
+            configuration: .init(
+                maxBodyBytes: settings.maxBodyBytes,
+                validator: RequestValidator(maxBatchSize: settings.maxBatchSize, allowedRegions: try settings.regions()),
+                upstreamTimeZone: IANATimeZone.named(settings.upstreamTimeZone)!,
+                openAPIDocument: openAPIDocument),
+            keys: keys, client: client,
+            readiness: {
+                client.circuitBreakerState == .open
+                    ? .init(isReady: false, detail: "LiveVox has been failing; the circuit breaker is open.")
+                    : .init(isReady: true, detail: "ready")
+            },
+            nowMillis: { Int64(Date().timeIntervalSince1970 * 1000) },
+            logger: logger)
+
+        let app = Application(
+            responder: GatewayResponder(gateway: gateway),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "CallGate"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? settings.port
+                logger.notice("CallGate listening", metadata: ["http.host": "\(settings.host)", "http.port": "\(port)"])
+                if !createdKeys.isEmpty {
+                    print(DevelopmentKeys.banner(createdKeys, keysFile: settings.keysFile, host: settings.host, port: port))
+                }
+                await onListening(settings.host, port)
+            },
+            logger: logger)
+
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: curl),
+                .init(service: LiveVoxSessionService(client: client)),
+                .init(service: KeysReloadService(keys: keys, logger: logger)),
+                .init(service: app),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}
+
+/// Logs out of LiveVox when the group shuts down (after the HTTP server drained, before curl stops).
+struct LiveVoxSessionService: Service {
+    let client: LiveVoxClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await client.logout()
+    }
+}
+
+/// Reloads the keys file on SIGHUP; a bad file is logged and the keys in force stay.
+struct KeysReloadService: Service {
+    let keys: APIKeyStore
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        try? await cancelWhenGracefulShutdown {
+            for await _ in signals {
+                do {
+                    try keys.reload()
+                    logger.notice("Keys file reloaded", metadata: ["keys.file": "\(keys.path)", "keys.count": "\(keys.count)"])
+                } catch {
+                    logger.error("Keys file not reloaded; the previous keys stay in force",
+                                 metadata: ["keys.file": "\(keys.path)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,295 @@
+import CallGateCore
+import Logging
+import LiveVoxClient
+
+/// The request pipeline, in the order the architecture fixes: request id, route, authenticate,
+/// authorize (role, then service), read and decode the body, validate and normalize, the Agent's
+/// own-callback rule, forward, respond. Independent of the HTTP server (see ``GatewayResponder``).
+///
+/// Authorization comes before the body is read: a caller that may not use an operation learns
+/// nothing about its body and cannot make the gateway read a large one.
+public final class Gateway: Sendable {
+    /// What the pipeline needs to know.
+    public struct Configuration: Sendable {
+        /// The largest request body read, in bytes (413 above).
+        public var maxBodyBytes: Int
+        /// The request validator (batch size, allowed regions).
+        public var validator: RequestValidator
+        /// The zone LiveVox's offset-less `timeOfFailure` is read in.
+        public var upstreamTimeZone: IANATimeZone
+        /// The OpenAPI document served at `/openapi.yaml`.
+        public var openAPIDocument: [UInt8]
+
+        /// Creates a configuration.
+        public init(maxBodyBytes: Int = 1 << 20, validator: RequestValidator = RequestValidator(),
+                    upstreamTimeZone: IANATimeZone = IANATimeZone.named("UTC")!, openAPIDocument: [UInt8] = []) {
+            self.maxBodyBytes = maxBodyBytes
+            self.validator = validator
+            self.upstreamTimeZone = upstreamTimeZone
+            self.openAPIDocument = openAPIDocument
+        }
+    }
+
+    let configuration: Configuration
+    let keys: APIKeyStore
+    let client: LiveVoxClient
+    let readiness: @Sendable () async -> Readiness
+    let nowMillis: @Sendable () -> Int64
+    let logger: Logger
+
+    /// Whether the gateway can serve LiveVox operations, and if not why.
+    public struct Readiness: Sendable, Hashable {
+        /// Ready or not.
+        public var isReady: Bool
+        /// A sentence on what is not ready.
+        public var detail: String
+
+        /// Creates a readiness answer.
+        public init(isReady: Bool, detail: String) {
+            self.isReady = isReady
+            self.detail = detail
+        }
+    }
+
+    /// Creates the pipeline.
+    public init(configuration: Configuration, keys: APIKeyStore, client: LiveVoxClient,
+                readiness: @escaping @Sendable () async -> Readiness,
+                nowMillis: @escaping @Sendable () -> Int64, logger: Logger) {
+        self.configuration = configuration
+        self.keys = keys
+        self.client = client
+        self.readiness = readiness
+        self.nowMillis = nowMillis
+        self.logger = logger
+    }
+
+    /// Answers one request; never throws: every failure is a problem document.
+    public func respond(to request: GatewayRequest) async -> GatewayResponse {
+        let requestId = RequestID.accept(request.header("x-request-id")) ?? RequestID.generate()
+        var logger = self.logger
+        logger[metadataKey: "request.id"] = "\(requestId)"
+        var response: GatewayResponse
+        switch await handle(request, logger: logger) {
+        case .success(let answer): response = answer
+        case .failure(let problem): response = Self.render(problem, requestId: requestId, instance: request.path)
+        }
+        response.headers.append(("X-Request-ID", requestId))
+        return response
+    }
+
+    private func handle(_ request: GatewayRequest, logger: Logger) async -> Result<GatewayResponse, Problem> {
+        let route: GatewayRoute
+        switch GatewayRoute.parse(method: request.method, path: request.path, query: request.query) {
+        case .success(let parsed): route = parsed
+        case .failure(let problem): return .failure(problem)
+        }
+        switch route {
+        case .health:
+            return .success(Self.json(200, Array(#"{"status":"ok"}"#.utf8)))
+        case .openAPI:
+            return .success(GatewayResponse(status: 200, headers: [("Content-Type", "application/yaml")], body: configuration.openAPIDocument))
+        case .readiness:
+            let state = await readiness()
+            guard state.isReady else { return .failure(Problem(503, .notReady, state.detail)) }
+            return .success(Self.json(200, Array(#"{"status":"ready"}"#.utf8)))
+        case .queueStats, .nonAttemptedManualCalls, .launchManualCalls, .scheduleCallback:
+            break
+        }
+        let principal: Principal
+        switch authenticate(request, route: route) {
+        case .success(let found): principal = found
+        case .failure(let problem): return .failure(problem)
+        }
+        var logger = logger
+        logger[metadataKey: "principal"] = "\(principal.name)"
+        if let problem = authorize(principal, route) { return .failure(problem) }
+
+        switch route {
+        case .queueStats(let serviceId, let surface):
+            return await forward(surface) { try await self.client.queueStats(serviceId: serviceId, logger: logger) }
+                .map { surface == .compatible ? Self.passThrough($0) : self.v1QueueStats($0, serviceId: serviceId) }
+                .flatMap { $0 }
+        case .nonAttemptedManualCalls(let serviceId, let surface):
+            var filter = NonAttemptedFilter()
+            if surface == .v1 {
+                switch NonAttemptedFilter.parse(query: request.query) {
+                case .success(let parsed): filter = parsed
+                case .failure(let problem): return .failure(problem)
+                }
+            }
+            return await forward(surface) { try await self.client.nonAttemptedManualCalls(serviceId: serviceId, logger: logger) }
+                .map { surface == .compatible ? Self.passThrough($0) : self.v1NonAttempted($0, serviceId: serviceId, filter: filter) }
+                .flatMap { $0 }
+        case .launchManualCalls(let serviceId, let surface):
+            let body: JSONValue
+            switch await readJSON(request) {
+            case .success(let value): body = value
+            case .failure(let problem): return .failure(problem)
+            }
+            let calls: RequestValidator.ManualCalls
+            switch configuration.validator.manualCalls(body, surface: surface == .v1 ? .v1 : .compatible) {
+            case .success(let valid): calls = valid
+            case .failure(let failure): return .failure(.validation(failure))
+            }
+            return await forward(surface) { try await self.client.launchManualCalls(serviceId: serviceId, calls.request, logger: logger) }
+                .map { surface == .compatible ? Self.passThrough($0) : Self.v1Launched($0, serviceId: serviceId, calls: calls) }
+                .flatMap { $0 }
+        case .scheduleCallback(let serviceId, let surface):
+            let body: JSONValue
+            switch await readJSON(request) {
+            case .success(let value): body = value
+            case .failure(let problem): return .failure(problem)
+            }
+            var callback: RequestValidator.Callback
+            switch configuration.validator.callback(body, surface: surface == .v1 ? .v1 : .compatible, nowMillis: nowMillis()) {
+            case .success(let valid): callback = valid
+            case .failure(let failure): return .failure(.validation(failure))
+            }
+            if principal.role == .agent {
+                switch Self.applyAgentRule(principal, to: &callback) {
+                case .success: break
+                case .failure(let problem): return .failure(problem)
+                }
+            }
+            let accepted = callback
+            return await forward(surface) { try await self.client.scheduleCallback(serviceId: serviceId, accepted.request, logger: logger) }
+                .map { surface == .compatible ? Self.passThrough($0) : Self.v1Scheduled($0, serviceId: serviceId, callback: accepted) }
+                .flatMap { $0 }
+        case .health, .readiness, .openAPI:
+            preconditionFailure("answered above")
+        }
+    }
+
+    // MARK: Authentication and authorization
+
+    private func authenticate(_ request: GatewayRequest, route: GatewayRoute) -> Result<Principal, Problem> {
+        var presented: String?
+        if let authorization = request.header("authorization") {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { presented = String(parts[1]) }
+        }
+        if presented == nil { presented = request.header("x-api-key") }
+        if presented == nil, case .compatible? = route.surface { presented = request.header("lv-access") }
+        guard let presented else {
+            return .failure(Self.unauthenticated("Send an API key as 'Authorization: Bearer cgk_...' or 'X-API-Key: cgk_...'."))
+        }
+        guard let principal = keys.authenticate(key: presented) else {
+            return .failure(Self.unauthenticated("The API key is not valid: it is unknown, revoked or mistyped."))
+        }
+        return .success(principal)
+    }
+
+    static func unauthenticated(_ detail: String) -> Problem {
+        Problem(401, .unauthenticated, detail)
+    }
+
+    private func authorize(_ principal: Principal, _ route: GatewayRoute) -> Problem? {
+        guard let operation = route.operation, let serviceId = route.serviceId else { return nil }
+        guard RolePolicy.allows(principal.role, operation) else {
+            return Problem(403, .forbiddenRole, RolePolicy.refusalDetail(principal.role, operation))
+        }
+        guard principal.mayUse(serviceId: serviceId) else {
+            let allowed = (principal.services ?? []).sorted().map(String.init).joined(separator: ", ")
+            return Problem(403, .forbiddenService, "The key '\(principal.name)' may not use service \(serviceId); its services: \(allowed).")
+        }
+        return nil
+    }
+
+    /// An Agent schedules callbacks for itself only: its own login id is filled in when absent.
+    static func applyAgentRule(_ principal: Principal, to callback: inout RequestValidator.Callback) -> Result<Void, Problem> {
+        guard let own = principal.agentLoginId else {
+            return .failure(Problem(403, .forbiddenAgent, "The Agent key '\(principal.name)' has no agentLoginId configured."))
+        }
+        if let requested = callback.request.agentLoginId, requested != own {
+            return .failure(Problem(403, .forbiddenAgent,
+                                    "An Agent may schedule callbacks only for itself: this key is agent '\(own)', the request names '\(requested)'."))
+        }
+        var request = callback.request
+        request.agentLoginId = own
+        callback = RequestValidator.Callback(request: request, phone: callback.phone, warnings: callback.warnings)
+        return .success(())
+    }
+
+    // MARK: Body
+
+    private func readJSON(_ request: GatewayRequest) async -> Result<JSONValue, Problem> {
+        let contentType = request.header("content-type")?.lowercased() ?? ""
+        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map { String($0.filter { $0 != " " && $0 != "\t" }) } ?? ""
+        guard mediaType == "application/json" else {
+            return .failure(Problem(415, .unsupportedMediaType,
+                                    mediaType.isEmpty ? "Send the body as JSON with 'Content-Type: application/json'."
+                                                      : "'\(mediaType)' is not accepted; send the body as JSON with 'Content-Type: application/json'."))
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try await request.readBody(configuration.maxBodyBytes)
+        } catch is BodyTooLarge {
+            return .failure(Problem(413, .bodyTooLarge, "The body is larger than \(configuration.maxBodyBytes) bytes."))
+        } catch {
+            return .failure(Problem(400, .malformedJSON, "The body could not be read: the connection ended before it was complete."))
+        }
+        do throws(MalformedJSON) {
+            return .success(try JSONParser.parse(bytes))
+        } catch {
+            return .failure(.malformed(error))
+        }
+    }
+
+    // MARK: Forwarding
+
+    private func forward<Model>(
+        _ surface: GatewayRoute.Surface,
+        _ call: @Sendable () async throws(LiveVoxError) -> LiveVoxResponse<Model>
+    ) async -> Result<LiveVoxResponse<Model>, Problem> {
+        do {
+            return .success(try await call())
+        } catch {
+            return .failure(Self.problem(for: error))
+        }
+    }
+
+    static func problem(for error: LiveVoxError) -> Problem {
+        let code: Problem.Code = switch error.gatewayStatus {
+        case 504: .upstreamTimeout
+        case 503: .upstreamUnavailable
+        default: .upstreamError
+        }
+        var problem = Problem(error.gatewayStatus, code, error.detail)
+        problem.upstream = Problem.Upstream(status: error.upstreamStatus, code: error.upstreamCode,
+                                            message: error.upstreamMessage, attempts: error.attempts)
+        problem.retryAfterSeconds = error.retryAfterSeconds
+        return problem
+    }
+
+    // MARK: Rendering
+
+    static func render(_ problem: Problem, requestId: String, instance: String) -> GatewayResponse {
+        var headers: [(name: String, value: String)] = [("Content-Type", "application/problem+json")]
+        if problem.status == 401 { headers.append(("WWW-Authenticate", #"Bearer realm="CallGate""#)) }
+        if let seconds = problem.retryAfterSeconds { headers.append(("Retry-After", String(seconds))) }
+        if !problem.allowedMethods.isEmpty { headers.append(("Allow", problem.allowedMethods.joined(separator: ", "))) }
+        return GatewayResponse(status: problem.status, headers: headers, body: problem.body(requestId: requestId, instance: instance))
+    }
+
+    static func json(_ status: Int, _ body: [UInt8]) -> GatewayResponse {
+        GatewayResponse(status: status, headers: [("Content-Type", "application/json")], body: body)
+    }
+
+    /// The compatible surface answers with LiveVox's own status, content type and bytes.
+    static func passThrough<Model>(_ response: LiveVoxResponse<Model>) -> Result<GatewayResponse, Problem> {
+        var headers: [(name: String, value: String)] = []
+        if let contentType = response.contentType, !response.body.isEmpty { headers.append(("Content-Type", contentType)) }
+        return .success(GatewayResponse(status: response.status, headers: headers, body: response.body))
+    }
+}
+
+extension GatewayRoute {
+    /// The surface of a LiveVox operation.
+    var surface: Surface? {
+        switch self {
+        case .queueStats(_, let surface), .nonAttemptedManualCalls(_, let surface),
+             .launchManualCalls(_, let surface), .scheduleCallback(_, let surface): surface
+        case .health, .readiness, .openAPI: nil
+        }
+    }
+}

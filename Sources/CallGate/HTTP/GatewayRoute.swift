@@ -1,0 +1,136 @@
+import CallGateCore
+
+/// Every path CallGate answers, parsed from the method and path in one place.
+///
+/// The compatible surface mirrors the LiveVox reference exactly; `/v1` is CallGate's own.
+public enum GatewayRoute: Sendable, Hashable {
+    /// Which surface a LiveVox operation came through (it decides the body's names and the answer's shape).
+    public enum Surface: Sendable, Hashable {
+        case compatible
+        case v1
+    }
+
+    /// `GET .../queue/{serviceId}`, `GET .../queue?serviceId=` or `GET /v1/services/{id}/queue`.
+    case queueStats(serviceId: Int64, surface: Surface)
+    /// `GET .../{serviceId}/GetNonAttemptedManualCalls` or `GET /v1/services/{id}/non-attempted-calls`.
+    case nonAttemptedManualCalls(serviceId: Int64, surface: Surface)
+    /// `POST .../{serviceId}/LaunchManualCalls` or `POST /v1/services/{id}/manual-calls`.
+    case launchManualCalls(serviceId: Int64, surface: Surface)
+    /// `POST .../{serviceId}/ScheduleCallback` or `POST /v1/services/{id}/callbacks`.
+    case scheduleCallback(serviceId: Int64, surface: Surface)
+    /// `GET /healthz`: the process is up.
+    case health
+    /// `GET /readyz`: the upstream is logged in and reachable.
+    case readiness
+    /// `GET /openapi.yaml`: the contract.
+    case openAPI
+
+    /// The operation the role policy decides, for the LiveVox operations.
+    public var operation: GatewayOperation? {
+        switch self {
+        case .queueStats: .getQueueStats
+        case .nonAttemptedManualCalls: .getNonAttemptedManualCalls
+        case .launchManualCalls: .launchManualCalls
+        case .scheduleCallback: .scheduleCallback
+        case .health, .readiness, .openAPI: nil
+        }
+    }
+
+    /// The service id in the path, for the LiveVox operations.
+    public var serviceId: Int64? {
+        switch self {
+        case .queueStats(let id, _), .nonAttemptedManualCalls(let id, _), .launchManualCalls(let id, _), .scheduleCallback(let id, _): id
+        case .health, .readiness, .openAPI: nil
+        }
+    }
+
+    /// Parses a request line. `query` is the raw query string without `?`.
+    ///
+    /// Returns a `Problem` for paths CallGate does not have (404), methods a path does not take
+    /// (405, with the allowed ones) and service ids that are not positive integers (400).
+    public static func parse(method: String, path: String, query: String?) -> Result<GatewayRoute, Problem> {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        guard path.hasPrefix("/"), !segments.isEmpty else { return .failure(notFound(path)) }
+        let parts = Array(segments)
+
+        switch parts.count {
+        case 1 where parts[0] == "healthz": return only("GET", method, path, .health)
+        case 1 where parts[0] == "readyz": return only("GET", method, path, .readiness)
+        case 1 where parts[0] == "openapi.yaml": return only("GET", method, path, .openAPI)
+        default: break
+        }
+
+        // The compatible surface: /callControl/supervisor/calls/...
+        if parts.count >= 4, parts[0] == "callControl", parts[1] == "supervisor", parts[2] == "calls" {
+            let rest = parts[3...]
+            if rest.count == 1, rest.first == "queue" {
+                guard let raw = queryValue("serviceId", in: query) else {
+                    return .failure(Problem(400, .invalidQuery,
+                        "Queue stats need a service: GET /callControl/supervisor/calls/queue/{serviceId} or ?serviceId={serviceId}."))
+                }
+                return serviceId(raw).flatMap { id in only("GET", method, path, .queueStats(serviceId: id, surface: .compatible)) }
+            }
+            guard rest.count == 2 else { return .failure(notFound(path)) }
+            let first = rest[rest.startIndex], second = rest[rest.startIndex + 1]
+            if first == "queue" {
+                return serviceId(second).flatMap { id in only("GET", method, path, .queueStats(serviceId: id, surface: .compatible)) }
+            }
+            switch second {
+            case "GetNonAttemptedManualCalls":
+                return serviceId(first).flatMap { id in only("GET", method, path, .nonAttemptedManualCalls(serviceId: id, surface: .compatible)) }
+            case "LaunchManualCalls":
+                return serviceId(first).flatMap { id in only("POST", method, path, .launchManualCalls(serviceId: id, surface: .compatible)) }
+            case "ScheduleCallback":
+                return serviceId(first).flatMap { id in only("POST", method, path, .scheduleCallback(serviceId: id, surface: .compatible)) }
+            default:
+                return .failure(notFound(path))
+            }
+        }
+
+        // The /v1 surface: /v1/services/{serviceId}/...
+        if parts.count == 4, parts[0] == "v1", parts[1] == "services" {
+            let route: (Int64) -> (String, GatewayRoute)?
+            switch parts[3] {
+            case "queue": route = { ("GET", .queueStats(serviceId: $0, surface: .v1)) }
+            case "non-attempted-calls": route = { ("GET", .nonAttemptedManualCalls(serviceId: $0, surface: .v1)) }
+            case "manual-calls": route = { ("POST", .launchManualCalls(serviceId: $0, surface: .v1)) }
+            case "callbacks": route = { ("POST", .scheduleCallback(serviceId: $0, surface: .v1)) }
+            default: return .failure(notFound(path))
+            }
+            return serviceId(parts[2]).flatMap { id in
+                let (allowed, matched) = route(id)!
+                return only(allowed, method, path, matched)
+            }
+        }
+        return .failure(notFound(path))
+    }
+
+    static func only(_ allowed: String, _ method: String, _ path: String, _ route: GatewayRoute) -> Result<GatewayRoute, Problem> {
+        if method == allowed || (allowed == "GET" && method == "HEAD") { return .success(route) }
+        var problem = Problem(405, .methodNotAllowed, "\(path) takes \(allowed), not \(method).")
+        problem.allowedMethods = allowed == "GET" ? ["GET", "HEAD"] : [allowed]
+        return .failure(problem)
+    }
+
+    static func notFound(_ path: String) -> Problem {
+        Problem(404, .notFound, "No route for \(path.count > 200 ? String(path.prefix(200)) + "..." : path); see /openapi.yaml for the routes.")
+    }
+
+    static func serviceId(_ text: Substring) -> Result<Int64, Problem> {
+        guard let id = Int64(text), id > 0, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            let shown = text.count > 40 ? text.prefix(40) + "..." : text
+            return .failure(Problem(400, .invalidServiceId, "'\(shown)' is not a service id: use a positive integer, e.g. 21429."))
+        }
+        return .success(id)
+    }
+
+    /// The first value of `name` in a query string (no percent-decoding needed for digits).
+    static func queryValue(_ name: String, in query: String?) -> Substring? {
+        guard let query else { return nil }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.count == 2, parts[0] == name { return parts[1] }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,172 @@
+import CallGateCore
+
+/// An RFC 9457 problem document: every refusal and failure CallGate answers is one of these,
+/// built in one place so that every route speaks the same way.
+///
+/// `type` is `urn:callgate:problem:<code>`; `code` repeats the stable code for clients that read
+/// only the body; `requestId` ties the answer to logs and (later) the audit trail.
+public struct Problem: Error, Sendable, Hashable {
+    /// The stable problem codes of the HTTP surface (field-level codes live in ``FieldError``).
+    public enum Code: String, Sendable, Hashable, CaseIterable {
+        case malformedJSON = "malformed_json"
+        case unauthenticated
+        case forbiddenRole = "forbidden_role"
+        case forbiddenService = "forbidden_service"
+        case forbiddenAgent = "forbidden_agent"
+        case notFound = "not_found"
+        case methodNotAllowed = "method_not_allowed"
+        case invalidServiceId = "invalid_service_id"
+        case invalidQuery = "invalid_query"
+        case bodyTooLarge = "body_too_large"
+        case unsupportedMediaType = "unsupported_media_type"
+        case validationFailed = "validation_failed"
+        case rateLimited = "rate_limited"
+        case upstreamRefused = "upstream_refused"
+        case upstreamError = "upstream_error"
+        case upstreamUnavailable = "upstream_unavailable"
+        case upstreamTimeout = "upstream_timeout"
+        case notReady = "not_ready"
+        case internalError = "internal_error"
+
+        /// The short, human title of the problem type.
+        public var title: String {
+            switch self {
+            case .malformedJSON: "Malformed JSON"
+            case .unauthenticated: "Authentication required"
+            case .forbiddenRole: "Role not allowed"
+            case .forbiddenService: "Service not allowed"
+            case .forbiddenAgent: "Agent not allowed"
+            case .notFound: "Not found"
+            case .methodNotAllowed: "Method not allowed"
+            case .invalidServiceId: "Invalid service id"
+            case .invalidQuery: "Invalid query parameter"
+            case .bodyTooLarge: "Body too large"
+            case .unsupportedMediaType: "Unsupported media type"
+            case .validationFailed: "Validation failed"
+            case .rateLimited: "Too many requests"
+            case .upstreamRefused: "LiveVox refused the request"
+            case .upstreamError: "LiveVox failed"
+            case .upstreamUnavailable: "LiveVox unavailable"
+            case .upstreamTimeout: "LiveVox timed out"
+            case .notReady: "Not ready"
+            case .internalError: "Internal error"
+            }
+        }
+    }
+
+    /// What LiveVox said, when the problem comes from upstream.
+    public struct Upstream: Sendable, Hashable {
+        /// LiveVox's HTTP status, when it answered.
+        public var status: Int?
+        /// LiveVox's `code`, when present.
+        public var code: Int?
+        /// LiveVox's `message`, when present.
+        public var message: String?
+        /// How many attempts were made.
+        public var attempts: Int
+
+        /// Creates the upstream part.
+        public init(status: Int?, code: Int?, message: String?, attempts: Int) {
+            self.status = status
+            self.code = code
+            self.message = message
+            self.attempts = attempts
+        }
+    }
+
+    /// The HTTP status.
+    public var status: Int
+    /// The stable code.
+    public var code: Code
+    /// What happened in this occurrence, and what to do about it.
+    public var detail: String
+    /// Field errors (422).
+    public var errors: [FieldError] = []
+    /// What LiveVox said (502/503/504).
+    public var upstream: Upstream?
+    /// Seconds after which a retry may succeed (sent as `Retry-After` too).
+    public var retryAfterSeconds: Int?
+    /// Methods allowed on the path (405; sent as `Allow` too).
+    public var allowedMethods: [String] = []
+
+    /// Creates a problem.
+    public init(_ status: Int, _ code: Code, _ detail: String) {
+        self.status = status
+        self.code = code
+        self.detail = detail
+    }
+
+    /// The `application/problem+json` body, with the request id of the answer.
+    public func body(requestId: String, instance: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + errors.count * 160)
+        JSONBytes.appendRaw("{\"type\":\"urn:callgate:problem:", to: &out)
+        out.append(contentsOf: code.rawValue.utf8)
+        JSONBytes.appendRaw("\",\"title\":", to: &out)
+        JSONBytes.appendString(code.title, to: &out)
+        JSONBytes.appendRaw(",\"status\":", to: &out)
+        JSONBytes.appendInteger(status, to: &out)
+        JSONBytes.appendRaw(",\"detail\":", to: &out)
+        JSONBytes.appendString(detail, to: &out)
+        JSONBytes.appendRaw(",\"instance\":", to: &out)
+        JSONBytes.appendString(instance, to: &out)
+        JSONBytes.appendRaw(",\"code\":", to: &out)
+        JSONBytes.appendString(code.rawValue, to: &out)
+        JSONBytes.appendRaw(",\"requestId\":", to: &out)
+        JSONBytes.appendString(requestId, to: &out)
+        if !errors.isEmpty {
+            JSONBytes.appendRaw(",\"errors\":[", to: &out)
+            for (index, error) in errors.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONBytes.appendRaw("{\"pointer\":", to: &out)
+                JSONBytes.appendString(error.pointer, to: &out)
+                JSONBytes.appendRaw(",\"code\":", to: &out)
+                JSONBytes.appendString(error.code, to: &out)
+                JSONBytes.appendRaw(",\"detail\":", to: &out)
+                JSONBytes.appendString(error.detail, to: &out)
+                out.append(UInt8(ascii: "}"))
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        if let upstream {
+            JSONBytes.appendRaw(",\"upstream\":{\"attempts\":", to: &out)
+            JSONBytes.appendInteger(upstream.attempts, to: &out)
+            if let status = upstream.status {
+                JSONBytes.appendRaw(",\"status\":", to: &out)
+                JSONBytes.appendInteger(status, to: &out)
+            }
+            if let code = upstream.code {
+                JSONBytes.appendRaw(",\"code\":", to: &out)
+                JSONBytes.appendInteger(code, to: &out)
+            }
+            if let message = upstream.message {
+                JSONBytes.appendRaw(",\"message\":", to: &out)
+                JSONBytes.appendString(message, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        if let retryAfterSeconds {
+            JSONBytes.appendRaw(",\"retryAfterSeconds\":", to: &out)
+            JSONBytes.appendInteger(retryAfterSeconds, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+}
+
+extension Problem {
+    /// 422 with every field error.
+    public static func validation(_ failure: ValidationFailure) -> Problem {
+        var problem = Problem(422, .validationFailed,
+                              failure.errors.count == 1
+                                ? "One field was refused; nothing was sent to LiveVox."
+                                : "\(failure.errors.count) fields were refused; nothing was sent to LiveVox.")
+        problem.errors = failure.errors
+        return problem
+    }
+
+    /// 400 for a body that is not JSON, naming the line and column.
+    public static func malformed(_ error: MalformedJSON) -> Problem {
+        Problem(400, .malformedJSON, error.detail)
+    }
+}

@@ -1,0 +1,225 @@
+import CallGateCore
+import Configuration
+
+/// Every setting of `callgate serve`, read once at start from (highest first) a flag, an
+/// environment variable `CALLGATE_...`, or the YAML config file (`--config`), else its default.
+///
+/// ``Setting/all`` is the one list: the flags, the README table and the checks come from it.
+public struct GatewaySettings: Sendable, Hashable {
+    /// The address to listen on.
+    public var host: String
+    /// The port to listen on.
+    public var port: Int
+    /// LiveVox's base URL; `nil` runs the embedded simulator.
+    public var upstreamURL: String?
+    /// A version segment inserted after the category, e.g. `v6.0`.
+    public var upstreamPathPrefix: String
+    /// The `LV-Access` token.
+    public var upstreamAccessToken: String
+    /// The LiveVox client code.
+    public var upstreamClientName: String
+    /// The LiveVox API user.
+    public var upstreamUserName: String
+    /// The LiveVox API user's password.
+    public var upstreamPassword: String
+    /// `path` (documented) or `query` (`?serviceId=`) for queue stats upstream.
+    public var upstreamQueueStatsStyle: String
+    /// The IANA zone of LiveVox's offset-less timestamps.
+    public var upstreamTimeZone: String
+    /// Keep-alive connections to LiveVox at most.
+    public var upstreamMaxConnections: Int
+    /// Total time allowed per upstream operation, in seconds.
+    public var upstreamTimeoutSeconds: Int
+    /// A CA bundle to verify LiveVox's certificate with (default: the system's).
+    public var upstreamCAFile: String?
+    /// A client certificate for mutual TLS.
+    public var upstreamClientCertificate: String?
+    /// The client certificate's private key.
+    public var upstreamClientKey: String?
+    /// The API keys file.
+    public var keysFile: String
+    /// The largest request body, in bytes.
+    public var maxBodyBytes: Int
+    /// The most calls in one batch.
+    public var maxBatchSize: Int
+    /// The regions whose numbers may be dialed.
+    public var allowedRegions: String
+    /// swift-log level: trace, debug, info, notice, warning, error, critical.
+    public var logLevel: String
+
+    /// One setting: its configuration key, flag, environment variable, default and meaning.
+    public struct Setting: Sendable, Hashable {
+        /// The configuration key, e.g. `upstream.url` (also its path in the config file).
+        public let key: String
+        /// The default, as text; `nil` means unset.
+        public let defaultValue: String?
+        /// Whether it is a secret (never logged).
+        public let isSecret: Bool
+        /// What it does.
+        public let help: String
+
+        /// `--upstream-url`.
+        public var flag: String { "--" + key.replacingDotsAndCamelCase(with: "-").lowercased() }
+        /// `CALLGATE_UPSTREAM_URL`.
+        public var environmentVariable: String { "CALLGATE_" + key.replacingDotsAndCamelCase(with: "_").uppercased() }
+
+        /// The whole list, in the order of the README's table.
+        public static let all: [Setting] = [
+            Setting(key: "host", defaultValue: "127.0.0.1", isSecret: false, help: "Address to listen on."),
+            Setting(key: "port", defaultValue: "8080", isSecret: false, help: "Port to listen on (0 picks a free one)."),
+            Setting(key: "upstream.url", defaultValue: nil, isSecret: false,
+                    help: "LiveVox base URL, e.g. https://api.livevox.com. Unset: the embedded simulator on a loopback port."),
+            Setting(key: "upstream.pathPrefix", defaultValue: "", isSecret: false,
+                    help: "Version segment after the category, e.g. v6.0 for /session/v6.0/login."),
+            Setting(key: "upstream.accessToken", defaultValue: nil, isSecret: true, help: "LiveVox API access token (LV-Access)."),
+            Setting(key: "upstream.clientName", defaultValue: nil, isSecret: false, help: "LiveVox client code."),
+            Setting(key: "upstream.userName", defaultValue: nil, isSecret: false, help: "LiveVox API user."),
+            Setting(key: "upstream.password", defaultValue: nil, isSecret: true, help: "LiveVox API user's password."),
+            Setting(key: "upstream.queueStatsStyle", defaultValue: "path", isSecret: false,
+                    help: "Queue stats upstream as path (/queue/{id}, documented) or query (/queue?serviceId=)."),
+            Setting(key: "upstream.timeZone", defaultValue: "UTC", isSecret: false,
+                    help: "IANA zone of LiveVox's offset-less timeOfFailure."),
+            Setting(key: "upstream.maxConnections", defaultValue: "32", isSecret: false, help: "Keep-alive connections to LiveVox at most."),
+            Setting(key: "upstream.timeoutSeconds", defaultValue: "30", isSecret: false, help: "Total time per upstream operation, retries included."),
+            Setting(key: "upstream.caFile", defaultValue: nil, isSecret: false, help: "CA bundle for LiveVox's certificate (default: the system's)."),
+            Setting(key: "upstream.clientCertificate", defaultValue: nil, isSecret: false, help: "Client certificate (PEM) for mutual TLS."),
+            Setting(key: "upstream.clientKey", defaultValue: nil, isSecret: true, help: "Private key (PEM) of the client certificate."),
+            Setting(key: "keysFile", defaultValue: "data/keys.yaml", isSecret: false, help: "API keys file (YAML); reloaded on SIGHUP."),
+            Setting(key: "maxBodyBytes", defaultValue: "1048576", isSecret: false, help: "Largest request body (413 above)."),
+            Setting(key: "maxBatchSize", defaultValue: "1000", isSecret: false, help: "Most calls per manual-call batch."),
+            Setting(key: "allowedRegions", defaultValue: "US,CA,PR,VI,GU,MP,AS", isSecret: false, help: "Regions whose numbers may be dialed."),
+            Setting(key: "logLevel", defaultValue: "info", isSecret: false, help: "trace, debug, info, notice, warning, error or critical."),
+        ]
+    }
+
+    /// Reads every setting; `flags` holds the values given on the command line by key.
+    public static func read(flags: [String: String], configFile: String?) async throws(SettingsError) -> GatewaySettings {
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        for (key, value) in flags {
+            let isSecret = Setting.all.first { $0.key == key }?.isSecret ?? false
+            values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(.string(value), isSecret: isSecret)
+        }
+        var providers: [any ConfigProvider] = [
+            InMemoryProvider(name: "flags", values: values),
+            EnvironmentVariablesProvider(secretsSpecifier: .dynamic { name, _ in
+                Setting.all.contains { $0.isSecret && $0.environmentVariable == name }
+            }).prefixKeys(with: "callgate"),
+        ]
+        if let configFile {
+            do {
+                providers.append(try await FileProvider<YAMLSnapshot>(filePath: .init(configFile)))
+            } catch {
+                throw SettingsError("Cannot read the config file \(configFile): \(error)")
+            }
+        }
+        return try read(ConfigReader(providers: providers))
+    }
+
+    /// Reads every setting from a reader (tests give an in-memory one).
+    public static func read(_ reader: ConfigReader) throws(SettingsError) -> GatewaySettings {
+        func text(_ key: String) -> String? {
+            let setting = Setting.all.first { $0.key == key }!
+            let found = reader.string(forKey: ConfigKey(key.split(separator: ".").map(String.init)), isSecret: setting.isSecret)
+            return found ?? setting.defaultValue
+        }
+        func integer(_ key: String, in range: ClosedRange<Int>) throws(SettingsError) -> Int {
+            let setting = Setting.all.first { $0.key == key }!
+            let raw = text(key) ?? ""
+            guard let value = Int(raw), range.contains(value) else {
+                throw SettingsError("\(setting.flag) / \(setting.environmentVariable) is '\(raw)': expected a whole number from \(range.lowerBound) to \(range.upperBound).")
+            }
+            return value
+        }
+        let settings = GatewaySettings(
+            host: text("host")!,
+            port: try integer("port", in: 0...65535),
+            upstreamURL: text("upstream.url").flatMap { $0.isEmpty ? nil : $0 },
+            upstreamPathPrefix: text("upstream.pathPrefix") ?? "",
+            upstreamAccessToken: text("upstream.accessToken") ?? "",
+            upstreamClientName: text("upstream.clientName") ?? "",
+            upstreamUserName: text("upstream.userName") ?? "",
+            upstreamPassword: text("upstream.password") ?? "",
+            upstreamQueueStatsStyle: text("upstream.queueStatsStyle")!,
+            upstreamTimeZone: text("upstream.timeZone")!,
+            upstreamMaxConnections: try integer("upstream.maxConnections", in: 1...1024),
+            upstreamTimeoutSeconds: try integer("upstream.timeoutSeconds", in: 1...600),
+            upstreamCAFile: text("upstream.caFile"),
+            upstreamClientCertificate: text("upstream.clientCertificate"),
+            upstreamClientKey: text("upstream.clientKey"),
+            keysFile: text("keysFile")!,
+            maxBodyBytes: try integer("maxBodyBytes", in: 1024...(64 << 20)),
+            maxBatchSize: try integer("maxBatchSize", in: 1...100_000),
+            allowedRegions: text("allowedRegions")!,
+            logLevel: text("logLevel")!
+        )
+        try settings.validate()
+        return settings
+    }
+
+    /// Checks what the types cannot: the upstream's completeness, names and enumerations.
+    public func validate() throws(SettingsError) {
+        if let upstreamURL {
+            guard upstreamURL.hasPrefix("https://") || upstreamURL.hasPrefix("http://") else {
+                throw SettingsError("--upstream-url is '\(upstreamURL)': it must start with https:// (or http:// for a local test upstream).")
+            }
+            let missing = [("--upstream-access-token", upstreamAccessToken), ("--upstream-client-name", upstreamClientName),
+                           ("--upstream-user-name", upstreamUserName), ("--upstream-password", upstreamPassword)]
+                .filter { $0.1.isEmpty }.map(\.0)
+            guard missing.isEmpty else {
+                throw SettingsError("With --upstream-url, LiveVox needs \(missing.joined(separator: ", ")) (or their CALLGATE_... variables).")
+            }
+        }
+        guard ["path", "query"].contains(upstreamQueueStatsStyle) else {
+            throw SettingsError("--upstream-queue-stats-style is '\(upstreamQueueStatsStyle)': use path or query.")
+        }
+        guard IANATimeZone.named(upstreamTimeZone) != nil else {
+            throw SettingsError("--upstream-time-zone is '\(upstreamTimeZone)': not an IANA time zone such as America/New_York.")
+        }
+        _ = try regions()
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
+            throw SettingsError("--log-level is '\(logLevel)': use trace, debug, info, notice, warning, error or critical.")
+        }
+        if (upstreamClientCertificate == nil) != (upstreamClientKey == nil) {
+            throw SettingsError("--upstream-client-certificate and --upstream-client-key go together.")
+        }
+    }
+
+    /// The allowed regions as a set.
+    public func regions() throws(SettingsError) -> PhoneRegionSet {
+        var set = PhoneRegionSet()
+        for name in allowedRegions.split(separator: ",") {
+            guard let region = PhoneRegion(rawValue: name.uppercased().filter { $0 != " " }) else {
+                throw SettingsError("--allowed-regions names '\(name)', which is not a North American region (US, CA, PR, VI, GU, MP, AS, JM, ...).")
+            }
+            set.insert(PhoneRegionSet(region))
+        }
+        guard !set.isEmpty else { throw SettingsError("--allowed-regions names no region.") }
+        return set
+    }
+}
+
+/// A setting that cannot be used, with a sentence naming the flag and variable.
+public struct SettingsError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The sentence.
+    public let description: String
+
+    init(_ description: String) { self.description = description }
+}
+
+extension String {
+    /// `upstream.accessToken` → `upstream-access-token` (with "-").
+    func replacingDotsAndCamelCase(with separator: Character) -> String {
+        var out = ""
+        for character in self {
+            if character == "." {
+                out.append(separator)
+            } else if character.isUppercase {
+                out.append(separator)
+                out.append(contentsOf: character.lowercased())
+            } else {
+                out.append(character)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,90 @@
+import Configuration
+import Foundation
+import Testing
+
+@testable import CallGate
+
+@Suite("Settings")
+struct SettingsTests {
+    func read(_ values: [String: String]) throws -> GatewaySettings {
+        var config: [AbsoluteConfigKey: ConfigValue] = [:]
+        for (key, value) in values {
+            config[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(.string(value), isSecret: false)
+        }
+        return try GatewaySettings.read(ConfigReader(provider: InMemoryProvider(values: config)))
+    }
+
+    @Test("Defaults need no setting: the embedded simulator, port 8080, data/keys.yaml")
+    func defaults() throws {
+        let settings = try read([:])
+        #expect(settings.upstreamURL == nil)
+        #expect(settings.host == "127.0.0.1")
+        #expect(settings.port == 8080)
+        #expect(settings.keysFile == "data/keys.yaml")
+        #expect(settings.maxBodyBytes == 1_048_576)
+        #expect(settings.maxBatchSize == 1000)
+    }
+
+    @Test("Flags and environment variables follow one naming rule", arguments: [
+        ("upstream.url", "--upstream-url", "CALLGATE_UPSTREAM_URL"),
+        ("upstream.accessToken", "--upstream-access-token", "CALLGATE_UPSTREAM_ACCESS_TOKEN"),
+        ("keysFile", "--keys-file", "CALLGATE_KEYS_FILE"),
+        ("upstream.caFile", "--upstream-ca-file", "CALLGATE_UPSTREAM_CA_FILE"),
+    ])
+    func naming(key: String, flag: String, environment: String) throws {
+        let setting = try #require(GatewaySettings.Setting.all.first { $0.key == key })
+        #expect(setting.flag == flag)
+        #expect(setting.environmentVariable == environment)
+    }
+
+    @Test("Environment variables with the CALLGATE_ prefix are read, flags win over them")
+    func precedence() async throws {
+        setenv("CALLGATE_MAX_BATCH_SIZE", "250", 1)
+        setenv("CALLGATE_PORT", "9001", 1)
+        defer { unsetenv("CALLGATE_MAX_BATCH_SIZE"); unsetenv("CALLGATE_PORT") }
+        let settings = try await GatewaySettings.read(flags: ["port": "9002"], configFile: nil)
+        #expect(settings.maxBatchSize == 250)
+        #expect(settings.port == 9002)
+    }
+
+    @Test("A YAML config file is read below flags and environment")
+    func configFile() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-\(UUID().uuidString).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "upstream:\n  timeZone: America/Chicago\nmaxBodyBytes: 4096\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let settings = try await GatewaySettings.read(flags: [:], configFile: path)
+        #expect(settings.upstreamTimeZone == "America/Chicago")
+        #expect(settings.maxBodyBytes == 4096)
+    }
+
+    @Test("Unusable settings are refused with a sentence naming the flag and variable", arguments: [
+        (["port": "eighty"], "--port / CALLGATE_PORT is 'eighty': expected a whole number from 0 to 65535."),
+        (["upstream.url": "ftp://x"], "--upstream-url is 'ftp://x': it must start with https:// (or http:// for a local test upstream)."),
+        (["upstream.url": "https://api.livevox.com"], "With --upstream-url, LiveVox needs --upstream-access-token, --upstream-client-name, --upstream-user-name, --upstream-password (or their CALLGATE_... variables)."),
+        (["upstream.timeZone": "Mars/Base"], "--upstream-time-zone is 'Mars/Base': not an IANA time zone such as America/New_York."),
+        (["allowedRegions": "US,XX"], "--allowed-regions names 'XX', which is not a North American region (US, CA, PR, VI, GU, MP, AS, JM, ...)."),
+        (["logLevel": "loud"], "--log-level is 'loud': use trace, debug, info, notice, warning, error or critical."),
+        (["upstream.queueStatsStyle": "both"], "--upstream-queue-stats-style is 'both': use path or query."),
+        (["upstream.clientKey": "/k.pem"], "--upstream-client-certificate and --upstream-client-key go together."),
+    ])
+    func refused(values: [String: String], message: String) {
+        #expect(throws: SettingsError(message)) { try read(values) }
+    }
+
+    @Test("Every setting is documented in the README with its flag, variable and key")
+    func documented() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        for setting in GatewaySettings.Setting.all {
+            #expect(text.contains("| `\(setting.flag)` | `\(setting.environmentVariable)` | `\(setting.key)` |"), "\(setting.key)")
+        }
+    }
+
+    @Test("The served contract is the committed openapi/callgate.yaml")
+    func openAPIInSync() throws {
+        let spec = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("openapi/callgate.yaml")
+        #expect(try String(contentsOf: spec, encoding: .utf8) == OpenAPIDocument.text, "run `make openapi`")
+    }
+}
