@@ -205,15 +205,7 @@ final class CurlEngine {
         for entry in waiting.removeAll() {
             entry.element.continuation.resume(returning: .failure(.shutdown(requestStarted: false)))
         }
-        let multi = self.multi
-        let (late, waiters) = shared.inbox.withLock { inbox in
-            // Under the lock, so that no caller is inside curl_multi_wakeup; this also closes
-            // every cached connection.
-            inbox.stopped = true
-            curl_multi_cleanup(multi)
-            defer { inbox.submissions.removeAll(); inbox.shutdownWaiters.removeAll() }
-            return (inbox.submissions, inbox.shutdownWaiters)
-        }
+        let (late, waiters) = shared.markStopped()
         idle.removeAll()  // curl_easy_cleanup of each handle
         for submission in late {
             submission.continuation.resume(returning: .failure(.shutdown(requestStarted: false)))

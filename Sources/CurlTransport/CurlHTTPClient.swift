@@ -43,7 +43,7 @@ public final class CurlHTTPClient: Sendable {
             CurlEngine(shared: shared, configuration: configuration, logger: logger).run()
         }
         guard started else {
-            curl_multi_cleanup(multi)
+            _ = shared.markStopped()
             throw CurlTransportError(code: .other, requestNeverSent: true, detail: "The system could not start the curl thread.")
         }
     }
@@ -168,6 +168,21 @@ final class CurlSharedState: Sendable {
             return false
         }
         if stopped { waiter?.resume() }
+    }
+
+    /// Marks the curl thread as ended and frees the multi handle (closing every cached connection),
+    /// under the lock so that no wake-up is in flight. Returns the submissions that arrived too late
+    /// and the `shutdown` callers to resume.
+    func markStopped() -> (late: [Submission], waiters: [CheckedContinuation<Void, Never>]) {
+        inbox.withLock { inbox in
+            inbox.stopped = true
+            curl_multi_cleanup(inbox.multi.pointer)
+            defer {
+                inbox.submissions.removeAll()
+                inbox.shutdownWaiters.removeAll()
+            }
+            return (inbox.submissions, inbox.shutdownWaiters)
+        }
     }
 }
 
