@@ -79,6 +79,33 @@ struct LiveVoxClientTests {
         #expect(sessions.allSatisfy { $0 == "session-1" || $0 == "session-2" })
     }
 
+    @Test("100 calls refused together with 401 because the session expired share exactly one login")
+    func singleFlightAllRefused() async throws {
+        let upstream = ScriptedLiveVox(holdRefusalsUntil: 100)
+        let client = client(upstream)
+        _ = try await client.queueStats(serviceId: 21429)
+        upstream.expireSession()
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<100 { group.addTask { try await client.queueStats(serviceId: 21429).attempts } }
+            for try await attempts in group { #expect(attempts == 2) }
+        }
+        #expect(upstream.logins == 2)
+        let sessions = upstream.calls.dropFirst().map { $0.header("LV-Session") ?? "" }
+        #expect(sessions.filter { $0 == "session-1" }.count == 100)
+        #expect(sessions.filter { $0 == "session-2" }.count == 100)
+    }
+
+    @Test("A Retry-After beyond the deadline ends the operation at once and is handed to the gateway")
+    func retryAfterBeyondDeadline() async throws {
+        let upstream = ScriptedLiveVox { _, _ in .status(503, retryAfter: "120") }
+        await #expect(throws: LiveVoxError(
+            code: .upstreamUnavailable, operation: "queueStats", upstreamStatus: 503,
+            retryAfter: .seconds(120), attempts: 1)) {
+            try await client(upstream).queueStats(serviceId: 21429)
+        }
+        #expect(clock.sleeps == [])
+    }
+
     @Test("A 401 leads to one new login and one replay of the call")
     func replayAfter401() async throws {
         let upstream = ScriptedLiveVox { _, _ in .status(204) }

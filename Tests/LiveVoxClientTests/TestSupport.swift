@@ -46,10 +46,16 @@ final class ScriptedLiveVox: LiveVoxTransport {
     private let state = Mutex(State())
     private let script: Script
     private let loginDelay: Duration
+    private let refusalBarrier: Int
+    private let refusals = Counter()
 
     /// `script` answers every request but the login; by default with 200 and a queue-stats body.
-    init(loginDelay: Duration = .zero, script: @escaping Script = { _, _ in ScriptedLiveVox.queueStatsOK }) {
+    /// With `holdRefusalsUntil` n, the first n answers 401 are held until all n requests have arrived,
+    /// so that n calls provably find the session dead at the same time.
+    init(loginDelay: Duration = .zero, holdRefusalsUntil: Int = 0,
+         script: @escaping Script = { _, _ in ScriptedLiveVox.queueStatsOK }) {
         self.loginDelay = loginDelay
+        self.refusalBarrier = holdRefusalsUntil
         self.script = script
     }
 
@@ -83,6 +89,10 @@ final class ScriptedLiveVox: LiveVoxTransport {
         }
         let valid = state.withLock { $0.validSession }
         guard let session = request.header("LV-Session"), session == valid else {
+            if refusals.next() <= refusalBarrier {
+                // Bounded wait: 5 s at most, then answer anyway and let the test's expectations fail.
+                for _ in 0..<5_000 where refusals.value < refusalBarrier { try? await Task.sleep(for: .milliseconds(1)) }
+            }
             return LiveVoxHTTPResponse(status: 401, body: Array(#"{"code":401,"message":"Session invalid"}"#.utf8))
         }
         return try await script(request, index)
@@ -114,7 +124,9 @@ extension LiveVoxHTTPResponse {
 
 /// A counter scripts share across calls.
 final class Counter: Sendable {
-    private let value = Mutex(0)
+    private let count = Mutex(0)
     /// Adds one and returns the new count (the first call returns 1).
-    func next() -> Int { value.withLock { $0 += 1; return $0 } }
+    func next() -> Int { count.withLock { $0 += 1; return $0 } }
+    /// The count so far.
+    var value: Int { count.withLock { $0 } }
 }
