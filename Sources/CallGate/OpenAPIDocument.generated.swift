@@ -7,31 +7,1448 @@ public enum OpenAPIDocument {
 openapi: 3.1.0
 info:
   title: CallGate
-  version: 0.1.0
+  version: 0.2.0
   summary: An authenticated, validating, audited gateway in front of the LiveVox Supervisor Calls API.
   description: |
-    The HTTP surface of `callgate serve` is being built (see the issues); this document grows with it.
-    Every refusal is an RFC 9457 problem document whose `code` is one of the stable codes below.
-paths: {}
+    CallGate answers on two surfaces in front of the LiveVox Supervisor Calls API:
+
+    * **The LiveVox-compatible surface** (`/callControl/supervisor/calls/...`) takes the reference's
+      paths and bodies unchanged, so an existing LiveVox client only changes its base URL and token.
+      It accepts LiveVox's quirks (integers written as strings, such as `"dialingTimeout": "60"`),
+      drops body fields LiveVox does not define, normalizes what it forwards (10-digit phone numbers,
+      LiveVox time-zone codes, epoch milliseconds) and passes LiveVox's answer through: its status,
+      its `Content-Type` and its bytes. LiveVox's own refusals (4xx other than 401 and 429) reach the
+      caller as LiveVox wrote them (`application/json`).
+    * **`/v1`**, CallGate's own surface: its own field names, strict JSON types, unknown fields
+      refused, typed JSON answers (`202 Accepted` for the operations that change something), and
+      LiveVox's refusals as problem documents with the code `upstream_refused` and LiveVox's status.
+
+    Every LiveVox operation needs an API key (`cgk_` followed by 43 base62 characters), sent as
+    `Authorization: Bearer cgk_...` or `X-API-Key: cgk_...`; on the compatible surface `LV-Access: cgk_...`
+    works too. When several are sent, `Authorization: Bearer` wins over `X-API-Key`, which wins over
+    `LV-Access`. Roles follow LiveVox: Sysadmin, Superuser and Manager use every operation; Agent only
+    schedules callbacks, and only for its own `agentLoginId` (filled in when absent). A key limited to
+    some services is refused (403) on the others. `GET /healthz`, `GET /readyz` and `GET /openapi.yaml`
+    need no key.
+
+    A request is handled in this order, and the first refusal answers: route (404, 405, 400
+    `invalid_service_id`), authentication (401), role and service (403), body media type (415), size
+    (413) and syntax (400 `malformed_json`), fields (422, every refused field at once), the Agent rule
+    (403 `forbidden_agent`), then LiveVox. A request refused by CallGate is never forwarded.
+
+    Every answer carries `X-Request-ID`: the caller's own when it has 1 to 128 characters from
+    `A-Z a-z 0-9 . _ : -`, a new 32-hex-digit id otherwise. Every refusal or failure of CallGate's own is
+    an RFC 9457 problem document (`application/problem+json`) whose `code` is one of the stable codes
+    of the `Problem` schema. Every `GET` route also answers `HEAD`; any other method gets 405 with `Allow`.
+  license:
+    name: Proprietary
+    identifier: LicenseRef-Proprietary
+servers:
+  - url: http://127.0.0.1:8080
+    description: "`make run`: `callgate serve` on its defaults, in front of the embedded LiveVox simulator."
+tags:
+  - name: v1
+    description: CallGate's own surface.
+  - name: LiveVox-compatible
+    description: The LiveVox Supervisor Calls paths and bodies, unchanged.
+  - name: operations
+    description: Health, readiness and this contract; no key needed.
+
+paths:
+  # ------------------------------------------------------------------ /v1
+  /v1/services/{serviceId}/queue:
+    parameters:
+      - $ref: '#/components/parameters/ServiceId'
+      - $ref: '#/components/parameters/RequestId'
+    get:
+      tags: [v1]
+      operationId: v1GetQueueStats
+      summary: A snapshot of a service's queue.
+      description: LiveVox's `GET /callControl/supervisor/calls/queue/{serviceId}`, as typed JSON. Roles Sysadmin, Superuser, Manager.
+      security: &v1Security
+        - bearerAuth: []
+        - apiKeyHeader: []
+      responses:
+        '200':
+          description: The queue's counts.
+          headers: &requestIdHeader
+            X-Request-ID:
+              $ref: '#/components/headers/X-Request-ID'
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/V1QueueStats'}
+              example: {serviceId: 21429, availableAgents: 7, callsOnHold: 2, callsToBeLaunched: 14, callsInProgress: 8, maxAgents: 26}
+        '400': {$ref: '#/components/responses/V1BadRequest'}
+        '401': {$ref: '#/components/responses/Unauthenticated'}
+        '403': {$ref: '#/components/responses/V1Forbidden'}
+        '404': {$ref: '#/components/responses/V1NotFound'}
+        '4XX': {$ref: '#/components/responses/V1UpstreamRefused'}
+        '502': {$ref: '#/components/responses/BadGateway'}
+        '503': {$ref: '#/components/responses/ServiceUnavailable'}
+        '504': {$ref: '#/components/responses/GatewayTimeout'}
+
+  /v1/services/{serviceId}/non-attempted-calls:
+    parameters:
+      - $ref: '#/components/parameters/ServiceId'
+      - $ref: '#/components/parameters/RequestId'
+    get:
+      tags: [v1]
+      operationId: v1GetNonAttemptedCalls
+      summary: The calls LiveVox did not attempt, and why.
+      description: |
+        LiveVox's `GetNonAttemptedManualCalls`, typed: numbers as JSON numbers, each error code with its
+        category and whether the same call can succeed later, and LiveVox's offset-less `timeOfFailure`
+        placed in the configured upstream zone (`--upstream-time-zone`, UTC by default).
+        Roles Sysadmin, Superuser, Manager.
+
+        The only query parameters are `category` and `errorCode` (both optional, both applied when
+        given); any other is refused with 400 `invalid_query`. Values are compared as sent, without
+        percent-decoding.
+      security: *v1Security
+      parameters:
+        - name: category
+          in: query
+          required: false
+          description: Only the calls of this category.
+          schema: {$ref: '#/components/schemas/NonAttemptedCallCategory'}
+          example: dialing_window
+        - name: errorCode
+          in: query
+          required: false
+          description: Only the calls with this LiveVox error code (see `NonAttemptedCall.errorCode`).
+          schema: {type: integer, minimum: 1, maximum: 9223372036854775807}
+          example: 998
+      responses:
+        '200':
+          description: The calls, oldest first, as LiveVox lists them.
+          headers: *requestIdHeader
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/V1NonAttemptedCalls'}
+              example:
+                serviceId: 50123
+                calls:
+                  - transactionId: 27460618101
+                    phone: '6503517524'
+                    reason: Outside of allowable dialing window
+                    errorCode: 998
+                    category: dialing_window
+                    retryable: true
+                    timeOfFailure: '2014-02-06T14:44:02.200+00:00'
+                    timeOfFailureAsSent: '2014-02-06T14:44:02.2'
+        '400':
+          description: |
+            `invalid_service_id`; `invalid_query` (an unknown query parameter, a `category` not in the list,
+            an `errorCode` that is not a positive integer); or `upstream_refused` (LiveVox answered 400).
+          headers: *requestIdHeader
+          content:
+            application/problem+json:
+              schema:
+                allOf:
+                  - $ref: '#/components/schemas/Problem'
+                  - properties:
+                      status: {const: 400}
+                      code: {enum: [invalid_service_id, invalid_query, upstream_refused]}
+              example:
+                type: urn:callgate:problem:invalid_query
+                title: Invalid query parameter
+                status: 400
+                detail: 'category ''late'' is not one of: busy, dialing_window, no_agents, invalid_number, disabled, queue, dnc, account, campaign, support.'
+                instance: /v1/services/50123/non-attempted-calls
+                code: invalid_query
+                requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+        '401': {$ref: '#/components/responses/Unauthenticated'}
+        '403': {$ref: '#/components/responses/V1Forbidden'}
+        '404': {$ref: '#/components/responses/V1NotFound'}
+        '4XX': {$ref: '#/components/responses/V1UpstreamRefused'}
+        '502': {$ref: '#/components/responses/BadGateway'}
+        '503': {$ref: '#/components/responses/ServiceUnavailable'}
+        '504': {$ref: '#/components/responses/GatewayTimeout'}
+
+  /v1/services/{serviceId}/manual-calls:
+    parameters:
+      - $ref: '#/components/parameters/ServiceId'
+      - $ref: '#/components/parameters/RequestId'
+    post:
+      tags: [v1]
+      operationId: v1LaunchManualCalls
+      summary: Launch a batch of manual calls.
+      description: |
+        LiveVox's `LaunchManualCalls`. Every entry is validated first; a batch with any refused entry is
+        refused whole (422, with every error) and nothing is sent to LiveVox. Numbers are forwarded as the
+        10 digits LiveVox dials. Roles Sysadmin, Superuser, Manager.
+      security: *v1Security
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/V1ManualCallsRequest'}
+            example:
+              calls:
+                - {phone: '(415) 205-7483', account: '123456', dialingTimeoutSeconds: 60}
+                - {phone: '408-646-2133', transactionId: 27460618101}
+                - {phone: '+1 415 766 7320'}
+      responses:
+        '202':
+          description: LiveVox accepted the batch; it dials (or reports as not attempted) each call later.
+          headers: *requestIdHeader
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/V1LaunchedCalls'}
+              example:
+                serviceId: 21429
+                accepted: 3
+                calls:
+                  - {phone: '4152057483', e164: '+14152057483'}
+                  - {phone: '4086462133', e164: '+14086462133', transactionId: 27460618101}
+                  - {phone: '4157667320', e164: '+14157667320'}
+        '400': {$ref: '#/components/responses/V1BadRequestBody'}
+        '401': {$ref: '#/components/responses/Unauthenticated'}
+        '403': {$ref: '#/components/responses/V1Forbidden'}
+        '404': {$ref: '#/components/responses/V1NotFound'}
+        '413': {$ref: '#/components/responses/V1PayloadTooLarge'}
+        '415': {$ref: '#/components/responses/V1UnsupportedMediaType'}
+        '422': {$ref: '#/components/responses/V1ValidationFailed'}
+        '4XX': {$ref: '#/components/responses/V1UpstreamRefused'}
+        '502': {$ref: '#/components/responses/BadGateway'}
+        '503': {$ref: '#/components/responses/ServiceUnavailable'}
+        '504': {$ref: '#/components/responses/GatewayTimeout'}
+
+  /v1/services/{serviceId}/callbacks:
+    parameters:
+      - $ref: '#/components/parameters/ServiceId'
+      - $ref: '#/components/parameters/RequestId'
+    post:
+      tags: [v1]
+      operationId: v1ScheduleCallback
+      summary: Schedule a callback.
+      description: |
+        LiveVox's `ScheduleCallback`. `at` is epoch milliseconds (a number, or a string of digits), ISO 8601
+        with `Z` or an offset, or a local ISO 8601 date-time placed in `timeZone` (or, without `timeZone`,
+        in the number's own zone: its area code's first zone). A time the zone skips is refused
+        (`nonexistent_local_time`); one it repeats is the earlier instant, with the warning
+        `ambiguous_local_time`. A time in the past is refused (`in_the_past`); without `at` LiveVox calls
+        back at once. `timeZone` is forwarded as a LiveVox code (ET, CT, MT, PT, AT, HI); an IANA zone no
+        code matches exactly is approximated, with the warning `timezone_approximated`.
+        Roles Sysadmin, Superuser, Manager, and Agent (for its own `agentLoginId` only, filled in when absent).
+      security: *v1Security
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/V1CallbackRequest'}
+            example: {phone: '415 814 9720', account: '1234', at: '2030-01-15T10:00', timeZone: PT}
+      responses:
+        '202':
+          description: LiveVox accepted the callback.
+          headers: *requestIdHeader
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/V1ScheduledCallback'}
+              example:
+                serviceId: 112231
+                phone: '4158149720'
+                e164: '+14158149720'
+                at: '2030-01-15T10:00:00.000-08:00'
+                timeZone: PT
+                agentLoginId: null
+                warnings: []
+        '400': {$ref: '#/components/responses/V1BadRequestBody'}
+        '401': {$ref: '#/components/responses/Unauthenticated'}
+        '403':
+          description: |
+            `forbidden_role`, `forbidden_service`, `forbidden_agent` (an Agent key naming another agent, or
+            an Agent key without an `agentLoginId`), or `upstream_refused` (LiveVox answered 403).
+          headers: *requestIdHeader
+          content:
+            application/problem+json:
+              schema:
+                allOf:
+                  - $ref: '#/components/schemas/Problem'
+                  - properties:
+                      status: {const: 403}
+                      code: {enum: [forbidden_role, forbidden_service, forbidden_agent, upstream_refused]}
+              example:
+                type: urn:callgate:problem:forbidden_agent
+                title: Agent not allowed
+                status: 403
+                detail: 'An Agent may schedule callbacks only for itself: this key is agent ''agent007'', the request names ''agent008''.'
+                instance: /v1/services/112231/callbacks
+                code: forbidden_agent
+                requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+        '404': {$ref: '#/components/responses/V1NotFound'}
+        '413': {$ref: '#/components/responses/V1PayloadTooLarge'}
+        '415': {$ref: '#/components/responses/V1UnsupportedMediaType'}
+        '422': {$ref: '#/components/responses/V1ValidationFailed'}
+        '4XX': {$ref: '#/components/responses/V1UpstreamRefused'}
+        '502': {$ref: '#/components/responses/BadGateway'}
+        '503': {$ref: '#/components/responses/ServiceUnavailable'}
+        '504': {$ref: '#/components/responses/GatewayTimeout'}
+
+  # ------------------------------------------------------------------ LiveVox-compatible
+  /callControl/supervisor/calls/queue/{serviceId}:
+    parameters:
+      - $ref: '#/components/parameters/ServiceId'
+      - $ref: '#/components/parameters/RequestId'
+    get:
+      tags: [LiveVox-compatible]
+      operationId: getQueueStats
+      summary: Get Queue Stats (LiveVox).
+      description: LiveVox's answer, passed through. Roles Sysadmin, Superuser, Manager.
+      security: &compatSecurity
+        - bearerAuth: []
+        - apiKeyHeader: []
+        - lvAccess: []
+      responses:
+        '200': {$ref: '#/components/responses/LiveVoxQueueStats'}
+        '400': {$ref: '#/components/responses/CompatBadRequest'}
+        '401': {$ref: '#/components/responses/Unauthenticated'}
+        '403': {$ref: '#/components/responses/CompatForbidden'}
+        '404': {$ref: '#/components/responses/CompatNotFound'}
+        '4XX': {$ref: '#/components/responses/CompatUpstreamRefused'}
+        '502': {$ref: '#/components/responses/BadGateway'}
+        '503': {$ref: '#/components/responses/ServiceUnavailable'}
+        '504': {$ref: '#/components/responses/GatewayTimeout'}
+
+  /callControl/supervisor/calls/queue:
+    parameters:
+      - $ref: '#/components/parameters/RequestId'
+    get:
+      tags: [LiveVox-compatible]
+      operationId: getQueueStatsByQuery
+      summary: Get Queue Stats (LiveVox), the service in the query.
+      description: |
+        The same as `GET /callControl/supervisor/calls/queue/{serviceId}`, for clients that send
+        `?serviceId=`. The first `serviceId` pair counts; other query parameters are ignored. Without
+        `serviceId`: 400 `invalid_query`. Roles Sysadmin, Superuser, Manager.
+      security: *compatSecurity
+      parameters:
+        - name: serviceId
+          in: query
+          required: true
+          description: The service (a positive integer, digits only).
+          schema: {$ref: '#/components/schemas/ServiceId'}
+          example: 21429
+      responses:
+        '200': {$ref: '#/components/responses/LiveVoxQueueStats'}
+        '400':
+          description: |
+            CallGate's `invalid_query` (no `serviceId`) or `invalid_service_id` (`application/problem+json`),
+            or LiveVox's own 400 (`application/json`).
+          headers: *requestIdHeader
+          content:
+            application/problem+json:
+              schema:
+                allOf:
+                  - $ref: '#/components/schemas/Problem'
+                  - properties:
+                      status: {const: 400}
+                      code: {enum: [invalid_query, invalid_service_id]}
+            application/json:
+              schema: {$ref: '#/components/schemas/LiveVoxError'}
+        '401': {$ref: '#/components/responses/Unauthenticated'}
+        '403': {$ref: '#/components/responses/CompatForbidden'}
+        '404': {$ref: '#/components/responses/CompatNotFound'}
+        '4XX': {$ref: '#/components/responses/CompatUpstreamRefused'}
+        '502': {$ref: '#/components/responses/BadGateway'}
+        '503': {$ref: '#/components/responses/ServiceUnavailable'}
+        '504': {$ref: '#/components/responses/GatewayTimeout'}
+
+  /callControl/supervisor/calls/{serviceId}/GetNonAttemptedManualCalls:
+    parameters:
+      - $ref: '#/components/parameters/ServiceId'
+      - $ref: '#/components/parameters/RequestId'
+    get:
+      tags: [LiveVox-compatible]
+      operationId: getNonAttemptedManualCalls
+      summary: Get Non Attempted Manual Calls (LiveVox).
+      description: LiveVox's answer, passed through byte for byte. Roles Sysadmin, Superuser, Manager.
+      security: *compatSecurity
+      responses:
+        '200':
+          description: LiveVox's list, as LiveVox wrote it (`transactionId` and `errorCode` as strings, `timeOfFailure` without offset).
+          headers: *requestIdHeader
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/NonAttemptedManualCallsResponse'}
+              example:
+                nonAttemptedManualCalls:
+                  - transactionId: '27460618101'
+                    phoneNumber: '6503517524'
+                    reason: Outside of allowable dialing window
+                    errorCode: '998'
+                    timeOfFailure: '2014-02-06T14:44:02.2'
+        '400': {$ref: '#/components/responses/CompatBadRequest'}
+        '401': {$ref: '#/components/responses/Unauthenticated'}
+        '403': {$ref: '#/components/responses/CompatForbidden'}
+        '404': {$ref: '#/components/responses/CompatNotFound'}
+        '4XX': {$ref: '#/components/responses/CompatUpstreamRefused'}
+        '502': {$ref: '#/components/responses/BadGateway'}
+        '503': {$ref: '#/components/responses/ServiceUnavailable'}
+        '504': {$ref: '#/components/responses/GatewayTimeout'}
+
+  /callControl/supervisor/calls/{serviceId}/LaunchManualCalls:
+    parameters:
+      - $ref: '#/components/parameters/ServiceId'
+      - $ref: '#/components/parameters/RequestId'
+    post:
+      tags: [LiveVox-compatible]
+      operationId: launchManualCalls
+      summary: Launch Manual Calls (LiveVox).
+      description: |
+        The reference's body; validated as on `/v1` (a batch with any refused entry is refused whole with
+        422 and nothing is forwarded), then forwarded normalized. LiveVox's answer is passed through: the
+        reference documents `200 OK` in its text and `204 No Content` in its example, both without a body.
+        A service on a non-automated queuer is refused by LiveVox (400). Roles Sysadmin, Superuser, Manager.
+      security: *compatSecurity
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/LaunchManualCallsRequest'}
+            example:
+              callEntry:
+                - {phoneNumber: '4152057483', account: '123456'}
+                - {phoneNumber: '4086462133', dialingTimeout: '60'}
+                - {phoneNumber: '4157667320'}
+      responses:
+        '200':
+          description: LiveVox accepted the calls (no body).
+          headers: *requestIdHeader
+        '204':
+          description: LiveVox accepted the calls (no body).
+          headers: *requestIdHeader
+        '400': {$ref: '#/components/responses/CompatBadRequestBody'}
+        '401': {$ref: '#/components/responses/Unauthenticated'}
+        '403': {$ref: '#/components/responses/CompatForbidden'}
+        '404': {$ref: '#/components/responses/CompatNotFound'}
+        '413': {$ref: '#/components/responses/CompatPayloadTooLarge'}
+        '415': {$ref: '#/components/responses/CompatUnsupportedMediaType'}
+        '422': {$ref: '#/components/responses/CompatValidationFailed'}
+        '4XX': {$ref: '#/components/responses/CompatUpstreamRefused'}
+        '502': {$ref: '#/components/responses/BadGateway'}
+        '503': {$ref: '#/components/responses/ServiceUnavailable'}
+        '504': {$ref: '#/components/responses/GatewayTimeout'}
+
+  /callControl/supervisor/calls/{serviceId}/ScheduleCallback:
+    parameters:
+      - $ref: '#/components/parameters/ServiceId'
+      - $ref: '#/components/parameters/RequestId'
+    post:
+      tags: [LiveVox-compatible]
+      operationId: scheduleCallback
+      summary: Schedule Callback (LiveVox).
+      description: |
+        The reference's body; validated and normalized as on `/v1` (`date` as `at`), then forwarded with
+        `date` as epoch milliseconds and `timeZone` as a LiveVox code. LiveVox's answer is passed through
+        (`204 No Content`). Note that the reference's own example date, `"1549398063000"` (2019-02-05), is
+        in the past and is refused with `in_the_past`. Roles Sysadmin, Superuser, Manager, and Agent
+        (for its own `agentLoginId` only, filled in when absent).
+      security: *compatSecurity
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/ScheduleCallbackRequest'}
+            example: {phoneNumber: '4158149720', account: '1234', date: '1893456000000'}
+      responses:
+        '200':
+          description: LiveVox accepted the callback (no body).
+          headers: *requestIdHeader
+        '204':
+          description: LiveVox accepted the callback (no body).
+          headers: *requestIdHeader
+        '400': {$ref: '#/components/responses/CompatBadRequestBody'}
+        '401': {$ref: '#/components/responses/Unauthenticated'}
+        '403':
+          description: |
+            CallGate's `forbidden_role`, `forbidden_service` or `forbidden_agent` (`application/problem+json`),
+            or LiveVox's own 403 (`application/json`).
+          headers: *requestIdHeader
+          content:
+            application/problem+json:
+              schema:
+                allOf:
+                  - $ref: '#/components/schemas/Problem'
+                  - properties:
+                      status: {const: 403}
+                      code: {enum: [forbidden_role, forbidden_service, forbidden_agent]}
+            application/json:
+              schema: {$ref: '#/components/schemas/LiveVoxError'}
+        '404': {$ref: '#/components/responses/CompatNotFound'}
+        '413': {$ref: '#/components/responses/CompatPayloadTooLarge'}
+        '415': {$ref: '#/components/responses/CompatUnsupportedMediaType'}
+        '422': {$ref: '#/components/responses/CompatValidationFailed'}
+        '4XX': {$ref: '#/components/responses/CompatUpstreamRefused'}
+        '502': {$ref: '#/components/responses/BadGateway'}
+        '503': {$ref: '#/components/responses/ServiceUnavailable'}
+        '504': {$ref: '#/components/responses/GatewayTimeout'}
+
+  # ------------------------------------------------------------------ operations
+  /healthz:
+    parameters:
+      - $ref: '#/components/parameters/RequestId'
+    get:
+      tags: [operations]
+      operationId: health
+      summary: The process is up.
+      security: []
+      responses:
+        '200':
+          description: Always, while the process serves.
+          headers: *requestIdHeader
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [status]
+                properties:
+                  status: {const: ok}
+              example: {status: ok}
+
+  /readyz:
+    parameters:
+      - $ref: '#/components/parameters/RequestId'
+    get:
+      tags: [operations]
+      operationId: readiness
+      summary: LiveVox operations can be served.
+      description: Not ready (503 `not_ready`) while the circuit breaker in front of LiveVox is open.
+      security: []
+      responses:
+        '200':
+          description: Ready.
+          headers: *requestIdHeader
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [status]
+                properties:
+                  status: {const: ready}
+              example: {status: ready}
+        '503':
+          description: Not ready, with the reason in `detail`.
+          headers: *requestIdHeader
+          content:
+            application/problem+json:
+              schema:
+                allOf:
+                  - $ref: '#/components/schemas/Problem'
+                  - properties:
+                      status: {const: 503}
+                      code: {const: not_ready}
+              example:
+                type: urn:callgate:problem:not_ready
+                title: Not ready
+                status: 503
+                detail: LiveVox has been failing; the circuit breaker is open.
+                instance: /readyz
+                code: not_ready
+                requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+
+  /openapi.yaml:
+    parameters:
+      - $ref: '#/components/parameters/RequestId'
+    get:
+      tags: [operations]
+      operationId: openAPIDocument
+      summary: This contract.
+      description: The committed `openapi/callgate.yaml`, embedded in the binary.
+      security: []
+      responses:
+        '200':
+          description: The OpenAPI document.
+          headers: *requestIdHeader
+          content:
+            application/yaml:
+              schema: {type: string}
+
 components:
+  securitySchemes:
+    bearerAuth:
+      type: http
+      scheme: bearer
+      bearerFormat: cgk_ followed by 43 base62 characters
+      description: '`Authorization: Bearer cgk_...`, a key made with `callgate keys create`.'
+    apiKeyHeader:
+      type: apiKey
+      in: header
+      name: X-API-Key
+      description: '`X-API-Key: cgk_...`, the same keys.'
+    lvAccess:
+      type: apiKey
+      in: header
+      name: LV-Access
+      description: |
+        The compatible surface only: `LV-Access: cgk_...`, where a LiveVox client sends its access token,
+        so that such a client only changes its base URL and token.
+
+  parameters:
+    ServiceId:
+      name: serviceId
+      in: path
+      required: true
+      description: The LiveVox service (a positive integer, digits only); anything else is refused with 400 `invalid_service_id`.
+      schema: {$ref: '#/components/schemas/ServiceId'}
+      example: 21429
+    RequestId:
+      name: X-Request-ID
+      in: header
+      required: false
+      description: |
+        The caller's id for the request, echoed in `X-Request-ID` and the problem's `requestId` when it has
+        1 to 128 characters from `A-Z a-z 0-9 . _ : -`; any other value is replaced by a new id.
+      schema: {$ref: '#/components/schemas/RequestId'}
+      example: crm-7f3a9c
+
+  headers:
+    X-Request-ID:
+      description: The request's id (the caller's own when acceptable, otherwise 32 lowercase hex digits).
+      required: true
+      schema: {$ref: '#/components/schemas/RequestId'}
+    WWW-Authenticate:
+      description: Always `Bearer realm="CallGate"`.
+      required: true
+      schema: {type: string, const: 'Bearer realm="CallGate"'}
+    Retry-After:
+      description: Seconds to wait before trying again, when LiveVox said so (also `retryAfterSeconds`).
+      required: false
+      schema: {type: integer, minimum: 0}
+    Allow:
+      description: The methods the path takes, e.g. `GET, HEAD` or `POST`.
+      required: true
+      schema: {type: string, enum: ['GET, HEAD', POST]}
+
+  responses:
+    # --- both surfaces
+    Unauthenticated:
+      description: 'No API key was sent (`Authorization: Bearer`, `X-API-Key`, or on the compatible surface `LV-Access`), or it is unknown or revoked.'
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+        WWW-Authenticate: {$ref: '#/components/headers/WWW-Authenticate'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - properties:
+                  status: {const: 401}
+                  code: {const: unauthenticated}
+          example:
+            type: urn:callgate:problem:unauthenticated
+            title: Authentication required
+            status: 401
+            detail: "Send an API key as 'Authorization: Bearer cgk_...' or 'X-API-Key: cgk_...'."
+            instance: /v1/services/21429/queue
+            code: unauthenticated
+            requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+    MethodNotAllowed:
+      description: |
+        Any method other than the documented one (and `HEAD` on `GET` routes) on a known path; `Allow`
+        lists the methods the path takes. Answered before authentication.
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+        Allow: {$ref: '#/components/headers/Allow'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - properties:
+                  status: {const: 405}
+                  code: {const: method_not_allowed}
+          example:
+            type: urn:callgate:problem:method_not_allowed
+            title: Method not allowed
+            status: 405
+            detail: /v1/services/21429/queue takes GET, not DELETE.
+            instance: /v1/services/21429/queue
+            code: method_not_allowed
+            requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+    NotFound:
+      description: A path CallGate does not have (before authentication).
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - properties:
+                  status: {const: 404}
+                  code: {const: not_found}
+          example:
+            type: urn:callgate:problem:not_found
+            title: Not found
+            status: 404
+            detail: No route for /v2/services; see /openapi.yaml for the routes.
+            instance: /v2/services
+            code: not_found
+            requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+    BadGateway:
+      description: |
+        LiveVox failed (`upstream_error`): it could not be reached, the connection broke, it answered
+        500/502 or another 5xx, it refused the gateway's login or a fresh session (401), or it answered
+        something the gateway could not read. `upstream` says what LiveVox said; nothing else is known
+        about whether a change was made.
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+        Retry-After: {$ref: '#/components/headers/Retry-After'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - required: [upstream]
+                properties:
+                  status: {const: 502}
+                  code: {const: upstream_error}
+          example:
+            type: urn:callgate:problem:upstream_error
+            title: LiveVox failed
+            status: 502
+            detail: 'LiveVox failed to handle the request. LiveVox answered 500: Internal error (code 1011).'
+            instance: /v1/services/21429/queue
+            code: upstream_error
+            requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+            upstream: {attempts: 3, status: 500, code: 1011, message: Internal error}
+    ServiceUnavailable:
+      description: |
+        LiveVox is unavailable (`upstream_unavailable`): it answered 503, kept answering 429, the circuit
+        breaker is open, or the request was abandoned. `Retry-After` when known.
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+        Retry-After: {$ref: '#/components/headers/Retry-After'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - required: [upstream]
+                properties:
+                  status: {const: 503}
+                  code: {const: upstream_unavailable}
+          example:
+            type: urn:callgate:problem:upstream_unavailable
+            title: LiveVox unavailable
+            status: 503
+            detail: LiveVox is limiting the rate of requests. LiveVox answered 429.
+            instance: /v1/services/21429/queue
+            code: upstream_unavailable
+            requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+            upstream: {attempts: 3, status: 429}
+            retryAfterSeconds: 2
+    GatewayTimeout:
+      description: LiveVox did not answer in time, answered 504, or the operation's deadline passed (`upstream_timeout`).
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+        Retry-After: {$ref: '#/components/headers/Retry-After'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - required: [upstream]
+                properties:
+                  status: {const: 504}
+                  code: {const: upstream_timeout}
+          example:
+            type: urn:callgate:problem:upstream_timeout
+            title: LiveVox timed out
+            status: 504
+            detail: LiveVox did not answer in time.
+            instance: /v1/services/21429/manual-calls
+            code: upstream_timeout
+            requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+            upstream: {attempts: 1}
+
+    # --- /v1
+    V1BadRequest:
+      description: '`invalid_service_id`, or `upstream_refused` (LiveVox answered 400).'
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - properties:
+                  status: {const: 400}
+                  code: {enum: [invalid_service_id, upstream_refused]}
+          example:
+            type: urn:callgate:problem:invalid_service_id
+            title: Invalid service id
+            status: 400
+            detail: "'abc' is not a service id: use a positive integer, e.g. 21429."
+            instance: /v1/services/abc/queue
+            code: invalid_service_id
+            requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+    V1BadRequestBody:
+      description: |
+        `invalid_service_id`; `malformed_json` (the body is not JSON: the detail names the line and column);
+        or `upstream_refused` (LiveVox answered 400, e.g. `LaunchManualCalls` on a service on a
+        non-automated queuer).
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - properties:
+                  status: {const: 400}
+                  code: {enum: [invalid_service_id, malformed_json, upstream_refused]}
+          examples:
+            malformed:
+              value:
+                type: urn:callgate:problem:malformed_json
+                title: Malformed JSON
+                status: 400
+                detail: 'Line 1, column 44: expected a string (a member name), found ''}''.'
+                instance: /v1/services/21429/manual-calls
+                code: malformed_json
+                requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+            refused:
+              value:
+                type: urn:callgate:problem:upstream_refused
+                title: LiveVox refused the request
+                status: 400
+                detail: 'LiveVox refused the request with status 400: Service 30000 is on a non-automated queuer; manual calls cannot be launched.'
+                instance: /v1/services/30000/manual-calls
+                code: upstream_refused
+                requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+                upstream: {attempts: 1, status: 400, code: 1006, message: 'Service 30000 is on a non-automated queuer; manual calls cannot be launched.'}
+    V1Forbidden:
+      description: '`forbidden_role` (the key''s role may not use the operation), `forbidden_service` (the key is limited to other services), or `upstream_refused` (LiveVox answered 403).'
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - properties:
+                  status: {const: 403}
+                  code: {enum: [forbidden_role, forbidden_service, upstream_refused]}
+          example:
+            type: urn:callgate:problem:forbidden_role
+            title: Role not allowed
+            status: 403
+            detail: 'The role Agent may not get queue stats; allowed roles: Sysadmin, Superuser, Manager.'
+            instance: /v1/services/21429/queue
+            code: forbidden_role
+            requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+    V1NotFound:
+      description: '`upstream_refused`: LiveVox answered 404, e.g. for a service it does not know.'
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - required: [upstream]
+                properties:
+                  status: {const: 404}
+                  code: {const: upstream_refused}
+          example:
+            type: urn:callgate:problem:upstream_refused
+            title: LiveVox refused the request
+            status: 404
+            detail: 'LiveVox refused the request with status 404: Service 7 does not exist.'
+            instance: /v1/services/7/queue
+            code: upstream_refused
+            requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+            upstream: {attempts: 1, status: 404, code: 1004, message: Service 7 does not exist.}
+    V1PayloadTooLarge:
+      description: '`body_too_large`: the body is larger than `--max-body-bytes` (1 MiB by default); or `upstream_refused` (LiveVox answered 413).'
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - properties:
+                  status: {const: 413}
+                  code: {enum: [body_too_large, upstream_refused]}
+          example:
+            type: urn:callgate:problem:body_too_large
+            title: Body too large
+            status: 413
+            detail: The body is larger than 1048576 bytes.
+            instance: /v1/services/21429/manual-calls
+            code: body_too_large
+            requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+    V1UnsupportedMediaType:
+      description: '`unsupported_media_type`: the body was not sent as `Content-Type: application/json` (parameters such as `charset` are allowed); or `upstream_refused` (LiveVox answered 415).'
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - properties:
+                  status: {const: 415}
+                  code: {enum: [unsupported_media_type, upstream_refused]}
+          example:
+            type: urn:callgate:problem:unsupported_media_type
+            title: Unsupported media type
+            status: 415
+            detail: "'text/plain' is not accepted; send the body as JSON with 'Content-Type: application/json'."
+            instance: /v1/services/21429/manual-calls
+            code: unsupported_media_type
+            requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+    V1ValidationFailed:
+      description: '`validation_failed`: every refused field, as JSON Pointers into the body; nothing was sent to LiveVox. Or `upstream_refused` (LiveVox answered 422).'
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/problem+json:
+          schema: {$ref: '#/components/schemas/ValidationProblem'}
+          example:
+            type: urn:callgate:problem:validation_failed
+            title: Validation failed
+            status: 422
+            detail: 2 fields were refused; nothing was sent to LiveVox.
+            instance: /v1/services/21429/manual-calls
+            code: validation_failed
+            requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+            errors:
+              - pointer: /calls/0/phone
+                code: too_short
+                detail: '"415 205" has 6 digits; a North American number has 10 (a 3-digit area code and a 7-digit number).'
+              - pointer: /calls/1/dialingTimeoutSeconds
+                code: out_of_range
+                detail: "'dialingTimeoutSeconds' must be from 1 to 86400, got 0."
+    V1UpstreamRefused:
+      description: '`upstream_refused`: LiveVox refused the request with this 4xx status (other than 401 and 429, which are 502 and 503); `upstream` has its code and message.'
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - required: [upstream]
+                properties:
+                  status: {minimum: 400, maximum: 499}
+                  code: {const: upstream_refused}
+
+    # --- LiveVox-compatible
+    LiveVoxQueueStats:
+      description: LiveVox's snapshot, passed through.
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/json:
+          schema: {$ref: '#/components/schemas/QueueStats'}
+          example: {availableAgents: 7, callsOnHold: 2, callsToBeLaunched: 14, callsInProgress: 8, maxAgents: 26}
+    CompatBadRequest:
+      description: CallGate's `invalid_service_id` (`application/problem+json`), or LiveVox's own 400 (`application/json`).
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - properties:
+                  status: {const: 400}
+                  code: {const: invalid_service_id}
+        application/json:
+          schema: {$ref: '#/components/schemas/LiveVoxError'}
+    CompatBadRequestBody:
+      description: CallGate's `invalid_service_id` or `malformed_json` (`application/problem+json`), or LiveVox's own 400 (`application/json`), e.g. `LaunchManualCalls` on a non-automated queuer.
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - properties:
+                  status: {const: 400}
+                  code: {enum: [invalid_service_id, malformed_json]}
+        application/json:
+          schema: {$ref: '#/components/schemas/LiveVoxError'}
+          example: {code: 1006, message: 'Service 30000 is on a non-automated queuer; manual calls cannot be launched.'}
+    CompatForbidden:
+      description: CallGate's `forbidden_role` or `forbidden_service` (`application/problem+json`), or LiveVox's own 403 (`application/json`).
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - properties:
+                  status: {const: 403}
+                  code: {enum: [forbidden_role, forbidden_service]}
+        application/json:
+          schema: {$ref: '#/components/schemas/LiveVoxError'}
+    CompatNotFound:
+      description: LiveVox's own 404, passed through, e.g. for a service it does not know.
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/json:
+          schema: {$ref: '#/components/schemas/LiveVoxError'}
+          example: {code: 1004, message: Service 7 does not exist.}
+    CompatPayloadTooLarge:
+      description: CallGate's `body_too_large` (`application/problem+json`), or LiveVox's own 413 (`application/json`).
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - properties:
+                  status: {const: 413}
+                  code: {const: body_too_large}
+        application/json:
+          schema: {$ref: '#/components/schemas/LiveVoxError'}
+    CompatUnsupportedMediaType:
+      description: CallGate's `unsupported_media_type` (`application/problem+json`), or LiveVox's own 415 (`application/json`).
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - properties:
+                  status: {const: 415}
+                  code: {const: unsupported_media_type}
+        application/json:
+          schema: {$ref: '#/components/schemas/LiveVoxError'}
+    CompatValidationFailed:
+      description: CallGate's `validation_failed` (`application/problem+json`, pointers into the body as sent, with LiveVox's names), or LiveVox's own 422 (`application/json`).
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/problem+json:
+          schema: {$ref: '#/components/schemas/ValidationProblem'}
+          example:
+            type: urn:callgate:problem:validation_failed
+            title: Validation failed
+            status: 422
+            detail: One field was refused; nothing was sent to LiveVox.
+            instance: /callControl/supervisor/calls/112231/ScheduleCallback
+            code: validation_failed
+            requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+            errors:
+              - pointer: /date
+                code: in_the_past
+                detail: "The callback time 2019-02-05T20:21:03.000Z has already passed; give a future time, or omit 'date' to call back now."
+        application/json:
+          schema: {$ref: '#/components/schemas/LiveVoxError'}
+    CompatUpstreamRefused:
+      description: LiveVox's own refusal with this 4xx status (other than 401 and 429, which are 502 and 503), passed through.
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/json:
+          schema: {$ref: '#/components/schemas/LiveVoxError'}
+
   schemas:
+    ServiceId:
+      type: integer
+      format: int64
+      minimum: 1
+      maximum: 9223372036854775807
+      examples: [21429]
+    RequestId:
+      type: string
+      pattern: '^[A-Za-z0-9._:-]{1,128}$'
+      examples: [3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f]
+
+    # --- problems
     Problem:
       type: object
-      description: RFC 9457 problem details.
-      required: [type, title, status]
+      description: |
+        An RFC 9457 problem document: every refusal and failure of CallGate's own. `type` is
+        `urn:callgate:problem:<code>`; `code` repeats the stable code for clients that read only the body.
+      required: [type, title, status, detail, instance, code, requestId]
       properties:
-        type: {type: string, format: uri-reference}
-        title: {type: string}
+        type:
+          type: string
+          format: uri-reference
+          pattern: '^urn:callgate:problem:[a-z_]+$'
+          examples: ['urn:callgate:problem:validation_failed']
+        title:
+          type: string
+          description: The short title of the problem type (fixed per code).
         status: {type: integer, minimum: 400, maximum: 599}
-        detail: {type: string}
-        code: {type: string, description: A stable machine-readable code.}
+        detail:
+          type: string
+          description: What happened in this occurrence, and what to do about it.
+        instance:
+          type: string
+          description: The request's path.
+        code: {$ref: '#/components/schemas/ProblemCode'}
+        requestId:
+          $ref: '#/components/schemas/RequestId'
+          description: The same as the `X-Request-ID` header.
+        errors:
+          type: array
+          description: Every refused field (`validation_failed` only).
+          minItems: 1
+          items: {$ref: '#/components/schemas/FieldError'}
+        upstream: {$ref: '#/components/schemas/UpstreamReport'}
+        retryAfterSeconds:
+          type: integer
+          minimum: 0
+          description: The same as `Retry-After`, when LiveVox said when to try again.
+    ProblemCode:
+      type: string
+      description: |
+        The stable codes. `rate_limited` (429) and `internal_error` (500) are reserved: no route answers
+        them yet.
+      enum: [malformed_json, unauthenticated, forbidden_role, forbidden_service, forbidden_agent, not_found,
+             method_not_allowed, invalid_service_id, invalid_query, body_too_large, unsupported_media_type,
+             validation_failed, rate_limited, upstream_refused, upstream_error, upstream_unavailable,
+             upstream_timeout, not_ready, internal_error]
+    ValidationProblem:
+      allOf:
+        - $ref: '#/components/schemas/Problem'
+        - oneOf:
+            - required: [errors]
+              properties:
+                status: {const: 422}
+                code: {const: validation_failed}
+            - required: [upstream]
+              properties:
+                status: {const: 422}
+                code: {const: upstream_refused}
+    UpstreamReport:
+      type: object
+      description: What LiveVox said (upstream failures and `/v1` refusals).
+      required: [attempts]
+      properties:
+        attempts:
+          type: integer
+          minimum: 0
+          description: Exchanges with LiveVox for the operation (0 when the circuit breaker sent none).
+        status: {type: integer, minimum: 100, maximum: 599, description: LiveVox's last status, when it answered.}
+        code: {type: integer, description: The `code` of LiveVox's error body, when present.}
+        message: {type: string, description: The `message` of LiveVox's error body, when present.}
+    FieldError:
+      type: object
+      required: [pointer, code, detail]
+      properties:
+        pointer:
+          type: string
+          description: The JSON Pointer (RFC 6901) of the field in the request body as sent; `""` is the whole body.
+          examples: [/calls/3/phone]
+        code: {$ref: '#/components/schemas/FieldErrorCode'}
+        detail: {type: string, description: What is wrong and what would be accepted.}
+    FieldErrorCode:
+      description: The shape codes, and the phone-number and date-time/time-zone codes.
+      anyOf:
+        - {$ref: '#/components/schemas/ShapeErrorCode'}
+        - {$ref: '#/components/schemas/PhoneNumberErrorCode'}
+        - {$ref: '#/components/schemas/DateTimeErrorCode'}
+    ShapeErrorCode:
+      type: string
+      description: |
+        `required` (absent or null), `unknown_field` (`/v1` only), `wrong_type`, `out_of_range`,
+        `invalid_length` (empty, or longer than allowed), `empty_batch`, `batch_too_large`, `in_the_past`.
+      enum: [required, unknown_field, wrong_type, out_of_range, invalid_length, empty_batch, batch_too_large, in_the_past]
     PhoneNumberErrorCode:
       type: string
-      enum: [empty, invalid_characters, text_around_number, too_short, too_long, extension_not_supported,
-             invalid_country_code, unsupported_region, invalid_area_code, invalid_exchange, unassigned_number]
+      enum: [empty, no_digits, invalid_characters, unbalanced_parentheses, text_around_number, extension_not_supported,
+             invalid_country_code, too_short, too_long, invalid_area_code, invalid_exchange, unassigned_number,
+             unsupported_region]
+    DateTimeErrorCode:
+      type: string
+      description: Date-time (`at`, `date`) and time-zone (`timeZone`) codes.
+      enum: [empty, invalid_datetime, missing_timezone, nonexistent_local_time, out_of_range, unknown_timezone, unsupported_timezone]
+    FieldWarning:
+      type: object
+      description: Something to know about an accepted field.
+      required: [pointer, code, detail]
+      properties:
+        pointer: {type: string}
+        code:
+          type: string
+          enum: [timezone_approximated, ambiguous_local_time]
+        detail: {type: string}
+
+    # --- request fields
+    PhoneInput:
+      type: string
+      minLength: 1
+      description: |
+        A North American (+1) number with 10 digits after an optional leading 1 or +1: digits, keypad
+        letters, spaces and `. - / ( )`, `+` only in front; no extension. Its region must be allowed
+        (`--allowed-regions`, by default US, CA, PR, VI, GU, MP, AS). Forwarded as the 10 digits.
+      examples: ['(415) 205-7483', '4152057483', '+1 415 205 7483']
+    CallerIdInput:
+      type: [string, 'null']
+      minLength: 1
+      description: A caller id to present; any North American region. Forwarded as the 10 digits. Null is the same as absent.
+      examples: ['(800) 555-0199']
+    TextField:
+      type: [string, 'null']
+      minLength: 1
+      maxLength: 100
+      description: 1 to 100 characters. Null is the same as absent.
+    DateTimeInput:
+      description: |
+        Epoch milliseconds (a number, or a string of digits), ISO 8601 with `Z` or an offset
+        (`2030-01-15T10:00:00-08:00`), or a local ISO 8601 date-time (`2030-01-15T10:00`) placed in
+        `timeZone` or the number's own zone. From 1970-01-01T00:00:00Z to 2100-12-31T23:59:59.999Z, and
+        not in the past. Null is the same as absent (call back now).
+      oneOf:
+        - {type: integer, minimum: 0, maximum: 4133980799999}
+        - {type: string, minLength: 1}
+        - {type: 'null'}
+      examples: ['2030-01-15T10:00', '2030-01-15T18:00:00Z', 1893456000000]
+    TimeZoneInput:
+      type: [string, 'null']
+      minLength: 1
+      maxLength: 64
+      description: |
+        A LiveVox code (ET, CT, MT, PT, AT, HI), a US abbreviation (EST/EDT, CST/CDT, MST/MDT, PST/PDT,
+        AKST/AKDT, HST: each its region's zone with daylight saving) or an IANA name
+        (`America/Chicago`); case-insensitive. Forwarded as the LiveVox code. Null is the same as absent.
+      examples: [PT, America/Chicago, EST]
+    StrictPositiveId:
+      type: [integer, 'null']
+      minimum: 1
+      maximum: 9223372036854775807
+      description: A positive 64-bit integer. Null is the same as absent.
+    LenientPositiveId:
+      description: A positive 64-bit integer, or (as LiveVox's own examples send) a string of its digits. Null is the same as absent.
+      oneOf:
+        - {type: integer, minimum: 1, maximum: 9223372036854775807}
+        - {type: string, pattern: '^[0-9]{1,19}$'}
+        - {type: 'null'}
+      examples: [27460618101, '27460618101']
+
+    # --- /v1 bodies
+    V1ManualCallsRequest:
+      type: object
+      additionalProperties: false
+      required: [calls]
+      properties:
+        calls:
+          type: array
+          minItems: 1
+          maxItems: 1000
+          description: 1 to `--max-batch-size` (1000 by default) calls.
+          items: {$ref: '#/components/schemas/V1CallEntry'}
+    V1CallEntry:
+      type: object
+      additionalProperties: false
+      required: [phone]
+      properties:
+        phone: {$ref: '#/components/schemas/PhoneInput'}
+        account: {$ref: '#/components/schemas/TextField'}
+        callerId: {$ref: '#/components/schemas/CallerIdInput'}
+        templateId: {$ref: '#/components/schemas/StrictPositiveId'}
+        dialingTimeoutSeconds:
+          type: [integer, 'null']
+          minimum: 1
+          maximum: 86400
+          description: Seconds the call may wait for an agent before LiveVox reports it as not attempted (799); 1 to 86400. Null is the same as absent (no timeout).
+        transactionId: {$ref: '#/components/schemas/StrictPositiveId'}
+    V1CallbackRequest:
+      type: object
+      additionalProperties: false
+      required: [phone]
+      properties:
+        phone: {$ref: '#/components/schemas/PhoneInput'}
+        account: {$ref: '#/components/schemas/TextField'}
+        agentLoginId: {$ref: '#/components/schemas/TextField'}
+        at: {$ref: '#/components/schemas/DateTimeInput'}
+        timeZone: {$ref: '#/components/schemas/TimeZoneInput'}
+        transactionId: {$ref: '#/components/schemas/StrictPositiveId'}
+
+    # --- /v1 answers
+    V1QueueStats:
+      type: object
+      required: [serviceId, availableAgents, callsOnHold, callsToBeLaunched, callsInProgress, maxAgents]
+      properties:
+        serviceId: {$ref: '#/components/schemas/ServiceId'}
+        availableAgents: {type: integer, description: Agents available to take calls from the queue.}
+        callsOnHold: {type: integer, description: Calls connected to a consumer and waiting for an agent.}
+        callsToBeLaunched: {type: integer, description: Calls queued, waiting to be launched.}
+        callsInProgress: {type: integer, description: Calls launched and in progress.}
+        maxAgents: {type: integer, description: Agents logged into the service.}
+    V1NonAttemptedCalls:
+      type: object
+      required: [serviceId, calls]
+      properties:
+        serviceId: {$ref: '#/components/schemas/ServiceId'}
+        calls:
+          type: array
+          items: {$ref: '#/components/schemas/NonAttemptedCall'}
+    NonAttemptedCall:
+      type: object
+      required: [transactionId, phone, reason, errorCode, category, retryable, timeOfFailure, timeOfFailureAsSent]
+      properties:
+        transactionId: {type: integer, format: int64}
+        phone: {type: string, description: The number as LiveVox lists it.}
+        reason: {type: string, description: LiveVox's reason text.}
+        errorCode:
+          type: integer
+          description: |
+            LiveVox's code: 440, 486 Busy; 999, 998 Outside of allowable dialing window; 799 No agents
+            available to dial; 899 Invalid phone number; 900 Call disabled; 901 Call exceeds queued; 902 Call
+            invalid queued; 1000 Phone number on DNC list; 601 Max attempts reached for account; 602 No account
+            information available; 603 Account attempts PK violation; 604 Account unknown status; 605 Account
+            default; 606 Account undefined status; 607 Account number on DNC list; 9999 Invalid dialing
+            sequence, please contact support; 9998 Campaign is not available; 9997 Campaign inactive.
+          examples: [998]
+        category:
+          description: The code's category; `unknown` for a code outside the reference's list.
+          anyOf:
+            - {$ref: '#/components/schemas/NonAttemptedCallCategory'}
+            - {const: unknown}
+        retryable:
+          type: boolean
+          description: Whether the same call can succeed later (busy, dialing window, no agents, queue overflow, campaign); false for an unknown code.
+        timeOfFailure:
+          type: [string, 'null']
+          format: date-time
+          description: LiveVox's time placed in the upstream zone, with its offset; null when it cannot be read or the zone skips it.
+        timeOfFailureAsSent:
+          type: string
+          description: LiveVox's time as sent (local, without offset).
     NonAttemptedCallCategory:
       type: string
       enum: [busy, dialing_window, no_agents, invalid_number, disabled, queue, dnc, account, campaign, support]
+    V1LaunchedCalls:
+      type: object
+      required: [serviceId, accepted, calls]
+      properties:
+        serviceId: {$ref: '#/components/schemas/ServiceId'}
+        accepted: {type: integer, minimum: 1, description: The number of calls LiveVox accepted (all of the batch).}
+        calls:
+          type: array
+          minItems: 1
+          description: The calls as forwarded, in the order sent.
+          items:
+            type: object
+            required: [phone, e164]
+            properties:
+              phone: {$ref: '#/components/schemas/NationalNumber'}
+              e164: {$ref: '#/components/schemas/E164Number'}
+              transactionId: {type: integer, format: int64, minimum: 1, description: Present when the caller sent one.}
+    V1ScheduledCallback:
+      type: object
+      required: [serviceId, phone, e164, at, timeZone, agentLoginId, warnings]
+      properties:
+        serviceId: {$ref: '#/components/schemas/ServiceId'}
+        phone: {$ref: '#/components/schemas/NationalNumber'}
+        e164: {$ref: '#/components/schemas/E164Number'}
+        at:
+          type: [string, 'null']
+          format: date-time
+          description: When LiveVox calls back, in the forwarded zone (UTC without one); null means now.
+        timeZone:
+          description: The LiveVox code forwarded; null when none was given and none fits the number.
+          anyOf:
+            - {$ref: '#/components/schemas/LiveVoxTimeZone'}
+            - {type: 'null'}
+        agentLoginId: {type: [string, 'null'], description: 'The agent forwarded (an Agent key''s own).'}
+        warnings:
+          type: array
+          items: {$ref: '#/components/schemas/FieldWarning'}
+    NationalNumber:
+      type: string
+      pattern: '^[2-9][0-9]{2}[2-9][0-9]{6}$'
+      description: The 10 digits LiveVox dials.
+      examples: ['4152057483']
+    E164Number:
+      type: string
+      pattern: '^\+1[2-9][0-9]{2}[2-9][0-9]{6}$'
+      examples: ['+14152057483']
+    LiveVoxTimeZone:
+      type: string
+      description: ET Eastern, CT Central, MT Mountain, PT Pacific, AT Alaska, HI Hawaiian.
+      enum: [ET, CT, MT, PT, AT, HI]
+
+    # --- LiveVox wire models (compatible surface)
+    LenientCount:
+      description: An integer; LiveVox may write it as a string of digits.
+      oneOf:
+        - {type: integer}
+        - {type: string, pattern: '^-?[0-9]+$'}
+    CallEntry:
+      type: object
+      description: One call (LiveVox's names). Fields LiveVox does not define are dropped, not refused.
+      required: [phoneNumber]
+      properties:
+        transactionId: {$ref: '#/components/schemas/LenientPositiveId'}
+        phoneNumber: {$ref: '#/components/schemas/PhoneInput'}
+        account: {$ref: '#/components/schemas/TextField'}
+        callerId: {$ref: '#/components/schemas/CallerIdInput'}
+        templateId: {$ref: '#/components/schemas/LenientPositiveId'}
+        dialingTimeout:
+          description: Seconds, 1 to 86400, as an integer or a string of digits (the reference sends `"60"`). Null is the same as absent.
+          oneOf:
+            - {type: integer, minimum: 1, maximum: 86400}
+            - {type: string, pattern: '^[0-9]{1,5}$'}
+            - {type: 'null'}
+    LaunchManualCallsRequest:
+      type: object
+      description: Fields LiveVox does not define are dropped, not refused.
+      required: [callEntry]
+      properties:
+        callEntry:
+          type: array
+          minItems: 1
+          maxItems: 1000
+          description: 1 to `--max-batch-size` (1000 by default) calls.
+          items: {$ref: '#/components/schemas/CallEntry'}
+    ScheduleCallbackRequest:
+      type: object
+      description: LiveVox's names. Fields LiveVox does not define are dropped, not refused.
+      required: [phoneNumber]
+      properties:
+        transactionId: {$ref: '#/components/schemas/LenientPositiveId'}
+        phoneNumber: {$ref: '#/components/schemas/PhoneInput'}
+        account: {$ref: '#/components/schemas/TextField'}
+        agentLoginId: {$ref: '#/components/schemas/TextField'}
+        date: {$ref: '#/components/schemas/DateTimeInput'}
+        timeZone: {$ref: '#/components/schemas/TimeZoneInput'}
+    QueueStats:
+      type: object
+      description: LiveVox's snapshot of a queue.
+      required: [availableAgents, callsOnHold, callsToBeLaunched, callsInProgress, maxAgents]
+      properties:
+        availableAgents: {$ref: '#/components/schemas/LenientCount'}
+        callsOnHold: {$ref: '#/components/schemas/LenientCount'}
+        callsToBeLaunched: {$ref: '#/components/schemas/LenientCount'}
+        callsInProgress: {$ref: '#/components/schemas/LenientCount'}
+        maxAgents: {$ref: '#/components/schemas/LenientCount'}
+    NonAttemptedManualCallsResponse:
+      type: object
+      required: [nonAttemptedManualCalls]
+      properties:
+        nonAttemptedManualCalls:
+          type: array
+          items:
+            type: object
+            required: [transactionId, phoneNumber, reason, errorCode, timeOfFailure]
+            properties:
+              transactionId: {$ref: '#/components/schemas/LenientCount'}
+              phoneNumber: {type: string}
+              reason: {type: string}
+              errorCode: {$ref: '#/components/schemas/LenientCount'}
+              timeOfFailure: {type: string, description: 'Local date-time without offset, e.g. `2014-02-06T14:44:02.2`.'}
+    LiveVoxError:
+      type: object
+      description: LiveVox's error body as it sent it (not documented by LiveVox; both members may be absent).
+      properties:
+        code: {$ref: '#/components/schemas/LenientCount'}
+        message: {type: string}
 
 """#
 
