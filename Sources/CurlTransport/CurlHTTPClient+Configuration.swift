@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension CurlHTTPClient {
     /// Every setting of the client; the defaults suit one HTTP/1.1 or HTTP/2 upstream.
     public struct Configuration: Sendable {
@@ -89,11 +97,3 @@ extension CurlHTTPClient {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif

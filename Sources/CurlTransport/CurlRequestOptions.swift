@@ -27,6 +27,8 @@ enum CurlRequestOptions {
         set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https", "REDIR_PROTOCOLS_STR")
         set(CURLOPT_FOLLOWLOCATION, 0, "FOLLOWLOCATION")
         set(CURLOPT_NOSIGNAL, 1, "NOSIGNAL")
+        // Reach the upstream directly: http_proxy and friends in the environment are ignored.
+        set(CURLOPT_PROXY, "", "PROXY")
         set(CURLOPT_TCP_KEEPALIVE, 1, "TCP_KEEPALIVE")
         let total = milliseconds(remaining)
         set(CURLOPT_TIMEOUT_MS, total, "TIMEOUT_MS")
