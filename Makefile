@@ -7,7 +7,7 @@ VENV        := .venv
 PYTHON      := $(VENV)/bin/python
 # System packages the build, the tests and the benchmarks need.
 DEBIAN_PACKAGES := python3 python3-venv python3-pip libcurl4-openssl-dev
-BENCH_PACKAGES  := hyperfine
+BENCH_PACKAGES  := nginx-light wrk bc curl
 
 .PHONY: run test deps venv build build-release build-bench openapi test-swift test-oracle bench tables clean
 
@@ -55,6 +55,7 @@ tables: venv
 bench: deps venv build-bench
 	@scripts/ensure-debian-packages.sh $(BENCH_PACKAGES)
 	bench/run.sh
+	bench/proxy.sh
 
 clean:
 	rm -rf .build $(VENV)

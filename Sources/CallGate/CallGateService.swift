@@ -86,23 +86,13 @@ public enum CallGateService {
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: curl),
-                .init(service: LiveVoxSessionService(client: client)),
+                .init(service: client),
                 .init(service: KeysReloadService(keys: keys, logger: logger)),
                 .init(service: app),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
-    }
-}
-
-/// Logs out of LiveVox when the group shuts down (after the HTTP server drained, before curl stops).
-struct LiveVoxSessionService: Service {
-    let client: LiveVoxClient
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await client.logout()
     }
 }
 

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Side-by-side proxy benchmark (issue: the gateway): wrk against nginx `proxy_pass` and against
+# CallGate (authentication and validation on), both in front of the same nginx `return 200` stub
+# that serves LiveVox's login and queue-stats JSON. Loopback only; every process is stopped at the end.
+# Prints a Markdown table; record it with this command in docs/benchmarks.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${CALLGATE_BIN:-.build/release/callgate}
+duration=${BENCH_SECONDS:-10}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+stub=$(free_port); proxy=$(free_port); gate=$(free_port)
+mkdir -p "$work/logs"
+cat > "$work/nginx.conf" <<NGINX
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream stub { server 127.0.0.1:$stub; keepalive 64; }
+  server {
+    listen 127.0.0.1:$stub;
+    default_type application/json;
+    location = /session/login { return 200 '{"sessionId":"bench-session","clientId":1,"userId":1,"daysUntilPasswordExpires":90}'; }
+    location /callControl/supervisor/calls/queue/ { return 200 '{"availableAgents":7,"callsOnHold":2,"callsToBeLaunched":14,"callsInProgress":8,"maxAgents":26}'; }
+  }
+  server {
+    listen 127.0.0.1:$proxy;
+    location / { proxy_pass http://stub; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+NGINX
+nginx -p "$work" -c "$work/nginx.conf" -g 'daemon off;' &
+pids+=($!)
+
+key=$("$bin" keys create --name bench --role Manager --file "$work/keys.yaml" 2>/dev/null)
+"$bin" serve --port "$gate" --keys-file "$work/keys.yaml" --log-level warning \
+  --upstream-url "http://127.0.0.1:$stub" --upstream-access-token bench --upstream-client-name BENCH \
+  --upstream-user-name bench --upstream-password bench > "$work/logs/callgate.log" 2>&1 &
+gate_pid=$!
+pids+=($gate_pid)
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$gate/healthz" > /dev/null 2>&1 && curl -sf "http://127.0.0.1:$proxy/callControl/supervisor/calls/queue/21429" > /dev/null 2>&1 && break
+  sleep 0.1
+done
+path=/callControl/supervisor/calls/queue/21429
+auth="Authorization: Bearer $key"
+# Warm both (sessions, connections), then measure.
+wrk -t2 -c64 -d2s -H "$auth" "http://127.0.0.1:$gate$path" > /dev/null
+wrk -t2 -c64 -d2s "http://127.0.0.1:$proxy$path" > /dev/null
+
+rps() { awk '/Requests\/sec/ {print $2}'; }
+p99() { awk '/ 99%/ {print $2}'; }
+non2xx() { awk '/Non-2xx/ {print $5}'; }
+nginx64=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$proxy$path")
+gate64=$(wrk -t2 -c64 -d"${duration}s" -H "$auth" "http://127.0.0.1:$gate$path")
+nginx4=$(wrk -t1 -c4 -d"${duration}s" --latency "http://127.0.0.1:$proxy$path")
+gate4=$(wrk -t1 -c4 -d"${duration}s" --latency -H "$auth" "http://127.0.0.1:$gate$path")
+rss=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$gate_pid/status")
+[ -z "$(echo "$gate64" | non2xx)" ] || { echo "CallGate answered non-2xx during the run:"; echo "$gate64"; exit 1; }
+
+n64=$(echo "$nginx64" | rps); g64=$(echo "$gate64" | rps)
+echo "| what | nginx proxy_pass | CallGate | ratio or difference | target |"
+echo "|---|---|---|---|---|"
+printf '| req/s at 64 connections | %.0f | %.0f | %.2fx | >= 0.5x |\n' "$n64" "$g64" "$(echo "$g64 / $n64" | bc -l)"
+echo "| p99 at 4 connections | $(echo "$nginx4" | p99) | $(echo "$gate4" | p99) | | CallGate <= nginx + 1 ms |"
+echo "| CallGate peak RSS under load | | ${rss} MiB | | <= 150 MiB |"
