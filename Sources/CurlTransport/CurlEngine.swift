@@ -150,7 +150,7 @@ final class CurlEngine {
         guard result == CURLE_OK else {
             return .failure(CurlTransportError(
                 curlCode: result, requestStarted: transfer.requestStarted, bodyLimitExceeded: transfer.bodyLimitExceeded,
-                limit: transfer.bodyLimit, message: transfer.errorMessage))
+                resendRefused: transfer.resendRefused, limit: transfer.bodyLimit, message: transfer.errorMessage))
         }
         var status = 0, connects = 0, version = 0
         var totalMicroseconds: curl_off_t = 0

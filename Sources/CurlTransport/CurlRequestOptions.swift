@@ -49,6 +49,7 @@ enum CurlRequestOptions {
         check(ccurl_easy_setopt_off_t(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(transfer.bodyLimit)), "MAXFILESIZE_LARGE")
 
         let method = request.method
+        transfer.allowsResend = Self.idempotentMethods.contains(method)
         let sendsBody = !request.body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH"
         if sendsBody {
             check(ccurl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)), "POSTFIELDSIZE_LARGE")
@@ -91,6 +92,9 @@ enum CurlRequestOptions {
         }
         return list
     }
+
+    /// The methods RFC 9110 defines as idempotent: libcurl may resend these by itself.
+    private static let idempotentMethods: Set<String> = ["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]
 
     /// Whole milliseconds, rounded up, at least 1: curl reads 0 as "no timeout".
     private static func milliseconds(_ duration: Duration) -> Int {

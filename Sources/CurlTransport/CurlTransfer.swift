@@ -22,6 +22,11 @@ final class CurlTransfer {
     /// Whether libcurl called the pre-request callback: a connection was up and the request was
     /// about to be written. Until then the request provably has not been sent.
     var requestStarted = false
+    /// Whether libcurl may send the request again on a fresh connection, as it does by itself when a
+    /// reused connection closes without an answer; false for methods that are not idempotent.
+    var allowsResend = true
+    /// Whether the pre-request callback refused such a resend, ending the transfer.
+    var resendRefused = false
     /// Whether the write callback refused the body for exceeding `bodyLimit`.
     var bodyLimitExceeded = false
     /// The largest body accepted.
@@ -55,6 +60,8 @@ final class CurlTransfer {
         body = []
         headers.removeAll(keepingCapacity: true)
         requestStarted = false
+        allowsResend = true
+        resendRefused = false
         bodyLimitExceeded = false
         errorBuffer[0] = 0
         let me = Unmanaged.passUnretained(self).toOpaque()
@@ -71,8 +78,7 @@ final class CurlTransfer {
         }
         _ = ccurl_easy_setopt_pointer(easy, CURLOPT_PREREQDATA, me)
         _ = ccurl_easy_setopt_prereq_function(easy) { me, _, _, _, _ in
-            Unmanaged<CurlTransfer>.fromOpaque(me!).takeUnretainedValue().requestStarted = true
-            return CURL_PREREQFUNC_OK
+            Unmanaged<CurlTransfer>.fromOpaque(me!).takeUnretainedValue().requestWillBeSent()
         }
     }
 
@@ -85,6 +91,18 @@ final class CurlTransfer {
         let continuation = self.continuation
         self.continuation = nil
         return continuation
+    }
+
+    /// The pre-request callback: a connection is up and the request is about to be written. A second
+    /// call means libcurl is sending it again after the first connection died unanswered, when the
+    /// server may already have acted on it; that is refused for a non-idempotent method.
+    private func requestWillBeSent() -> Int32 {
+        if requestStarted && !allowsResend {
+            resendRefused = true
+            return CURL_PREREQFUNC_ABORT
+        }
+        requestStarted = true
+        return CURL_PREREQFUNC_OK
     }
 
     /// The write callback: appends body bytes, or refuses them (and so aborts the transfer with

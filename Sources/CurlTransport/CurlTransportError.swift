@@ -65,9 +65,19 @@ extension CurlTransportError {
     /// pre-request callback, i.e. whether the request had started on an established connection.
     ///
     /// `message` is libcurl's error buffer text when there is one.
-    init(curlCode: CURLcode, requestStarted: Bool, bodyLimitExceeded: Bool, limit: Int, message: String) {
+    /// `resendRefused` says the pre-request callback ended the transfer rather than let libcurl send
+    /// a non-idempotent request a second time.
+    init(
+        curlCode: CURLcode, requestStarted: Bool, bodyLimitExceeded: Bool, resendRefused: Bool, limit: Int, message: String
+    ) {
         let text = message.isEmpty ? String(cString: curl_easy_strerror(curlCode)) : message
         let raw = Int(curlCode.rawValue)
+        if resendRefused {
+            self.init(code: .connectionLost, requestNeverSent: false,
+                      detail: "The connection closed without an answer after the request was sent; it was not sent again.",
+                      curlCode: raw)
+            return
+        }
         if bodyLimitExceeded || curlCode == CURLE_FILESIZE_EXCEEDED {
             self.init(code: .responseTooLarge, requestNeverSent: !requestStarted,
                       detail: "The response body exceeded the limit of \(limit) bytes.", curlCode: raw)

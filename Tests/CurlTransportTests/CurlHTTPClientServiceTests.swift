@@ -13,7 +13,7 @@ struct CurlHTTPClientServiceTests {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
                 let slow = Task { try await client.execute(HTTPRequestSpec(url: server.url("/slow?ms=300"))).status }
-                try await Task.sleep(for: .milliseconds(100))
+                try await server.waitForRequests(1)
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
                 #expect(try await slow.value == 200)

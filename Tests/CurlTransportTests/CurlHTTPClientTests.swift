@@ -97,7 +97,7 @@ struct CurlHTTPClientTests {
     func queueTimeout() async throws {
         try await withClient(.init(maxConnectionsPerHost: 1)) { server, client in
             async let slow = client.execute(HTTPRequestSpec(url: server.url("/slow?ms=1500")))
-            try await Task.sleep(for: .milliseconds(100))
+            try await server.waitForRequests(1)
             let started = ContinuousClock.now
             let error = await failure(client, HTTPRequestSpec(url: server.url("/hello"), timeout: .milliseconds(200)))
             #expect(error?.code == .queueTimeout)
@@ -111,7 +111,7 @@ struct CurlHTTPClientTests {
     func cancellation() async throws {
         try await withClient(.init(maxConnectionsPerHost: 1)) { server, client in
             let slow = Task { await failure(client, HTTPRequestSpec(url: server.url("/slow?ms=5000"))) }
-            try await Task.sleep(for: .milliseconds(200))
+            try await server.waitForRequests(1)
             let cancelledAt = ContinuousClock.now
             slow.cancel()
             let error = await slow.value
@@ -196,6 +196,19 @@ struct CurlHTTPClientTests {
         }
     }
 
+    @Test("A request whose reused connection closes unanswered is sent again only if its method is idempotent",
+          arguments: [("POST", 1), ("PATCH", 1), ("GET", 2), ("PUT", 2)])
+    func noResendOfNonIdempotent(method: String, timesReceived: Int) async throws {
+        try await withClient(.init(maxConnectionsPerHost: 1)) { server, client in
+            let warmUp = try await client.execute(HTTPRequestSpec(url: server.url("/hello")))
+            #expect(warmUp.status == 200)
+            let error = await failure(client, HTTPRequestSpec(method: method, url: server.url("/drop"), body: [1]))
+            #expect(error?.code == .connectionLost)
+            #expect(error?.requestNeverSent == false)
+            #expect(server.droppedRequests == timesReceived)
+        }
+    }
+
     @Test("Redirects are returned to the caller, not followed")
     func redirectNotFollowed() async throws {
         try await withClient { server, client in
@@ -231,6 +244,8 @@ struct CurlHTTPClientTests {
             let requests = (0..<6).map { _ in
                 Task { try await client.execute(HTTPRequestSpec(url: server.url("/slow?ms=300"))).status }
             }
+            // Two run; give the four queued behind them time to have been submitted too.
+            try await server.waitForRequests(2)
             try await Task.sleep(for: .milliseconds(100))
             let started = ContinuousClock.now
             await client.shutdown(gracePeriod: .seconds(5))
@@ -247,7 +262,7 @@ struct CurlHTTPClientTests {
         try await withTestHTTPServer { server in
             let client = try CurlHTTPClient(configuration: .init())
             let slow = Task { await failure(client, HTTPRequestSpec(url: server.url("/slow?ms=10000"))) }
-            try await Task.sleep(for: .milliseconds(200))
+            try await server.waitForRequests(1)
             let started = ContinuousClock.now
             await client.shutdown(gracePeriod: .milliseconds(200))
             #expect(ContinuousClock.now - started < .seconds(2))

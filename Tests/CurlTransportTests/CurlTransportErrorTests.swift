@@ -23,7 +23,7 @@ struct CurlTransportErrorTests {
         (CURLE_ABORTED_BY_CALLBACK, true, .other, false),
     ])
     func classification(result: CURLcode, started: Bool, code: CurlTransportError.Code, neverSent: Bool) {
-        let error = CurlTransportError(curlCode: result, requestStarted: started, bodyLimitExceeded: false, limit: 10, message: "")
+        let error = CurlTransportError(curlCode: result, requestStarted: started, bodyLimitExceeded: false, resendRefused: false, limit: 10, message: "")
         #expect(error.code == code)
         #expect(error.requestNeverSent == neverSent)
         #expect(error.curlCode == Int(result.rawValue))
@@ -31,9 +31,17 @@ struct CurlTransportErrorTests {
 
     @Test("A write error raised by the body limit is reported as responseTooLarge with the limit")
     func bodyLimit() {
-        let error = CurlTransportError(curlCode: CURLE_WRITE_ERROR, requestStarted: true, bodyLimitExceeded: true, limit: 1024, message: "")
+        let error = CurlTransportError(curlCode: CURLE_WRITE_ERROR, requestStarted: true, bodyLimitExceeded: true, resendRefused: false, limit: 1024, message: "")
         #expect(error.code == .responseTooLarge)
         #expect(error.detail == "The response body exceeded the limit of 1024 bytes.")
+        #expect(error.requestNeverSent == false)
+    }
+
+    @Test("A resend refused by the pre-request callback is a lost connection after the request was sent")
+    func resendRefused() {
+        let error = CurlTransportError(
+            curlCode: CURLE_ABORTED_BY_CALLBACK, requestStarted: true, bodyLimitExceeded: false, resendRefused: true, limit: 10, message: "")
+        #expect(error.code == .connectionLost)
         #expect(error.requestNeverSent == false)
     }
 

@@ -6,35 +6,50 @@ import Synchronization
 /// A small HTTP/1.1 server on 127.0.0.1, port 0, that counts the connections it accepts.
 ///
 /// Routes: `/hello`; `/echo` (body back, `X-Method`, `X-Content-Type`, `X-Expect`, and every `X-Test*`
-/// request header back); `/slow?ms=N`; `/big?bytes=N&chunked=1`; `/redirect`; `/cookies`.
+/// request header back); `/slow?ms=N`; `/big?bytes=N&chunked=1`; `/redirect`; `/cookies`; `/drop`
+/// (counted, then the connection is closed without an answer).
 final class TestHTTPServer: Sendable {
     /// The port the server listens on.
     let port: Int
     private let channel: any Channel
     private let group: MultiThreadedEventLoopGroup
     private let accepted: Counter
+    private let dropped: Counter
+    private let received: Counter
 
     /// How many TCP connections the server has accepted so far.
     var acceptedConnections: Int { accepted.value.load(ordering: .relaxed) }
+    /// How many request heads the server has received, on any route.
+    var requestsReceived: Int { received.value.load(ordering: .relaxed) }
+    /// How many requests to `/drop` the server has received (and left unanswered).
+    var droppedRequests: Int { dropped.value.load(ordering: .relaxed) }
 
     /// `http://127.0.0.1:PORT` followed by `path`.
     func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
-    private final class Counter: Sendable {
-        let value = Atomic<Int>(0)
-    }
-
-    private init(port: Int, channel: any Channel, group: MultiThreadedEventLoopGroup, accepted: Counter) {
+    private init(port: Int, channel: any Channel, group: MultiThreadedEventLoopGroup, accepted: Counter, dropped: Counter, received: Counter) {
         self.port = port
         self.channel = channel
         self.group = group
         self.accepted = accepted
+        self.dropped = dropped
+        self.received = received
+    }
+
+    /// Waits, for at most five seconds, until the server has received `count` requests.
+    func waitForRequests(_ count: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while requestsReceived < count && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     /// Starts a server.
     static func start() async throws -> TestHTTPServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let accepted = Counter()
+        let dropped = Counter()
+        let received = Counter()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -42,12 +57,12 @@ final class TestHTTPServer: Sendable {
                 accepted.value.add(1, ordering: .relaxed)
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(RouteHandler())
+                    try channel.pipeline.syncOperations.addHandler(RouteHandler(dropped: dropped, received: received))
                 }
             }
             .bind(host: "127.0.0.1", port: 0)
             .get()
-        return TestHTTPServer(port: channel.localAddress!.port!, channel: channel, group: group, accepted: accepted)
+        return TestHTTPServer(port: channel.localAddress!.port!, channel: channel, group: group, accepted: accepted, dropped: dropped, received: received)
     }
 
     /// Closes the listener and every connection.
@@ -70,9 +85,21 @@ func withTestHTTPServer<T>(_ body: (TestHTTPServer) async throws -> T) async thr
     }
 }
 
+private final class Counter: Sendable {
+    let value = Atomic<Int>(0)
+}
+
 private final class RouteHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
+
+    private let dropped: Counter
+    private let received: Counter
+
+    init(dropped: Counter, received: Counter) {
+        self.dropped = dropped
+        self.received = received
+    }
 
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
@@ -80,6 +107,7 @@ private final class RouteHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
+            received.value.add(1, ordering: .relaxed)
             self.head = head
             body.clear()
         case .body(var chunk):
@@ -116,6 +144,9 @@ private final class RouteHandler: ChannelInboundHandler {
             var headers = HTTPHeaders()
             headers.add(name: "Location", value: "/hello")
             respond(context, head, status: .found, headers: headers, body: ByteBuffer())
+        case "/drop":
+            dropped.value.add(1, ordering: .relaxed)
+            context.close(promise: nil)
         case "/cookies":
             var headers = HTTPHeaders()
             headers.add(name: "Set-Cookie", value: "a=1")
