@@ -96,6 +96,7 @@ let package = Package(
         .testTarget(
             name: "CurlTransportTests",
             dependencies: [
+                "CCurl",
                 "CurlTransport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -142,21 +142,17 @@ struct LiveVoxClientSimulatorTests {
         try await Stack.with { (stack: Stack) async throws in
             _ = try await stack.client.queueStats(serviceId: 21429)
             _ = try stack.simulator.addFault(FaultRule(kind: .drop, pathPrefix: "/callControl", method: "POST", count: 1, afterHandling: true))
-            // Known issue in CurlTransport: on a reused connection that closes without an answer, libcurl
-            // itself resends the request (Curl_retry_request), POST included, below this client. The fix
-            // belongs in CurlTransfer's CURLOPT_PREREQFUNCTION: refuse a second pre-request call for a
-            // non-idempotent method. Remove this wrapper once it is in.
-            await withKnownIssue("libcurl resends a POST on a reused connection that closed unanswered", isIntermittent: true) {
-                let error = await #expect(throws: LiveVoxError.self) {
-                    try await stack.client.launchManualCalls(
-                        serviceId: 21429, LaunchManualCallsRequest(callEntry: [CallEntry(phoneNumber: "4152057483")]))
-                }
-                #expect(error?.code == .upstreamConnectionLost)
-                #expect(error?.attempts == 1)
-                #expect(error?.upstreamMayHaveActed == true)
-                #expect(stack.requests(pathSuffix: "/LaunchManualCalls").count == 1)
-                #expect(stack.simulator.launches.count == 1)
+            // On a reused connection that closes without an answer libcurl would resend the request
+            // itself; CurlTransfer's pre-request hook refuses a second send of a POST.
+            let error = await #expect(throws: LiveVoxError.self) {
+                try await stack.client.launchManualCalls(
+                    serviceId: 21429, LaunchManualCallsRequest(callEntry: [CallEntry(phoneNumber: "4152057483")]))
             }
+            #expect(error?.code == .upstreamConnectionLost)
+            #expect(error?.attempts == 1)
+            #expect(error?.upstreamMayHaveActed == true)
+            #expect(stack.requests(pathSuffix: "/LaunchManualCalls").count == 1)
+            #expect(stack.simulator.launches.count == 1)
         }
     }
 
