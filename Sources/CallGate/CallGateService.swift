@@ -63,9 +63,10 @@ public enum CallGateService {
                 openAPIDocument: openAPIDocument),
             keys: keys, client: client,
             readiness: {
-                client.circuitBreakerState == .open
-                    ? .init(isReady: false, detail: "LiveVox has been failing; the circuit breaker is open.")
-                    : .init(isReady: true, detail: "ready")
+                if case .open = client.circuitBreakerState {
+                    return .init(isReady: false, detail: "LiveVox has been failing; the circuit breaker is open.")
+                }
+                return .init(isReady: true, detail: "ready")
             },
             nowMillis: { Int64(Date().timeIntervalSince1970 * 1000) },
             logger: logger)

@@ -100,8 +100,9 @@ public final class Gateway: Sendable {
         case .success(let found): principal = found
         case .failure(let problem): return .failure(problem)
         }
-        var logger = logger
-        logger[metadataKey: "principal"] = "\(principal.name)"
+        var scoped = logger
+        scoped[metadataKey: "principal"] = "\(principal.name)"
+        let logger = scoped
         if let problem = authorize(principal, route) { return .failure(problem) }
 
         switch route {
@@ -239,12 +240,14 @@ public final class Gateway: Sendable {
 
     private func forward<Model>(
         _ surface: GatewayRoute.Surface,
-        _ call: @Sendable () async throws(LiveVoxError) -> LiveVoxResponse<Model>
+        _ call: @Sendable () async throws -> LiveVoxResponse<Model>
     ) async -> Result<LiveVoxResponse<Model>, Problem> {
         do {
             return .success(try await call())
-        } catch {
+        } catch let error as LiveVoxError {
             return .failure(Self.problem(for: error))
+        } catch {
+            return .failure(Problem(502, .upstreamError, "The call to LiveVox failed: \(error)."))
         }
     }
 

@@ -28,7 +28,7 @@ struct CallGateCommand: AsyncParsableCommand {
         } catch {
             if exitCode(for: error) == .validationFailure {
                 FileHandleStream.standardError.write(fullMessage(for: error) + "\n")
-                exit(2)
+                Glibc.exit(2)
             }
             exit(withError: error)
         }

@@ -175,7 +175,14 @@ struct GatewayTests {
                                             body: Self.launchCompat)
             #expect(launch.status == 204)
             #expect(launch.body.isEmpty)
-            #expect(gateway.simulator.simulator.launches.map(\.entry) == [CallEntry(phoneNumber: "4152057483", dialingTimeout: 60)])
+            let launched = gateway.simulator.simulator.launches.map(\.entry)
+            #expect(launched.map(\.phoneNumber) == ["4152057483"])
+            #expect(launched.map(\.dialingTimeout) == [60])
+            // What CallGate forwarded: the normalized number, the timeout as a number, nothing else.
+            let forwarded = try #require(gateway.simulator.simulator.requests.last { $0.path.hasSuffix("/LaunchManualCalls") }?.body)
+            #expect(try JSONParser.parse(forwarded) == .object([
+                ("callEntry", .array([.object([("phoneNumber", .string("4152057483")), ("dialingTimeout", .integer(60))])])),
+            ]))
 
             let stats = await gateway.send("GET", "/callControl/supervisor/calls/queue/21429", key: "manager")
             #expect(stats.status == 200)

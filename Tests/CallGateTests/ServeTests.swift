@@ -16,7 +16,7 @@ struct ServeTests {
         let key = try file.create(name: "ops", role: .manager, services: nil, agentLoginId: nil)
         try file.save(path: directory + "/keys.yaml")
 
-        var settings = try GatewaySettings.read(flags: ["port": "0", "keysFile": directory + "/keys.yaml"], configFile: nil)
+        var settings = try await GatewaySettings.read(flags: ["port": "0", "keysFile": directory + "/keys.yaml"], configFile: nil)
         settings.logLevel = "error"
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// The HTTP edge: adapts Hummingbird's request to the ``Gateway`` pipeline and its answer back.

@@ -48,6 +48,13 @@ public struct RequestValidator: Sendable {
         public let phone: PhoneNumber
         /// What the caller should know (a time zone approximated, an ambiguous local time).
         public let warnings: [FieldWarning]
+
+        /// Creates a validated callback.
+        public init(request: ScheduleCallbackRequest, phone: PhoneNumber, warnings: [FieldWarning]) {
+            self.request = request
+            self.phone = phone
+            self.warnings = warnings
+        }
     }
 
     private struct Names {
