@@ -9,12 +9,12 @@ PYTHON      := $(VENV)/bin/python
 DEBIAN_PACKAGES := python3 python3-venv python3-pip libcurl4-openssl-dev openssl
 BENCH_PACKAGES  := nginx-light wrk bc curl
 
-.PHONY: run test deps venv build build-release build-bench openapi test-swift test-oracle bench tables clean
+.PHONY: run test deps venv build build-release build-bench openapi test-swift test-oracle test-contract bench tables clean
 
 run: deps build-release
 	.build/release/callgate serve --host 127.0.0.1 --port $(PORT)
 
-test: deps venv build test-swift test-oracle
+test: deps venv build test-swift test-oracle test-contract
 
 deps:
 	@scripts/ensure-debian-packages.sh $(DEBIAN_PACKAGES)
@@ -46,6 +46,11 @@ test-oracle: build venv
 # Embeds openapi/callgate.yaml into the binary (served at /openapi.yaml).
 openapi:
 	python3 scripts/embed_openapi.py
+
+# Contract tests: the OpenAPI document is valid, and the live service (embedded simulator) honours it
+# under schemathesis, with no 5xx.
+test-contract: build venv
+	CALLGATE_BIN=$(CURDIR)/.build/debug/callgate $(PYTHON) -m pytest -q Tests/contract
 
 # Regenerates the committed data tables from the pinned PyPI packages.
 tables: venv
