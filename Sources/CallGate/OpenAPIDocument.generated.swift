@@ -562,7 +562,12 @@ paths:
           headers: *requestIdHeader
           content:
             application/yaml:
-              schema: {type: string}
+              schema:
+                type: object
+                description: The document, an OpenAPI 3.1 object.
+                required: [openapi, info, paths, components]
+                properties:
+                  openapi: {const: 3.1.0}
 
 components:
   securitySchemes:
@@ -801,11 +806,12 @@ components:
                   code: {enum: [invalid_service_id, malformed_json, upstream_refused]}
           examples:
             malformed:
+              summary: 'The answer to {"calls": [{"phone": "4152057483",}]}'
               value:
                 type: urn:callgate:problem:malformed_json
                 title: Malformed JSON
                 status: 400
-                detail: 'Line 1, column 44: expected a string (a member name), found ''}''.'
+                detail: 'The body is not valid JSON: unexpected ''}'', expected a member name in double quotes at line 1, column 35.'
                 instance: /v1/services/21429/manual-calls
                 code: malformed_json
                 requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
