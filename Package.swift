@@ -120,6 +120,8 @@ let package = Package(
             name: "LiveVoxSimulatorTests",
             dependencies: [
                 "LiveVoxSimulator",
+                "CallGateCore",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -69,11 +69,7 @@ extension Gateway {
             JSONBytes.appendRaw(",\"retryable\":", to: &out)
             JSONBytes.appendBool(code?.isRetryable ?? false, to: &out)
             JSONBytes.appendRaw(",\"timeOfFailure\":", to: &out)
-            if let instant = timeOfFailure(call.timeOfFailure) {
-                JSONBytes.appendString(instant, to: &out)
-            } else {
-                JSONBytes.appendRaw("null", to: &out)
-            }
+            JSONBytes.appendOptionalString(timeOfFailure(call.timeOfFailure), to: &out)
             JSONBytes.appendRaw(",\"timeOfFailureAsSent\":", to: &out)
             JSONBytes.appendString(call.timeOfFailure, to: &out)
             out.append(UInt8(ascii: "}"))
@@ -143,21 +139,12 @@ extension Gateway {
             JSONBytes.appendRaw("null", to: &out)
         }
         JSONBytes.appendRaw(",\"timeZone\":", to: &out)
-        if let zone = request.timeZone { JSONBytes.appendString(zone, to: &out) } else { JSONBytes.appendRaw("null", to: &out) }
+        JSONBytes.appendOptionalString(request.timeZone, to: &out)
         JSONBytes.appendRaw(",\"agentLoginId\":", to: &out)
-        if let agent = request.agentLoginId { JSONBytes.appendString(agent, to: &out) } else { JSONBytes.appendRaw("null", to: &out) }
-        JSONBytes.appendRaw(",\"warnings\":[", to: &out)
-        for (index, warning) in callback.warnings.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            JSONBytes.appendRaw("{\"pointer\":", to: &out)
-            JSONBytes.appendString(warning.pointer, to: &out)
-            JSONBytes.appendRaw(",\"code\":", to: &out)
-            JSONBytes.appendString(warning.code, to: &out)
-            JSONBytes.appendRaw(",\"detail\":", to: &out)
-            JSONBytes.appendString(warning.detail, to: &out)
-            out.append(UInt8(ascii: "}"))
-        }
-        JSONBytes.appendRaw("]}", to: &out)
+        JSONBytes.appendOptionalString(request.agentLoginId, to: &out)
+        JSONBytes.appendRaw(",\"warnings\":", to: &out)
+        JSONBytes.appendPointerMessages(callback.warnings, to: &out)
+        out.append(UInt8(ascii: "}"))
         return .success(json(202, out))
     }
 }

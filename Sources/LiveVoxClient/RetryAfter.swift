@@ -1,3 +1,4 @@
+import CallGateCore
 /// The `Retry-After` header (RFC 9110 §10.2.3): either delay-seconds or an HTTP-date.
 public enum RetryAfter {
     /// The wait the header asks for, measured from `nowSecondsSince1970` when it is a date; a date in
@@ -45,24 +46,13 @@ enum HTTPDate {
               let hour = clock[0], let minute = clock[1], let second = clock[2],
               (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
         else { return nil }
-        return daysFromCivil(year: year, month: month, day: day) * 86_400
+        return CivilCalendar.days(year: year, month: month, day: day) * 86_400
             + Int64(hour * 3600 + minute * 60 + second)
     }
 
     /// RFC 9110: a two-digit year more than 50 years in the future means the past century. Without a
     /// clock here, 70-99 read as 19xx and 00-69 as 20xx, as most HTTP stacks do.
     private static func twoDigitYear(_ yy: Int) -> Int { yy >= 70 ? 1900 + yy : 2000 + yy }
-
-    /// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int64 {
-        let y = Int64(month <= 2 ? year - 1 : year)
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let m = Int64(month)
-        let dayOfYear = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
 }
 
 extension String {

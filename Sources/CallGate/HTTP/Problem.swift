@@ -115,18 +115,8 @@ public struct Problem: Error, Sendable, Hashable {
         JSONBytes.appendRaw(",\"requestId\":", to: &out)
         JSONBytes.appendString(requestId, to: &out)
         if !errors.isEmpty {
-            JSONBytes.appendRaw(",\"errors\":[", to: &out)
-            for (index, error) in errors.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                JSONBytes.appendRaw("{\"pointer\":", to: &out)
-                JSONBytes.appendString(error.pointer, to: &out)
-                JSONBytes.appendRaw(",\"code\":", to: &out)
-                JSONBytes.appendString(error.code, to: &out)
-                JSONBytes.appendRaw(",\"detail\":", to: &out)
-                JSONBytes.appendString(error.detail, to: &out)
-                out.append(UInt8(ascii: "}"))
-            }
-            out.append(UInt8(ascii: "]"))
+            JSONBytes.appendRaw(",\"errors\":", to: &out)
+            JSONBytes.appendPointerMessages(errors, to: &out)
         }
         if let upstream {
             JSONBytes.appendRaw(",\"upstream\":{\"attempts\":", to: &out)

@@ -79,9 +79,9 @@ public struct TimeCheck: Sendable {
             JSONBytes.appendRaw(",\"utc\":", to: &out)
             JSONBytes.appendString(resolved.utcISO8601, to: &out)
             JSONBytes.appendRaw(",\"liveVoxTimeZone\":", to: &out)
-            appendOptionalString(resolved.timeZone?.liveVox.rawValue, to: &out)
+            JSONBytes.appendOptionalString(resolved.timeZone?.liveVox.rawValue, to: &out)
             JSONBytes.appendRaw(",\"ianaTimeZone\":", to: &out)
-            appendOptionalString(resolved.timeZone?.ianaIdentifier, to: &out)
+            JSONBytes.appendOptionalString(resolved.timeZone?.ianaIdentifier, to: &out)
             JSONBytes.appendRaw(",\"warnings\":[", to: &out)
             for (index, warning) in resolved.warnings.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
@@ -99,10 +99,6 @@ public struct TimeCheck: Sendable {
             JSONBytes.appendString(refusal.detail, to: &out)
             JSONBytes.appendRaw("}}\n", to: &out)
         }
-    }
-
-    static func appendOptionalString(_ value: String?, to out: inout [UInt8]) {
-        if let value { JSONBytes.appendString(value, to: &out) } else { JSONBytes.appendRaw("null", to: &out) }
     }
 
     static func appendCSV(input: UnsafeBufferPointer<UInt8>, outcome: Result<ResolvedDateTime, Refusal>,

@@ -1,6 +1,6 @@
 /// Proleptic Gregorian calendar arithmetic on days since 1970-01-01 (H. Hinnant's civil algorithms),
 /// so that dates are computed without Foundation and identically on every platform.
-enum CivilCalendar {
+public enum CivilCalendar {
     /// Whether `year` has a February 29.
     static func isLeapYear(_ year: Int) -> Bool {
         year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
@@ -16,7 +16,7 @@ enum CivilCalendar {
     }
 
     /// Days since 1970-01-01 of a valid date.
-    static func days(year: Int, month: Int, day: Int) -> Int64 {
+    public static func days(year: Int, month: Int, day: Int) -> Int64 {
         let y = Int64(month <= 2 ? year - 1 : year)
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400

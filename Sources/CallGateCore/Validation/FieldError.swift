@@ -74,3 +74,39 @@ public struct ValidationFailure: Error, Sendable, Hashable {
     /// Creates a failure.
     public init(errors: [FieldError]) { self.errors = errors }
 }
+
+/// A message about one place in a request body: a field error or a field warning.
+public protocol BodyPointerMessage: Sendable {
+    /// The JSON Pointer of the field.
+    var pointer: String { get }
+    /// The stable code.
+    var code: String { get }
+    /// The sentence.
+    var detail: String { get }
+}
+
+extension FieldError: BodyPointerMessage {}
+extension FieldWarning: BodyPointerMessage {}
+
+extension JSONBytes {
+    /// Appends `[{"pointer", "code", "detail"}, ...]`.
+    public static func appendPointerMessages(_ messages: [some BodyPointerMessage], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        for (index, message) in messages.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendRaw("{\"pointer\":", to: &out)
+            appendString(message.pointer, to: &out)
+            appendRaw(",\"code\":", to: &out)
+            appendString(message.code, to: &out)
+            appendRaw(",\"detail\":", to: &out)
+            appendString(message.detail, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// Appends a string, or `null` for `nil`.
+    public static func appendOptionalString(_ value: String?, to out: inout [UInt8]) {
+        if let value { appendString(value, to: &out) } else { appendRaw("null", to: &out) }
+    }
+}
