@@ -13,8 +13,8 @@ extension Gateway {
         return problem
     }
 
-    static func undecodable(_ error: LiveVoxDecodingError, attempts: Int) -> Problem {
-        var problem = Problem(502, .upstreamError, "LiveVox answered with a body the gateway could not read: \(error.description)")
+    static func undecodable(attempts: Int) -> Problem {
+        var problem = Problem(502, .upstreamError, "LiveVox answered with a body that is not the JSON its API defines.")
         problem.upstream = Problem.Upstream(status: 200, code: nil, message: nil, attempts: attempts)
         return problem
     }
@@ -22,7 +22,7 @@ extension Gateway {
     func v1QueueStats(_ response: LiveVoxResponse<QueueStats>, serviceId: Int64) -> Result<GatewayResponse, Problem> {
         guard response.isSuccess else { return .failure(Self.refusal(response)) }
         let stats: QueueStats
-        do { stats = try response.model() } catch { return .failure(Self.undecodable(error, attempts: response.attempts)) }
+        do { stats = try response.model() } catch { return .failure(Self.undecodable(attempts: response.attempts)) }
         var out: [UInt8] = []
         JSONBytes.appendRaw("{\"serviceId\":", to: &out)
         JSONBytes.appendInteger(serviceId, to: &out)
@@ -44,7 +44,7 @@ extension Gateway {
         guard response.isSuccess else { return .failure(Self.refusal(response)) }
         let calls: [NonAttemptedManualCall]
         do { calls = try response.model().nonAttemptedManualCalls } catch {
-            return .failure(Self.undecodable(error, attempts: response.attempts))
+            return .failure(Self.undecodable(attempts: response.attempts))
         }
         var out: [UInt8] = []
         JSONBytes.appendRaw("{\"serviceId\":", to: &out)

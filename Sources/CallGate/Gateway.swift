@@ -278,8 +278,12 @@ public final class Gateway: Sendable {
         GatewayResponse(status: status, headers: [("Content-Type", "application/json")], body: body)
     }
 
-    /// The compatible surface answers with LiveVox's own status, content type and bytes.
+    /// The compatible surface answers with LiveVox's own status, content type and bytes; a success
+    /// whose body is not the model LiveVox defines is LiveVox failing (502), not something to relay.
     static func passThrough<Model>(_ response: LiveVoxResponse<Model>) -> Result<GatewayResponse, Problem> {
+        if response.isSuccess, Model.self != LiveVoxNoContent.self {
+            do { _ = try response.model() } catch { return .failure(undecodable(attempts: response.attempts)) }
+        }
         var headers: [(name: String, value: String)] = []
         if let contentType = response.contentType, !response.body.isEmpty { headers.append(("Content-Type", contentType)) }
         return .success(GatewayResponse(status: response.status, headers: headers, body: response.body))

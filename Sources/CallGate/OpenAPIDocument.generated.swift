@@ -31,9 +31,9 @@ info:
     some services is refused (403) on the others. `GET /healthz`, `GET /readyz` and `GET /openapi.yaml`
     need no key.
 
-    A request is handled in this order, and the first refusal answers: route (404; 400 `invalid_service_id`,
-    or `invalid_query` for a queue request without `serviceId`; then 405 for a method the path does not
-    take), authentication (401), role and service (403), body media type (415), size
+    A request is handled in this order, and the first refusal answers: route (404; then 405 for a
+    method the path does not take; then 400 `invalid_service_id`, or `invalid_query` for a queue
+    request without `serviceId`), authentication (401), role and service (403), body media type (415), size
     (413) and syntax (400 `malformed_json`), fields (422, every refused field at once), the Agent rule
     (403 `forbidden_agent`), then LiveVox. A request refused by CallGate is never forwarded.
 

@@ -223,6 +223,19 @@ struct GatewayTests {
         }
     }
 
+    @Test("A 2xx from LiveVox with a broken body is a 502 on both surfaces, never relayed")
+    func brokenUpstreamBody() async throws {
+        try await withGateway { gateway in
+            try gateway.simulator.simulator.addFault(FaultRule(kind: .malformed, pathPrefix: "/callControl"))
+            for path in ["/callControl/supervisor/calls/queue/21429", "/v1/services/21429/queue"] {
+                let answer = await gateway.send("GET", path, key: "manager")
+                #expect(answer.status == 502, "\(path)")
+                #expect(answer.code == "upstream_error")
+                #expect(answer.json?["detail"] == .string("LiveVox answered with a body that is not the JSON its API defines."))
+            }
+        }
+    }
+
     @Test("Health, readiness and the contract need no key")
     func operationalEndpoints() async throws {
         try await withGateway { gateway in

@@ -51,6 +51,15 @@ struct ServeTests {
         #expect(refused.status == 422)
         #expect(refused.headers.first { $0.name.lowercased() == "content-type" }?.value == "application/problem+json")
 
+        // Over the 1 MiB default limit: 413 from the real HTTP server's body reader.
+        let large = try await http.execute(HTTPRequestSpec(
+            method: "POST", url: base + "/v1/services/21429/manual-calls",
+            headers: [HTTPHeaderField(name: "Authorization", value: "Bearer \(key)"),
+                      HTTPHeaderField(name: "Content-Type", value: "application/json")],
+            body: Array("{\"calls\": [".utf8) + Array(repeating: UInt8(ascii: " "), count: 1 << 20) + Array("]}".utf8)))
+        #expect(large.status == 413)
+        #expect(try JSONParser.parse(large.body)["code"] == .string("body_too_large"))
+
         await http.shutdown(gracePeriod: .seconds(1))
         service.cancel()
         _ = await service.result

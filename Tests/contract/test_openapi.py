@@ -433,15 +433,8 @@ PROBLEMS = [
 
 # Service defects found by these tests, expected to fail until fixed (strict: a fix makes them fail
 # as XPASS, so the marker is removed with the fix).
-KNOWN_DEFECTS = {
-    "body over 1 MiB": "GatewayResponder catches HTTPError(.contentTooLarge), but collectBody(upTo:) throws "
-                       "NIOTooManyBytesError: the answer is 400 malformed_json instead of 413 body_too_large",
-}
-
-
 @pytest.mark.parametrize("case", [
-    pytest.param(p, id=p[0], marks=[pytest.mark.xfail(reason=KNOWN_DEFECTS[p[0]], strict=True)] if p[0] in KNOWN_DEFECTS else [])
-    for p in PROBLEMS
+    pytest.param(p, id=p[0]) for p in PROBLEMS
 ])
 def test_live_problem_responses(live, case):
     _, method, template, concrete, key, headers, body, status, code = case
@@ -525,14 +518,10 @@ FAULTS = [
     ("LiveVox 200 with a broken body on the compatible surface", {"kind": "malformed"}, "GET",
      "/callControl/supervisor/calls/queue/{serviceId}", "/callControl/supervisor/calls/queue/21429", None, 502, "upstream_error"),
 ]
-KNOWN_DEFECTS["LiveVox 200 with a broken body on the compatible surface"] = (
-    "the compatible surface passes a 2xx body through without reading it: LiveVox's truncated JSON reaches the caller as "
-    "200 application/json, breaking the documented QueueStats answer")
 
 
 @pytest.mark.parametrize("case", [
-    pytest.param(f, id=f[0], marks=[pytest.mark.xfail(reason=KNOWN_DEFECTS[f[0]], strict=True)] if f[0] in KNOWN_DEFECTS else [])
-    for f in FAULTS
+    pytest.param(f, id=f[0]) for f in FAULTS
 ])
 def test_live_upstream_failures_are_documented_problems(faulty, case):
     _, rule, method, template, concrete, body, status, code = case

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// The HTTP edge: adapts Hummingbird's request to the ``Gateway`` pipeline and its answer back.
 /// Every path comes through here, so nothing a client sends reaches Hummingbird's default 404 or 500.
@@ -24,7 +25,7 @@ public struct GatewayResponder: HTTPResponder {
                 var request = request
                 do {
                     return Array(try await request.collectBody(upTo: limit).readableBytesView)
-                } catch let error as HTTPError where error.status == .contentTooLarge {
+                } catch is NIOTooManyBytesError {
                     throw BodyTooLarge()
                 }
             }

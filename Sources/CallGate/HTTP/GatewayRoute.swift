@@ -62,50 +62,53 @@ public enum GatewayRoute: Sendable, Hashable {
 
         // The compatible surface: /callControl/supervisor/calls/...
         if parts.count >= 4, parts[0] == "callControl", parts[1] == "supervisor", parts[2] == "calls" {
-            let rest = parts[3...]
-            if rest.count == 1, rest.first == "queue" {
-                guard let raw = queryValue("serviceId", in: query) else {
-                    return .failure(Problem(400, .invalidQuery,
-                        "Queue stats need a service: GET /callControl/supervisor/calls/queue/{serviceId} or ?serviceId={serviceId}."))
+            let rest = Array(parts[3...])
+            if rest == ["queue"] {
+                return allowing("GET", method, path).flatMap {
+                    guard let raw = queryValue("serviceId", in: query) else {
+                        return .failure(Problem(400, .invalidQuery,
+                            "Queue stats need a service: GET /callControl/supervisor/calls/queue/{serviceId} or ?serviceId={serviceId}."))
+                    }
+                    return serviceId(raw).map { .queueStats(serviceId: $0, surface: .compatible) }
                 }
-                return serviceId(raw).flatMap { id in only("GET", method, path, .queueStats(serviceId: id, surface: .compatible)) }
             }
             guard rest.count == 2 else { return .failure(notFound(path)) }
-            let first = rest[rest.startIndex], second = rest[rest.startIndex + 1]
-            if first == "queue" {
-                return serviceId(second).flatMap { id in only("GET", method, path, .queueStats(serviceId: id, surface: .compatible)) }
+            if rest[0] == "queue" {
+                return allowing("GET", method, path).flatMap { serviceId(rest[1]).map { .queueStats(serviceId: $0, surface: .compatible) } }
             }
-            switch second {
-            case "GetNonAttemptedManualCalls":
-                return serviceId(first).flatMap { id in only("GET", method, path, .nonAttemptedManualCalls(serviceId: id, surface: .compatible)) }
-            case "LaunchManualCalls":
-                return serviceId(first).flatMap { id in only("POST", method, path, .launchManualCalls(serviceId: id, surface: .compatible)) }
-            case "ScheduleCallback":
-                return serviceId(first).flatMap { id in only("POST", method, path, .scheduleCallback(serviceId: id, surface: .compatible)) }
-            default:
-                return .failure(notFound(path))
+            let make: (Int64) -> GatewayRoute
+            let allowed: String
+            switch rest[1] {
+            case "GetNonAttemptedManualCalls": (allowed, make) = ("GET", { .nonAttemptedManualCalls(serviceId: $0, surface: .compatible) })
+            case "LaunchManualCalls": (allowed, make) = ("POST", { .launchManualCalls(serviceId: $0, surface: .compatible) })
+            case "ScheduleCallback": (allowed, make) = ("POST", { .scheduleCallback(serviceId: $0, surface: .compatible) })
+            default: return .failure(notFound(path))
             }
+            return allowing(allowed, method, path).flatMap { serviceId(rest[0]).map(make) }
         }
 
         // The /v1 surface: /v1/services/{serviceId}/...
         if parts.count == 4, parts[0] == "v1", parts[1] == "services" {
-            let route: (Int64) -> (String, GatewayRoute)?
+            let make: (Int64) -> GatewayRoute
+            let allowed: String
             switch parts[3] {
-            case "queue": route = { ("GET", .queueStats(serviceId: $0, surface: .v1)) }
-            case "non-attempted-calls": route = { ("GET", .nonAttemptedManualCalls(serviceId: $0, surface: .v1)) }
-            case "manual-calls": route = { ("POST", .launchManualCalls(serviceId: $0, surface: .v1)) }
-            case "callbacks": route = { ("POST", .scheduleCallback(serviceId: $0, surface: .v1)) }
+            case "queue": (allowed, make) = ("GET", { .queueStats(serviceId: $0, surface: .v1) })
+            case "non-attempted-calls": (allowed, make) = ("GET", { .nonAttemptedManualCalls(serviceId: $0, surface: .v1) })
+            case "manual-calls": (allowed, make) = ("POST", { .launchManualCalls(serviceId: $0, surface: .v1) })
+            case "callbacks": (allowed, make) = ("POST", { .scheduleCallback(serviceId: $0, surface: .v1) })
             default: return .failure(notFound(path))
             }
-            return serviceId(parts[2]).flatMap { id in
-                let (allowed, matched) = route(id)!
-                return only(allowed, method, path, matched)
-            }
+            return allowing(allowed, method, path).flatMap { serviceId(parts[2]).map(make) }
         }
         return .failure(notFound(path))
     }
 
-    static func only(_ allowed: String, _ method: String, _ path: String, _ route: GatewayRoute) -> Result<GatewayRoute, Problem> {
+    /// Success when `method` is the one the path takes (HEAD counts as GET), else 405 naming it.
+    static func allowing(_ allowed: String, _ method: String, _ path: String) -> Result<Void, Problem> {
+        only(allowed, method, path, ()).map { _ in () }
+    }
+
+    static func only<Matched>(_ allowed: String, _ method: String, _ path: String, _ route: Matched) -> Result<Matched, Problem> {
         if method == allowed || (allowed == "GET" && method == "HEAD") { return .success(route) }
         var problem = Problem(405, .methodNotAllowed, "\(path) takes \(allowed), not \(method).")
         problem.allowedMethods = allowed == "GET" ? ["GET", "HEAD"] : [allowed]
