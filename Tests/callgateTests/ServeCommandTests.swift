@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("callgate serve (the binary)", .serialized)
+struct ServeCommandTests {
+    /// A free loopback port, found by binding port 0.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                guard bind(fd, raw, length) == 0, getsockname(fd, raw, &length) == 0 else { throw POSIXError(.EADDRINUSE) }
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func get(_ url: String, key: String?) async throws -> Int {
+        var request = URLRequest(url: URL(string: url)!)
+        if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
+        let (_, response) = try await URLSession.shared.data(for: request)
+        return (response as! HTTPURLResponse).statusCode
+    }
+
+    @Test("SIGHUP reloads the keys file: a key created while serving works without a restart; SIGTERM stops it")
+    func reloadOnSIGHUP() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-hup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let keys = directory.appendingPathComponent("keys.yaml").path
+        let first = try CLI.run(["keys", "create", "--name", "first", "--role", "Manager", "--file", keys], stdin: "")
+        #expect(first.status == 0)
+
+        let port = try Self.freePort()
+        let server = Process()
+        server.executableURL = CLI.binary
+        server.arguments = ["serve", "--port", String(port), "--keys-file", keys, "--log-level", "error"]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { if server.isRunning { server.terminate() } }
+
+        let base = "http://127.0.0.1:\(port)"
+        var up = false
+        for _ in 0..<200 where !up {
+            up = (try? await Self.get(base + "/healthz", key: nil)) == 200
+            if !up { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(up)
+        let firstKey = first.stdout.trimmingCharacters(in: .newlines)
+        #expect(try await Self.get(base + "/v1/services/21429/queue", key: firstKey) == 200)
+
+        let second = try CLI.run(["keys", "create", "--name", "second", "--role", "Manager", "--file", keys], stdin: "")
+        let secondKey = second.stdout.trimmingCharacters(in: .newlines)
+        #expect(try await Self.get(base + "/v1/services/21429/queue", key: secondKey) == 401)
+
+        kill(server.processIdentifier, SIGHUP)
+        var reloaded = false
+        for _ in 0..<100 where !reloaded {
+            reloaded = (try await Self.get(base + "/v1/services/21429/queue", key: secondKey)) == 200
+            if !reloaded { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(reloaded)
+        #expect(try await Self.get(base + "/v1/services/21429/queue", key: firstKey) == 200)
+
+        server.terminate()  // SIGTERM: a graceful drain
+        server.waitUntilExit()
+        #expect(server.terminationReason == .exit)
+        #expect(server.terminationStatus == 0)
+    }
+
+    @Test("An unusable setting stops serve with status 2 and a sentence")
+    func badSetting() throws {
+        let result = try CLI.run(["serve", "--port", "eighty"], stdin: "")
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--port / CALLGATE_PORT is 'eighty'"))
+    }
+}
