@@ -64,11 +64,7 @@ public struct PhoneCheck: Sendable {
             }
             JSONBytes.appendRaw("]}\n", to: &out)
         case .failure(let error):
-            JSONBytes.appendRaw(",\"valid\":false,\"error\":{\"code\":", to: &out)
-            JSONBytes.appendString(error.code.rawValue, to: &out)
-            JSONBytes.appendRaw(",\"detail\":", to: &out)
-            JSONBytes.appendString(error.detail, to: &out)
-            JSONBytes.appendRaw("}}\n", to: &out)
+            CheckRefusal.appendJSON(code: error.code.rawValue, detail: error.detail, to: &out)
         }
     }
 
@@ -89,11 +85,7 @@ public struct PhoneCheck: Sendable {
             CSVBytes.appendField(number.timeZones.joined(separator: " "), to: &out)
             JSONBytes.appendRaw(",,\n", to: &out)
         case .failure(let error):
-            JSONBytes.appendRaw(",false,,,,,,", to: &out)
-            CSVBytes.appendField(error.code.rawValue, to: &out)
-            out.append(UInt8(ascii: ","))
-            CSVBytes.appendField(error.detail, to: &out)
-            out.append(0x0A)
+            CheckRefusal.appendCSV(code: error.code.rawValue, detail: error.detail, emptyColumns: 5, to: &out)
         }
     }
 

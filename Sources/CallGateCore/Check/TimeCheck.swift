@@ -93,11 +93,7 @@ public struct TimeCheck: Sendable {
             }
             JSONBytes.appendRaw("]}\n", to: &out)
         case .failure(let refusal):
-            JSONBytes.appendRaw(",\"valid\":false,\"error\":{\"code\":", to: &out)
-            JSONBytes.appendString(refusal.code, to: &out)
-            JSONBytes.appendRaw(",\"detail\":", to: &out)
-            JSONBytes.appendString(refusal.detail, to: &out)
-            JSONBytes.appendRaw("}}\n", to: &out)
+            CheckRefusal.appendJSON(code: refusal.code, detail: refusal.detail, to: &out)
         }
     }
 
@@ -118,11 +114,7 @@ public struct TimeCheck: Sendable {
             CSVBytes.appendField(resolved.warnings.map { $0.code.rawValue }.joined(separator: " "), to: &out)
             JSONBytes.appendRaw(",,\n", to: &out)
         case .failure(let refusal):
-            JSONBytes.appendRaw(",false,,,,,,", to: &out)
-            CSVBytes.appendField(refusal.code, to: &out)
-            out.append(UInt8(ascii: ","))
-            CSVBytes.appendField(refusal.detail, to: &out)
-            out.append(0x0A)
+            CheckRefusal.appendCSV(code: refusal.code, detail: refusal.detail, emptyColumns: 5, to: &out)
         }
     }
 
