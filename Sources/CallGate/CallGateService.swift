@@ -78,7 +78,9 @@ public enum CallGateService {
                 let port = channel.localAddress?.port ?? settings.port
                 logger.notice("CallGate listening", metadata: ["http.host": "\(settings.host)", "http.port": "\(port)"])
                 if !createdKeys.isEmpty {
-                    print(DevelopmentKeys.banner(createdKeys, keysFile: settings.keysFile, host: settings.host, port: port))
+                    // Written unbuffered, so it shows at once also when stdout is a pipe or a file.
+                    let banner = DevelopmentKeys.banner(createdKeys, keysFile: settings.keysFile, host: settings.host, port: port)
+                    FileHandle.standardOutput.write(Data(banner.utf8))
                 }
                 await onListening(settings.host, port)
             },
