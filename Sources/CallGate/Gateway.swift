@@ -108,8 +108,7 @@ public final class Gateway: Sendable {
         switch route {
         case .queueStats(let serviceId, let surface):
             return await forward(surface) { try await self.client.queueStats(serviceId: serviceId, logger: logger) }
-                .map { surface == .compatible ? Self.passThrough($0) : self.v1QueueStats($0, serviceId: serviceId) }
-                .flatMap { $0 }
+                .flatMap { surface == .compatible ? Self.passThrough($0) : self.v1QueueStats($0, serviceId: serviceId) }
         case .nonAttemptedManualCalls(let serviceId, let surface):
             var filter = NonAttemptedFilter()
             if surface == .v1 {
@@ -119,8 +118,7 @@ public final class Gateway: Sendable {
                 }
             }
             return await forward(surface) { try await self.client.nonAttemptedManualCalls(serviceId: serviceId, logger: logger) }
-                .map { surface == .compatible ? Self.passThrough($0) : self.v1NonAttempted($0, serviceId: serviceId, filter: filter) }
-                .flatMap { $0 }
+                .flatMap { surface == .compatible ? Self.passThrough($0) : self.v1NonAttempted($0, serviceId: serviceId, filter: filter) }
         case .launchManualCalls(let serviceId, let surface):
             let body: JSONValue
             switch await readJSON(request) {
@@ -133,8 +131,7 @@ public final class Gateway: Sendable {
             case .failure(let failure): return .failure(.validation(failure))
             }
             return await forward(surface) { try await self.client.launchManualCalls(serviceId: serviceId, calls.request, logger: logger) }
-                .map { surface == .compatible ? Self.passThrough($0) : Self.v1Launched($0, serviceId: serviceId, calls: calls) }
-                .flatMap { $0 }
+                .flatMap { surface == .compatible ? Self.passThrough($0) : Self.v1Launched($0, serviceId: serviceId, calls: calls) }
         case .scheduleCallback(let serviceId, let surface):
             let body: JSONValue
             switch await readJSON(request) {
@@ -154,8 +151,7 @@ public final class Gateway: Sendable {
             }
             let accepted = callback
             return await forward(surface) { try await self.client.scheduleCallback(serviceId: serviceId, accepted.request, logger: logger) }
-                .map { surface == .compatible ? Self.passThrough($0) : Self.v1Scheduled($0, serviceId: serviceId, callback: accepted) }
-                .flatMap { $0 }
+                .flatMap { surface == .compatible ? Self.passThrough($0) : Self.v1Scheduled($0, serviceId: serviceId, callback: accepted) }
         case .health, .readiness, .openAPI:
             preconditionFailure("answered above")
         }

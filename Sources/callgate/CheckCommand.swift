@@ -45,23 +45,21 @@ struct CheckCommand: AsyncParsableCommand {
             _ = try regions()
         }
 
-        func regions() throws -> Set<PhoneRegion> {
-            guard let allowedRegions else { return PhoneRegion.defaultAllowed }
-            var regions = Set<PhoneRegion>()
-            for name in allowedRegions.split(separator: ",") {
-                let trimmed = name.trimmingASCIISpaces().uppercased()
-                guard let region = PhoneRegion(rawValue: trimmed) else {
-                    let known = PhoneRegion.allCases.map(\.rawValue).joined(separator: ", ")
-                    throw ValidationError("Unknown region '\(trimmed)' in --allowed-regions; known North American regions: \(known).")
-                }
-                regions.insert(region)
+        func regions() throws -> PhoneRegionSet {
+            guard let allowedRegions else { return .defaultAllowed }
+            switch PhoneRegionSet.parse(list: allowedRegions) {
+            case .success(let regions):
+                return regions
+            case .failure(.unknownRegion(let name)):
+                let known = PhoneRegion.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("Unknown region '\(name.trimmingASCIISpaces().uppercased())' in --allowed-regions; known North American regions: \(known).")
+            case .failure(.empty):
+                throw ValidationError("--allowed-regions names no region.")
             }
-            guard !regions.isEmpty else { throw ValidationError("--allowed-regions names no region.") }
-            return regions
         }
 
         func run() async throws {
-            let checker = PhoneCheck(format: format ?? (numbers.isEmpty ? .jsonl : .text), allowedRegions: PhoneRegionSet(try regions()))
+            let checker = PhoneCheck(format: format ?? (numbers.isEmpty ? .jsonl : .text), allowedRegions: try regions())
             var preamble: [UInt8] = []
             checker.appendPreamble(to: &preamble)
             let tally = try runLines(arguments: numbers, preamble: preamble) { line, out in

@@ -186,15 +186,14 @@ public struct GatewaySettings: Sendable, Hashable {
 
     /// The allowed regions as a set.
     public func regions() throws(SettingsError) -> PhoneRegionSet {
-        var set = PhoneRegionSet()
-        for name in allowedRegions.split(separator: ",") {
-            guard let region = PhoneRegion(rawValue: name.uppercased().filter { $0 != " " }) else {
-                throw SettingsError("--allowed-regions names '\(name)', which is not a North American region (US, CA, PR, VI, GU, MP, AS, JM, ...).")
-            }
-            set.insert(PhoneRegionSet(region))
+        switch PhoneRegionSet.parse(list: allowedRegions) {
+        case .success(let regions):
+            return regions
+        case .failure(.unknownRegion(let name)):
+            throw SettingsError("--allowed-regions names '\(name)', which is not a North American region (US, CA, PR, VI, GU, MP, AS, JM, ...).")
+        case .failure(.empty):
+            throw SettingsError("--allowed-regions names no region.")
         }
-        guard !set.isEmpty else { throw SettingsError("--allowed-regions names no region.") }
-        return set
     }
 }
 
