@@ -44,15 +44,6 @@ public protocol LiveVoxResponseModel: Sendable {
     init(liveVoxBody: [UInt8]) throws(LiveVoxDecodingError)
 }
 
-/// A body that could not be decoded as the operation's model.
-public struct LiveVoxDecodingError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// What the decoder said.
-    public var description: String
-
-    /// Creates an error.
-    public init(description: String) { self.description = description }
-}
-
 /// The model of operations whose success has no body (`204 No Content`); any body is ignored.
 public struct LiveVoxNoContent: LiveVoxResponseModel, Hashable {
     /// Creates the value.
@@ -61,18 +52,10 @@ public struct LiveVoxNoContent: LiveVoxResponseModel, Hashable {
     public init(liveVoxBody: [UInt8]) {}
 }
 
-/// The JSON coders of the client, built once: building coders per request costs more than using them.
+/// The client's JSON encoder, built once: building coders per request costs more than using them.
+/// Answers are decoded with the core's parser (``LiveVoxWireDecodable``), not `JSONDecoder`.
 enum LiveVoxJSON {
-    static let decoder = JSONDecoder()
     static let encoder = JSONEncoder()
-
-    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(LiveVoxDecodingError) -> T {
-        do {
-            return try decoder.decode(T.self, from: Data(bytes))
-        } catch {
-            throw LiveVoxDecodingError(description: String(describing: error))
-        }
-    }
 
     static func encode(_ value: some Encodable) -> [UInt8] {
         // The wire models only hold strings, integers and booleans: encoding them cannot fail.
@@ -80,10 +63,10 @@ enum LiveVoxJSON {
     }
 }
 
-extension LiveVoxResponseModel where Self: Decodable {
+extension LiveVoxResponseModel where Self: LiveVoxWireDecodable {
     /// Decodes the model as JSON.
     public init(liveVoxBody: [UInt8]) throws(LiveVoxDecodingError) {
-        self = try LiveVoxJSON.decode(Self.self, from: liveVoxBody)
+        try self.init(liveVoxJSON: liveVoxBody)
     }
 }
 
@@ -95,7 +78,7 @@ extension LiveVoxErrorBody {
     /// The error body in `bytes`, or `nil` when they are not one or say nothing.
     static func lenient(_ bytes: [UInt8]) -> LiveVoxErrorBody? {
         guard bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) == UInt8(ascii: "{"),
-              let body = try? LiveVoxJSON.decode(LiveVoxErrorBody.self, from: bytes),
+              let body = try? LiveVoxErrorBody(liveVoxJSON: bytes),
               body.code != nil || body.message != nil
         else { return nil }
         return body

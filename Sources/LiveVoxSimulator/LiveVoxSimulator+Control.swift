@@ -28,7 +28,7 @@ extension LiveVoxSimulator {
     }
 
     /// `GET /_sim/services/{id}`.
-    struct ServiceReading: Codable {
+    struct ServiceReading: Encodable {
         var configuration: ServiceConfiguration
         var stats: QueueStats
         var completedCalls: Int

@@ -11,6 +11,10 @@ struct LiveVoxModelsTests {
         try decoder.decode(T.self, from: Data(json.utf8))
     }
 
+    func decode<T: LiveVoxWireDecodable>(_ type: T.Type, _ json: String) throws(LiveVoxDecodingError) -> T {
+        try T(liveVoxJSON: Array(json.utf8))
+    }
+
     func encodeSorted<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -102,5 +106,40 @@ struct LiveVoxModelsTests {
     ])
     func errorBody(json: String, expected: LiveVoxErrorBody) throws {
         #expect(try decode(LiveVoxErrorBody.self, json) == expected)
+    }
+
+    @Test("LiveVox answers that are not the model are refused, naming the member", arguments: [
+        (#"[1]"#, "Expected an object, got an array."),
+        (#"{"availableAgents": 7}"#, "'callsOnHold' is missing."),
+        (#"{"availableAgents": 7, "callsOnHold": null, "callsToBeLaunched": 1, "callsInProgress": 1, "maxAgents": 1}"#,
+         "'callsOnHold' is missing."),
+        (#"{"availableAgents": 7.5, "callsOnHold": 2, "callsToBeLaunched": 1, "callsInProgress": 1, "maxAgents": 1}"#,
+         "Expected an integer or a string of digits for 'availableAgents', got a number."),
+        (#"{"availableAgents": "7 ", "callsOnHold": 2, "callsToBeLaunched": 1, "callsInProgress": 1, "maxAgents": 1}"#,
+         #"Expected an integer or a string of digits for 'availableAgents', got "7 "."#),
+        (#"{"availableAgents": 99999999999999999999, "callsOnHold": 2}"#,
+         "Expected an integer or a string of digits for 'availableAgents', got a number."),
+        (#"{"availableAgents": 7"#, "The body is not valid JSON: unexpected end of input, expected ',' or '}' at line 1, column 22."),
+    ])
+    func queueStatsRefusals(json: String, expected: String) {
+        #expect(throws: LiveVoxDecodingError(description: expected)) { try decode(QueueStats.self, json) }
+    }
+
+    @Test("Nested records name their position; an integer too large for its field is refused")
+    func nestedRefusals() {
+        #expect(throws: LiveVoxDecodingError(description: "'nonAttemptedManualCalls[1].reason' is missing.")) {
+            try decode(NonAttemptedManualCallsResponse.self, """
+                {"nonAttemptedManualCalls": [
+                  {"transactionId": 1, "phoneNumber": "6503517524", "reason": "r", "errorCode": 998, "timeOfFailure": "t"},
+                  {"transactionId": 2, "phoneNumber": "6503517524", "errorCode": 998, "timeOfFailure": "t"}]}
+                """)
+        }
+        #expect(throws: LiveVoxDecodingError(description: "Expected an array for 'nonAttemptedManualCalls', got an object.")) {
+            try decode(NonAttemptedManualCallsResponse.self, #"{"nonAttemptedManualCalls": {}}"#)
+        }
+        let small = try? LiveVoxWireObject(.object([(key: "count", value: .integer(300))]), path: "")
+        #expect(throws: LiveVoxDecodingError(description: "Expected an integer or a string of digits for 'count', got 300, which is out of range.")) {
+            try small?.integer("count", as: UInt8.self)
+        }
     }
 }

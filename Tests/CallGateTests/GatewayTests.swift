@@ -193,7 +193,7 @@ struct GatewayTests {
             let upstream = gateway.simulator.simulator.requests.last { $0.path.hasSuffix("/queue/21429") }
             #expect(upstream != nil)
             #expect(stats.headers["content-type"]?.hasPrefix("application/json") == true)
-            let decoded = try JSONDecoder().decode(QueueStats.self, from: Data(stats.body))
+            let decoded = try QueueStats(liveVoxJSON: stats.body)
             #expect(decoded.maxAgents >= decoded.availableAgents)
         }
     }

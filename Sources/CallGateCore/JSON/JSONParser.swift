@@ -55,6 +55,7 @@ public struct JSONParser {
         try enter()
         index += 1
         var members: [(key: String, value: JSONValue)] = []
+        // Duplicate names are found by a scan while objects are small, by a set past that.
         var keys = Set<String>()
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
@@ -69,7 +70,14 @@ public struct JSONParser {
             }
             let keyStart = index
             let key = try parseString()
-            guard keys.insert(key).inserted else {
+            let isDuplicate: Bool
+            if members.count < 16 {
+                isDuplicate = members.contains { $0.key == key }
+            } else {
+                if keys.isEmpty { keys = Set(members.map(\.key)) }
+                isDuplicate = !keys.insert(key).inserted
+            }
+            guard !isDuplicate else {
                 index = keyStart
                 throw error("duplicate member name \"\(key)\"")
             }
@@ -116,17 +124,26 @@ public struct JSONParser {
     private mutating func parseString() throws(MalformedJSON) -> String {
         index += 1
         var scalars: [UInt8] = []
+        var escaped = false
         var start = index
         while true {
             guard index < bytes.count else { throw error("unterminated string") }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
+                if !escaped {
+                    // No escape: the string is the bytes between the quotes, validated in place.
+                    let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                    index += 1
+                    guard let text else { throw error("a string that is not valid UTF-8") }
+                    return text
+                }
                 scalars.append(contentsOf: bytes[start..<index])
                 index += 1
                 break
             }
             if byte < 0x20 { throw error("unescaped control character in a string") }
             if byte == UInt8(ascii: "\\") {
+                escaped = true
                 scalars.append(contentsOf: bytes[start..<index])
                 try parseEscape(into: &scalars)
                 start = index

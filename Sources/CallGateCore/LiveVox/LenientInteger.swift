@@ -34,12 +34,3 @@ extension KeyedDecodingContainer {
         return try decodeLenientInteger(type, forKey: key)
     }
 }
-
-extension FixedWidthInteger {
-    /// Parses an optional sign followed by ASCII digits only: no spaces, no `+` prefix tricks, no fraction.
-    init?(lenientDigits text: String) {
-        guard !text.isEmpty, text.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || ($0 >= 0x30 && $0 <= 0x39) })
-        else { return nil }
-        self.init(text, radix: 10)
-    }
-}

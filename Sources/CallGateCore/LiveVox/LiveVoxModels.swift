@@ -110,7 +110,7 @@ public struct ScheduleCallbackRequest: Codable, Sendable, Hashable {
 }
 
 /// The answer of `GET /callControl/supervisor/calls/queue/{serviceId}`.
-public struct QueueStats: Codable, Sendable, Hashable {
+public struct QueueStats: Encodable, LiveVoxWireDecodable, Hashable {
     /// Agents available to take calls from the queue.
     public var availableAgents: Int
     /// Calls connected to a consumer and waiting for an agent.
@@ -136,18 +136,17 @@ public struct QueueStats: Codable, Sendable, Hashable {
     }
 
     /// Decodes a snapshot, accepting counts written as strings.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        availableAgents = try c.decodeLenientInteger(Int.self, forKey: .availableAgents)
-        callsOnHold = try c.decodeLenientInteger(Int.self, forKey: .callsOnHold)
-        callsToBeLaunched = try c.decodeLenientInteger(Int.self, forKey: .callsToBeLaunched)
-        callsInProgress = try c.decodeLenientInteger(Int.self, forKey: .callsInProgress)
-        maxAgents = try c.decodeLenientInteger(Int.self, forKey: .maxAgents)
+    public init(wire c: LiveVoxWireObject) throws(LiveVoxDecodingError) {
+        availableAgents = try c.integer("availableAgents")
+        callsOnHold = try c.integer("callsOnHold")
+        callsToBeLaunched = try c.integer("callsToBeLaunched")
+        callsInProgress = try c.integer("callsInProgress")
+        maxAgents = try c.integer("maxAgents")
     }
 }
 
 /// One transaction LiveVox did not attempt to dial, and why.
-public struct NonAttemptedManualCall: Codable, Sendable, Hashable {
+public struct NonAttemptedManualCall: Encodable, LiveVoxWireDecodable, Hashable {
     /// The account transaction id (a string on LiveVox's wire).
     public var transactionId: Int64
     /// The number that was sent with the transaction.
@@ -174,13 +173,12 @@ public struct NonAttemptedManualCall: Codable, Sendable, Hashable {
     }
 
     /// Decodes a record, accepting `transactionId` and `errorCode` as numbers or strings.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        transactionId = try c.decodeLenientInteger(Int64.self, forKey: .transactionId)
-        phoneNumber = try c.decode(String.self, forKey: .phoneNumber)
-        reason = try c.decode(String.self, forKey: .reason)
-        errorCode = try c.decodeLenientInteger(Int.self, forKey: .errorCode)
-        timeOfFailure = try c.decode(String.self, forKey: .timeOfFailure)
+    public init(wire c: LiveVoxWireObject) throws(LiveVoxDecodingError) {
+        transactionId = try c.integer("transactionId")
+        phoneNumber = try c.string("phoneNumber")
+        reason = try c.string("reason")
+        errorCode = try c.integer("errorCode")
+        timeOfFailure = try c.string("timeOfFailure")
     }
 
     /// Encodes as LiveVox does: `transactionId` and `errorCode` as strings.
@@ -195,13 +193,18 @@ public struct NonAttemptedManualCall: Codable, Sendable, Hashable {
 }
 
 /// The answer of `GET /callControl/supervisor/calls/{serviceId}/GetNonAttemptedManualCalls`.
-public struct NonAttemptedManualCallsResponse: Codable, Sendable, Hashable {
+public struct NonAttemptedManualCallsResponse: Encodable, LiveVoxWireDecodable, Hashable {
     /// The transactions that were not attempted.
     public var nonAttemptedManualCalls: [NonAttemptedManualCall]
 
     /// Creates a response.
     public init(nonAttemptedManualCalls: [NonAttemptedManualCall]) {
         self.nonAttemptedManualCalls = nonAttemptedManualCalls
+    }
+
+    /// Decodes a response.
+    public init(wire c: LiveVoxWireObject) throws(LiveVoxDecodingError) {
+        nonAttemptedManualCalls = try c.array("nonAttemptedManualCalls", of: NonAttemptedManualCall.self)
     }
 }
 
@@ -237,7 +240,7 @@ public struct LoginRequest: Codable, Sendable, Hashable {
 }
 
 /// The answer of `POST /session/login`.
-public struct LoginResponse: Codable, Sendable, Hashable {
+public struct LoginResponse: Encodable, LiveVoxWireDecodable, Hashable {
     /// The session id to send as `LV-Session`.
     public var sessionId: String
     /// The LiveVox client id.
@@ -258,17 +261,16 @@ public struct LoginResponse: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey { case sessionId, clientId, userId, daysUntilPasswordExpires }
 
     /// Decodes a login answer, accepting ids written as strings.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        sessionId = try c.decode(String.self, forKey: .sessionId)
-        clientId = try c.decodeLenientInteger(Int64.self, forKey: .clientId)
-        userId = try c.decodeLenientInteger(Int64.self, forKey: .userId)
-        daysUntilPasswordExpires = try c.decodeLenientInteger(Int.self, forKey: .daysUntilPasswordExpires)
+    public init(wire c: LiveVoxWireObject) throws(LiveVoxDecodingError) {
+        sessionId = try c.string("sessionId")
+        clientId = try c.integer("clientId")
+        userId = try c.integer("userId")
+        daysUntilPasswordExpires = try c.integer("daysUntilPasswordExpires")
     }
 }
 
 /// LiveVox's error body, `{"code": <int>, "message": "<text>"}` (likely, not documented: both optional).
-public struct LiveVoxErrorBody: Codable, Sendable, Hashable {
+public struct LiveVoxErrorBody: Encodable, LiveVoxWireDecodable, Hashable {
     /// LiveVox's numeric error code.
     public var code: Int?
     /// LiveVox's message.
@@ -283,9 +285,8 @@ public struct LiveVoxErrorBody: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey { case code, message }
 
     /// Decodes an error body, accepting the code written as a string.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        code = try c.decodeLenientIntegerIfPresent(Int.self, forKey: .code)
-        message = try c.decodeIfPresent(String.self, forKey: .message)
+    public init(wire c: LiveVoxWireObject) throws(LiveVoxDecodingError) {
+        code = try c.optionalInteger("code")
+        message = try c.optionalString("message")
     }
 }
