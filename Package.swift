@@ -66,9 +66,10 @@ let package = Package(
                 "CurlTransport",
                 "LiveVoxClient",
                 "LiveVoxSimulator",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -87,10 +88,21 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // `make bench`: PhoneNumber.parse throughput on one core.
         .executableTarget(name: "PhoneParseBench", dependencies: ["CallGateCore"], path: "bench/PhoneParseBench"),
+        // `make bench`: the upstream leg layer by layer (curl transport, LiveVox client, gateway pipeline).
+        .executableTarget(
+            name: "UpstreamBench",
+            dependencies: [
+                "CallGate", "CallGateCore", "CurlTransport", "LiveVoxClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/UpstreamBench"
+        ),
         .testTarget(
             name: "CallGateCoreTests",
             dependencies: [

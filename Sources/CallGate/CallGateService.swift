@@ -1,10 +1,11 @@
 import CallGateCore
 import CurlTransport
 import Foundation
-import Hummingbird
+import HummingbirdCore
 import LiveVoxClient
 import LiveVoxSimulator
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import UnixSignals
 
@@ -71,9 +72,8 @@ public enum CallGateService {
             nowMillis: { Int64(Date().timeIntervalSince1970 * 1000) },
             logger: logger)
 
-        let app = Application(
-            responder: GatewayResponder(gateway: gateway),
-            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "CallGate"),
+        let server = GatewayHTTPChannel(gateway: gateway, maxBodyBytes: settings.maxBodyBytes).server(
+            configuration: .init(address: .hostname(settings.host, port: settings.port)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.port
                 logger.notice("CallGate listening", metadata: ["http.host": "\(settings.host)", "http.port": "\(port)"])
@@ -84,6 +84,7 @@ public enum CallGateService {
                 }
                 await onListening(settings.host, port)
             },
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger)
 
         let group = ServiceGroup(configuration: .init(
@@ -91,7 +92,7 @@ public enum CallGateService {
                 .init(service: curl),
                 .init(service: client),
                 .init(service: KeysReloadService(keys: keys, logger: logger)),
-                .init(service: app),
+                .init(service: server),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))

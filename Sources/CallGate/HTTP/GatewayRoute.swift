@@ -49,9 +49,11 @@ public enum GatewayRoute: Sendable, Hashable {
     /// Returns a `Problem` for paths CallGate does not have (404), methods a path does not take
     /// (405, with the allowed ones) and service ids that are not positive integers (400).
     public static func parse(method: String, path: String, query: String?) -> Result<GatewayRoute, Problem> {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        guard path.hasPrefix("/"), !segments.isEmpty else { return .failure(notFound(path)) }
-        let parts = Array(segments)
+        // One array of slices, no other allocation: this runs on every request.
+        guard path.utf8.first == UInt8(ascii: "/") else { return .failure(notFound(path)) }
+        let parts = path.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            .map { Substring($0) }
+        guard !parts.isEmpty else { return .failure(notFound(path)) }
 
         switch parts.count {
         case 1 where parts[0] == "healthz": return only("GET", method, path, .health)
@@ -62,8 +64,8 @@ public enum GatewayRoute: Sendable, Hashable {
 
         // The compatible surface: /callControl/supervisor/calls/...
         if parts.count >= 4, parts[0] == "callControl", parts[1] == "supervisor", parts[2] == "calls" {
-            let rest = Array(parts[3...])
-            if rest == ["queue"] {
+            let rest = parts[3...]
+            if rest.count == 1, rest[3] == "queue" {
                 return allowing("GET", method, path).flatMap {
                     guard let raw = queryValue("serviceId", in: query) else {
                         return .failure(Problem(400, .invalidQuery,
@@ -73,18 +75,19 @@ public enum GatewayRoute: Sendable, Hashable {
                 }
             }
             guard rest.count == 2 else { return .failure(notFound(path)) }
-            if rest[0] == "queue" {
-                return allowing("GET", method, path).flatMap { serviceId(rest[1]).map { .queueStats(serviceId: $0, surface: .compatible) } }
+            let (first, second) = (parts[3], parts[4])
+            if first == "queue" {
+                return allowing("GET", method, path).flatMap { serviceId(second).map { .queueStats(serviceId: $0, surface: .compatible) } }
             }
             let make: (Int64) -> GatewayRoute
             let allowed: String
-            switch rest[1] {
+            switch second {
             case "GetNonAttemptedManualCalls": (allowed, make) = ("GET", { .nonAttemptedManualCalls(serviceId: $0, surface: .compatible) })
             case "LaunchManualCalls": (allowed, make) = ("POST", { .launchManualCalls(serviceId: $0, surface: .compatible) })
             case "ScheduleCallback": (allowed, make) = ("POST", { .scheduleCallback(serviceId: $0, surface: .compatible) })
             default: return .failure(notFound(path))
             }
-            return allowing(allowed, method, path).flatMap { serviceId(rest[0]).map(make) }
+            return allowing(allowed, method, path).flatMap { serviceId(first).map(make) }
         }
 
         // The /v1 surface: /v1/services/{serviceId}/...

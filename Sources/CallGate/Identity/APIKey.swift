@@ -38,13 +38,27 @@ public enum APIKey {
 
     /// The lowercase hex SHA-256 digest under which a key is stored.
     public static func digest(of key: some StringProtocol) -> String {
-        let hex = Array("0123456789abcdef".utf8)
-        var text = [UInt8]()
-        text.reserveCapacity(64)
-        for byte in SHA256.hash(data: Array(key.utf8)) {
-            text.append(hex[Int(byte >> 4)])
-            text.append(hex[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        hex(sha256(key))
     }
+
+    /// The SHA-256 digest of a key's bytes, the form the store looks keys up by.
+    static func sha256(_ key: some StringProtocol) -> SHA256Digest {
+        var text = String(key)
+        return text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Lowercase hex of a digest, as the keys file stores it.
+    static func hex(_ digest: SHA256Digest) -> String {
+        String(unsafeUninitializedCapacity: SHA256Digest.byteCount * 2) { buffer in
+            var index = 0
+            for byte in digest {
+                buffer[index] = hexDigits[Int(byte >> 4)]
+                buffer[index + 1] = hexDigits[Int(byte & 0x0F)]
+                index += 2
+            }
+            return index
+        }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
