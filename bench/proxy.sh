@@ -62,7 +62,14 @@ rps() { awk '/Requests\/sec/ {print $2}'; }
 p99() { awk '/ 99%/ {print $2}'; }
 non2xx() { awk '/Non-2xx/ {print $5}'; }
 nginx64=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$proxy$path")
+if [ -n "${PROFILE:-}" ]; then
+  # PROFILE=FILE: sample CallGate's CPU (software clock; hardware counters are absent in this VM)
+  # during the 64-connection run; read it with `perf report -i FILE --no-children --sort sym`.
+  perf record -e cpu-clock -F 1999 -g -o "$PROFILE" -p "$gate_pid" -- sleep "$duration" > /dev/null 2>&1 &
+  perf_pid=$!
+fi
 gate64=$(wrk -t2 -c64 -d"${duration}s" -H "$auth" "http://127.0.0.1:$gate$path")
+[ -z "${PROFILE:-}" ] || wait "$perf_pid"
 nginx4=$(wrk -t1 -c4 -d"${duration}s" --latency "http://127.0.0.1:$proxy$path")
 gate4=$(wrk -t1 -c4 -d"${duration}s" --latency -H "$auth" "http://127.0.0.1:$gate$path")
 rss=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$gate_pid/status")
