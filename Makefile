@@ -34,6 +34,7 @@ build-release:
 
 build-bench: build-release
 	$(SWIFT) build -c release --product PhoneParseBench
+	$(SWIFT) build -c release --product UpstreamBench
 
 test-swift: build
 	$(SWIFT) test --skip-build

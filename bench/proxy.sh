@@ -81,3 +81,9 @@ echo "|---|---|---|---|---|"
 printf '| req/s at 64 connections | %.0f | %.0f | %.2fx | >= 0.5x |\n' "$n64" "$g64" "$(echo "$g64 / $n64" | bc -l)"
 echo "| p99 at 4 connections | $(echo "$nginx4" | p99) | $(echo "$gate4" | p99) | | CallGate <= nginx + 1 ms |"
 echo "| CallGate peak RSS under load | | ${rss} MiB | | <= 150 MiB |"
+
+# Where the upstream leg's CPU goes, layer by layer, against the same stub (no HTTP server).
+if [ -x .build/release/UpstreamBench ] && [ -z "${SKIP_LAYERS:-}" ]; then
+  echo
+  .build/release/UpstreamBench "http://127.0.0.1:$stub" "${LAYER_REQUESTS:-100000}" 64
+fi

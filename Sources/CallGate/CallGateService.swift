@@ -5,8 +5,11 @@ import HummingbirdCore
 import LiveVoxClient
 import LiveVoxSimulator
 import Logging
+import Metrics
+import Prometheus
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// `callgate serve`: assembles the keys, the curl transport, the LiveVox client (or the embedded
@@ -56,6 +59,11 @@ public enum CallGateService {
         clientConfiguration.retry.totalDeadline = .seconds(settings.upstreamTimeoutSeconds)
         let client = LiveVoxClient(configuration: clientConfiguration, transport: curl, logger: logger)
 
+        let registry = PrometheusCollectorRegistry()
+        let metricsFactory = PrometheusMetricsFactory(registry: registry)
+        MetricsSystem.bootstrapIfNeeded(metricsFactory)
+        let metrics = GatewayMetrics(factory: metricsFactory)
+
         let gateway = Gateway(
             configuration: .init(
                 maxBodyBytes: settings.maxBodyBytes,
@@ -63,6 +71,15 @@ public enum CallGateService {
                 upstreamTimeZone: IANATimeZone.named(settings.upstreamTimeZone)!,
                 openAPIDocument: openAPIDocument),
             keys: keys, client: client,
+            metrics: metrics,
+            exposition: {
+                if case .open = client.circuitBreakerState {
+                    metrics.updateGauges(breakerOpen: true, auditQueueDepth: 0)
+                } else {
+                    metrics.updateGauges(breakerOpen: false, auditQueueDepth: 0)
+                }
+                return registry.emitToBuffer()
+            },
             readiness: {
                 if case .open = client.circuitBreakerState {
                     return .init(isReady: false, detail: "LiveVox has been failing; the circuit breaker is open.")
@@ -120,3 +137,17 @@ struct KeysReloadService: Service {
         }
     }
 }
+
+extension MetricsSystem {
+    /// Bootstraps the process's metrics once; a second service in the same process (tests) keeps
+    /// the first factory for library metrics and reads its own through its own registry.
+    static func bootstrapIfNeeded(_ factory: some MetricsFactory) {
+        metricsBootstrapped.withLock { done in
+            guard !done else { return }
+            done = true
+            MetricsSystem.bootstrap(factory)
+        }
+    }
+}
+
+private let metricsBootstrapped = Mutex(false)

@@ -33,6 +33,9 @@ public final class Gateway: Sendable {
     let configuration: Configuration
     let keys: APIKeyStore
     let client: LiveVoxClient
+    let audit: (any GatewayAudit)?
+    let metrics: GatewayMetrics?
+    let exposition: (@Sendable () -> [UInt8])?
     let readiness: @Sendable () async -> Readiness
     let nowMillis: @Sendable () -> Int64
     let logger: Logger
@@ -52,12 +55,20 @@ public final class Gateway: Sendable {
     }
 
     /// Creates the pipeline.
-    public init(configuration: Configuration, keys: APIKeyStore, client: LiveVoxClient,
+    /// - Parameter audit: where every decision is recorded before its answer is sent; `nil` runs
+    ///   without an audit trail (tests of the pipeline alone).
+    /// - Parameter metrics: counts every request; `exposition` renders them for `GET /metrics`
+    ///   (404 without it).
+    public init(configuration: Configuration, keys: APIKeyStore, client: LiveVoxClient, audit: (any GatewayAudit)? = nil,
+                metrics: GatewayMetrics? = nil, exposition: (@Sendable () -> [UInt8])? = nil,
                 readiness: @escaping @Sendable () async -> Readiness,
                 nowMillis: @escaping @Sendable () -> Int64, logger: Logger) {
         self.configuration = configuration
         self.keys = keys
         self.client = client
+        self.audit = audit
+        self.metrics = metrics
+        self.exposition = exposition
         self.readiness = readiness
         self.nowMillis = nowMillis
         self.logger = logger
@@ -65,25 +76,52 @@ public final class Gateway: Sendable {
 
     /// Answers one request; never throws: every failure is a problem document.
     public func respond(to request: GatewayRequest) async -> GatewayResponse {
+        let started = ContinuousClock.now
         let requestId = RequestID.accept(request.header("x-request-id")) ?? RequestID.generate()
         var logger = self.logger
-        logger[metadataKey: "request.id"] = "\(requestId)"
+        logger[metadataKey: "request.id"] = .string(requestId)
+        var draft = AuditDraft(requestId: requestId)
         var response: GatewayResponse
-        switch await handle(request, logger: logger) {
-        case .success(let answer): response = answer
-        case .failure(let problem): response = Self.render(problem, requestId: requestId, instance: request.path)
+        var problemCode: Problem.Code?
+        switch await handle(request, draft: &draft, logger: logger) {
+        case .success(let answer):
+            response = answer
+        case .failure(let problem):
+            problemCode = problem.code
+            response = Self.render(problem, requestId: requestId, instance: request.path)
+        }
+        let elapsed = started.duration(to: .now)
+        metrics?.record(operation: draft.operation, status: response.status, duration: elapsed,
+                        upstreamAttempts: draft.upstreamAttempts, problem: problemCode?.rawValue)
+        if draft.isAudited, let audit {
+            let event = AuditEvent(draft: draft, request: request, timeMillis: nowMillis(), responseStatus: response.status,
+                                   problem: problemCode, totalLatency: elapsed)
+            if !(await audit.commit(event, logger: logger)) {
+                // Nothing is answered unaudited: the caller learns the trail failed (and, for a
+                // mutating request that reached LiveVox, that it may have acted: the log has it).
+                response = Self.render(Self.auditUnavailable(after: event), requestId: requestId, instance: request.path)
+            }
         }
         response.headers.append(("X-Request-ID", requestId))
         return response
     }
 
-    private func handle(_ request: GatewayRequest, logger: Logger) async -> Result<GatewayResponse, Problem> {
+    private func handle(_ request: GatewayRequest, draft: inout AuditDraft, logger: Logger) async -> Result<GatewayResponse, Problem> {
         let route: GatewayRoute
         switch GatewayRoute.parse(method: request.method, path: request.path, query: request.query) {
         case .success(let parsed): route = parsed
-        case .failure(let problem): return .failure(problem)
+        case .failure(let problem):
+            draft.isAudited = true
+            return .failure(problem)
         }
+        draft.isAudited = route.isAudited
+        draft.operation = route.operationName
+        draft.serviceId = route.serviceId
         switch route {
+        case .metrics:
+            guard let exposition else { return .failure(GatewayRoute.notFound(request.path)) }
+            return .success(GatewayResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                                            body: exposition()))
         case .health:
             return .success(Self.json(200, Array(#"{"status":"ok"}"#.utf8)))
         case .openAPI:
@@ -100,14 +138,16 @@ public final class Gateway: Sendable {
         case .success(let found): principal = found
         case .failure(let problem): return .failure(problem)
         }
+        draft.principal = principal
         var scoped = logger
-        scoped[metadataKey: "principal"] = "\(principal.name)"
+        scoped[metadataKey: "principal"] = .string(principal.name)
         let logger = scoped
         if let problem = authorize(principal, route) { return .failure(problem) }
+        let requestId = draft.requestId
 
         switch route {
         case .queueStats(let serviceId, let surface):
-            return await forward(surface) { try await self.client.queueStats(serviceId: serviceId, logger: logger) }
+            return await forward(surface, &draft) { try await self.client.queueStats(serviceId: serviceId, requestId: requestId, logger: logger) }
                 .flatMap { surface == .compatible ? Self.passThrough($0) : self.v1QueueStats($0, serviceId: serviceId) }
         case .nonAttemptedManualCalls(let serviceId, let surface):
             var filter = NonAttemptedFilter()
@@ -117,7 +157,9 @@ public final class Gateway: Sendable {
                 case .failure(let problem): return .failure(problem)
                 }
             }
-            return await forward(surface) { try await self.client.nonAttemptedManualCalls(serviceId: serviceId, logger: logger) }
+            return await forward(surface, &draft) {
+                try await self.client.nonAttemptedManualCalls(serviceId: serviceId, requestId: requestId, logger: logger)
+            }
                 .flatMap { surface == .compatible ? Self.passThrough($0) : self.v1NonAttempted($0, serviceId: serviceId, filter: filter) }
         case .launchManualCalls(let serviceId, let surface):
             let body: JSONValue
@@ -127,10 +169,18 @@ public final class Gateway: Sendable {
             }
             let calls: RequestValidator.ManualCalls
             switch configuration.validator.manualCalls(body, surface: surface == .v1 ? .v1 : .compatible) {
-            case .success(let valid): calls = valid
-            case .failure(let failure): return .failure(.validation(failure))
+            case .success(let valid):
+                calls = valid
+                draft.phones = valid.phones.map(\.national)
+                draft.entryCount = valid.phones.count
+            case .failure(let failure):
+                draft.noteRefused(body, failure: failure, surface: surface, allowed: configuration.validator.allowedRegions)
+                return .failure(.validation(failure))
             }
-            return await forward(surface) { try await self.client.launchManualCalls(serviceId: serviceId, calls.request, logger: logger) }
+            if let problem = auditRefusal() { return .failure(problem) }
+            return await forward(surface, &draft) {
+                try await self.client.launchManualCalls(serviceId: serviceId, calls.request, requestId: requestId, logger: logger)
+            }
                 .flatMap { surface == .compatible ? Self.passThrough($0) : Self.v1Launched($0, serviceId: serviceId, calls: calls) }
         case .scheduleCallback(let serviceId, let surface):
             let body: JSONValue
@@ -140,8 +190,13 @@ public final class Gateway: Sendable {
             }
             var callback: RequestValidator.Callback
             switch configuration.validator.callback(body, surface: surface == .v1 ? .v1 : .compatible, nowMillis: nowMillis()) {
-            case .success(let valid): callback = valid
-            case .failure(let failure): return .failure(.validation(failure))
+            case .success(let valid):
+                callback = valid
+                draft.phones = [valid.phone.national]
+                draft.entryCount = 1
+            case .failure(let failure):
+                draft.noteRefused(body, failure: failure, surface: surface, allowed: configuration.validator.allowedRegions)
+                return .failure(.validation(failure))
             }
             if principal.role == .agent {
                 switch Self.applyAgentRule(principal, to: &callback) {
@@ -150,9 +205,12 @@ public final class Gateway: Sendable {
                 }
             }
             let accepted = callback
-            return await forward(surface) { try await self.client.scheduleCallback(serviceId: serviceId, accepted.request, logger: logger) }
+            if let problem = auditRefusal() { return .failure(problem) }
+            return await forward(surface, &draft) {
+                try await self.client.scheduleCallback(serviceId: serviceId, accepted.request, requestId: requestId, logger: logger)
+            }
                 .flatMap { surface == .compatible ? Self.passThrough($0) : Self.v1Scheduled($0, serviceId: serviceId, callback: accepted) }
-        case .health, .readiness, .openAPI:
+        case .health, .readiness, .openAPI, .metrics:
             preconditionFailure("answered above")
         }
     }
@@ -234,17 +292,45 @@ public final class Gateway: Sendable {
 
     // MARK: Forwarding
 
+    /// Calls LiveVox and notes for the audit what happened upstream.
     private func forward<Model>(
         _ surface: GatewayRoute.Surface,
+        _ draft: inout AuditDraft,
         _ call: @Sendable () async throws -> LiveVoxResponse<Model>
     ) async -> Result<LiveVoxResponse<Model>, Problem> {
         do {
-            return .success(try await call())
+            let response = try await call()
+            draft.upstreamStatus = response.status
+            draft.upstreamAttempts = response.attempts
+            draft.upstreamLatency = response.upstreamLatency
+            return .success(response)
         } catch let error as LiveVoxError {
+            draft.upstreamStatus = error.upstreamStatus
+            draft.upstreamAttempts = error.attempts
+            draft.upstreamLatency = error.upstreamLatency
             return .failure(Self.problem(for: error))
         } catch {
             return .failure(Problem(502, .upstreamError, "The call to LiveVox failed: \(error)."))
         }
+    }
+
+    /// A mutating request is refused before it reaches LiveVox while the audit trail cannot be
+    /// written: nothing runs unaudited.
+    private func auditRefusal() -> Problem? {
+        guard let audit, !audit.isWritable else { return nil }
+        var problem = Problem(503, .auditUnavailable,
+                              "The audit trail cannot be written, so nothing is sent to LiveVox; retry when /readyz answers 200.")
+        problem.retryAfterSeconds = 5
+        return problem
+    }
+
+    static func auditUnavailable(after event: AuditEvent) -> Problem {
+        var problem = Problem(503, .auditUnavailable,
+                              event.upstreamAttempts > 0 && event.isMutating
+                                ? "The audit trail could not record this request after LiveVox was called; LiveVox may have acted. The request id identifies it in the service log."
+                                : "The audit trail could not record this request, so it was not answered; retry when /readyz answers 200.")
+        problem.retryAfterSeconds = 5
+        return problem
     }
 
     static func problem(for error: LiveVoxError) -> Problem {
@@ -287,12 +373,32 @@ public final class Gateway: Sendable {
 }
 
 extension GatewayRoute {
+    /// Whether requests on the route are recorded in the audit trail: every LiveVox operation
+    /// (refused or not); not the probes and the contract, which are read by machines all day.
+    var isAudited: Bool {
+        switch self {
+        case .queueStats, .nonAttemptedManualCalls, .launchManualCalls, .scheduleCallback: true
+        case .health, .readiness, .openAPI, .metrics: false
+        }
+    }
+
+    /// The name metrics and the audit give the route: the policy's operation, or the probe's name.
+    var operationName: String {
+        switch self {
+        case .health: "health"
+        case .readiness: "readiness"
+        case .openAPI: "openapi"
+        case .metrics: "metrics"
+        default: operation?.rawValue ?? "unknown"
+        }
+    }
+
     /// The surface of a LiveVox operation.
     var surface: Surface? {
         switch self {
         case .queueStats(_, let surface), .nonAttemptedManualCalls(_, let surface),
              .launchManualCalls(_, let surface), .scheduleCallback(_, let surface): surface
-        case .health, .readiness, .openAPI: nil
+        case .health, .readiness, .openAPI, .metrics: nil
         }
     }
 }

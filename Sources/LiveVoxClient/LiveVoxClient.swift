@@ -52,43 +52,45 @@ public final class LiveVoxClient: Sendable {
     // MARK: The four operations
 
     /// `GET /callControl/supervisor/calls/queue/{serviceId}`: a snapshot of the queue.
-    public func queueStats(serviceId: Int64, logger: Logger? = nil) async throws(LiveVoxError) -> LiveVoxResponse<QueueStats> {
-        try await perform(.queueStats(serviceId: serviceId), logger: logger ?? self.logger)
+    public func queueStats(
+        serviceId: Int64, requestId: String? = nil, logger: Logger? = nil
+    ) async throws(LiveVoxError) -> LiveVoxResponse<QueueStats> {
+        try await perform(.queueStats(serviceId: serviceId), requestId: requestId, logger: logger ?? self.logger)
     }
 
     /// `GET /callControl/supervisor/calls/{serviceId}/GetNonAttemptedManualCalls`.
     public func nonAttemptedManualCalls(
-        serviceId: Int64, logger: Logger? = nil
+        serviceId: Int64, requestId: String? = nil, logger: Logger? = nil
     ) async throws(LiveVoxError) -> LiveVoxResponse<NonAttemptedManualCallsResponse> {
-        try await perform(.nonAttemptedManualCalls(serviceId: serviceId), logger: logger ?? self.logger)
+        try await perform(.nonAttemptedManualCalls(serviceId: serviceId), requestId: requestId, logger: logger ?? self.logger)
     }
 
     /// `POST /callControl/supervisor/calls/{serviceId}/LaunchManualCalls`.
     public func launchManualCalls(
-        serviceId: Int64, _ request: LaunchManualCallsRequest, logger: Logger? = nil
+        serviceId: Int64, _ request: LaunchManualCallsRequest, requestId: String? = nil, logger: Logger? = nil
     ) async throws(LiveVoxError) -> LiveVoxResponse<LiveVoxNoContent> {
-        try await launchManualCalls(serviceId: serviceId, body: LiveVoxJSON.encode(request), logger: logger)
+        try await launchManualCalls(serviceId: serviceId, body: LiveVoxJSON.encode(request), requestId: requestId, logger: logger)
     }
 
     /// `POST .../LaunchManualCalls` with a JSON body the caller already encoded (bytes through).
     public func launchManualCalls(
-        serviceId: Int64, body: [UInt8], logger: Logger? = nil
+        serviceId: Int64, body: [UInt8], requestId: String? = nil, logger: Logger? = nil
     ) async throws(LiveVoxError) -> LiveVoxResponse<LiveVoxNoContent> {
-        try await perform(.launchManualCalls(serviceId: serviceId), body: body, logger: logger ?? self.logger)
+        try await perform(.launchManualCalls(serviceId: serviceId), body: body, requestId: requestId, logger: logger ?? self.logger)
     }
 
     /// `POST /callControl/supervisor/calls/{serviceId}/ScheduleCallback`.
     public func scheduleCallback(
-        serviceId: Int64, _ request: ScheduleCallbackRequest, logger: Logger? = nil
+        serviceId: Int64, _ request: ScheduleCallbackRequest, requestId: String? = nil, logger: Logger? = nil
     ) async throws(LiveVoxError) -> LiveVoxResponse<LiveVoxNoContent> {
-        try await scheduleCallback(serviceId: serviceId, body: LiveVoxJSON.encode(request), logger: logger)
+        try await scheduleCallback(serviceId: serviceId, body: LiveVoxJSON.encode(request), requestId: requestId, logger: logger)
     }
 
     /// `POST .../ScheduleCallback` with a JSON body the caller already encoded (bytes through).
     public func scheduleCallback(
-        serviceId: Int64, body: [UInt8], logger: Logger? = nil
+        serviceId: Int64, body: [UInt8], requestId: String? = nil, logger: Logger? = nil
     ) async throws(LiveVoxError) -> LiveVoxResponse<LiveVoxNoContent> {
-        try await perform(.scheduleCallback(serviceId: serviceId), body: body, logger: logger ?? self.logger)
+        try await perform(.scheduleCallback(serviceId: serviceId), body: body, requestId: requestId, logger: logger ?? self.logger)
     }
 
     // MARK: Session
@@ -143,7 +145,7 @@ public final class LiveVoxClient: Sendable {
 
     /// Runs one operation: session, breaker, attempts, one replay after a 401, retries, error mapping.
     private func perform<Model>(
-        _ endpoint: LiveVoxEndpoint, body: [UInt8] = [], logger: Logger
+        _ endpoint: LiveVoxEndpoint, body: [UInt8] = [], requestId: String? = nil, logger: Logger
     ) async throws(LiveVoxError) -> LiveVoxResponse<Model> {
         let operation = endpoint.operationName
         let authenticated = endpoint != .login
@@ -182,6 +184,8 @@ public final class LiveVoxClient: Sendable {
             }
             var request = makeRequest(endpoint, sessionId: sessionId, body: body, timeout: timeout)
             if let sessionId { request.headers.append(LiveVoxHTTPHeader(name: "LV-Session", value: sessionId)) }
+            // The gateway's request id travels upstream, so LiveVox's logs can be matched with the audit.
+            if let requestId { request.headers.append(LiveVoxHTTPHeader(name: "X-Request-ID", value: requestId)) }
 
             let sent = clock.now
             let result: Result<LiveVoxHTTPResponse, LiveVoxTransportError>

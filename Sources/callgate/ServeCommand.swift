@@ -33,6 +33,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: help("maxBatchSize")) var maxBatchSize: String?
     @Option(help: help("allowedRegions")) var allowedRegions: String?
     @Option(help: help("logLevel")) var logLevel: String?
+    @Option(help: help("logFormat")) var logFormat: String?
+    @Option(help: help("store")) var store: String?
+    @Option(help: help("audit.keyFile")) var auditKeyFile: String?
+    @Option(help: help("audit.secret")) var auditSecret: String?
+    @Option(help: help("audit.retentionDays")) var auditRetentionDays: String?
 
     static func help(_ key: String) -> ArgumentHelp {
         let setting = GatewaySettings.Setting.all.first { $0.key == key }!
@@ -51,6 +56,8 @@ struct ServeCommand: AsyncParsableCommand {
             ("upstream.caFile", upstreamCaFile), ("upstream.clientCertificate", upstreamClientCertificate),
             ("upstream.clientKey", upstreamClientKey), ("keysFile", keysFile), ("maxBodyBytes", maxBodyBytes),
             ("maxBatchSize", maxBatchSize), ("allowedRegions", allowedRegions), ("logLevel", logLevel),
+            ("logFormat", logFormat), ("store", store), ("audit.keyFile", auditKeyFile), ("audit.secret", auditSecret),
+            ("audit.retentionDays", auditRetentionDays),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key, $0) } })
     }
@@ -62,6 +69,9 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             FileHandleStream.standardError.write("callgate serve: \(error)\n")
             throw ExitCode(2)
+        }
+        if settings.logFormat == "json" {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
         }
         var logger = Logger(label: "callgate")
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info

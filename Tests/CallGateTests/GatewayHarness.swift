@@ -20,7 +20,8 @@ final class GatewayHarness: Sendable {
 
     static let now: Int64 = 1_780_315_200_000  // 2026-06-01T12:00:00Z
 
-    init(maxBodyBytes: Int = 1 << 20, maxBatchSize: Int = 1000) async throws {
+    init(maxBodyBytes: Int = 1 << 20, maxBatchSize: Int = 1000, audit: (any GatewayAudit)? = nil,
+         metrics: GatewayMetrics? = nil, exposition: (@Sendable () -> [UInt8])? = nil) async throws {
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         simulator = try await LiveVoxSimulator.start(configuration: SimulatorConfiguration(), logger: logger)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-gw-\(UUID().uuidString)").path
@@ -45,7 +46,7 @@ final class GatewayHarness: Sendable {
         gateway = Gateway(
             configuration: .init(maxBodyBytes: maxBodyBytes, validator: RequestValidator(maxBatchSize: maxBatchSize),
                                  openAPIDocument: OpenAPIDocument.bytes),
-            keys: try APIKeyStore(path: path), client: client,
+            keys: try APIKeyStore(path: path), client: client, audit: audit, metrics: metrics, exposition: exposition,
             readiness: { .init(isReady: true, detail: "ready") },
             nowMillis: { GatewayHarness.now }, logger: logger)
     }

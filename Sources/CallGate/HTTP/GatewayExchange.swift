@@ -11,16 +11,20 @@ public struct GatewayRequest: Sendable {
     public var header: @Sendable (String) -> String?
     /// Reads the body, refusing more than `limit` bytes with ``BodyTooLarge``.
     public var readBody: @Sendable (_ limit: Int) async throws -> [UInt8]
+    /// The peer's IP address, for the audit trail.
+    public var clientAddress: String?
 
     /// Creates a request.
     public init(method: String, path: String, query: String?,
                 header: @escaping @Sendable (String) -> String?,
-                readBody: @escaping @Sendable (_ limit: Int) async throws -> [UInt8]) {
+                readBody: @escaping @Sendable (_ limit: Int) async throws -> [UInt8],
+                clientAddress: String? = nil) {
         self.method = method
         self.path = path
         self.query = query
         self.header = header
         self.readBody = readBody
+        self.clientAddress = clientAddress
     }
 }
 

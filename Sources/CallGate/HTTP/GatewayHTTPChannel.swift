@@ -59,9 +59,21 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var bodyTooLarge = false
     private var bodyPromise: EventLoopPromise<[UInt8]>?
 
+    /// The peer's IP address, read once per connection.
+    private var clientAddress: String?
+
     init(gateway: Gateway, maxBodyBytes: Int) {
         self.gateway = gateway
         self.maxBodyBytes = maxBodyBytes
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        clientAddress = context.channel.remoteAddress?.ipAddress
+        context.fireChannelActive()
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { clientAddress = context.channel.remoteAddress?.ipAddress }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -119,7 +131,8 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 let bytes = try await body.get()
                 if bytes.count > limit { throw BodyTooLarge() }
                 return bytes
-            })
+            },
+            clientAddress: clientAddress)
         let writer = ResponseWriter(
             context: NIOLoopBound(context, eventLoop: context.eventLoop), version: head.version,
             keepAlive: head.isKeepAlive, omitBody: head.method == .HEAD)

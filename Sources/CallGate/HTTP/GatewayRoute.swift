@@ -24,6 +24,8 @@ public enum GatewayRoute: Sendable, Hashable {
     case readiness
     /// `GET /openapi.yaml`: the contract.
     case openAPI
+    /// `GET /metrics`: Prometheus text exposition.
+    case metrics
 
     /// The operation the role policy decides, for the LiveVox operations.
     public var operation: GatewayOperation? {
@@ -32,7 +34,7 @@ public enum GatewayRoute: Sendable, Hashable {
         case .nonAttemptedManualCalls: .getNonAttemptedManualCalls
         case .launchManualCalls: .launchManualCalls
         case .scheduleCallback: .scheduleCallback
-        case .health, .readiness, .openAPI: nil
+        case .health, .readiness, .openAPI, .metrics: nil
         }
     }
 
@@ -40,7 +42,7 @@ public enum GatewayRoute: Sendable, Hashable {
     public var serviceId: Int64? {
         switch self {
         case .queueStats(let id, _), .nonAttemptedManualCalls(let id, _), .launchManualCalls(let id, _), .scheduleCallback(let id, _): id
-        case .health, .readiness, .openAPI: nil
+        case .health, .readiness, .openAPI, .metrics: nil
         }
     }
 
@@ -59,6 +61,7 @@ public enum GatewayRoute: Sendable, Hashable {
         case 1 where parts[0] == "healthz": return only("GET", method, path, .health)
         case 1 where parts[0] == "readyz": return only("GET", method, path, .readiness)
         case 1 where parts[0] == "openapi.yaml": return only("GET", method, path, .openAPI)
+        case 1 where parts[0] == "metrics": return only("GET", method, path, .metrics)
         default: break
         }
 

@@ -26,6 +26,7 @@ public struct Problem: Error, Sendable, Hashable {
         case upstreamUnavailable = "upstream_unavailable"
         case upstreamTimeout = "upstream_timeout"
         case notReady = "not_ready"
+        case auditUnavailable = "audit_unavailable"
         case internalError = "internal_error"
 
         /// The short, human title of the problem type.
@@ -49,6 +50,7 @@ public struct Problem: Error, Sendable, Hashable {
             case .upstreamUnavailable: "LiveVox unavailable"
             case .upstreamTimeout: "LiveVox timed out"
             case .notReady: "Not ready"
+            case .auditUnavailable: "Audit trail unavailable"
             case .internalError: "Internal error"
             }
         }

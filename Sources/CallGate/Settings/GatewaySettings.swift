@@ -46,6 +46,16 @@ public struct GatewaySettings: Sendable, Hashable {
     public var allowedRegions: String
     /// swift-log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String
+    /// `text` (swift-log's default lines) or `json` (one object per line).
+    public var logFormat: String
+    /// The audit store, e.g. `sqlite:data/callgate.sqlite`.
+    public var store: String
+    /// The file holding the audit secret (chain and phone fingerprints); created on first run.
+    public var auditKeyFile: String
+    /// The audit secret itself (hex or text, at least 16 bytes); overrides the key file.
+    public var auditSecret: String?
+    /// Days audit records are kept; 0 keeps them forever.
+    public var auditRetentionDays: Int
 
     /// One setting: its configuration key, flag, environment variable, default and meaning.
     public struct Setting: Sendable, Hashable {
@@ -89,6 +99,15 @@ public struct GatewaySettings: Sendable, Hashable {
             Setting(key: "maxBatchSize", defaultValue: "1000", isSecret: false, help: "Most calls per manual-call batch."),
             Setting(key: "allowedRegions", defaultValue: "US,CA,PR,VI,GU,MP,AS", isSecret: false, help: "Regions whose numbers may be dialed."),
             Setting(key: "logLevel", defaultValue: "info", isSecret: false, help: "trace, debug, info, notice, warning, error or critical."),
+            Setting(key: "logFormat", defaultValue: "text", isSecret: false, help: "text, or json for one JSON object per line."),
+            Setting(key: "store", defaultValue: "sqlite:data/callgate.sqlite", isSecret: false,
+                    help: "Audit store URL: sqlite:PATH (WAL; created if absent)."),
+            Setting(key: "audit.keyFile", defaultValue: "data/audit.key", isSecret: false,
+                    help: "File with the audit secret (hash chain, phone fingerprints); created on first run, mode 0600."),
+            Setting(key: "audit.secret", defaultValue: nil, isSecret: true,
+                    help: "The audit secret itself (at least 16 bytes); overrides the key file. Keep it across restarts."),
+            Setting(key: "audit.retentionDays", defaultValue: "0", isSecret: false,
+                    help: "Days audit records are kept (pruned daily, verifiable from a checkpoint); 0 keeps them forever."),
         ]
     }
 
@@ -150,7 +169,12 @@ public struct GatewaySettings: Sendable, Hashable {
             maxBodyBytes: try integer("maxBodyBytes", in: 1024...(64 << 20)),
             maxBatchSize: try integer("maxBatchSize", in: 1...100_000),
             allowedRegions: text("allowedRegions")!,
-            logLevel: text("logLevel")!
+            logLevel: text("logLevel")!,
+            logFormat: text("logFormat")!,
+            store: text("store")!,
+            auditKeyFile: text("audit.keyFile")!,
+            auditSecret: text("audit.secret").flatMap { $0.isEmpty ? nil : $0 },
+            auditRetentionDays: try integer("audit.retentionDays", in: 0...36_500)
         )
         try settings.validate()
         return settings
@@ -178,6 +202,12 @@ public struct GatewaySettings: Sendable, Hashable {
         _ = try regions()
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw SettingsError("--log-level is '\(logLevel)': use trace, debug, info, notice, warning, error or critical.")
+        }
+        guard ["text", "json"].contains(logFormat) else {
+            throw SettingsError("--log-format is '\(logFormat)': use text or json.")
+        }
+        if let auditSecret, auditSecret.utf8.count < 16 {
+            throw SettingsError("--audit-secret / CALLGATE_AUDIT_SECRET has \(auditSecret.utf8.count) bytes: use at least 16 (e.g. `openssl rand -hex 32`).")
         }
         if (upstreamClientCertificate == nil) != (upstreamClientKey == nil) {
             throw SettingsError("--upstream-client-certificate and --upstream-client-key go together.")

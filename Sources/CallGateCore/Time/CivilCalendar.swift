@@ -27,7 +27,7 @@ public enum CivilCalendar {
     }
 
     /// The date of a number of days since 1970-01-01.
-    static func date(days: Int64) -> (year: Int, month: Int, day: Int) {
+    public static func date(days: Int64) -> (year: Int, month: Int, day: Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097

@@ -1,0 +1,90 @@
+import CoreMetrics
+import Synchronization
+
+/// The gateway's metrics, through swift-metrics (the service backs them with swift-prometheus and
+/// serves them at `GET /metrics`):
+///
+/// | metric | type | labels |
+/// |---|---|---|
+/// | `callgate_requests_total` | counter | `operation`, `status` |
+/// | `callgate_request_duration_seconds` | histogram | `operation` |
+/// | `callgate_upstream_attempts_total` | counter | `operation` |
+/// | `callgate_upstream_failures_total` | counter | `code` (the problem code: `upstream_timeout`, ...) |
+/// | `callgate_upstream_breaker_open` | gauge | (1 while the circuit breaker is open) |
+/// | `callgate_audit_queue_depth` | gauge | (records waiting for the next commit) |
+/// | `callgate_audit_commit_duration_seconds` | histogram | (from hand-over to commit) |
+/// | `callgate_audit_failures_total` | counter | (records that could not be committed) |
+///
+/// Handles are made once per label set and kept, so recording a request takes no registry lookup.
+public final class GatewayMetrics: Sendable {
+    private let factory: any MetricsFactory
+    private let requests = Mutex<[RequestKey: Counter]>([:])
+    private let durations = Mutex<[String: Timer]>([:])
+    private let attempts = Mutex<[String: Counter]>([:])
+    private let failures = Mutex<[String: Counter]>([:])
+    private let breakerOpen: Gauge
+    private let auditQueueDepth: Gauge
+    private let auditCommit: Timer
+    private let auditFailures: Counter
+
+    private struct RequestKey: Hashable {
+        let operation: String
+        let status: Int
+    }
+
+    /// Creates the metrics on `factory`.
+    public init(factory: any MetricsFactory) {
+        self.factory = factory
+        breakerOpen = Gauge(label: "callgate_upstream_breaker_open", factory: factory)
+        auditQueueDepth = Gauge(label: "callgate_audit_queue_depth", factory: factory)
+        auditCommit = Timer(label: "callgate_audit_commit_duration_seconds", factory: factory)
+        auditFailures = Counter(label: "callgate_audit_failures_total", factory: factory)
+    }
+
+    /// Counts one answered request (audited or not) and its upstream work.
+    func record(operation: String, status: Int, duration: Duration, upstreamAttempts: Int, problem: String?) {
+        let key = RequestKey(operation: operation, status: status)
+        let counter = requests.withLock { table in
+            if let counter = table[key] { return counter }
+            let counter = Counter(label: "callgate_requests_total",
+                                  dimensions: [("operation", operation), ("status", String(status))], factory: factory)
+            table[key] = counter
+            return counter
+        }
+        counter.increment()
+        handle(durations, operation) {
+            Timer(label: "callgate_request_duration_seconds", dimensions: [("operation", $0)], factory: factory)
+        }.record(duration: duration)
+        if upstreamAttempts > 0 {
+            handle(attempts, operation) {
+                Counter(label: "callgate_upstream_attempts_total", dimensions: [("operation", $0)], factory: factory)
+            }.increment(by: upstreamAttempts)
+        }
+        if let problem, problem.hasPrefix("upstream_") {
+            handle(failures, problem) {
+                Counter(label: "callgate_upstream_failures_total", dimensions: [("code", $0)], factory: factory)
+            }.increment()
+        }
+    }
+
+    /// Records one audit commit as the request saw it.
+    func recordAuditCommit(_ duration: Duration, committed: Bool) {
+        auditCommit.record(duration: duration)
+        if !committed { auditFailures.increment() }
+    }
+
+    /// Sets the gauges read at scrape time.
+    public func updateGauges(breakerOpen isOpen: Bool, auditQueueDepth depth: Int) {
+        breakerOpen.record(isOpen ? 1 : 0)
+        auditQueueDepth.record(depth)
+    }
+
+    private func handle<Metric>(_ table: borrowing Mutex<[String: Metric]>, _ label: String, make: (String) -> Metric) -> Metric {
+        table.withLock { table in
+            if let metric = table[label] { return metric }
+            let metric = make(label)
+            table[label] = metric
+            return metric
+        }
+    }
+}

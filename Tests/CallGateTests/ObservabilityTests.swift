@@ -1,0 +1,53 @@
+import CallGateCore
+import Foundation
+import Logging
+import Prometheus
+import Testing
+
+@testable import CallGate
+
+@Suite("Metrics and logs")
+struct ObservabilityTests {
+    @Test("GET /metrics counts requests by operation and status, and upstream attempts and failures")
+    func metrics() async throws {
+        let registry = PrometheusCollectorRegistry()
+        let metrics = GatewayMetrics(factory: PrometheusMetricsFactory(registry: registry))
+        let gateway = try await GatewayHarness(metrics: metrics, exposition: { registry.emitToBuffer() })
+        defer { Task { await gateway.shutdown() } }
+
+        #expect(await gateway.send("GET", "/callControl/supervisor/calls/queue/21429", key: "manager").status == 200)
+        #expect(await gateway.send("GET", "/callControl/supervisor/calls/queue/21429", key: "manager").status == 200)
+        #expect(await gateway.send("GET", "/callControl/supervisor/calls/queue/21429").status == 401)
+        metrics.updateGauges(breakerOpen: false, auditQueueDepth: 3)
+        let scrape = await gateway.send("GET", "/metrics")
+        #expect(scrape.status == 200)
+        #expect(scrape.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
+        let text = String(decoding: scrape.body, as: UTF8.self)
+        let lines = Set(text.split(separator: "\n").map(String.init))
+        #expect(lines.contains(#"callgate_requests_total{operation="get_queue_stats",status="200"} 2"#), "\(text)")
+        #expect(lines.contains(#"callgate_requests_total{operation="get_queue_stats",status="401"} 1"#))
+        #expect(lines.contains(#"callgate_upstream_attempts_total{operation="get_queue_stats"} 2"#))
+        #expect(lines.contains("callgate_audit_queue_depth 3.0") || lines.contains("callgate_audit_queue_depth 3"))
+        #expect(lines.contains(#"callgate_request_duration_seconds_count{operation="get_queue_stats"} 3"#))
+    }
+
+    @Test("Without an exposition, /metrics is not a route")
+    func noMetrics() async throws {
+        let gateway = try await GatewayHarness()
+        defer { Task { await gateway.shutdown() } }
+        #expect(await gateway.send("GET", "/metrics").status == 404)
+        #expect(await gateway.send("POST", "/metrics").status == 405)
+    }
+
+    @Test("A JSON log line carries the time, level, label, message, source and metadata, escaped")
+    func jsonLine() throws {
+        let seconds = CivilCalendar.days(year: 2026, month: 11, day: 29) * 86_400 + 20 * 3600 + 5 * 60 + 50
+        let line = JSONLogHandler.line(
+            time: (seconds, 7), level: .warning, label: "callgate", message: "LiveVox \"failed\"\n",
+            source: "CallGate", metadata: ["request.id": "abc", "upstream.attempts": "3"])
+        let text = String(decoding: line, as: UTF8.self)
+        #expect(text == #"{"time":"2026-11-29T20:05:50.007Z","level":"warning","label":"callgate","message":"LiveVox \"failed\"\n","source":"CallGate","request.id":"abc","upstream.attempts":"3"}"# + "\n")
+        let object = try JSONSerialization.jsonObject(with: Data(line)) as? [String: String]
+        #expect(object?["message"] == "LiveVox \"failed\"\n")
+    }
+}
