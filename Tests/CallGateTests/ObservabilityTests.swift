@@ -51,3 +51,19 @@ struct ObservabilityTests {
         #expect(object?["message"] == "LiveVox \"failed\"\n")
     }
 }
+
+@Suite("Request ids upstream")
+struct UpstreamRequestIDTests {
+    @Test("The request id answered in X-Request-ID is the one LiveVox received")
+    func forwarded() async throws {
+        let gateway = try await GatewayHarness()
+        defer { Task { await gateway.shutdown() } }
+        let given = await gateway.send("GET", "/v1/services/21429/queue", key: "manager", headers: ["X-Request-ID": "crm-42.a"])
+        #expect(given.status == 200)
+        #expect(given.headers["x-request-id"] == "crm-42.a")
+        let made = await gateway.send("GET", "/v1/services/21429/queue", key: "manager")
+        let upstream = gateway.simulator.simulator.requests.filter { $0.path.hasSuffix("/queue/21429") }
+        #expect(upstream.map { $0.headers.first { $0.name.lowercased() == "x-request-id" }?.value }
+                == ["crm-42.a", made.headers["x-request-id"]])
+    }
+}
