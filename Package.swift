@@ -60,10 +60,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The sqlite3 C API from the system library (Debian: libsqlite3-dev).
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // The audit trail: records, keyed hash chain, the database-neutral store protocol, the
+        // SQLite store, the group-commit writer.
+        .target(
+            name: "AuditLog",
+            dependencies: [
+                "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The service: identities, settings, the request pipeline, assembly.
         .target(
             name: "CallGate",
             dependencies: [
+                "AuditLog",
                 "CallGateCore",
                 "CurlTransport",
                 "LiveVoxClient",
@@ -85,6 +97,7 @@ let package = Package(
         .executableTarget(
             name: "callgate",
             dependencies: [
+                "AuditLog",
                 "CallGate",
                 "CallGateCore",
                 "LiveVoxSimulator",
@@ -92,12 +105,16 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // `make bench`: PhoneNumber.parse throughput on one core.
         .executableTarget(name: "PhoneParseBench", dependencies: ["CallGateCore"], path: "bench/PhoneParseBench"),
+        // `make bench`: sustained appends through the group-commit writer into SQLite.
+        .executableTarget(name: "AuditBench", dependencies: ["AuditLog"], path: "bench/AuditBench"),
+        // Appends through the writer and prints each acknowledged record until it is killed; the
+        // durability test runs it and kills it with SIGKILL.
+        .executableTarget(name: "AuditCrashHelper", dependencies: ["AuditLog"], path: "Tests/AuditCrashHelper"),
+        .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "AuditCrashHelper", "CSQLite"]),
         // `make bench`: the upstream leg layer by layer (curl transport, LiveVox client, gateway pipeline).
         .executableTarget(
             name: "UpstreamBench",
@@ -145,7 +162,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CallGateTests",
-            dependencies: ["CallGate", "CallGateCore", "CurlTransport", "LiveVoxClient", "LiveVoxSimulator",
+            dependencies: ["AuditLog", "CallGate", "CallGateCore", "CurlTransport", "LiveVoxClient", "LiveVoxSimulator",
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "Prometheus", package: "swift-prometheus")]
         ),

@@ -1,3 +1,4 @@
+import AuditLog
 import CallGateCore
 import CurlTransport
 import Foundation
@@ -64,25 +65,28 @@ public enum CallGateService {
         MetricsSystem.bootstrapIfNeeded(metricsFactory)
         let metrics = GatewayMetrics(factory: metricsFactory)
 
+        let audit = try openAuditTrail(settings: settings, metrics: metrics, logger: logger)
+
         let gateway = Gateway(
             configuration: .init(
                 maxBodyBytes: settings.maxBodyBytes,
                 validator: RequestValidator(maxBatchSize: settings.maxBatchSize, allowedRegions: try settings.regions()),
                 upstreamTimeZone: IANATimeZone.named(settings.upstreamTimeZone)!,
                 openAPIDocument: openAPIDocument),
-            keys: keys, client: client,
+            keys: keys, client: client, audit: audit,
             metrics: metrics,
             exposition: {
-                if case .open = client.circuitBreakerState {
-                    metrics.updateGauges(breakerOpen: true, auditQueueDepth: 0)
-                } else {
-                    metrics.updateGauges(breakerOpen: false, auditQueueDepth: 0)
-                }
+                var breakerOpen = false
+                if case .open = client.circuitBreakerState { breakerOpen = true }
+                metrics.updateGauges(breakerOpen: breakerOpen, auditQueueDepth: audit.writer.queueDepth)
                 return registry.emitToBuffer()
             },
             readiness: {
                 if case .open = client.circuitBreakerState {
                     return .init(isReady: false, detail: "LiveVox has been failing; the circuit breaker is open.")
+                }
+                guard await audit.isWritable() else {
+                    return .init(isReady: false, detail: "The audit store cannot be written; requests are refused rather than run unaudited.")
                 }
                 return .init(isReady: true, detail: "ready")
             },
@@ -109,11 +113,58 @@ public enum CallGateService {
                 .init(service: curl),
                 .init(service: client),
                 .init(service: KeysReloadService(keys: keys, logger: logger)),
+                // Stopped after the HTTP server (services stop in reverse order): every answered
+                // request's record is committed before the store closes.
+                .init(service: AuditService(trail: audit, retentionDays: settings.auditRetentionDays, logger: logger)),
                 .init(service: server),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
+    }
+}
+
+extension CallGateService {
+    /// Opens the audit store the settings name, with the secret from `--audit-secret` or the key
+    /// file (created on first run).
+    static func openAuditTrail(settings: GatewaySettings, metrics: GatewayMetrics?, logger: Logger) throws -> AuditTrail {
+        let keys: AuditKeys
+        if let secret = settings.auditSecret {
+            keys = try AuditKeys(secret: Array(secret.utf8))
+        } else {
+            keys = try AuditKeys.loadOrCreate(path: settings.auditKeyFile)
+        }
+        let store = try AuditStoreURL.open(settings.store, keys: keys)
+        logger.notice("Audit trail open", metadata: ["audit.store": "\(settings.store)"])
+        return AuditTrail(store: store, keys: keys, metrics: metrics)
+    }
+}
+
+/// Keeps the audit trail: prunes records past the retention once at start and then daily, and at
+/// shutdown commits what is queued and closes the store.
+struct AuditService: Service {
+    let trail: AuditTrail
+    let retentionDays: Int
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            guard retentionDays > 0 else {
+                try? await Task.sleep(for: .seconds(Int64.max / 2))
+                return
+            }
+            while !Task.isCancelled {
+                let cutoff = Int64(Date().timeIntervalSince1970 * 1000) - Int64(retentionDays) * 86_400_000
+                do {
+                    let pruned = try await trail.store.prune(olderThanMillis: cutoff)
+                    if pruned > 0 { logger.notice("Audit records pruned", metadata: ["audit.pruned": "\(pruned)", "audit.retention_days": "\(retentionDays)"]) }
+                } catch {
+                    logger.error("Audit pruning failed", metadata: ["audit.error": "\(error)"])
+                }
+                try? await Task.sleep(for: .seconds(86_400))
+            }
+        }
+        await trail.shutdown()
     }
 }
 

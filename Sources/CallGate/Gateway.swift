@@ -33,7 +33,7 @@ public final class Gateway: Sendable {
     let configuration: Configuration
     let keys: APIKeyStore
     let client: LiveVoxClient
-    let audit: (any GatewayAudit)?
+    let audit: AuditTrail?
     let metrics: GatewayMetrics?
     let exposition: (@Sendable () -> [UInt8])?
     let readiness: @Sendable () async -> Readiness
@@ -55,11 +55,11 @@ public final class Gateway: Sendable {
     }
 
     /// Creates the pipeline.
-    /// - Parameter audit: where every decision is recorded before its answer is sent; `nil` runs
-    ///   without an audit trail (tests of the pipeline alone).
+    /// - Parameter audit: where every decision is recorded before its answer is sent, and what
+    ///   `/v1/audit` reads; `nil` runs without an audit trail (tests of the pipeline alone).
     /// - Parameter metrics: counts every request; `exposition` renders them for `GET /metrics`
     ///   (404 without it).
-    public init(configuration: Configuration, keys: APIKeyStore, client: LiveVoxClient, audit: (any GatewayAudit)? = nil,
+    public init(configuration: Configuration, keys: APIKeyStore, client: LiveVoxClient, audit: AuditTrail? = nil,
                 metrics: GatewayMetrics? = nil, exposition: (@Sendable () -> [UInt8])? = nil,
                 readiness: @escaping @Sendable () async -> Readiness,
                 nowMillis: @escaping @Sendable () -> Int64, logger: Logger) {
@@ -130,7 +130,7 @@ public final class Gateway: Sendable {
             let state = await readiness()
             guard state.isReady else { return .failure(Problem(503, .notReady, state.detail)) }
             return .success(Self.json(200, Array(#"{"status":"ready"}"#.utf8)))
-        case .queueStats, .nonAttemptedManualCalls, .launchManualCalls, .scheduleCallback:
+        case .queueStats, .nonAttemptedManualCalls, .launchManualCalls, .scheduleCallback, .audit, .auditVerify:
             break
         }
         let principal: Principal
@@ -177,7 +177,7 @@ public final class Gateway: Sendable {
                 draft.noteRefused(body, failure: failure, surface: surface, allowed: configuration.validator.allowedRegions)
                 return .failure(.validation(failure))
             }
-            if let problem = auditRefusal() { return .failure(problem) }
+            if let problem = await auditRefusal() { return .failure(problem) }
             return await forward(surface, &draft) {
                 try await self.client.launchManualCalls(serviceId: serviceId, calls.request, requestId: requestId, logger: logger)
             }
@@ -205,11 +205,15 @@ public final class Gateway: Sendable {
                 }
             }
             let accepted = callback
-            if let problem = auditRefusal() { return .failure(problem) }
+            if let problem = await auditRefusal() { return .failure(problem) }
             return await forward(surface, &draft) {
                 try await self.client.scheduleCallback(serviceId: serviceId, accepted.request, requestId: requestId, logger: logger)
             }
                 .flatMap { surface == .compatible ? Self.passThrough($0) : Self.v1Scheduled($0, serviceId: serviceId, callback: accepted) }
+        case .audit:
+            return await auditQuery(request)
+        case .auditVerify:
+            return await auditVerify()
         case .health, .readiness, .openAPI, .metrics:
             preconditionFailure("answered above")
         }
@@ -239,10 +243,11 @@ public final class Gateway: Sendable {
     }
 
     private func authorize(_ principal: Principal, _ route: GatewayRoute) -> Problem? {
-        guard let operation = route.operation, let serviceId = route.serviceId else { return nil }
+        guard let operation = route.operation else { return nil }
         guard RolePolicy.allows(principal.role, operation) else {
             return Problem(403, .forbiddenRole, RolePolicy.refusalDetail(principal.role, operation))
         }
+        guard let serviceId = route.serviceId else { return nil }
         guard principal.mayUse(serviceId: serviceId) else {
             let allowed = (principal.services ?? []).sorted().map(String.init).joined(separator: ", ")
             return Problem(403, .forbiddenService, "The key '\(principal.name)' may not use service \(serviceId); its services: \(allowed).")
@@ -316,8 +321,8 @@ public final class Gateway: Sendable {
 
     /// A mutating request is refused before it reaches LiveVox while the audit trail cannot be
     /// written: nothing runs unaudited.
-    private func auditRefusal() -> Problem? {
-        guard let audit, !audit.isWritable else { return nil }
+    private func auditRefusal() async -> Problem? {
+        guard let audit, !(await audit.isWritable()) else { return nil }
         var problem = Problem(503, .auditUnavailable,
                               "The audit trail cannot be written, so nothing is sent to LiveVox; retry when /readyz answers 200.")
         problem.retryAfterSeconds = 5
@@ -377,7 +382,7 @@ extension GatewayRoute {
     /// (refused or not); not the probes and the contract, which are read by machines all day.
     var isAudited: Bool {
         switch self {
-        case .queueStats, .nonAttemptedManualCalls, .launchManualCalls, .scheduleCallback: true
+        case .queueStats, .nonAttemptedManualCalls, .launchManualCalls, .scheduleCallback, .audit, .auditVerify: true
         case .health, .readiness, .openAPI, .metrics: false
         }
     }
@@ -398,7 +403,7 @@ extension GatewayRoute {
         switch self {
         case .queueStats(_, let surface), .nonAttemptedManualCalls(_, let surface),
              .launchManualCalls(_, let surface), .scheduleCallback(_, let surface): surface
-        case .health, .readiness, .openAPI, .metrics: nil
+        case .health, .readiness, .openAPI, .metrics, .audit, .auditVerify: nil
         }
     }
 }

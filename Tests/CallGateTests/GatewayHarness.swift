@@ -4,6 +4,7 @@ import Foundation
 import LiveVoxClient
 import LiveVoxSimulator
 import Logging
+import Synchronization
 
 @testable import CallGate
 
@@ -20,7 +21,7 @@ final class GatewayHarness: Sendable {
 
     static let now: Int64 = 1_780_315_200_000  // 2026-06-01T12:00:00Z
 
-    init(maxBodyBytes: Int = 1 << 20, maxBatchSize: Int = 1000, audit: (any GatewayAudit)? = nil,
+    init(maxBodyBytes: Int = 1 << 20, maxBatchSize: Int = 1000, audit: AuditTrail? = nil,
          metrics: GatewayMetrics? = nil, exposition: (@Sendable () -> [UInt8])? = nil) async throws {
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         simulator = try await LiveVoxSimulator.start(configuration: SimulatorConfiguration(), logger: logger)
@@ -73,7 +74,16 @@ final class GatewayHarness: Sendable {
                 if bytes.count > limit { throw BodyTooLarge() }
                 return bytes
             })
-        return Answer(await gateway.respond(to: request))
+        var response = await gateway.respond(to: request)
+        if let stream = response.stream {
+            // A streamed body (exports) is collected whole here, piece by piece as the server would send it.
+            let collector = BodyCollector()
+            do { try await stream(collector) } catch { collector.failed.withLock { $0 = true } }
+            response.body = collector.bytes.withLock { $0 }
+            response.stream = nil
+            if collector.failed.withLock({ $0 }) { response.status = -1 }
+        }
+        return Answer(response)
     }
 
     /// A response, with its JSON body parsed.
@@ -96,6 +106,18 @@ final class GatewayHarness: Sendable {
         }
 
         var text: String { String(decoding: body, as: UTF8.self) }
+    }
+}
+
+/// Collects a streamed body and counts its pieces.
+final class BodyCollector: GatewayBodyWriter {
+    let bytes = Mutex<[UInt8]>([])
+    let pieces = Mutex(0)
+    let failed = Mutex(false)
+
+    func write(_ bytes: [UInt8]) async throws {
+        self.bytes.withLock { $0.append(contentsOf: bytes) }
+        pieces.withLock { $0 += 1 }
     }
 }
 

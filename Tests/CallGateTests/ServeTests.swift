@@ -16,7 +16,10 @@ struct ServeTests {
         let key = try file.create(name: "ops", role: .manager, services: nil, agentLoginId: nil)
         try file.save(path: directory + "/keys.yaml")
 
-        var settings = try await GatewaySettings.read(flags: ["port": "0", "keysFile": directory + "/keys.yaml"], configFile: nil)
+        var settings = try await GatewaySettings.read(flags: [
+            "port": "0", "keysFile": directory + "/keys.yaml", "store": "sqlite:\(directory)/callgate.sqlite",
+            "audit.keyFile": directory + "/audit.key",
+        ], configFile: nil)
         settings.logLevel = "error"
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -38,7 +41,7 @@ struct ServeTests {
         let queue = try await http.execute(HTTPRequestSpec(
             method: "GET", url: base + "/v1/services/21429/queue",
             headers: [HTTPHeaderField(name: "Authorization", value: "Bearer \(key)")], body: []))
-        #expect(queue.status == 200)
+        #expect(queue.status == 200, "\(String(decoding: queue.body, as: UTF8.self))")
         let stats = try JSONParser.parse(queue.body)
         #expect(stats["serviceId"] == .integer(21429))
         #expect(queue.headers.contains { $0.name.lowercased() == "x-request-id" })

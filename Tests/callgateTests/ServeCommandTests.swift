@@ -47,7 +47,9 @@ struct ServeCommandTests {
         let port = try Self.freePort()
         let server = Process()
         server.executableURL = CLI.binary
-        server.arguments = ["serve", "--port", String(port), "--keys-file", keys, "--log-level", "error"]
+        server.arguments = ["serve", "--port", String(port), "--keys-file", keys, "--log-level", "error",
+                            "--store", "sqlite:" + directory.appendingPathComponent("callgate.sqlite").path,
+                            "--audit-key-file", directory.appendingPathComponent("audit.key").path]
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()

@@ -1,13 +1,80 @@
+import AuditLog
 import CallGateCore
 import Logging
 
-/// Where the gateway records each decision before answering it. The service's implementation is
-/// ``AuditTrail`` (the group-commit writer over the audit store); the pipeline only needs this.
-public protocol GatewayAudit: Sendable {
-    /// Whether records can be written now; mutating requests are refused (503) while they cannot.
-    var isWritable: Bool { get }
-    /// Records `event` durably; returns `false` when it could not be committed.
-    func commit(_ event: AuditEvent, logger: Logger) async -> Bool
+/// The gateway's audit trail: turns each finished request into an ``AuditRecord`` (phones masked
+/// and fingerprinted, never whole; no secret of any kind) and commits it through the group-commit
+/// writer before the answer is sent. Reads (queries, exports, verification) go to the same store.
+public final class AuditTrail: Sendable {
+    /// The store records are written to and read from.
+    public let store: any AuditStore
+    /// The writer that commits records in groups.
+    public let writer: AuditWriter
+    /// The keys of the chain and of phone fingerprints.
+    public let keys: AuditKeys
+    let metrics: GatewayMetrics?
+
+    /// Creates the trail over `store`, with its own writer.
+    public init(store: any AuditStore, keys: AuditKeys, metrics: GatewayMetrics? = nil) {
+        self.store = store
+        self.writer = AuditWriter(store: store)
+        self.keys = keys
+        self.metrics = metrics
+    }
+
+    /// Whether records can be written now, by a write probe of the store (an empty transaction):
+    /// asked before every mutating request is forwarded, so that a store that has just failed
+    /// stops calls before LiveVox acts on them, and a store that has recovered lets them through.
+    func isWritable() async -> Bool {
+        do {
+            try await store.checkWritable()
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Commits the record of `event`; `false` (logged with the request id) when it could not be.
+    func commit(_ event: AuditEvent, logger: Logger) async -> Bool {
+        let started = ContinuousClock.now
+        do {
+            _ = try await writer.record(record(of: event))
+            metrics?.recordAuditCommit(started.duration(to: .now), committed: true)
+            return true
+        } catch {
+            metrics?.recordAuditCommit(started.duration(to: .now), committed: false)
+            logger.error("Audit record not committed; the request was answered 503", metadata: [
+                "audit.error": "\(error)", "audit.operation": "\(event.operation)", "audit.status": "\(event.responseStatus)",
+                "upstream.attempts": "\(event.upstreamAttempts)",
+            ])
+            return false
+        }
+    }
+
+    /// Stops accepting records and commits those queued.
+    public func shutdown() async {
+        await writer.shutdown()
+        await store.close()
+    }
+
+    /// The record of one finished request.
+    func record(of event: AuditEvent) -> AuditRecord {
+        AuditRecord(
+            requestId: event.requestId, timeMillis: event.timeMillis,
+            principal: event.principal?.name, role: event.principal?.role.rawValue,
+            authMethod: event.principal?.authMethod.rawValue, clientAddress: event.clientAddress,
+            operation: event.operation, method: event.method, path: event.path, serviceId: event.serviceId,
+            phones: event.phones.map { keys.phone($0) }, entryCount: event.entryCount,
+            outcome: AuditOutcome(rawValue: event.outcome) ?? .error, reason: event.problem,
+            validationCodes: event.validationCodes, upstreamStatus: event.upstreamStatus,
+            upstreamAttempts: event.upstreamAttempts, upstreamLatencyMicros: event.upstreamLatency.map(Self.micros),
+            totalLatencyMicros: Self.micros(event.totalLatency), responseStatus: event.responseStatus)
+    }
+
+    static func micros(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
 }
 
 /// What the pipeline learns about a request as it goes, for its audit record.

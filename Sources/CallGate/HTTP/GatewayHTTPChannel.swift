@@ -138,7 +138,12 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             keepAlive: head.isKeepAlive, omitBody: head.method == .HEAD)
         let gateway = self.gateway
         Task(executorPreference: EventLoopTaskExecutor.of(context.eventLoop)) {
-            writer.write(await gateway.respond(to: request))
+            let answer = await gateway.respond(to: request)
+            if let stream = answer.stream {
+                await writer.stream(answer, stream)
+            } else {
+                writer.write(answer)
+            }
         }
     }
 
@@ -148,6 +153,31 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let version: HTTPVersion
         let keepAlive: Bool
         let omitBody: Bool
+
+        /// Sends the head, then the body as the producer writes it, then the end. A producer that
+        /// fails midway cannot change the status any more: the connection is closed without the
+        /// final chunk, so the client sees a truncated body rather than a complete-looking one.
+        func stream(_ answer: GatewayResponse, _ produce: @Sendable (any GatewayBodyWriter) async throws -> Void) async {
+            let context = self.context
+            let version = self.version, keepAlive = self.keepAlive
+            let headWritten = context.eventLoop.submit {
+                var headers = HTTPHeaders()
+                for header in answer.headers { headers.add(name: header.name, value: header.value) }
+                if !keepAlive { headers.add(name: "Connection", value: "close") }
+                let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: answer.status), headers: headers)
+                context.value.writeAndFlush(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
+            }
+            do {
+                try await headWritten.get()
+                if !omitBody { try await produce(ChannelBodyWriter(context: context)) }
+                try await context.eventLoop.flatSubmit {
+                    context.value.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+                }.get()
+                if !keepAlive { context.eventLoop.execute { context.value.close(promise: nil) } }
+            } catch {
+                context.eventLoop.execute { context.value.close(promise: nil) }
+            }
+        }
 
         func write(_ answer: GatewayResponse) {
             let eventLoop = context.eventLoop
@@ -180,5 +210,20 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             let channel = context.channel
             written.whenComplete { _ in channel.close(promise: nil) }
         }
+    }
+}
+
+/// Writes body pieces to a connection and waits until each is handed to the socket.
+private struct ChannelBodyWriter: GatewayBodyWriter {
+    let context: NIOLoopBound<ChannelHandlerContext>
+
+    func write(_ bytes: [UInt8]) async throws {
+        guard !bytes.isEmpty else { return }
+        let context = self.context
+        try await context.eventLoop.flatSubmit {
+            var buffer = context.value.channel.allocator.buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            return context.value.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))))
+        }.get()
     }
 }

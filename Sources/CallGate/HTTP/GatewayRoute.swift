@@ -26,6 +26,10 @@ public enum GatewayRoute: Sendable, Hashable {
     case openAPI
     /// `GET /metrics`: Prometheus text exposition.
     case metrics
+    /// `GET /v1/audit`: the audit trail, filtered, newest first (JSON pages, NDJSON or CSV exports).
+    case audit
+    /// `GET /v1/audit/verify`: the hash chain checked from its start or checkpoint.
+    case auditVerify
 
     /// The operation the role policy decides, for the LiveVox operations.
     public var operation: GatewayOperation? {
@@ -34,6 +38,7 @@ public enum GatewayRoute: Sendable, Hashable {
         case .nonAttemptedManualCalls: .getNonAttemptedManualCalls
         case .launchManualCalls: .launchManualCalls
         case .scheduleCallback: .scheduleCallback
+        case .audit, .auditVerify: .readAudit
         case .health, .readiness, .openAPI, .metrics: nil
         }
     }
@@ -42,7 +47,7 @@ public enum GatewayRoute: Sendable, Hashable {
     public var serviceId: Int64? {
         switch self {
         case .queueStats(let id, _), .nonAttemptedManualCalls(let id, _), .launchManualCalls(let id, _), .scheduleCallback(let id, _): id
-        case .health, .readiness, .openAPI, .metrics: nil
+        case .health, .readiness, .openAPI, .metrics, .audit, .auditVerify: nil
         }
     }
 
@@ -91,6 +96,15 @@ public enum GatewayRoute: Sendable, Hashable {
             default: return .failure(notFound(path))
             }
             return allowing(allowed, method, path).flatMap { serviceId(first).map(make) }
+        }
+
+        // The audit trail: /v1/audit and /v1/audit/verify.
+        if parts.count >= 2, parts[0] == "v1", parts[1] == "audit" {
+            switch parts.count {
+            case 2: return only("GET", method, path, .audit)
+            case 3 where parts[2] == "verify": return only("GET", method, path, .auditVerify)
+            default: return .failure(notFound(path))
+            }
         }
 
         // The /v1 surface: /v1/services/{serviceId}/...

@@ -37,7 +37,7 @@ public struct LocalDateTime: Sendable, Hashable, Comparable {
     }
 
     /// The wall-clock time that a UTC instant shows in a zone with `offsetSeconds` at that instant.
-    init(epochMillis: Int64, offsetSeconds: Int32) {
+    public init(epochMillis: Int64, offsetSeconds: Int32) {
         let (seconds, millis) = CivilCalendar.floorDivide(epochMillis, 1000)
         let (days, secondOfDay) = CivilCalendar.floorDivide(seconds + Int64(offsetSeconds), 86_400)
         let date = CivilCalendar.date(days: days)

@@ -1,0 +1,247 @@
+extension AuditRecord {
+    /// The `previousHash` of the first record of a chain that starts empty: 64 zeros.
+    public static let genesisHash = String(repeating: "0", count: 64)
+
+    /// The record's content as the bytes its `hash` covers: every field except `previousHash` and
+    /// `hash`, `sequence` included, so a record cannot be moved, renumbered or edited unnoticed.
+    ///
+    /// The form is compact JSON (UTF-8, no whitespace) with the keys always in this order:
+    ///
+    /// ```
+    /// {"sequence":7,"requestId":"…","timeMillis":1767225600000,"principal":"crm"|null,
+    ///  "role":"Manager"|null,"authMethod":"api_key"|null,"clientAddress":"10.0.0.1"|null,
+    ///  "operation":"launchManualCalls","method":"POST","path":"/v1/…","serviceId":21429|null,
+    ///  "phones":[{"masked":"******7483","fingerprint":"…"},…],"entryCount":2|null,
+    ///  "outcome":"allowed","reason":"forbidden_role"|null,"validationCodes":["…",…],
+    ///  "upstreamStatus":200|null,"upstreamAttempts":1,"upstreamLatencyMicros":8123|null,
+    ///  "totalLatencyMicros":9000,"responseStatus":200}
+    /// ```
+    ///
+    /// (shown wrapped here; the real form is one line). Integers are written in decimal; an absent
+    /// optional is `null`; strings escape `"` and `\` with a backslash, newline, carriage return, tab,
+    /// backspace and form feed as `\n`, `\r`, `\t`, `\b`, `\f`, other characters below U+0020 as
+    /// `\u00XX` (lowercase hex), and keep every other character as its UTF-8 bytes, unnormalized.
+    /// Changing this form invalidates every stored chain: a new form needs new key labels (`v2`).
+    public func canonicalBytes() -> [UInt8] {
+        var json = CanonicalJSON(capacity: 384 + phones.count * 96)
+        json.raw("{\"sequence\":")
+        json.integer(sequence)
+        json.raw(",\"requestId\":")
+        json.string(requestId)
+        json.raw(",\"timeMillis\":")
+        json.integer(timeMillis)
+        json.raw(",\"principal\":")
+        json.string(principal)
+        json.raw(",\"role\":")
+        json.string(role)
+        json.raw(",\"authMethod\":")
+        json.string(authMethod)
+        json.raw(",\"clientAddress\":")
+        json.string(clientAddress)
+        json.raw(",\"operation\":")
+        json.string(operation)
+        json.raw(",\"method\":")
+        json.string(method)
+        json.raw(",\"path\":")
+        json.string(path)
+        json.raw(",\"serviceId\":")
+        json.integer(serviceId)
+        json.raw(",\"phones\":[")
+        for (index, phone) in phones.enumerated() {
+            json.raw(index == 0 ? "{\"masked\":" : ",{\"masked\":")
+            json.string(phone.masked)
+            json.raw(",\"fingerprint\":")
+            json.string(phone.fingerprint)
+            json.raw("}")
+        }
+        json.raw("],\"entryCount\":")
+        json.integer(entryCount.map(Int64.init))
+        json.raw(",\"outcome\":")
+        json.string(outcome.rawValue)
+        json.raw(",\"reason\":")
+        json.string(reason)
+        json.raw(",\"validationCodes\":")
+        json.stringArray(validationCodes)
+        json.raw(",\"upstreamStatus\":")
+        json.integer(upstreamStatus.map(Int64.init))
+        json.raw(",\"upstreamAttempts\":")
+        json.integer(Int64(upstreamAttempts))
+        json.raw(",\"upstreamLatencyMicros\":")
+        json.integer(upstreamLatencyMicros)
+        json.raw(",\"totalLatencyMicros\":")
+        json.integer(totalLatencyMicros)
+        json.raw(",\"responseStatus\":")
+        json.integer(Int64(responseStatus))
+        json.raw("}")
+        return json.bytes
+    }
+}
+
+/// Writes the canonical JSON form: compact, fixed escaping, no normalization.
+struct CanonicalJSON {
+    private(set) var bytes: [UInt8]
+
+    init(capacity: Int) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Appends text that needs no escaping (keys and punctuation).
+    mutating func raw(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func integer(_ value: Int64) {
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    mutating func integer(_ value: Int64?) {
+        if let value { integer(value) } else { raw("null") }
+    }
+
+    mutating func string(_ value: String?) {
+        if let value { string(value) } else { raw("null") }
+    }
+
+    mutating func string(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): raw("\\\"")
+            case UInt8(ascii: "\\"): raw("\\\\")
+            case 0x0A: raw("\\n")
+            case 0x0D: raw("\\r")
+            case 0x09: raw("\\t")
+            case 0x08: raw("\\b")
+            case 0x0C: raw("\\f")
+            case 0x00..<0x20:
+                raw("\\u00")
+                bytes.append(Hex.digit(byte >> 4))
+                bytes.append(Hex.digit(byte & 0x0F))
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func stringArray(_ values: [String]) {
+        bytes.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            string(value)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// A JSON array of strings in the canonical form, as text (the SQLite store keeps validation
+    /// codes this way).
+    static func encodeStringArray(_ values: [String]) -> String {
+        var json = CanonicalJSON(capacity: 2 + values.count * 24)
+        json.stringArray(values)
+        return String(decoding: json.bytes, as: UTF8.self)
+    }
+
+    /// Parses a JSON array of strings (any valid JSON escaping and whitespace); nil when `text` is
+    /// anything else.
+    static func decodeStringArray(_ text: String) -> [String]? {
+        var parser = StringArrayParser(bytes: Array(text.utf8))
+        return parser.parse()
+    }
+}
+
+/// A strict parser for one JSON array of strings.
+private struct StringArrayParser {
+    let bytes: [UInt8]
+    var index = 0
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func parse() -> [String]? {
+        skipWhitespace()
+        guard take(UInt8(ascii: "[")) else { return nil }
+        var values: [String] = []
+        skipWhitespace()
+        if !take(UInt8(ascii: "]")) {
+            while true {
+                skipWhitespace()
+                guard let value = parseString() else { return nil }
+                values.append(value)
+                skipWhitespace()
+                if take(UInt8(ascii: "]")) { break }
+                guard take(UInt8(ascii: ",")) else { return nil }
+            }
+        }
+        skipWhitespace()
+        return index == bytes.count ? values : nil
+    }
+
+    private mutating func take(_ byte: UInt8) -> Bool {
+        guard index < bytes.count, bytes[index] == byte else { return false }
+        index += 1
+        return true
+    }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+    }
+
+    private mutating func parseString() -> String? {
+        guard take(UInt8(ascii: "\"")) else { return nil }
+        var utf8: [UInt8] = []
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                return String(validating: utf8, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                guard index < bytes.count else { return nil }
+                let escape = bytes[index]
+                index += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
+                case UInt8(ascii: "b"): utf8.append(0x08)
+                case UInt8(ascii: "f"): utf8.append(0x0C)
+                case UInt8(ascii: "n"): utf8.append(0x0A)
+                case UInt8(ascii: "r"): utf8.append(0x0D)
+                case UInt8(ascii: "t"): utf8.append(0x09)
+                case UInt8(ascii: "u"):
+                    guard let scalar = parseUnicodeEscape() else { return nil }
+                    utf8.append(contentsOf: String(Character(scalar)).utf8)
+                default: return nil
+                }
+            case 0x00..<0x20:
+                return nil
+            default:
+                utf8.append(byte)
+            }
+        }
+        return nil
+    }
+
+    /// Parses the `XXXX` after `\u`, and a low surrogate's `\uXXXX` after a high one.
+    private mutating func parseUnicodeEscape() -> Unicode.Scalar? {
+        guard let first = parseHex4() else { return nil }
+        switch first {
+        case 0xD800...0xDBFF:
+            guard take(UInt8(ascii: "\\")), take(UInt8(ascii: "u")), let second = parseHex4(),
+                  (0xDC00...0xDFFF).contains(second) else { return nil }
+            return Unicode.Scalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))
+        case 0xDC00...0xDFFF:
+            return nil
+        default:
+            return Unicode.Scalar(first)
+        }
+    }
+
+    private mutating func parseHex4() -> UInt32? {
+        guard index + 4 <= bytes.count else { return nil }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            guard let nibble = Hex.value(of: bytes[index]) else { return nil }
+            value = value << 4 | UInt32(nibble)
+            index += 1
+        }
+        return value
+    }
+}

@@ -1,0 +1,185 @@
+import Synchronization
+
+/// The group-commit writer: every request's audit record goes through it, and a request is
+/// answered only once its record is committed.
+///
+/// Records wait in one queue; a single drain task takes everything queued, stores it with one
+/// `append` (one transaction), acknowledges each record, and takes what arrived meanwhile. There is
+/// no timer: a lone record on an idle writer is committed at once, and under load each commit
+/// carries everything that queued up during the previous one, so throughput grows with load while
+/// latency stays about one commit.
+///
+/// When an append fails, every record of that batch fails with the store's error (the gateway
+/// answers 503) and `isHealthy` turns false until an append succeeds again.
+///
+/// The drain task lives until `shutdown()`, which must be called (after the server stopped
+/// accepting requests) to commit what is queued; close the store after it.
+public final class AuditWriter: Sendable {
+    private typealias Reply = CheckedContinuation<Result<AuditRecord, AuditStoreError>, Never>
+
+    private struct Waiting {
+        var record: AuditRecord
+        var reply: Reply
+    }
+
+    private struct State {
+        var queue: [Waiting] = []
+        /// The drain task, parked while the queue is empty.
+        var parkedDrainer: CheckedContinuation<Void, Never>?
+        var drainTask: Task<Void, Never>?
+        var isShutDown = false
+        var commits = 0
+        var failedCommits = 0
+        var recordsWritten = 0
+        var isHealthy = true
+        var lastCommitDuration: Duration?
+    }
+
+    /// The store the records go to.
+    public let store: any AuditStore
+    private let state = Mutex(State())
+
+    /// Starts a writer (and its drain task) in front of `store`.
+    public init(store: any AuditStore) {
+        self.store = store
+        let task = Task { [self] in await self.drain() }
+        state.withLock { $0.drainTask = task }
+    }
+
+    /// Queues `record` and returns it as stored (with its sequence and hash) once it is committed.
+    ///
+    /// Throws the store's error when the commit carrying it failed, or `unavailable` after
+    /// `shutdown()`. Cancelling the calling task does not withdraw a queued record: the call still
+    /// returns when it is committed, so an acknowledged request always has its record.
+    public func record(_ record: AuditRecord) async throws(AuditStoreError) -> AuditRecord {
+        let result = await withCheckedContinuation { (reply: Reply) in
+            enum Admission {
+                case queued
+                case queuedAndWake(CheckedContinuation<Void, Never>)
+                case refused
+            }
+            let admission = state.withLock { state -> Admission in
+                guard !state.isShutDown else { return .refused }
+                state.queue.append(Waiting(record: record, reply: reply))
+                guard let drainer = state.parkedDrainer else { return .queued }
+                state.parkedDrainer = nil
+                return .queuedAndWake(drainer)
+            }
+            switch admission {
+            case .queued:
+                break
+            case .queuedAndWake(let drainer):
+                drainer.resume()
+            case .refused:
+                reply.resume(returning: .failure(AuditStoreError(
+                    code: .unavailable, detail: "The audit writer is shut down; the record was not written."
+                )))
+            }
+        }
+        return try result.get()
+    }
+
+    /// Stops taking records, commits every record already queued, and returns when the last
+    /// commit has finished. Later `record` calls throw `unavailable`.
+    public func shutdown() async {
+        let (task, drainer) = state.withLock { state in
+            state.isShutDown = true
+            defer { state.parkedDrainer = nil }
+            return (state.drainTask, state.parkedDrainer)
+        }
+        drainer?.resume()
+        await task?.value
+    }
+
+    /// False after a failed append, until an append succeeds again.
+    public var isHealthy: Bool { state.withLock { $0.isHealthy } }
+    /// Records waiting for the next commit (not counting the one running).
+    public var queueDepth: Int { state.withLock { $0.queue.count } }
+    /// Successful appends (transactions) so far.
+    public var commits: Int { state.withLock { $0.commits } }
+    /// Failed appends so far.
+    public var failedCommits: Int { state.withLock { $0.failedCommits } }
+    /// Records committed so far.
+    public var recordsWritten: Int { state.withLock { $0.recordsWritten } }
+    /// How long the last successful append took; nil before the first.
+    public var lastCommitDuration: Duration? { state.withLock { $0.lastCommitDuration } }
+
+    private func drain() async {
+        while let batch = await nextBatch() {
+            await commit(batch)
+        }
+    }
+
+    /// Everything queued, waiting for a record when there is none; nil once shut down and empty.
+    private func nextBatch() async -> [Waiting]? {
+        enum Next {
+            case batch([Waiting])
+            case finished
+            case park
+        }
+        while true {
+            let next = state.withLock { state -> Next in
+                if !state.queue.isEmpty {
+                    defer { state.queue = [] }
+                    return .batch(state.queue)
+                }
+                return state.isShutDown ? .finished : .park
+            }
+            switch next {
+            case .batch(let batch):
+                return batch
+            case .finished:
+                return nil
+            case .park:
+                await withCheckedContinuation { (drainer: CheckedContinuation<Void, Never>) in
+                    let wakeNow = state.withLock { state -> Bool in
+                        guard state.queue.isEmpty, !state.isShutDown else { return true }
+                        state.parkedDrainer = drainer
+                        return false
+                    }
+                    if wakeNow { drainer.resume() }
+                }
+            }
+        }
+    }
+
+    private func commit(_ batch: [Waiting]) async {
+        let started = ContinuousClock.now
+        let result: Result<[AuditRecord], AuditStoreError>
+        do {
+            result = .success(try await store.append(batch.map(\.record)))
+        } catch {
+            result = .failure(error)
+        }
+        let elapsed = ContinuousClock.now - started
+        switch result {
+        case .success(let stored) where stored.count == batch.count:
+            state.withLock { state in
+                state.commits += 1
+                state.recordsWritten += stored.count
+                state.isHealthy = true
+                state.lastCommitDuration = elapsed
+            }
+            for (waiting, record) in zip(batch, stored) {
+                waiting.reply.resume(returning: .success(record))
+            }
+        case .success(let stored):
+            fail(batch, AuditStoreError(
+                code: .corrupt,
+                detail: "The audit store returned \(stored.count) records for a batch of \(batch.count); none of them is acknowledged."
+            ))
+        case .failure(let error):
+            fail(batch, error)
+        }
+    }
+
+    private func fail(_ batch: [Waiting], _ error: AuditStoreError) {
+        state.withLock { state in
+            state.failedCommits += 1
+            state.isHealthy = false
+        }
+        for waiting in batch {
+            waiting.reply.resume(returning: .failure(error))
+        }
+    }
+}

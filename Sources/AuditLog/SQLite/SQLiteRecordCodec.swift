@@ -1,0 +1,114 @@
+/// A stored row that cannot be turned back into a record (its columns were edited by hand).
+struct UnreadableRecord: Error {
+    var sequence: Int64
+    var detail: String
+}
+
+/// How a record maps onto `audit_records` and `audit_phones`.
+enum SQLiteRecordCodec {
+    /// The columns `decode` reads, in this order.
+    static let columns = """
+        sequence, request_id, time_ms, principal, role, auth_method, client_address, operation, method, \
+        path, service_id, entry_count, outcome, reason, validation_codes, upstream_status, upstream_attempts, \
+        upstream_latency_us, total_latency_us, response_status, previous_hash, hash, max_time_ms
+        """
+
+    static let insertRecord = """
+        INSERT INTO audit_records (\(columns)) \
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
+        """
+
+    static let insertPhone = "INSERT INTO audit_phones (sequence, position, fingerprint, masked) VALUES (?1, ?2, ?3, ?4)"
+
+    static let selectPhones = "SELECT masked, fingerprint FROM audit_phones WHERE sequence = ?1 ORDER BY position"
+
+    /// Inserts a stored record (sequence and hashes assigned) and its phones.
+    static func insert(
+        _ record: AuditRecord, maxTimeMillis: Int64, recordStatement: SQLiteStatement, phoneStatement: SQLiteStatement
+    ) throws(SQLiteError) {
+        defer { recordStatement.reset() }
+        try recordStatement.bind(1, record.sequence)
+        try recordStatement.bind(2, record.requestId)
+        try recordStatement.bind(3, record.timeMillis)
+        try recordStatement.bind(4, record.principal)
+        try recordStatement.bind(5, record.role)
+        try recordStatement.bind(6, record.authMethod)
+        try recordStatement.bind(7, record.clientAddress)
+        try recordStatement.bind(8, record.operation)
+        try recordStatement.bind(9, record.method)
+        try recordStatement.bind(10, record.path)
+        try recordStatement.bind(11, record.serviceId)
+        try recordStatement.bind(12, record.entryCount.map(Int64.init))
+        try recordStatement.bind(13, record.outcome.rawValue)
+        try recordStatement.bind(14, record.reason)
+        try recordStatement.bind(15, CanonicalJSON.encodeStringArray(record.validationCodes))
+        try recordStatement.bind(16, record.upstreamStatus.map(Int64.init))
+        try recordStatement.bind(17, Int64(record.upstreamAttempts))
+        try recordStatement.bind(18, record.upstreamLatencyMicros)
+        try recordStatement.bind(19, record.totalLatencyMicros)
+        try recordStatement.bind(20, Int64(record.responseStatus))
+        try recordStatement.bind(21, record.previousHash)
+        try recordStatement.bind(22, record.hash)
+        try recordStatement.bind(23, maxTimeMillis)
+        try recordStatement.run()
+        for (position, phone) in record.phones.enumerated() {
+            defer { phoneStatement.reset() }
+            try phoneStatement.bind(1, record.sequence)
+            try phoneStatement.bind(2, Int64(position))
+            try phoneStatement.bind(3, phone.fingerprint)
+            try phoneStatement.bind(4, phone.masked)
+            try phoneStatement.run()
+        }
+    }
+
+    /// The record in the current row of a statement selecting `columns`, without its phones, and
+    /// the row's `max_time_ms`.
+    static func decode(_ row: SQLiteStatement) throws(UnreadableRecord) -> (record: AuditRecord, maxTimeMillis: Int64) {
+        let sequence = row.int64(0)
+        let outcomeText = row.text(12)
+        guard let outcome = AuditOutcome(rawValue: outcomeText) else {
+            throw UnreadableRecord(
+                sequence: sequence, detail: "its outcome '\(outcomeText)' is none of allowed, denied, error"
+            )
+        }
+        guard let validationCodes = CanonicalJSON.decodeStringArray(row.text(14)) else {
+            throw UnreadableRecord(sequence: sequence, detail: "its validation_codes column is not a JSON array of strings")
+        }
+        let record = AuditRecord(
+            sequence: sequence,
+            requestId: row.text(1),
+            timeMillis: row.int64(2),
+            principal: row.optionalText(3),
+            role: row.optionalText(4),
+            authMethod: row.optionalText(5),
+            clientAddress: row.optionalText(6),
+            operation: row.text(7),
+            method: row.text(8),
+            path: row.text(9),
+            serviceId: row.optionalInt64(10),
+            entryCount: row.optionalInt64(11).map { Int(truncatingIfNeeded: $0) },
+            outcome: outcome,
+            reason: row.optionalText(13),
+            validationCodes: validationCodes,
+            upstreamStatus: row.optionalInt64(15).map { Int(truncatingIfNeeded: $0) },
+            upstreamAttempts: Int(truncatingIfNeeded: row.int64(16)),
+            upstreamLatencyMicros: row.optionalInt64(17),
+            totalLatencyMicros: row.int64(18),
+            responseStatus: Int(truncatingIfNeeded: row.int64(19)),
+            previousHash: row.text(20),
+            hash: row.text(21)
+        )
+        return (record, row.int64(22))
+    }
+
+    /// The phones of record `sequence`, in position order; `statement` is `selectPhones`.
+    static func phones(of sequence: Int64, statement: SQLiteStatement) throws(SQLiteError) -> [AuditPhone] {
+        defer { statement.reset() }
+        try statement.bind(1, sequence)
+        var phones: [AuditPhone] = []
+        while try statement.step() {
+            phones.append(AuditPhone(masked: statement.text(0), fingerprint: statement.text(1)))
+        }
+        return phones
+    }
+}

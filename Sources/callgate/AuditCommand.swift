@@ -1,0 +1,159 @@
+import ArgumentParser
+import AuditLog
+import CallGate
+import CallGateCore
+import Foundation
+
+/// `callgate audit`: verify and query the audit trail directly in its store (no server needed).
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Verify or query the audit trail in its store.",
+        discussion: """
+            Examples:
+              callgate audit verify --store sqlite:data/callgate.sqlite
+              callgate audit query --store sqlite:data/callgate.sqlite --phone 4155550123 --since 2026-11-01T00:00:00Z
+            The secret comes from CALLGATE_AUDIT_SECRET or --audit-key-file, as for `callgate serve`.
+            Exit status: 0 done (verify: the chain is intact), 1 verify found tampering, 2 usage error,
+            3 the store or the key file could not be read.
+            """,
+        subcommands: [Verify.self, Query.self]
+    )
+
+    struct StoreOptions: ParsableArguments {
+        @Option(help: "The audit store URL (sqlite:PATH).")
+        var store: String = "sqlite:data/callgate.sqlite"
+
+        @Option(help: "The file with the audit secret (used when CALLGATE_AUDIT_SECRET is not set).")
+        var auditKeyFile: String = "data/audit.key"
+
+        /// Opens the store, or exits with status 3 and a sentence.
+        func open() -> any AuditStore {
+            do {
+                let keys = try keys()
+                return try AuditStoreURL.open(store, keys: keys)
+            } catch {
+                FileHandleStream.standardError.write("callgate audit: \(error)\n")
+                Foundation.exit(3)
+            }
+        }
+
+        func keys() throws -> AuditKeys {
+            if let secret = ProcessInfo.processInfo.environment["CALLGATE_AUDIT_SECRET"], !secret.isEmpty {
+                return try AuditKeys(secret: Array(secret.utf8))
+            }
+            guard FileManager.default.fileExists(atPath: auditKeyFile) else {
+                throw ValidationError("The audit key file \(auditKeyFile) does not exist; give --audit-key-file or CALLGATE_AUDIT_SECRET.")
+            }
+            return try AuditKeys.loadOrCreate(path: auditKeyFile)
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the hash chain; name the first edited, deleted, inserted or reordered record.")
+
+        @OptionGroup var options: StoreOptions
+
+        func run() async throws {
+            let store = options.open()
+            defer { Task { await store.close() } }
+            let verification: AuditVerification
+            do {
+                verification = try await store.verify()
+            } catch {
+                FileHandleStream.standardError.write("callgate audit verify: \(error)\n")
+                throw ExitCode(3)
+            }
+            print(String(decoding: Gateway.verificationJSON(verification), as: UTF8.self))
+            if let bad = verification.firstBad {
+                FileHandleStream.standardError.write("callgate audit verify: NOT intact: \(bad.problem)\n")
+                throw ExitCode(1)
+            }
+            FileHandleStream.standardError.write("callgate audit verify: intact, \(verification.checked) records checked.\n")
+        }
+    }
+
+    struct Query: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the records that match, newest first, as NDJSON (default) or CSV.")
+
+        @OptionGroup var options: StoreOptions
+        @Option(help: "Records at or after this time (ISO 8601 with offset, or epoch ms).") var since: String?
+        @Option(help: "Records before this time.") var until: String?
+        @Option(help: "The key, source or token name.") var principal: String?
+        @Option(help: "Sysadmin, Superuser, Manager or Agent.") var role: String?
+        @Option(help: "e.g. launch_manual_calls.") var operation: String?
+        @Option(help: "A service id.") var serviceId: String?
+        @Option(help: "A phone number (matched through its fingerprint).") var phone: String?
+        @Option(help: "allowed, denied or error.") var outcome: String?
+        @Option(help: "The HTTP status answered.") var status: String?
+        @Option(help: "A request id.") var requestId: String?
+        @Option(help: "At most this many records (default: all).") var limit: String?
+        @Option(help: "Regions for --phone.") var allowedRegions: String = "US,CA,PR,VI,GU,MP,AS"
+        @Option(help: "ndjson or csv.") var format: String = "ndjson"
+
+        /// `serviceId` → `service-id`.
+        static func flag(_ name: String) -> String {
+            name.reduce(into: "") { out, character in
+                if character.isUppercase { out += "-" + character.lowercased() } else { out.append(character) }
+            }
+        }
+
+        func validate() throws {
+            guard ["ndjson", "csv"].contains(format) else { throw ValidationError("--format is '\(format)': use ndjson or csv.") }
+        }
+
+        func run() async throws {
+            let keys: AuditKeys
+            do { keys = try options.keys() } catch {
+                FileHandleStream.standardError.write("callgate audit query: \(error)\n")
+                throw ExitCode(3)
+            }
+            guard case .success(let regions) = PhoneRegionSet.parse(list: allowedRegions) else {
+                throw ValidationError("--allowed-regions names an unknown region.")
+            }
+            let given: [(String, String?)] = [
+                ("since", since), ("until", until), ("principal", principal), ("role", role), ("operation", operation),
+                ("serviceId", serviceId), ("phone", phone), ("outcome", outcome), ("status", status), ("requestId", requestId),
+            ]
+            var query: AuditQuery
+            let parameters = given.compactMap { name, value in value.map { (name, $0) } }
+            switch AuditFilters.query(parameters, keys: keys, allowedRegions: regions, describe: { "--" + Self.flag($0) }) {
+            case .success(let parsed): query = parsed
+            case .failure(let problem): throw ValidationError(problem.detail)
+            }
+            var remaining = Int.max
+            if let limit {
+                guard let value = Int(limit), value > 0 else { throw ValidationError("--limit is '\(limit)': use a positive whole number.") }
+                remaining = value
+            }
+            let store = options.open()
+            defer { Task { await store.close() } }
+            let out = FileHandle.standardOutput
+            if format == "csv" { out.write(Data(AuditRecordFormat.csvHeader)) }
+            query.limit = AuditQuery.maximumLimit
+            struct Done: Error {}
+            do {
+                try await store.export(query, batchSize: AuditQuery.maximumLimit) { records in
+                    var bytes: [UInt8] = []
+                    for record in records.prefix(remaining) {
+                        if format == "csv" {
+                            AuditRecordFormat.appendCSV(record, to: &bytes)
+                        } else {
+                            AuditRecordFormat.appendJSON(record, to: &bytes)
+                            bytes.append(0x0A)
+                        }
+                    }
+                    out.write(Data(bytes))
+                    remaining -= min(remaining, records.count)
+                    if remaining == 0 { throw Done() }
+                }
+            } catch is Done {
+            } catch {
+                FileHandleStream.standardError.write("callgate audit query: \(error)\n")
+                throw ExitCode(3)
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+@testable import AuditLog
+import Testing
+
+@Suite("Canonical form")
+struct CanonicalFormTests {
+    @Test("the canonical bytes follow the documented form exactly")
+    func goldenForm() {
+        var record = AuditRecord(
+            sequence: 7, requestId: "r\"1\\\n\u{01}é", timeMillis: 1_767_225_600_000,
+            principal: "crm", role: "Manager", authMethod: "api_key", clientAddress: "10.0.0.1",
+            operation: "launchManualCalls", method: "POST", path: "/v1/services/21429/manual-calls",
+            serviceId: 21429, phones: [AuditPhone(masked: "******7483", fingerprint: "ab")], entryCount: 1,
+            outcome: .denied, reason: "validation_failed", validationCodes: ["a", "b"],
+            upstreamStatus: nil, upstreamAttempts: 0, upstreamLatencyMicros: nil,
+            totalLatencyMicros: 900, responseStatus: 422, previousHash: "x", hash: "y"
+        )
+        let expected = #"{"sequence":7,"requestId":"r\"1\\\n\u0001é","timeMillis":1767225600000,"principal":"crm","role":"Manager","authMethod":"api_key","clientAddress":"10.0.0.1","operation":"launchManualCalls","method":"POST","path":"/v1/services/21429/manual-calls","serviceId":21429,"phones":[{"masked":"******7483","fingerprint":"ab"}],"entryCount":1,"outcome":"denied","reason":"validation_failed","validationCodes":["a","b"],"upstreamStatus":null,"upstreamAttempts":0,"upstreamLatencyMicros":null,"totalLatencyMicros":900,"responseStatus":422}"#
+        #expect(String(decoding: record.canonicalBytes(), as: UTF8.self) == expected)
+        // The hashes are not part of the content; the sequence is.
+        let before = record.canonicalBytes()
+        record.previousHash = "other"
+        record.hash = "other"
+        #expect(record.canonicalBytes() == before)
+        record.sequence = 8
+        #expect(record.canonicalBytes() != before)
+    }
+
+    @Test("absent optionals are null and empty lists are []")
+    func minimalRecord() {
+        let record = AuditRecord(
+            requestId: "r", timeMillis: 0, operation: "unknown", method: "GET", path: "/",
+            outcome: .denied, totalLatencyMicros: 1, responseStatus: 401
+        )
+        let expected = #"{"sequence":0,"requestId":"r","timeMillis":0,"principal":null,"role":null,"authMethod":null,"clientAddress":null,"operation":"unknown","method":"GET","path":"/","serviceId":null,"phones":[],"entryCount":null,"outcome":"denied","reason":null,"validationCodes":[],"upstreamStatus":null,"upstreamAttempts":0,"upstreamLatencyMicros":null,"totalLatencyMicros":1,"responseStatus":401}"#
+        #expect(String(decoding: record.canonicalBytes(), as: UTF8.self) == expected)
+    }
+
+    @Test("string arrays round-trip through their stored JSON form")
+    func stringArrays() {
+        let values = ["", "plain", "quote\"back\\slash", "ctl\u{01}\u{1F}\n\t", "é漢😀"]
+        let encoded = CanonicalJSON.encodeStringArray(values)
+        #expect(CanonicalJSON.decodeStringArray(encoded) == values)
+        #expect(CanonicalJSON.decodeStringArray(" [ \"a\" , \"\\u00e9\\ud83d\\ude00\\/\" ] ") == ["a", "é😀/"])
+        #expect(CanonicalJSON.decodeStringArray("[]") == [])
+        for invalid in ["", "[", "[\"a\",]", "[\"a\"] x", "{}", "[1]", "[\"\\ud800\"]", "[\"\u{01}\"]", "[\"\\x\"]"] {
+            #expect(CanonicalJSON.decodeStringArray(invalid) == nil, "\(invalid)")
+        }
+    }
+}
