@@ -17,7 +17,7 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-stub=$(free_port); proxy=$(free_port); gate=$(free_port)
+stub=$(free_port); proxy=$(free_port); gate=$(free_port); unaudited=$(free_port)
 mkdir -p "$work/logs"
 cat > "$work/nginx.conf" <<NGINX
 worker_processes 1;
@@ -43,25 +43,40 @@ nginx -p "$work" -c "$work/nginx.conf" -g 'daemon off;' &
 pids+=($!)
 
 key=$("$bin" keys create --name bench --role Manager --file "$work/keys.yaml" 2>/dev/null)
-"$bin" serve --port "$gate" --keys-file "$work/keys.yaml" --log-level warning \
-  --upstream-url "http://127.0.0.1:$stub" --upstream-access-token bench --upstream-client-name BENCH \
-  --upstream-user-name bench --upstream-password bench > "$work/logs/callgate.log" 2>&1 &
-gate_pid=$!
-pids+=($gate_pid)
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$gate/healthz" > /dev/null 2>&1 && curl -sf "http://127.0.0.1:$proxy/callControl/supervisor/calls/queue/21429" > /dev/null 2>&1 && break
-  sleep 0.1
-done
 path=/callControl/supervisor/calls/queue/21429
 auth="Authorization: Bearer $key"
-# Warm both (sessions, connections), then measure.
-wrk -t2 -c64 -d2s -H "$auth" "http://127.0.0.1:$gate$path" > /dev/null
-wrk -t2 -c64 -d2s "http://127.0.0.1:$proxy$path" > /dev/null
+
+# start_gate PORT STORE: CallGate in front of the stub, authentication and validation on.
+start_gate() {
+  "$bin" serve --port "$1" --keys-file "$work/keys.yaml" --log-level warning --store "$2" \
+    --audit-key-file "$work/audit.key" \
+    --upstream-url "http://127.0.0.1:$stub" --upstream-access-token bench --upstream-client-name BENCH \
+    --upstream-user-name bench --upstream-password bench >> "$work/logs/callgate.log" 2>&1 &
+  gate_pid=$!
+  pids+=($gate_pid)
+  for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$1/healthz" > /dev/null 2>&1 && break
+    sleep 0.1
+  done
+  # Warm up (session, connections).
+  wrk -t2 -c64 -d2s -H "$auth" "http://127.0.0.1:$1$path" > /dev/null
+}
 
 rps() { awk '/Requests\/sec/ {print $2}'; }
 p99() { awk '/ 99%/ {print $2}'; }
 non2xx() { awk '/Non-2xx/ {print $5}'; }
+check2xx() { [ -z "$(echo "$1" | non2xx)" ] || { echo "CallGate answered non-2xx during the run:"; echo "$1"; exit 1; }; }
+
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$proxy$path" > /dev/null 2>&1 && break
+  sleep 0.1
+done
+wrk -t2 -c64 -d2s "http://127.0.0.1:$proxy$path" > /dev/null
 nginx64=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$proxy$path")
+
+# CallGate with its audit trail (SQLite, every request committed before its answer).
+start_gate "$gate" "sqlite:$work/audit.sqlite"
+audited_pid=$gate_pid
 if [ -n "${PROFILE:-}" ]; then
   # PROFILE=FILE: sample CallGate's CPU (software clock; hardware counters are absent in this VM)
   # during the 64-connection run; read it with `perf report -i FILE --no-children --sort sym`.
@@ -73,14 +88,23 @@ gate64=$(wrk -t2 -c64 -d"${duration}s" -H "$auth" "http://127.0.0.1:$gate$path")
 nginx4=$(wrk -t1 -c4 -d"${duration}s" --latency "http://127.0.0.1:$proxy$path")
 gate4=$(wrk -t1 -c4 -d"${duration}s" --latency -H "$auth" "http://127.0.0.1:$gate$path")
 rss=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$gate_pid/status")
-[ -z "$(echo "$gate64" | non2xx)" ] || { echo "CallGate answered non-2xx during the run:"; echo "$gate64"; exit 1; }
+check2xx "$gate64"
+records=$("$bin" audit query --store "sqlite:$work/audit.sqlite" --audit-key-file "$work/audit.key" --limit 100000000 | wc -l)
+kill "$audited_pid"; wait "$audited_pid" 2>/dev/null || true
 
-n64=$(echo "$nginx64" | rps); g64=$(echo "$gate64" | rps)
+# The same without the audit trail, for the audit's cost.
+start_gate "$unaudited" none
+plain64=$(wrk -t2 -c64 -d"${duration}s" -H "$auth" "http://127.0.0.1:$unaudited$path")
+check2xx "$plain64"
+
+n64=$(echo "$nginx64" | rps); g64=$(echo "$gate64" | rps); u64=$(echo "$plain64" | rps)
 echo "| what | nginx proxy_pass | CallGate | ratio or difference | target |"
 echo "|---|---|---|---|---|"
 printf '| req/s at 64 connections | %.0f | %.0f | %.2fx | >= 0.5x |\n' "$n64" "$g64" "$(echo "$g64 / $n64" | bc -l)"
 echo "| p99 at 4 connections | $(echo "$nginx4" | p99) | $(echo "$gate4" | p99) | | CallGate <= nginx + 1 ms |"
 echo "| CallGate peak RSS under load | | ${rss} MiB | | <= 150 MiB |"
+printf '| req/s at 64 connections, audit off (--store none) | | %.0f | audit on = %.2fx of off | >= 0.85x |\n' "$u64" "$(echo "$g64 / $u64" | bc -l)"
+echo "| audit records written during the runs | | $records | | every request |"
 
 # Where the upstream leg's CPU goes, layer by layer, against the same stub (no HTTP server).
 if [ -x .build/release/UpstreamBench ] && [ -z "${SKIP_LAYERS:-}" ]; then

@@ -65,7 +65,13 @@ public enum CallGateService {
         MetricsSystem.bootstrapIfNeeded(metricsFactory)
         let metrics = GatewayMetrics(factory: metricsFactory)
 
-        let audit = try openAuditTrail(settings: settings, metrics: metrics, logger: logger)
+        let audit: AuditTrail?
+        if settings.store == "none" {
+            logger.warning("Running WITHOUT an audit trail (--store none): decisions are not recorded; use this for benchmarks only")
+            audit = nil
+        } else {
+            audit = try openAuditTrail(settings: settings, metrics: metrics, logger: logger)
+        }
 
         let gateway = Gateway(
             configuration: .init(
@@ -78,14 +84,14 @@ public enum CallGateService {
             exposition: {
                 var breakerOpen = false
                 if case .open = client.circuitBreakerState { breakerOpen = true }
-                metrics.updateGauges(breakerOpen: breakerOpen, auditQueueDepth: audit.writer.queueDepth)
+                metrics.updateGauges(breakerOpen: breakerOpen, auditQueueDepth: audit?.writer.queueDepth ?? 0)
                 return registry.emitToBuffer()
             },
             readiness: {
                 if case .open = client.circuitBreakerState {
                     return .init(isReady: false, detail: "LiveVox has been failing; the circuit breaker is open.")
                 }
-                guard await audit.isWritable() else {
+                if let audit, !(await audit.isWritable()) {
                     return .init(isReady: false, detail: "The audit store cannot be written; requests are refused rather than run unaudited.")
                 }
                 return .init(isReady: true, detail: "ready")
@@ -108,16 +114,19 @@ public enum CallGateService {
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger)
 
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: curl),
+            .init(service: client),
+            .init(service: KeysReloadService(keys: keys, logger: logger)),
+        ]
+        if let audit {
+            // Stopped after the HTTP server (services stop in reverse order): every answered
+            // request's record is committed before the store closes.
+            services.append(.init(service: AuditService(trail: audit, retentionDays: settings.auditRetentionDays, logger: logger)))
+        }
+        services.append(.init(service: server))
         let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: curl),
-                .init(service: client),
-                .init(service: KeysReloadService(keys: keys, logger: logger)),
-                // Stopped after the HTTP server (services stop in reverse order): every answered
-                // request's record is committed before the store closes.
-                .init(service: AuditService(trail: audit, retentionDays: settings.auditRetentionDays, logger: logger)),
-                .init(service: server),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

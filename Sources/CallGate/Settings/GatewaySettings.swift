@@ -101,7 +101,7 @@ public struct GatewaySettings: Sendable, Hashable {
             Setting(key: "logLevel", defaultValue: "info", isSecret: false, help: "trace, debug, info, notice, warning, error or critical."),
             Setting(key: "logFormat", defaultValue: "text", isSecret: false, help: "text, or json for one JSON object per line."),
             Setting(key: "store", defaultValue: "sqlite:data/callgate.sqlite", isSecret: false,
-                    help: "Audit store URL: sqlite:PATH (WAL; created if absent)."),
+                    help: "Audit store URL: sqlite:PATH (WAL; created if absent), or none (no audit trail; for benchmarks only)."),
             Setting(key: "audit.keyFile", defaultValue: "data/audit.key", isSecret: false,
                     help: "File with the audit secret (hash chain, phone fingerprints); created on first run, mode 0600."),
             Setting(key: "audit.secret", defaultValue: nil, isSecret: true,
