@@ -52,8 +52,10 @@ tags:
     description: CallGate's own surface.
   - name: LiveVox-compatible
     description: The LiveVox Supervisor Calls paths and bodies, unchanged.
+  - name: audit
+    description: The audit trail (Sysadmin and Superuser).
   - name: operations
-    description: Health, readiness and this contract; no key needed.
+    description: Health, readiness, metrics and this contract; no key needed.
 
 paths:
   # ------------------------------------------------------------------ /v1
@@ -486,6 +488,96 @@ paths:
         '504': {$ref: '#/components/responses/GatewayTimeout'}
 
   # ------------------------------------------------------------------ operations
+  /v1/audit:
+    parameters:
+      - $ref: '#/components/parameters/RequestId'
+    get:
+      tags: [audit]
+      operationId: v1QueryAudit
+      summary: Who asked LiveVox to do what, when, and what happened.
+      description: |
+        The audit trail, newest first, Sysadmin and Superuser only (every query is recorded too). Every
+        LiveVox request is there, refused ones included; phone numbers only masked (`******0123`) with a
+        keyed fingerprint, which the `phone` filter matches. Pages of `limit` records: pass `nextCursor`
+        as `cursor` for the next one (pages never repeat or skip a record while new ones arrive). With
+        `Accept: application/x-ndjson` or `Accept: text/csv`, every matching record is streamed (from the
+        cursor on, `limit` ignored), in constant memory whatever the size.
+      security: *v1Security
+      parameters:
+        - {name: since, in: query, required: false, description: 'Records at or after this instant: ISO 8601 with an offset, or epoch milliseconds.', schema: {type: string}, example: '2026-11-29T00:00:00Z'}
+        - {name: until, in: query, required: false, description: Records before this instant (same forms as `since`)., schema: {type: string}}
+        - {name: principal, in: query, required: false, description: The key (or later source or token) name., schema: {type: string, minLength: 1}, example: crm-prod}
+        - {name: role, in: query, required: false, schema: {type: string, enum: [Sysadmin, Superuser, Manager, Agent]}}
+        - {name: operation, in: query, required: false, schema: {type: string, enum: [get_queue_stats, get_non_attempted_manual_calls, launch_manual_calls, schedule_callback, read_audit, administer_deliveries, unknown]}}
+        - {name: serviceId, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
+        - {name: phone, in: query, required: false, description: A dialable number in any common form; matched through its fingerprint., schema: {type: string}, example: '4155550123'}
+        - {name: outcome, in: query, required: false, schema: {type: string, enum: [allowed, denied, error]}}
+        - {name: status, in: query, required: false, description: The HTTP status answered., schema: {type: integer, minimum: 100, maximum: 599}}
+        - {name: requestId, in: query, required: false, schema: {type: string, minLength: 1}}
+        - {name: cursor, in: query, required: false, description: The previous page's `nextCursor`., schema: {type: string, pattern: '^[1-9][0-9]{0,18}$'}}
+        - {name: limit, in: query, required: false, description: 'Records per page (default 100).', schema: {type: integer, minimum: 1, maximum: 1000}}
+      responses:
+        '200':
+          description: A page of records (JSON), or the whole export (NDJSON, CSV).
+          headers: *requestIdHeader
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/AuditPage'}
+            application/x-ndjson:
+              schema: {type: string, description: One AuditRecord JSON object per line.}
+            text/csv:
+              schema: {type: string, description: 'A header line, then one record per line (RFC 4180; lists space-separated).'}
+        '400': {$ref: '#/components/responses/AuditBadRequest'}
+        '401': {$ref: '#/components/responses/Unauthenticated'}
+        '403': {$ref: '#/components/responses/V1Forbidden'}
+        '503': {$ref: '#/components/responses/ServiceUnavailable'}
+
+  /v1/audit/verify:
+    parameters:
+      - $ref: '#/components/parameters/RequestId'
+    get:
+      tags: [audit]
+      operationId: v1VerifyAudit
+      summary: Checks the audit trail's hash chain.
+      description: |
+        Recomputes every record's keyed hash from the start (or the retention checkpoint) and names the
+        first edited, deleted, inserted or reordered record. Sysadmin and Superuser only.
+      security: *v1Security
+      responses:
+        '200':
+          description: What the check found (`intact` false names the first bad record).
+          headers: *requestIdHeader
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/AuditVerification'}
+              example: {intact: true, checked: 1042, checkpointSequence: null, firstBad: null}
+        '401': {$ref: '#/components/responses/Unauthenticated'}
+        '403': {$ref: '#/components/responses/V1Forbidden'}
+        '503': {$ref: '#/components/responses/ServiceUnavailable'}
+
+  /metrics:
+    parameters:
+      - $ref: '#/components/parameters/RequestId'
+    get:
+      tags: [operations]
+      operationId: metrics
+      summary: Prometheus metrics.
+      description: |
+        Text exposition format 0.0.4: `callgate_requests_total{operation,status}`,
+        `callgate_request_duration_seconds`, `callgate_upstream_attempts_total`,
+        `callgate_upstream_failures_total{code}`, `callgate_upstream_breaker_open`,
+        `callgate_audit_queue_depth`, `callgate_audit_commit_duration_seconds`,
+        `callgate_audit_failures_total`. No authentication, like the probes: bind CallGate to a private
+        address or filter this path at the edge.
+      security: []
+      responses:
+        '200':
+          description: The metrics.
+          headers: *requestIdHeader
+          content:
+            text/plain:
+              schema: {type: string}
+
   /healthz:
     parameters:
       - $ref: '#/components/parameters/RequestId'
@@ -722,7 +814,9 @@ components:
     ServiceUnavailable:
       description: |
         LiveVox is unavailable (`upstream_unavailable`): it answered 503, kept answering 429, the circuit
-        breaker is open, or the request was abandoned. `Retry-After` when known.
+        breaker is open, or the request was abandoned. `Retry-After` when known. Or the audit trail cannot
+        be written (`audit_unavailable`, `Retry-After: 5`): nothing is answered unaudited, and a launch or
+        callback is refused before it reaches LiveVox.
       headers:
         X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
         Retry-After: {$ref: '#/components/headers/Retry-After'}
@@ -731,10 +825,9 @@ components:
           schema:
             allOf:
               - $ref: '#/components/schemas/Problem'
-              - required: [upstream]
-                properties:
+              - properties:
                   status: {const: 503}
-                  code: {const: upstream_unavailable}
+                  code: {enum: [upstream_unavailable, audit_unavailable]}
           example:
             type: urn:callgate:problem:upstream_unavailable
             title: LiveVox unavailable
@@ -770,6 +863,26 @@ components:
             upstream: {attempts: 1}
 
     # --- /v1
+    AuditBadRequest:
+      description: '`invalid_query`: a filter or cursor is malformed, unknown or given twice; `detail` names the parameter.'
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - properties:
+                  status: {const: 400}
+                  code: {const: invalid_query}
+          example:
+            type: urn:callgate:problem:invalid_query
+            title: Invalid query parameter
+            status: 400
+            detail: "The query parameter 'phone' is '12', which is not a valid dialable number (e.g. 4155550123 or +14155550123)."
+            instance: /v1/audit
+            code: invalid_query
+            requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
     V1BadRequest:
       description: '`invalid_service_id`, or `upstream_refused` (LiveVox answered 400).'
       headers:
@@ -1110,6 +1223,67 @@ components:
           type: integer
           minimum: 0
           description: The same as `Retry-After`, when LiveVox said when to try again.
+    AuditPage:
+      type: object
+      required: [records, nextCursor]
+      properties:
+        records:
+          type: array
+          items: {$ref: '#/components/schemas/AuditRecord'}
+        nextCursor:
+          type: [string, 'null']
+          description: Pass as `cursor` for the next page; null on the last page.
+    AuditRecord:
+      type: object
+      required: [sequence, time, requestId, principal, role, authMethod, clientAddress, operation, method, path, serviceId,
+                 phones, entryCount, outcome, reason, validationCodes, upstreamStatus, upstreamAttempts, upstreamLatencyMicros,
+                 totalLatencyMicros, status, previousHash, hash]
+      properties:
+        sequence: {type: integer, minimum: 1}
+        time: {type: string, description: 'When the request was answered, UTC, e.g. 2026-11-29T20:05:50.123Z.'}
+        requestId: {type: string}
+        principal: {type: [string, 'null'], description: Null when the caller was not authenticated.}
+        role: {type: [string, 'null']}
+        authMethod: {type: [string, 'null'], enum: [api_key, null]}
+        clientAddress: {type: [string, 'null']}
+        operation: {type: string}
+        method: {type: string}
+        path: {type: string}
+        serviceId: {type: [integer, 'null']}
+        phones:
+          type: array
+          items:
+            type: object
+            required: [masked, fingerprint]
+            properties:
+              masked: {type: string, description: 'All but the last 4 digits masked, e.g. ******0123.'}
+              fingerprint: {type: string, description: HMAC-SHA256 of the number with the audit secret (hex).}
+        entryCount: {type: [integer, 'null']}
+        outcome: {type: string, enum: [allowed, denied, error]}
+        reason: {type: [string, 'null'], description: The problem code answered, if any.}
+        validationCodes: {type: array, items: {type: string}}
+        upstreamStatus: {type: [integer, 'null']}
+        upstreamAttempts: {type: integer, minimum: 0}
+        upstreamLatencyMicros: {type: [integer, 'null']}
+        totalLatencyMicros: {type: integer}
+        status: {type: integer}
+        previousHash: {type: string}
+        hash: {type: string, description: HMAC-SHA256 over previousHash and the record's canonical content.}
+    AuditVerification:
+      type: object
+      required: [intact, checked, checkpointSequence, firstBad]
+      properties:
+        intact: {type: boolean}
+        checked: {type: integer, minimum: 0}
+        checkpointSequence: {type: [integer, 'null'], description: Where the chain starts after retention pruning.}
+        firstBad:
+          oneOf:
+            - type: 'null'
+            - type: object
+              required: [sequence, problem]
+              properties:
+                sequence: {type: integer}
+                problem: {type: string}
     ProblemCode:
       type: string
       description: |
@@ -1118,7 +1292,7 @@ components:
       enum: [malformed_json, unauthenticated, forbidden_role, forbidden_service, forbidden_agent, not_found,
              method_not_allowed, invalid_service_id, invalid_query, body_too_large, unsupported_media_type,
              validation_failed, rate_limited, upstream_refused, upstream_error, upstream_unavailable,
-             upstream_timeout, not_ready, internal_error]
+             upstream_timeout, not_ready, audit_unavailable, internal_error]
     ValidationProblem:
       allOf:
         - $ref: '#/components/schemas/Problem'

@@ -64,6 +64,9 @@ ROUTES = {
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/openapi.yaml"),
+    ("get", "/v1/audit"),
+    ("get", "/v1/audit/verify"),
+    ("get", "/metrics"),
 }
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -311,6 +314,7 @@ def live():
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}"
         with _process([str(binary), "serve", "--host", "127.0.0.1", "--port", str(port), "--keys-file", str(keys_file),
+                       "--store", f"sqlite:{tmp}/audit.sqlite", "--audit-key-file", f"{tmp}/audit.key",
                        "--log-level", "warning"], base_url + "/healthz", pathlib.Path(tmp) / "serve.log"):
             yield Live(base_url, keys)
 
@@ -337,7 +341,8 @@ def faulty(fault_simulator):
     with _process([str(_binary()), "serve", "--host", "127.0.0.1", "--port", str(port), "--keys-file", str(tmp / "keys.yaml"),
                    "--upstream-url", simulator, "--upstream-access-token", "sim-access-token",
                    "--upstream-client-name", "SIM", "--upstream-user-name", "sim-user", "--upstream-password", "sim-password",
-                   "--upstream-timeout-seconds", "3", "--log-level", "warning"],
+                   "--upstream-timeout-seconds", "3", "--log-level", "warning",
+                   "--store", f"sqlite:{tmp}/audit-{port}.sqlite", "--audit-key-file", str(tmp / "audit.key")],
                   base_url + "/healthz", tmp / f"serve-{port}.log"):
         live = Live(base_url, keys)
         live.simulator = simulator
@@ -378,7 +383,7 @@ def test_live_request_body_examples_are_accepted(live, path, method, operation):
 
 def test_live_get_examples(live):
     for path, method, operation in operations():
-        if method != "get" or path in ("/healthz", "/readyz", "/openapi.yaml"):
+        if method != "get" or path in ("/healthz", "/readyz", "/openapi.yaml", "/metrics"):
             continue
         concrete = path.replace("{serviceId}", "21429")
         query = {"serviceId": "21429"} if path.endswith("/queue") and "{" not in path else None
