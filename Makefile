@@ -12,7 +12,7 @@ BENCH_PACKAGES  := nginx-light wrk bc curl
 .PHONY: run test deps venv build build-release build-bench openapi test-swift test-oracle test-contract bench tables clean
 
 run: deps build-release
-	.build/release/callgate serve --host 127.0.0.1 --port $(PORT)
+	.build/release/callgate serve --host 127.0.0.1 --port $(PORT) --store sqlite:data/callgate.sqlite
 
 test: deps venv build test-swift test-oracle test-contract
 
