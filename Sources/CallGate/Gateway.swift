@@ -331,7 +331,7 @@ public final class Gateway: Sendable {
 
     static func auditUnavailable(after event: AuditEvent) -> Problem {
         var problem = Problem(503, .auditUnavailable,
-                              event.upstreamAttempts > 0 && event.isMutating
+                              event.draft.upstreamAttempts > 0 && event.isMutating
                                 ? "The audit trail could not record this request after LiveVox was called; LiveVox may have acted. The request id identifies it in the service log."
                                 : "The audit trail could not record this request, so it was not answered; retry when /readyz answers 200.")
         problem.retryAfterSeconds = 5

@@ -44,8 +44,8 @@ public final class AuditTrail: Sendable {
         } catch {
             metrics?.recordAuditCommit(started.duration(to: .now), committed: false)
             logger.error("Audit record not committed; the request was answered 503", metadata: [
-                "audit.error": "\(error)", "audit.operation": "\(event.operation)", "audit.status": "\(event.responseStatus)",
-                "upstream.attempts": "\(event.upstreamAttempts)",
+                "audit.error": "\(error)", "audit.operation": "\(event.draft.operation)", "audit.status": "\(event.responseStatus)",
+                "upstream.attempts": "\(event.draft.upstreamAttempts)",
             ])
             return false
         }
@@ -59,15 +59,16 @@ public final class AuditTrail: Sendable {
 
     /// The record of one finished request.
     func record(of event: AuditEvent) -> AuditRecord {
-        AuditRecord(
-            requestId: event.requestId, timeMillis: event.timeMillis,
-            principal: event.principal?.name, role: event.principal?.role.rawValue,
-            authMethod: event.principal?.authMethod.rawValue, clientAddress: event.clientAddress,
-            operation: event.operation, method: event.method, path: event.path, serviceId: event.serviceId,
-            phones: event.phones.map { keys.phone($0) }, entryCount: event.entryCount,
-            outcome: AuditOutcome(rawValue: event.outcome) ?? .error, reason: event.problem,
-            validationCodes: event.validationCodes, upstreamStatus: event.upstreamStatus,
-            upstreamAttempts: event.upstreamAttempts, upstreamLatencyMicros: event.upstreamLatency.map(Self.micros),
+        let draft = event.draft
+        return AuditRecord(
+            requestId: draft.requestId, timeMillis: event.timeMillis,
+            principal: draft.principal?.name, role: draft.principal?.role.rawValue,
+            authMethod: draft.principal?.authMethod.rawValue, clientAddress: event.clientAddress,
+            operation: draft.operation, method: event.method, path: event.path, serviceId: draft.serviceId,
+            phones: draft.phones.map { keys.phone($0) }, entryCount: draft.entryCount,
+            outcome: event.outcome, reason: event.problem, validationCodes: draft.validationCodes,
+            upstreamStatus: draft.upstreamStatus, upstreamAttempts: draft.upstreamAttempts,
+            upstreamLatencyMicros: draft.upstreamLatency.map(Self.micros),
             totalLatencyMicros: Self.micros(event.totalLatency), responseStatus: event.responseStatus)
     }
 
@@ -118,68 +119,44 @@ struct AuditDraft: Sendable {
 }
 
 /// One finished request, as the audit records it: the draft plus the answer.
-public struct AuditEvent: Sendable {
-    /// The request id (also in `X-Request-ID` and sent upstream).
-    public let requestId: String
+struct AuditEvent: Sendable {
+    /// What the pipeline learned.
+    let draft: AuditDraft
     /// When the request was answered, in milliseconds since 1970 (UTC).
-    public let timeMillis: Int64
-    /// Who asked, when known.
-    public let principal: Principal?
+    let timeMillis: Int64
     /// The peer's address.
-    public let clientAddress: String?
-    /// The policy's operation name, or `unknown` for a path that is not a route.
-    public let operation: String
+    let clientAddress: String?
     /// The method and path (no query: a query can carry a phone number).
-    public let method: String
-    public let path: String
-    /// The service in the path, when there is one.
-    public let serviceId: Int64?
-    /// National numbers in the request, valid ones only; stored masked and fingerprinted, never whole.
-    public let phones: [String]
-    /// Entries in a batch.
-    public let entryCount: Int?
-    /// The distinct field error codes of a validation refusal.
-    public let validationCodes: [String]
-    /// What happened upstream.
-    public let upstreamStatus: Int?
-    public let upstreamAttempts: Int
-    public let upstreamLatency: Duration?
+    let method: String
+    let path: String
     /// Time from the request's arrival to its answer (before the audit commit).
-    public let totalLatency: Duration
+    let totalLatency: Duration
     /// The status answered.
-    public let responseStatus: Int
+    let responseStatus: Int
     /// The problem code answered, if any.
-    public let problem: String?
-    /// Whether the operation changes something at LiveVox.
-    public let isMutating: Bool
-
-    /// allowed, denied (the gateway refused) or error (a failure, upstream or ours).
-    public var outcome: String {
-        if responseStatus >= 500 { return "error" }
-        if let problem, !problem.hasPrefix("upstream_") { return "denied" }
-        return "allowed"
-    }
+    let problem: String?
 
     init(draft: AuditDraft, request: GatewayRequest, timeMillis: Int64, responseStatus: Int, problem: Problem.Code?,
          totalLatency: Duration) {
-        requestId = draft.requestId
+        self.draft = draft
         self.timeMillis = timeMillis
-        principal = draft.principal
         clientAddress = request.clientAddress
-        operation = draft.operation
         method = request.method
         path = request.path
-        serviceId = draft.serviceId
-        phones = draft.phones
-        entryCount = draft.entryCount
-        validationCodes = draft.validationCodes
-        upstreamStatus = draft.upstreamStatus
-        upstreamAttempts = draft.upstreamAttempts
-        upstreamLatency = draft.upstreamLatency
         self.totalLatency = totalLatency
         self.responseStatus = responseStatus
         self.problem = problem?.rawValue
-        isMutating = draft.operation == GatewayOperation.launchManualCalls.rawValue
-            || draft.operation == GatewayOperation.scheduleCallback.rawValue
+    }
+
+    /// allowed, denied (the gateway refused) or error (a failure, upstream or ours).
+    var outcome: AuditOutcome {
+        if responseStatus >= 500 { return .error }
+        if let problem, !problem.hasPrefix("upstream_") { return .denied }
+        return .allowed
+    }
+
+    /// Whether the operation changes something at LiveVox.
+    var isMutating: Bool {
+        draft.operation == GatewayOperation.launchManualCalls.rawValue || draft.operation == GatewayOperation.scheduleCallback.rawValue
     }
 }
