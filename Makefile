@@ -35,6 +35,7 @@ build-release:
 build-bench: build-release
 	$(SWIFT) build -c release --product PhoneParseBench
 	$(SWIFT) build -c release --product UpstreamBench
+	$(SWIFT) build -c release --product AuditBench
 
 test-swift: build
 	$(SWIFT) test --skip-build
