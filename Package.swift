@@ -114,7 +114,10 @@ let package = Package(
         // Appends through the writer and prints each acknowledged record until it is killed; the
         // durability test runs it and kills it with SIGKILL.
         .executableTarget(name: "AuditCrashHelper", dependencies: ["AuditLog"], path: "Tests/AuditCrashHelper"),
-        .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "AuditCrashHelper", "CSQLite"]),
+        .testTarget(
+            name: "AuditLogTests",
+            dependencies: ["AuditLog", "AuditCrashHelper", "CSQLite", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // `make bench`: the upstream leg layer by layer (curl transport, LiveVox client, gateway pipeline).
         .executableTarget(
             name: "UpstreamBench",

@@ -13,8 +13,9 @@ public struct AuditKeys: Sendable {
     /// The shortest secret accepted, in bytes.
     public static let minimumSecretLength = 16
 
-    let chainKey: SymmetricKey
-    let fingerprintKey: SymmetricKey
+    /// HMAC-SHA256 under the chain key, with its two padded-key blocks already absorbed.
+    private let chainMAC: ChainMAC
+    private let fingerprintKey: SymmetricKey
 
     /// Derives the keys from `secret`; throws `invalidSecret` when it is shorter than 16 bytes.
     public init(secret: [UInt8]) throws(AuditStoreError) {
@@ -25,7 +26,7 @@ public struct AuditKeys: Sendable {
             )
         }
         let master = SymmetricKey(data: secret)
-        chainKey = Self.derive(master, label: "callgate audit chain v1")
+        chainMAC = ChainMAC(key: Self.derive(master, label: "callgate audit chain v1"))
         fingerprintKey = Self.derive(master, label: "callgate phone fingerprint v1")
     }
 
@@ -57,12 +58,10 @@ public struct AuditKeys: Sendable {
         return String(repeating: "*", count: count - 4) + digits.suffix(4)
     }
 
-    /// The chain hash of a record's content after the record whose hash is `previousHash`.
+    /// The chain hash of a record's content after the record whose hash is `previousHash`:
+    /// lowercase hex HMAC-SHA256(chain key, UTF-8 of `previousHash` + `content`).
     func chainHash(previousHash: String, content: [UInt8]) -> String {
-        var mac = HMAC<SHA256>(key: chainKey)
-        mac.update(data: Array(previousHash.utf8))
-        mac.update(data: content)
-        return mac.finalize().withUnsafeBytes { Hex.encode($0) }
+        chainMAC.authenticate(previousHash, content)
     }
 
     /// The keys from the secret file at `path`, creating the file first when it does not exist.
@@ -113,5 +112,43 @@ public struct AuditKeys: Sendable {
             )
         }
         return secret
+    }
+}
+
+/// HMAC-SHA256 (RFC 2104) with the inner and outer hash states prepared once per key.
+///
+/// Equivalent to `HMAC<SHA256>`, which the tests check; it exists because the chain hashes every
+/// record on the writer's thread, where `HMAC.update(data:)`'s generic `DataProtocol` path cost as
+/// much as the hashing itself.
+struct ChainMAC: Sendable {
+    private let inner: SHA256
+    private let outer: SHA256
+
+    init(key: SymmetricKey) {
+        // A key longer than SHA-256's 64-byte block is hashed first; a shorter one is zero-padded.
+        var block = key.withUnsafeBytes { Array($0) }
+        if block.count > 64 {
+            block = Array(SHA256.hash(data: block))
+        }
+        block += [UInt8](repeating: 0, count: 64 - block.count)
+        var inner = SHA256()
+        var outer = SHA256()
+        block = block.map { $0 ^ 0x36 }
+        block.withUnsafeBytes { inner.update(bufferPointer: $0) }
+        block = block.map { $0 ^ 0x36 ^ 0x5C }
+        block.withUnsafeBytes { outer.update(bufferPointer: $0) }
+        self.inner = inner
+        self.outer = outer
+    }
+
+    /// Lowercase hex HMAC of `text`'s UTF-8 followed by `bytes`.
+    func authenticate(_ text: String, _ bytes: [UInt8]) -> String {
+        var inner = inner
+        var text = text
+        text.withUTF8 { inner.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        bytes.withUnsafeBytes { inner.update(bufferPointer: $0) }
+        var outer = outer
+        inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
+        return outer.finalize().withUnsafeBytes { Hex.encode($0) }
     }
 }

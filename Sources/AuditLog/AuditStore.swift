@@ -42,6 +42,16 @@ public protocol AuditStore: Sendable {
     /// Finishes the work already submitted and releases the database; later calls throw
     /// `unavailable`.
     func close() async
+
+    /// Where the writer's drain task should run: a store whose appends block a thread of its own
+    /// returns that thread's executor, so appends run in place instead of hopping to it and back;
+    /// nil (the default) runs the drain task on the global executor.
+    var writeExecutor: (any TaskExecutor)? { get }
+}
+
+extension AuditStore {
+    /// None: the drain task runs on the global executor.
+    public var writeExecutor: (any TaskExecutor)? { nil }
 }
 
 extension AuditStore {

@@ -12,10 +12,11 @@ import Synchronization
 /// When an append fails, every record of that batch fails with the store's error (the gateway
 /// answers 503) and `isHealthy` turns false until an append succeeds again.
 ///
-/// The drain task lives until `shutdown()`, which must be called (after the server stopped
-/// accepting requests) to commit what is queued; close the store after it.
+/// The drain task runs on the store's `writeExecutor` when it has one (the SQLite store's write
+/// thread), so an append costs no thread hop. It lives until `shutdown()`, which must be called
+/// (after the server stopped accepting requests) to commit what is queued; close the store after.
 public final class AuditWriter: Sendable {
-    private typealias Reply = CheckedContinuation<Result<AuditRecord, AuditStoreError>, Never>
+    private typealias Reply = UnsafeContinuation<Result<AuditRecord, AuditStoreError>, Never>
 
     private struct Waiting {
         var record: AuditRecord
@@ -33,6 +34,7 @@ public final class AuditWriter: Sendable {
         var recordsWritten = 0
         var isHealthy = true
         var lastCommitDuration: Duration?
+        var commitTime = Duration.zero
     }
 
     /// The store the records go to.
@@ -42,7 +44,7 @@ public final class AuditWriter: Sendable {
     /// Starts a writer (and its drain task) in front of `store`.
     public init(store: any AuditStore) {
         self.store = store
-        let task = Task { [self] in await self.drain() }
+        let task = Task(executorPreference: store.writeExecutor) { [self] in await self.drain() }
         state.withLock { $0.drainTask = task }
     }
 
@@ -52,7 +54,8 @@ public final class AuditWriter: Sendable {
     /// `shutdown()`. Cancelling the calling task does not withdraw a queued record: the call still
     /// returns when it is committed, so an acknowledged request always has its record.
     public func record(_ record: AuditRecord) async throws(AuditStoreError) -> AuditRecord {
-        let result = await withCheckedContinuation { (reply: Reply) in
+        // Each continuation is resumed exactly once: by `commit`/`fail`, or right here when refused.
+        let result = await withUnsafeContinuation { (reply: Reply) in
             enum Admission {
                 case queued
                 case queuedAndWake(CheckedContinuation<Void, Never>)
@@ -103,10 +106,16 @@ public final class AuditWriter: Sendable {
     public var recordsWritten: Int { state.withLock { $0.recordsWritten } }
     /// How long the last successful append took; nil before the first.
     public var lastCommitDuration: Duration? { state.withLock { $0.lastCommitDuration } }
+    /// The time spent in appends so far, failed ones included: divided by the time elapsed, how
+    /// busy the store is (near 1, records queue up and batches grow).
+    public var commitTime: Duration { state.withLock { $0.commitTime } }
 
     private func drain() async {
         while let batch = await nextBatch() {
             await commit(batch)
+            // Under constant load the loop never waits: let other work sharing the executor run
+            // (with SQLite, the readiness probe and prunes share the write thread).
+            await Task.yield()
         }
     }
 
@@ -152,6 +161,7 @@ public final class AuditWriter: Sendable {
             result = .failure(error)
         }
         let elapsed = ContinuousClock.now - started
+        state.withLock { $0.commitTime += elapsed }
         switch result {
         case .success(let stored) where stored.count == batch.count:
             state.withLock { state in

@@ -9,6 +9,16 @@ struct AuditWriterTests {
         let store = try Fixtures.store(in: directory)
         let writer = AuditWriter(store: store)
         let tasks = 64, perTask = 40
+        // The store's other work shares the write thread with the writer: it must get its turn.
+        let probes = Task {
+            while writer.recordsWritten == 0 {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            for _ in 0..<5 {
+                try await store.checkWritable()
+            }
+            return writer.recordsWritten
+        }
         let sequences = try await withThrowingTaskGroup(of: [Int64].self) { group in
             for task in 0..<tasks {
                 group.addTask {
@@ -25,6 +35,7 @@ struct AuditWriterTests {
             return try await group.reduce(into: []) { $0 += $1 }
         }
         let total = tasks * perTask
+        #expect(try await probes.value < total, "the readiness probes waited for the writer to go idle")
         #expect(sequences.sorted() == Array(1...Int64(total)))
         #expect(writer.recordsWritten == total)
         #expect(writer.commits < total, "no batching happened")
@@ -39,7 +50,7 @@ struct AuditWriterTests {
         await store.close()
     }
 
-    @Test("a lone record on an idle writer is committed at once")
+    @Test("a lone record on an idle writer is committed at once, in a commit of its own")
     func loneRecord() async throws {
         let directory = try TemporaryDirectory()
         let store = try Fixtures.store(in: directory)
@@ -117,5 +128,18 @@ struct AuditWriterTests {
         let late = await #expect(throws: AuditStoreError.self) { try await writer.record(Fixtures.record(99)) }
         #expect(late?.code == .unavailable)
         await store.close()
+    }
+
+    @Test("a writer in front of a closed store fails records instead of hanging")
+    func closedStore() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Fixtures.store(in: directory)
+        let writer = AuditWriter(store: store)
+        _ = try await writer.record(Fixtures.record(0))
+        await store.close()
+        let error = await #expect(throws: AuditStoreError.self) { try await writer.record(Fixtures.record(1)) }
+        #expect(error == AuditStoreError(code: .unavailable, detail: "The audit store at \(store.path) is closed."))
+        #expect(!writer.isHealthy)
+        await writer.shutdown()
     }
 }

@@ -1,4 +1,6 @@
 @testable import AuditLog
+import Crypto
+import Foundation
 import Testing
 
 @Suite("Canonical form")
@@ -44,6 +46,16 @@ struct CanonicalFormTests {
         #expect(CanonicalJSON.decodeStringArray("[]") == [])
         for invalid in ["", "[", "[\"a\",]", "[\"a\"] x", "{}", "[1]", "[\"\\ud800\"]", "[\"\u{01}\"]", "[\"\\x\"]"] {
             #expect(CanonicalJSON.decodeStringArray(invalid) == nil, "\(invalid)")
+        }
+    }
+
+    @Test("the chain MAC is HMAC-SHA256", arguments: [16, 32, 64, 65, 100])
+    func chainMAC(keyLength: Int) {
+        let key = SymmetricKey(data: (0..<keyLength).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        let mac = ChainMAC(key: key)
+        for (text, bytes) in [("", [UInt8]()), (AuditRecord.genesisHash, Array("{}".utf8)), ("é", [UInt8](repeating: 9, count: 1000))] {
+            let expected = HMAC<SHA256>.authenticationCode(for: Array(text.utf8) + bytes, using: key)
+            #expect(mac.authenticate(text, bytes) == expected.map { String(format: "%02x", $0) }.joined())
         }
     }
 }

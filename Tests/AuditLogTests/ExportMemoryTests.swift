@@ -31,6 +31,7 @@ struct ExportMemoryTests {
             COMMIT;
             PRAGMA journal_mode = WAL;
             """)
+        // Opening indexes the million records for the filters (none is needed here).
         let store = try Fixtures.store(in: directory)
         let fileBytes = try FileManager.default.attributesOfItem(atPath: store.path)[.size] as? Int ?? 0
 

@@ -35,11 +35,13 @@ struct SQLiteAuditStoreTests {
         await store.close()
     }
 
-    @Test("every filter alone and combined returns exactly the matching records, newest first")
-    func filters() async throws {
+    @Test("every filter alone and combined returns exactly the matching records, newest first",
+          arguments: [120, 9000])
+    func filters(count: Int) async throws {
         let directory = try TemporaryDirectory()
         let store = try Fixtures.store(in: directory)
-        let stored = try await Fixtures.fill(store, count: 120, batch: 40)
+        // 9000 records: two blocks in the search index and a scanned tail.
+        let stored = try await Fixtures.fill(store, count: count, batch: 1000)
         let phone = Fixtures.keys.fingerprint(phone: "4152057003")
         let base: Int64 = 1_767_225_600_000
         let cases: [(AuditQuery, (AuditRecord) -> Bool)] = [
@@ -56,24 +58,36 @@ struct SQLiteAuditStoreTests {
             (AuditQuery(status: 504), { $0.responseStatus == 504 }),
             (AuditQuery(requestId: "req-17"), { $0.requestId == "req-17" }),
             (AuditQuery(beforeSequence: 50), { $0.sequence < 50 }),
+            (AuditQuery(principal: "principal-1", beforeSequence: 4097), { $0.principal == "principal-1" && $0.sequence < 4097 }),
+            (AuditQuery(sinceMillis: base + 4_200_000, principal: "principal-0"),
+             { $0.timeMillis >= base + 4_200_000 && $0.principal == "principal-0" }),
             (AuditQuery(principal: "principal-2", outcome: .allowed), { $0.principal == "principal-2" && $0.outcome == .allowed }),
             (AuditQuery(sinceMillis: base + 40_000, role: "Manager", serviceId: 21429, phoneFingerprint: phone),
              { $0.timeMillis >= base + 40_000 && $0.role == "Manager" && $0.serviceId == 21429 && $0.phones.contains { $0.fingerprint == phone } }),
             (AuditQuery(operation: "launchManualCalls", status: 403, beforeSequence: 100),
              { $0.operation == "launchManualCalls" && $0.responseStatus == 403 && $0.sequence < 100 }),
-            (AuditQuery(sinceMillis: base + 1_000_000), { _ in false }),
+            (AuditQuery(sinceMillis: base + 100_000_000), { $0.timeMillis >= base + 100_000_000 }),
             (AuditQuery(principal: "nobody"), { _ in false }),
         ]
         for (query, matches) in cases {
-            var query = query
-            query.limit = 1000
-            let expected = stored.filter(matches).reversed().map(\.sequence)
-            let page = try await store.query(query)
-            #expect(page.records.map(\.sequence) == Array(expected), "\(query)")
-            #expect(page.nextCursor == nil)
+            let expected = Array(stored.filter(matches).reversed())
+            var found: [AuditRecord] = []
+            var page = query
+            page.limit = 1000
+            repeat {
+                let result = try await store.query(page)
+                found += result.records
+                page.beforeSequence = result.nextCursor
+            } while page.beforeSequence != nil
+            if found.map(\.sequence) == expected.map(\.sequence) {
+                #expect(found == expected)
+            } else {
+                Issue.record("\(query): found \(found.count) records, expected \(expected.count)")
+            }
         }
         // The phone filter found something; the oracle is not vacuous.
         #expect(try await store.query(AuditQuery(phoneFingerprint: phone)).records.count > 5)
+        #expect(try await store.verify().isIntact)
         await store.close()
     }
 
@@ -115,17 +129,23 @@ struct SQLiteAuditStoreTests {
         let rest = try await store.query(AuditQuery(beforeSequence: 6, limit: 1000))
         #expect(rest.records.map(\.sequence) == [5, 4, 3, 2, 1])
         #expect(rest.nextCursor == nil)
+        for cursor in [1, 0, -5, Int64.min] {
+            #expect(try await store.query(AuditQuery(beforeSequence: cursor)) == AuditPage(records: [], nextCursor: nil))
+            #expect(try await store.query(AuditQuery(requestId: "req-1", beforeSequence: cursor)).records.isEmpty)
+        }
+        #expect(try await store.query(AuditQuery(sinceMillis: .min, untilMillis: .max, beforeSequence: .max)).records.count == 100)
         await store.close()
     }
 
-    @Test("cursor pagination returns every record exactly once while appends continue")
-    func paginationUnderAppends() async throws {
+    @Test("cursor pagination returns every record exactly once while appends continue and blocks get indexed",
+          arguments: [nil, "principal-2"])
+    func paginationUnderAppends(principal: String?) async throws {
         let directory = try TemporaryDirectory()
         let store = try Fixtures.store(in: directory)
-        try await Fixtures.fill(store, count: 400, batch: 100)
+        let initial = try await Fixtures.fill(store, count: 4000, batch: 1000)
         let appender = Task {
-            for round in 0..<40 {
-                _ = try await store.append((0..<10).map { Fixtures.record(1000 + round * 10 + $0) })
+            for round in 0..<50 {
+                _ = try await store.append((0..<40).map { Fixtures.record(5000 + round * 40 + $0) })
                 await Task.yield()
             }
         }
@@ -133,7 +153,7 @@ struct SQLiteAuditStoreTests {
         var cursor: Int64?
         var firstPageTop: Int64?
         repeat {
-            let page = try await store.query(AuditQuery(beforeSequence: cursor, limit: 17))
+            let page = try await store.query(AuditQuery(principal: principal, beforeSequence: cursor, limit: 97))
             if firstPageTop == nil { firstPageTop = page.records.first?.sequence }
             seen += page.records.map(\.sequence)
             cursor = page.nextCursor
@@ -141,9 +161,15 @@ struct SQLiteAuditStoreTests {
         } while cursor != nil
         try await appender.value
         let top = try #require(firstPageTop)
-        #expect(top >= 400)
-        #expect(seen == Array((1...top).reversed()))
-        #expect(try await store.query(AuditQuery(limit: 1)).records.first?.sequence == 800)
+        #expect(top >= 3998)
+        // Sequence s holds Fixtures.record(s - 1) up to 4000, then the appender's records in order.
+        let expected = (1...top).reversed().filter { sequence in
+            let index = sequence <= 4000 ? Int(sequence) - 1 : 5000 + Int(sequence) - 4001
+            return principal == nil || Fixtures.record(index).principal == principal
+        }
+        #expect(seen == expected)
+        #expect(initial.count == 4000)
+        #expect(try await store.query(AuditQuery(limit: 1)).records.first?.sequence == 6000)
         await store.close()
     }
 

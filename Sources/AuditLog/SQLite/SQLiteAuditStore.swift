@@ -2,10 +2,11 @@ import Synchronization
 
 /// The audit store in one SQLite file: the embedded default, for a single gateway process.
 ///
-/// The file is opened in write-ahead-log mode. Writes go through one connection on one dedicated
-/// serial queue, with prepared statements reused for every row; queries, exports and verification
-/// run on separate read-only connections, which WAL lets read while the writer writes. No SQLite
-/// call ever runs on the caller's thread, except while opening the store.
+/// The file is opened in write-ahead-log mode. Writes go through one connection on a thread of its
+/// own, with prepared statements reused for every row; the `AuditWriter`'s drain task runs on that
+/// thread too (`writeExecutor`), so a commit costs no thread hop. Queries, exports and verification
+/// run on separate read-only connections, each on its own thread, which WAL lets read while the
+/// writer writes. No SQLite call runs on the caller's thread, except while opening the store.
 ///
 /// With the default `synchronous = NORMAL`, a committed record survives the process being killed
 /// (`kill -9`, a crash); `.full` also survives a power loss or an OS crash, for one `fsync` per
@@ -30,7 +31,7 @@ public final class SQLiteAuditStore: AuditStore {
         public var busyTimeoutMillis: Int
         /// Read connections for queries, exports and verification (at least one is opened).
         public var readConnections: Int
-        /// The write connection's page cache, in MiB; large enough to keep the indexes' hot pages.
+        /// The write connection's page cache, in MiB.
         public var writeCacheMebibytes: Int
 
         /// Creates settings; the defaults suit the gateway.
@@ -84,36 +85,40 @@ public final class SQLiteAuditStore: AuditStore {
                     detail: "The audit database \(path) cannot use write-ahead logging (its journal mode stays \(journal ?? "unknown")); put it on a local file system."
                 )
             }
+            // A checkpoint every 8192 pages (32 MiB of WAL) instead of SQLite's 1000: each costs
+            // two fsyncs on the write thread, and pages rewritten in between are copied once.
             try connection.execute("""
                 PRAGMA synchronous = \(configuration.synchronous.rawValue);
-                PRAGMA cache_size = -\(max(2, configuration.writeCacheMebibytes) * 1024)
+                PRAGMA cache_size = -\(max(2, configuration.writeCacheMebibytes) * 1024);
+                PRAGMA wal_autocheckpoint = 8192
                 """)
             try SQLiteSchema.prepare(connection, path: path)
-            tail = Mutex(try Self.loadTail(connection))
-            writer = SQLiteWorker(
-                label: "callgate.audit.sqlite.writer", context: try WriteContext(connection: connection), closedDetail: closed
-            )
+            let last = try Self.loadTail(connection)
+            let context = try WriteContext(connection: connection)
+            try context.catchUpSearchIndex(tail: last.sequence)
+            tail = Mutex(last)
+            writer = try SQLiteWorker(label: "audit-writer", context: context, closedDetail: closed)
             var readers: [SQLiteWorker<ReadContext>] = []
             for _ in 0..<max(1, configuration.readConnections) {
                 let connection = try SQLiteConnection(path: path, readOnly: true, busyTimeoutMillis: busyTimeout)
-                readers.append(SQLiteWorker(
-                    label: "callgate.audit.sqlite.reader", context: try ReadContext(connection: connection), closedDetail: closed
+                readers.append(try SQLiteWorker(
+                    label: "audit-reader", context: try ReadContext(connection: connection), closedDetail: closed
                 ))
             }
             self.readers = readers
         } catch let error as AuditStoreError {
             throw error
         } catch let error as SQLiteError {
-            throw AuditStoreError(
-                code: error.isCorruption ? .corrupt : .unavailable,
-                detail: "The audit database \(path) could not be opened: \(error.message) (SQLite error \(error.code))."
-            )
+            throw error.storeError("The audit database \(path) could not be opened")
         } catch {
             throw AuditStoreError(code: .unavailable, detail: "The audit database \(path) could not be opened: \(error).")
         }
     }
 
     // MARK: - AuditStore
+
+    /// The write thread: the writer's drain task runs there, so appends need no thread hop.
+    public var writeExecutor: (any TaskExecutor)? { writer.executor }
 
     public func append(_ records: [AuditRecord]) async throws(AuditStoreError) -> [AuditRecord] {
         guard !records.isEmpty else { return [] }
@@ -182,8 +187,11 @@ public final class SQLiteAuditStore: AuditStore {
 
     public func close() async {
         guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        // Keeps the query planner's statistics current for the next start; failure is harmless.
+        // Finishes the search index block in progress, and keeps the query planner's statistics
+        // current for the next start; failures are harmless (opening catches up).
+        let tailSequence = tail.withLock { $0.sequence }
         _ = try? await writer.run { context throws(AuditStoreError) in
+            try? context.indexCompleteBlocks(tail: tailSequence, all: true)
             try? context.connection.execute("PRAGMA optimize")
         }
         await writer.close()
@@ -192,10 +200,11 @@ public final class SQLiteAuditStore: AuditStore {
         }
     }
 
-    // MARK: - Jobs (run on a worker's queue)
+    // MARK: - Jobs (run on a worker's thread)
 
     private func write(_ records: [AuditRecord], context: WriteContext) throws -> [AuditRecord] {
         var last = tail.withLock { $0 }
+        var rows = SQLiteSearchIndex.Rows()
         let stored = try context.transaction { () throws -> [AuditRecord] in
             var stored: [AuditRecord] = []
             stored.reserveCapacity(records.count)
@@ -209,66 +218,119 @@ public final class SQLiteAuditStore: AuditStore {
                     recordStatement: context.insertRecord, phoneStatement: context.insertPhone
                 )
                 last = ChainPoint(sequence: record.sequence, hash: record.hash, maxTimeMillis: maxTime)
+                rows.add(record)
                 stored.append(record)
             }
             return stored
         }
         // Only a committed batch moves the tail: a failed one leaves it where the database is.
         tail.withLock { $0 = last }
+        context.addToSearchBacklog(rows)
+        // A slice that fails to store is retried after the next append; until its block is
+        // indexed, queries scan the block (they stay exact). Whatever made it fail fails appends too.
+        try? context.indexCompleteBlocks(tail: last.sequence)
         return stored
     }
 
+    /// One page, read in one transaction. Without a filter the search index covers, sequences are
+    /// scanned newest first. With one, the records the index does not cover yet are scanned, then
+    /// the blocks newest first: probed for the request id or phone, or scanned when they hold every
+    /// per-block term. The exact conditions are applied to every candidate.
     private func page(_ query: AuditQuery, context: ReadContext) throws -> AuditPage {
+        let connection = context.connection
+        try connection.execute("BEGIN")
+        defer { try? connection.execute("COMMIT") }
+        // Sequences in lowest...highest, both inclusive, may match.
+        var lowest: Int64 = 1
+        let highest = query.beforeSequence.map { max(0, $0) - 1 } ?? .max
         var conditions: [String] = []
         var values: [SQLiteValue] = []
         func filter(_ condition: String, _ value: SQLiteValue) {
-            conditions.append(condition)
+            conditions.append(" AND " + condition)
             values.append(value)
         }
-        if let beforeSequence = query.beforeSequence {
-            filter("sequence < ?", .integer(beforeSequence))
-        }
         if let sinceMillis = query.sinceMillis {
-            guard let first = try firstSequence(reaching: sinceMillis, context.connection) else {
+            guard let first = try firstSequence(reaching: sinceMillis, connection) else {
                 return AuditPage(records: [], nextCursor: nil)
             }
-            filter("sequence >= ?", .integer(first))
-            filter("time_ms >= ?", .integer(sinceMillis))
+            lowest = first
+            filter("r.time_ms >= ?", .integer(sinceMillis))
         }
-        if let untilMillis = query.untilMillis { filter("time_ms < ?", .integer(untilMillis)) }
-        if let principal = query.principal { filter("principal = ?", .text(principal)) }
-        if let role = query.role { filter("role = ?", .text(role)) }
-        if let operation = query.operation { filter("operation = ?", .text(operation)) }
-        if let serviceId = query.serviceId { filter("service_id = ?", .integer(serviceId)) }
-        if let outcome = query.outcome { filter("outcome = ?", .text(outcome.rawValue)) }
-        if let status = query.status { filter("response_status = ?", .integer(Int64(status))) }
-        if let requestId = query.requestId { filter("request_id = ?", .text(requestId)) }
+        if let untilMillis = query.untilMillis { filter("r.time_ms < ?", .integer(untilMillis)) }
+        if let principal = query.principal { filter("r.principal = ?", .text(principal)) }
+        if let role = query.role { filter("r.role = ?", .text(role)) }
+        if let operation = query.operation { filter("r.operation = ?", .text(operation)) }
+        if let serviceId = query.serviceId { filter("r.service_id = ?", .integer(serviceId)) }
+        if let outcome = query.outcome { filter("r.outcome = ?", .text(outcome.rawValue)) }
+        if let status = query.status { filter("r.response_status = ?", .integer(Int64(status))) }
+        if let requestId = query.requestId { filter("r.request_id = ?", .text(requestId)) }
         if let fingerprint = query.phoneFingerprint {
-            filter("sequence IN (SELECT sequence FROM audit_phones WHERE fingerprint = ?)", .text(fingerprint))
+            filter("EXISTS (SELECT 1 FROM audit_phones p WHERE p.sequence = r.sequence AND p.fingerprint = ?)", .text(fingerprint))
         }
-        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        let statement = try context.connection.cached(
-            "SELECT \(SQLiteRecordCodec.columns) FROM audit_records\(whereClause) ORDER BY sequence DESC LIMIT ?"
-        )
-        defer { statement.reset() }
-        for (index, value) in values.enumerated() {
-            try statement.bind(Int32(index + 1), value)
-        }
-        // One row more than the page tells whether another page follows.
-        try statement.bind(Int32(values.count + 1), Int64(query.limit + 1))
+        let exact = conditions.joined()
+
         var records: [AuditRecord] = []
         records.reserveCapacity(min(query.limit, 64))
-        var more = false
-        while try statement.step() {
-            if records.count == query.limit {
-                more = true
-                break
+        // Adds the rows of `sql` (whose last parameter is the LIMIT); true once the page is full
+        // and one more row proved that another page follows.
+        func collect(_ sql: String, _ bounds: [SQLiteValue]) throws -> Bool {
+            let statement = try connection.cached(sql)
+            defer { statement.reset() }
+            let parameters = bounds + values + [.integer(Int64(query.limit - records.count + 1))]
+            for (index, value) in parameters.enumerated() {
+                try statement.bind(Int32(index + 1), value)
             }
-            var record = try SQLiteRecordCodec.decode(statement).record
-            record.phones = try SQLiteRecordCodec.phones(of: record.sequence, statement: context.selectPhones)
-            records.append(record)
+            while try statement.step() {
+                if records.count == query.limit { return true }
+                var record = try SQLiteRecordCodec.decode(statement).record
+                record.phones = try SQLiteRecordCodec.phones(of: record.sequence, statement: context.selectPhones)
+                records.append(record)
+            }
+            return false
+        }
+
+        let scan = "SELECT \(SQLiteRecordCodec.columns) FROM audit_records r " +
+            "WHERE r.sequence BETWEEN ? AND ?\(exact) ORDER BY r.sequence DESC LIMIT ?"
+        var more = false
+        let recordTerm = SQLiteSearchIndex.recordTerm(of: query)
+        let blockTerms = SQLiteSearchIndex.blockTerms(of: query)
+        if recordTerm == nil, blockTerms.isEmpty {
+            if highest >= lowest {
+                more = try collect(scan, [.integer(lowest), .integer(highest)])
+            }
+        } else {
+            let indexedThrough = try connection.integer(SQLiteSearchIndex.progress) ?? 0
+            if highest > indexedThrough {
+                more = try collect(scan, [.integer(max(lowest, indexedThrough + 1)), .integer(highest)])
+            }
+            let top = min(highest, indexedThrough)
+            var block = SQLiteSearchIndex.block(of: top)
+            while !more, top >= lowest, block >= SQLiteSearchIndex.block(of: lowest) {
+                if let recordTerm {
+                    let probe = "SELECT \(SQLiteRecordCodec.columns) FROM audit_search s " +
+                        "JOIN audit_records r ON r.sequence = s.sequence " +
+                        "WHERE s.block = ? AND s.term = ? AND s.sequence BETWEEN ? AND ?\(exact) " +
+                        "ORDER BY s.sequence DESC LIMIT ?"
+                    more = try collect(probe, [.integer(block), .integer(recordTerm), .integer(lowest), .integer(top)])
+                } else if try blockTerms.allSatisfy({ try blockHolds(block, $0, connection) }) {
+                    let first = max(lowest, block * SQLiteSearchIndex.blockSize + 1)
+                    let last = min(top, (block + 1) * SQLiteSearchIndex.blockSize)
+                    more = try collect(scan, [.integer(first), .integer(last)])
+                }
+                block -= 1
+            }
         }
         return AuditPage(records: records, nextCursor: more ? records.last?.sequence : nil)
+    }
+
+    /// Whether some record of `block` has the per-block `term`.
+    private func blockHolds(_ block: Int64, _ term: Int64, _ connection: SQLiteConnection) throws -> Bool {
+        let statement = try connection.cached("SELECT 1 FROM audit_search WHERE block = ?1 AND term = ?2 AND sequence = ?3")
+        defer { statement.reset() }
+        try statement.bind(1, block)
+        try statement.bind(2, term)
+        try statement.bind(3, SQLiteSearchIndex.wholeBlock)
+        return try statement.step()
     }
 
     /// The smallest sequence a record at or after `millis` can have: the first record whose
@@ -283,17 +345,48 @@ public final class SQLiteAuditStore: AuditStore {
     }
 
     /// Walks the whole chain in one read transaction, so a concurrent prune or append cannot
-    /// change what the walk sees.
+    /// change what the walk sees. Besides the chain, it checks what SQLite keeps beside each record:
+    /// `max_time_ms`, and the search index of every indexed block, so that no filtered query can
+    /// be made to miss a record unnoticed.
     private func walk(_ context: ReadContext, expectedLastSequence: Int64) throws -> AuditVerification {
         let connection = context.connection
         try connection.execute("BEGIN")
         defer { try? connection.execute("COMMIT") }
         let checkpoint = try Self.loadCheckpoint(connection)
+        let indexedThrough = try connection.integer(SQLiteSearchIndex.progress) ?? 0
         var verifier = ChainVerifier(keys: keys, checkpoint: checkpoint?.anchor)
         var maxTime = checkpoint?.maxTimeMillis ?? .min
-        let rows = try connection.cached("SELECT \(SQLiteRecordCodec.columns) FROM audit_records ORDER BY sequence")
+        var block: Int64?
+        var blockRows = SQLiteSearchIndex.Rows()
+        var blockFirst: Int64 = 0
+        var blockLast: Int64 = 0
+
+        // Checks that the stored index rows of `block` include every row its records give: a
+        // missing row would hide records from filtered queries (an extra one only adds a candidate).
+        func checkSearchIndex(of block: Int64) throws -> Bool {
+            let expected = blockRows.rows(of: block)
+            blockRows.remove(through: block)
+            guard (block + 1) * SQLiteSearchIndex.blockSize <= indexedThrough else { return true }
+            let statement = try connection.cached("SELECT term, sequence FROM audit_search WHERE block = ?1")
+            defer { statement.reset() }
+            try statement.bind(1, block)
+            var stored = Set<SQLiteSearchIndex.Entry>()
+            while try statement.step() {
+                stored.insert(SQLiteSearchIndex.Entry(term: statement.int64(0), sequence: statement.int64(1)))
+            }
+            let missing = expected.filter { !stored.contains($0) }
+            guard !missing.isEmpty else { return true }
+            let sequence = missing.map { $0.sequence == SQLiteSearchIndex.wholeBlock ? blockFirst : $0.sequence }.min() ?? blockFirst
+            return verifier.fail(
+                sequence,
+                "the search index of records \(blockFirst) to \(blockLast) was altered: filtered queries would miss some of them"
+            )
+        }
+
+        let rows = try connection.cached("SELECT \(SQLiteRecordCodec.columns) FROM audit_records r ORDER BY r.sequence")
         defer { rows.reset() }
-        while try rows.step() {
+        var intact = true
+        while intact, try rows.step() {
             let row: (record: AuditRecord, maxTimeMillis: Int64)
             do {
                 row = try SQLiteRecordCodec.decode(rows)
@@ -312,6 +405,17 @@ public final class SQLiteAuditStore: AuditStore {
                 )
                 break
             }
+            let recordBlock = SQLiteSearchIndex.block(of: record.sequence)
+            if recordBlock != block {
+                if let block { intact = try checkSearchIndex(of: block) }
+                block = recordBlock
+                blockFirst = record.sequence
+            }
+            blockLast = record.sequence
+            blockRows.add(record)
+        }
+        if intact, verifier.firstBad == nil, let block {
+            _ = try checkSearchIndex(of: block)
         }
         return verifier.finish(expectedLastSequence: expectedLastSequence)
     }
@@ -325,6 +429,11 @@ public final class SQLiteAuditStore: AuditStore {
             defer { phones.reset() }
             try phones.bind(1, last.sequence)
             try phones.run()
+            // Index blocks wholly pruned; rows of a partly pruned block point nowhere and are ignored.
+            let search = try connection.cached("DELETE FROM audit_search WHERE block < ?1")
+            defer { search.reset() }
+            try search.bind(1, SQLiteSearchIndex.block(of: last.sequence + 1))
+            try search.run()
             let records = try connection.cached("DELETE FROM audit_records WHERE sequence <= ?1")
             defer { records.reset() }
             try records.bind(1, last.sequence)
@@ -405,10 +514,7 @@ public final class SQLiteAuditStore: AuditStore {
         case let error as AuditStoreError:
             return error
         case let error as SQLiteError:
-            return AuditStoreError(
-                code: error.isCorruption ? .corrupt : .unavailable,
-                detail: "The audit store at \(path) could not \(action): \(error.message) (SQLite error \(error.code))."
-            )
+            return error.storeError("The audit store at \(path) could not \(action)")
         case let error as UnreadableRecord:
             return AuditStoreError(
                 code: .corrupt,
@@ -432,7 +538,8 @@ struct ChainPoint: Sendable {
     var anchor: ChainAnchor { ChainAnchor(sequence: sequence, hash: hash) }
 }
 
-/// The write connection and its prepared statements; used only on the write worker's queue.
+/// The write connection, its prepared statements and the search index backlog; used only on the
+/// write worker's thread.
 final class WriteContext {
     let connection: SQLiteConnection
     let insertRecord: SQLiteStatement
@@ -440,6 +547,12 @@ final class WriteContext {
     private let begin: SQLiteStatement
     private let commit: SQLiteStatement
     private let rollback: SQLiteStatement
+    private let insertSearch: SQLiteStatement
+    private let setSearchProgress: SQLiteStatement
+    /// The index rows of the records after `indexedThrough`.
+    private var searchBacklog = SQLiteSearchIndex.Rows()
+    /// The last sequence `audit_search` covers: a whole number of blocks.
+    private var indexedThrough: Int64
 
     init(connection: SQLiteConnection) throws(SQLiteError) {
         self.connection = connection
@@ -448,6 +561,9 @@ final class WriteContext {
         begin = try SQLiteStatement(connection: connection.handle, sql: "BEGIN IMMEDIATE")
         commit = try SQLiteStatement(connection: connection.handle, sql: "COMMIT")
         rollback = try SQLiteStatement(connection: connection.handle, sql: "ROLLBACK")
+        insertSearch = try SQLiteStatement(connection: connection.handle, sql: SQLiteSearchIndex.insert)
+        setSearchProgress = try SQLiteStatement(connection: connection.handle, sql: SQLiteSearchIndex.setProgress)
+        indexedThrough = try connection.integer(SQLiteSearchIndex.progress) ?? 0
     }
 
     /// Runs `body` in one write transaction: committed when it returns, rolled back when it throws.
@@ -464,13 +580,93 @@ final class WriteContext {
         }
     }
 
+    /// Reads the filter columns of the records the search index does not cover yet, after
+    /// opening, one block at a time, indexing each whole block as it goes; `tail` is the last
+    /// record.
+    func catchUpSearchIndex(tail: Int64) throws {
+        let rows = try SQLiteStatement(
+            connection: connection.handle,
+            sql: """
+                SELECT sequence, request_id, principal, role, operation, service_id, outcome, response_status \
+                FROM audit_records WHERE sequence BETWEEN ?1 AND ?2 ORDER BY sequence
+                """
+        )
+        let phones = try SQLiteStatement(connection: connection.handle, sql: SQLiteRecordCodec.selectPhones)
+        var from = indexedThrough + 1
+        while from <= tail {
+            let through = min(tail, from + SQLiteSearchIndex.blockSize - 1)
+            try rows.bind(1, from)
+            try rows.bind(2, through)
+            while try rows.step() {
+                let sequence = rows.int64(0)
+                searchBacklog.add(
+                    sequence: sequence, requestId: rows.text(1),
+                    fingerprints: try SQLiteRecordCodec.phones(of: sequence, statement: phones).map(\.fingerprint),
+                    principal: rows.optionalText(2), role: rows.optionalText(3), operation: rows.text(4),
+                    serviceId: rows.optionalInt64(5), outcome: rows.text(6), status: rows.int64(7)
+                )
+            }
+            rows.reset()
+            try indexCompleteBlocks(tail: through, all: true)
+            from = through + 1
+        }
+    }
+
+    /// Adds the index rows of records just committed.
+    func addToSearchBacklog(_ rows: SQLiteSearchIndex.Rows) {
+        searchBacklog.add(rows)
+    }
+
+    /// Index rows stored per transaction: a block (about 7000 rows) goes in over several appends,
+    /// so no append waits for a whole block.
+    static let searchSliceSize = 1024
+
+    /// The block being stored, its rows, and how many are stored already.
+    private var blockInProgress: (block: Int64, rows: [SQLiteSearchIndex.Entry], stored: Int)?
+
+    /// Stores the next slice of index rows of the oldest whole block of records up to `tail`, or,
+    /// with `all`, every whole block. A block counts as indexed (and queries use its rows) once its
+    /// last slice is stored, with the progress, in one transaction; rows of a block still in
+    /// progress are ignored, and stored again (`INSERT OR IGNORE`) after a restart.
+    func indexCompleteBlocks(tail: Int64, all: Bool = false) throws {
+        repeat {
+            if blockInProgress == nil, indexedThrough + SQLiteSearchIndex.blockSize <= tail {
+                let block = SQLiteSearchIndex.block(of: indexedThrough + SQLiteSearchIndex.blockSize)
+                blockInProgress = (block, searchBacklog.rows(of: block), 0)
+            }
+            guard let (block, rows, stored) = blockInProgress else { return }
+            let slice = rows[stored..<min(rows.count, stored + Self.searchSliceSize)]
+            let finished = slice.endIndex == rows.count
+            let end = (block + 1) * SQLiteSearchIndex.blockSize
+            try transaction {
+                for entry in slice {
+                    try insertSearch.bind(1, block)
+                    try insertSearch.bind(2, entry.term)
+                    try insertSearch.bind(3, entry.sequence)
+                    try run(insertSearch)
+                }
+                if finished {
+                    try setSearchProgress.bind(1, end)
+                    try run(setSearchProgress)
+                }
+            }
+            if finished {
+                searchBacklog.remove(through: block)
+                indexedThrough = end
+                blockInProgress = nil
+            } else {
+                blockInProgress = (block, rows, slice.endIndex)
+            }
+        } while all
+    }
+
     private func run(_ statement: SQLiteStatement) throws(SQLiteError) {
         defer { statement.reset() }
         try statement.run()
     }
 }
 
-/// A read-only connection and its phone lookup; used only on its read worker's queue.
+/// A read-only connection and its phone lookup; used only on its read worker's thread.
 final class ReadContext {
     let connection: SQLiteConnection
     let selectPhones: SQLiteStatement

@@ -22,10 +22,14 @@ struct SQLiteError: Error {
         }
     }
 
-    /// True when the file is damaged or is not a database at all.
-    var isCorruption: Bool {
+    /// The store error for this failure: `corrupt` when the file is damaged or not a database,
+    /// `unavailable` otherwise; `context` says what failed ("The audit store at … could not …").
+    func storeError(_ context: String) -> AuditStoreError {
         let primary = code & 0xFF
-        return primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB
+        return AuditStoreError(
+            code: primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB ? .corrupt : .unavailable,
+            detail: "\(context): \(message) (SQLite error \(code))."
+        )
     }
 }
 

@@ -6,16 +6,20 @@ struct UnreadableRecord: Error {
 
 /// How a record maps onto `audit_records` and `audit_phones`.
 enum SQLiteRecordCodec {
-    /// The columns `decode` reads, in this order.
-    static let columns = """
-        sequence, request_id, time_ms, principal, role, auth_method, client_address, operation, method, \
-        path, service_id, entry_count, outcome, reason, validation_codes, upstream_status, upstream_attempts, \
-        upstream_latency_us, total_latency_us, response_status, previous_hash, hash, max_time_ms
-        """
+    /// The record columns, in the order `decode` reads them.
+    private static let names = [
+        "sequence", "request_id", "time_ms", "principal", "role", "auth_method", "client_address", "operation",
+        "method", "path", "service_id", "entry_count", "outcome", "reason", "validation_codes", "upstream_status",
+        "upstream_attempts", "upstream_latency_us", "total_latency_us", "response_status", "previous_hash", "hash",
+        "max_time_ms",
+    ]
+
+    /// The columns `decode` reads, for a query that names `audit_records` `r`.
+    static let columns = names.map { "r." + $0 }.joined(separator: ", ")
 
     static let insertRecord = """
-        INSERT INTO audit_records (\(columns)) \
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
+        INSERT INTO audit_records (\(names.joined(separator: ", "))) \
+        VALUES (\((1...names.count).map { "?\($0)" }.joined(separator: ", ")))
         """
 
     static let insertPhone = "INSERT INTO audit_phones (sequence, position, fingerprint, masked) VALUES (?1, ?2, ?3, ?4)"

@@ -1,0 +1,144 @@
+/// The index behind the query filters, built one block of records at a time.
+///
+/// Sequences are grouped in blocks of 4096 (block `b` holds sequences `b*4096+1 ... (b+1)*4096`).
+/// When a block is complete, the writer stores its `audit_search` rows in term order, a slice
+/// after each append (`WriteContext.indexCompleteBlocks`): they land at the right edge of the
+/// table's B-tree, a few bytes each, instead of a scattered index page per filter in every commit. A term is a 64-bit FNV-1a hash of a filter and
+/// its value; a collision only adds candidates that the query's exact conditions then drop.
+///
+/// - A request id or a phone fingerprint, nearly unique, gets one row per record:
+///   (block, term, sequence).
+/// - A principal, role, operation, service, outcome or status, shared by many records, gets one
+///   row per block it occurs in: (block, term, 0). A query on it scans only the blocks where every
+///   such filter occurs.
+///
+/// Records after `audit_search_progress.indexed_through` (less than two blocks, normally) are not
+/// in the index yet: queries scan them directly. The progress moves with a block's last slice, and
+/// queries read it and the index in one transaction, so a query sees every record exactly once.
+enum SQLiteSearchIndex {
+    /// Records per block.
+    static let blockSize: Int64 = 4096
+
+    /// One index row.
+    struct Entry: Hashable, Comparable, Sendable {
+        var term: Int64
+        var sequence: Int64
+
+        static func < (lhs: Entry, rhs: Entry) -> Bool {
+            (lhs.term, lhs.sequence) < (rhs.term, rhs.sequence)
+        }
+    }
+
+    /// What a term filters on; the raw value is hashed in front of the filter's value.
+    enum Kind: UInt8 {
+        case requestId = 1, principal, role, operation, serviceId, outcome, status, phone
+    }
+
+    /// The `sequence` of a per-block row.
+    static let wholeBlock: Int64 = 0
+
+    static let insert = "INSERT OR IGNORE INTO audit_search (block, term, sequence) VALUES (?1, ?2, ?3)"
+    static let setProgress = "UPDATE audit_search_progress SET indexed_through = ?1 WHERE id = 1"
+    static let progress = "SELECT indexed_through FROM audit_search_progress WHERE id = 1"
+
+    /// The block holding `sequence` (1-based sequences, 0-based blocks).
+    static func block(of sequence: Int64) -> Int64 {
+        (sequence - 1) / blockSize
+    }
+
+    /// The term for a filter and its value: FNV-1a 64 over the kind byte and the value's UTF-8.
+    static func term(_ kind: Kind, _ value: String) -> Int64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        hash = (hash ^ UInt64(kind.rawValue)) &* 0x0000_0100_0000_01B3
+        for byte in value.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        return Int64(bitPattern: hash)
+    }
+
+    /// Index rows gathered from stored records, handed out block by block.
+    struct Rows {
+        /// Per-record rows, in sequence order.
+        private var perRecord: [Entry] = []
+        /// Per-block terms, by block.
+        private var perBlock: [Int64: Set<Int64>] = [:]
+
+        /// Adds the rows of a stored record.
+        mutating func add(_ record: AuditRecord) {
+            add(
+                sequence: record.sequence, requestId: record.requestId,
+                fingerprints: record.phones.map(\.fingerprint), principal: record.principal, role: record.role,
+                operation: record.operation, serviceId: record.serviceId, outcome: record.outcome.rawValue,
+                status: Int64(record.responseStatus)
+            )
+        }
+
+        /// Adds the rows of the record with these filter values.
+        mutating func add(
+            sequence: Int64, requestId: String, fingerprints: [String], principal: String?, role: String?,
+            operation: String, serviceId: Int64?, outcome: String, status: Int64
+        ) {
+            perRecord.append(Entry(term: term(.requestId, requestId), sequence: sequence))
+            for fingerprint in fingerprints {
+                perRecord.append(Entry(term: term(.phone, fingerprint), sequence: sequence))
+            }
+            var terms = perBlock[block(of: sequence), default: []]
+            if let principal { terms.insert(term(.principal, principal)) }
+            if let role { terms.insert(term(.role, role)) }
+            terms.insert(term(.operation, operation))
+            if let serviceId { terms.insert(term(.serviceId, String(serviceId))) }
+            terms.insert(term(.outcome, outcome))
+            terms.insert(term(.status, String(status)))
+            perBlock[block(of: sequence)] = terms
+        }
+
+        /// Adds rows gathered separately (from records stored after these).
+        mutating func add(_ other: Rows) {
+            perRecord += other.perRecord
+            perBlock.merge(other.perBlock) { $0.union($1) }
+        }
+
+        /// The rows of `block`, the first block held: its per-record rows sorted and without
+        /// duplicates (a record may carry the same phone twice), then its per-block rows.
+        func rows(of block: Int64) -> [Entry] {
+            var rows = perRecord[..<count(through: block)].sorted()
+            var last: Entry?
+            rows.removeAll { row in
+                defer { last = row }
+                return row == last
+            }
+            rows += (perBlock[block] ?? []).sorted().map { Entry(term: $0, sequence: wholeBlock) }
+            return rows
+        }
+
+        /// Forgets the rows of `block` and of the blocks before it.
+        mutating func remove(through block: Int64) {
+            perRecord.removeSubrange(..<count(through: block))
+            perBlock = perBlock.filter { $0.key > block }
+        }
+
+        private func count(through block: Int64) -> Int {
+            let end = (block + 1) * blockSize
+            return perRecord.firstIndex { $0.sequence > end } ?? perRecord.count
+        }
+    }
+
+    /// The per-record term of `query` (its request id, else its phone); nil when it has neither.
+    static func recordTerm(of query: AuditQuery) -> Int64? {
+        if let requestId = query.requestId { return term(.requestId, requestId) }
+        if let phone = query.phoneFingerprint { return term(.phone, phone) }
+        return nil
+    }
+
+    /// The per-block terms of `query`: a block can hold a match only if it holds them all.
+    static func blockTerms(of query: AuditQuery) -> [Int64] {
+        var terms: [Int64] = []
+        if let principal = query.principal { terms.append(term(.principal, principal)) }
+        if let role = query.role { terms.append(term(.role, role)) }
+        if let operation = query.operation { terms.append(term(.operation, operation)) }
+        if let serviceId = query.serviceId { terms.append(term(.serviceId, String(serviceId))) }
+        if let outcome = query.outcome { terms.append(term(.outcome, outcome.rawValue)) }
+        if let status = query.status { terms.append(term(.status, String(status))) }
+        return terms
+    }
+}
