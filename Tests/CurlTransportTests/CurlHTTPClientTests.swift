@@ -75,10 +75,12 @@ struct CurlHTTPClientTests {
         try await Task.sleep(for: .milliseconds(100))
         let client = try CurlHTTPClient(configuration: .init(connectTimeout: .milliseconds(300)))
         let started = ContinuousClock.now
-        let error = await failure(client, HTTPRequestSpec(url: "http://127.0.0.1:\(port)/", timeout: .seconds(5)))
+        let error = await failure(client, HTTPRequestSpec(url: "http://127.0.0.1:\(port)/", timeout: .seconds(20)))
         #expect(error?.code == .connectTimeout)
         #expect(error?.requestNeverSent == true)
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // Ended by the connect timeout, long before the request's own 20 s (the bound leaves room
+        // for a machine loaded by the suites running alongside).
+        #expect(ContinuousClock.now - started < .seconds(15))
         await client.shutdown(gracePeriod: .zero)
     }
 
@@ -86,24 +88,25 @@ struct CurlHTTPClientTests {
     func totalTimeout() async throws {
         try await withClient { server, client in
             let started = ContinuousClock.now
-            let error = await failure(client, HTTPRequestSpec(url: server.url("/slow?ms=3000"), timeout: .milliseconds(300)))
+            let error = await failure(client, HTTPRequestSpec(url: server.url("/slow?ms=20000"), timeout: .milliseconds(300)))
             #expect(error?.code == .timedOut)
             #expect(error?.requestNeverSent == false)
-            #expect(ContinuousClock.now - started < .seconds(2))
+            // Ended by the timeout, long before the slow answer (20 s) would have come.
+            #expect(ContinuousClock.now - started < .seconds(15))
         }
     }
 
     @Test("A request that waits for a slot past its timeout fails as queueTimeout, never sent")
     func queueTimeout() async throws {
         try await withClient(.init(maxConnectionsPerHost: 1)) { server, client in
-            async let slow = client.execute(HTTPRequestSpec(url: server.url("/slow?ms=4000")))
+            async let slow = client.execute(HTTPRequestSpec(url: server.url("/slow?ms=12000")))
             try await server.waitForRequests(1)
             let started = ContinuousClock.now
             let error = await failure(client, HTTPRequestSpec(url: server.url("/hello"), timeout: .milliseconds(200)))
             #expect(error?.code == .queueTimeout)
             #expect(error?.requestNeverSent == true)
-            // It failed while the slot was still taken: well before the slow answer (4 s) freed it.
-            #expect(ContinuousClock.now - started < .seconds(3))
+            // It failed while the slot was still taken: well before the slow answer (12 s) freed it.
+            #expect(ContinuousClock.now - started < .seconds(10))
             #expect(try await slow.status == 200)
         }
     }
@@ -111,7 +114,7 @@ struct CurlHTTPClientTests {
     @Test("Cancelling a slow request ends it at once and frees its slot for the next")
     func cancellation() async throws {
         try await withClient(.init(maxConnectionsPerHost: 1)) { server, client in
-            let slow = Task { await failure(client, HTTPRequestSpec(url: server.url("/slow?ms=5000"))) }
+            let slow = Task { await failure(client, HTTPRequestSpec(url: server.url("/slow?ms=20000"))) }
             try await server.waitForRequests(1)
             let cancelledAt = ContinuousClock.now
             slow.cancel()
@@ -120,8 +123,8 @@ struct CurlHTTPClientTests {
             #expect(error?.requestNeverSent == false)
             let next = try await client.execute(HTTPRequestSpec(url: server.url("/hello")))
             #expect(next.status == 200)
-            // Both happened before the slow answer (5 s) would have come: the cancellation freed the slot.
-            #expect(ContinuousClock.now - cancelledAt < .seconds(4))
+            // Both happened long before the slow answer (20 s) would have come: the cancellation freed the slot.
+            #expect(ContinuousClock.now - cancelledAt < .seconds(15))
         }
     }
 
@@ -250,8 +253,9 @@ struct CurlHTTPClientTests {
             try await server.waitForRequests(2)
             try await Task.sleep(for: .milliseconds(100))
             let started = ContinuousClock.now
-            await client.shutdown(gracePeriod: .seconds(5))
-            #expect(ContinuousClock.now - started < .seconds(3))
+            await client.shutdown(gracePeriod: .seconds(30))
+            // Ended when the last request finished, not at the 30 s deadline.
+            #expect(ContinuousClock.now - started < .seconds(20))
             for request in requests { #expect(try await request.value == 200) }
             let refused = await failure(client, HTTPRequestSpec(url: server.url("/hello")))
             #expect(refused?.code == .shutdown)
@@ -263,11 +267,12 @@ struct CurlHTTPClientTests {
     func shutdownDeadline() async throws {
         try await withTestHTTPServer { server in
             let client = try CurlHTTPClient(configuration: .init())
-            let slow = Task { await failure(client, HTTPRequestSpec(url: server.url("/slow?ms=10000"))) }
+            let slow = Task { await failure(client, HTTPRequestSpec(url: server.url("/slow?ms=30000"))) }
             try await server.waitForRequests(1)
             let started = ContinuousClock.now
             await client.shutdown(gracePeriod: .milliseconds(200))
-            #expect(ContinuousClock.now - started < .seconds(2))
+            // Ended at the drain deadline, long before the slow answer (30 s).
+            #expect(ContinuousClock.now - started < .seconds(20))
             let error = await slow.value
             #expect(error?.code == .shutdown)
             #expect(error?.requestNeverSent == false)
