@@ -29,7 +29,8 @@ struct GatewayHTTPChannel: ServerChildChannel {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
             try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
-            try pipeline.addHandler(GatewayHTTPHandler(gateway: gateway, maxBodyBytes: maxBodyBytes))
+            try pipeline.addHandler(GatewayHTTPHandler(gateway: gateway, maxBodyBytes: maxBodyBytes,
+                                                       executor: EventLoopTaskExecutor.of(channel.eventLoop)))
             return Value(channel: channel)
         }
     }
@@ -62,9 +63,13 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// The peer's IP address, read once per connection.
     private var clientAddress: String?
 
-    init(gateway: Gateway, maxBodyBytes: Int) {
+    /// The connection's event loop as a task executor, looked up once per connection.
+    private let executor: EventLoopTaskExecutor
+
+    init(gateway: Gateway, maxBodyBytes: Int, executor: EventLoopTaskExecutor) {
         self.gateway = gateway
         self.maxBodyBytes = maxBodyBytes
+        self.executor = executor
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -137,7 +142,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             context: NIOLoopBound(context, eventLoop: context.eventLoop), version: head.version,
             keepAlive: head.isKeepAlive, omitBody: head.method == .HEAD)
         let gateway = self.gateway
-        Task(executorPreference: EventLoopTaskExecutor.of(context.eventLoop)) {
+        Task(executorPreference: executor) {
             let answer = await gateway.respond(to: request)
             if let stream = answer.stream {
                 await writer.stream(answer, stream)
