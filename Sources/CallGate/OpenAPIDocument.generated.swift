@@ -1244,7 +1244,7 @@ components:
         requestId: {type: string}
         principal: {type: [string, 'null'], description: Null when the caller was not authenticated.}
         role: {type: [string, 'null']}
-        authMethod: {type: [string, 'null'], enum: [api_key, null]}
+        authMethod: {type: [string, 'null'], enum: [api_key, webhook, jwt, null]}
         clientAddress: {type: [string, 'null']}
         operation: {type: string}
         method: {type: string}

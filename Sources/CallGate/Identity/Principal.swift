@@ -4,7 +4,12 @@ import CallGateCore
 public struct Principal: Sendable, Hashable {
     /// How the caller proved who it is.
     public enum AuthMethod: String, Sendable, Hashable {
+        /// An API key (`Authorization: Bearer cgk_...` or `X-API-Key`).
         case apiKey = "api_key"
+        /// A signed webhook (Standard Webhooks), from a configured source.
+        case webhook = "webhook"
+        /// A JWT bearer token from an internal service.
+        case jwt = "jwt"
     }
 
     /// The principal's name, as it appears in logs and the audit trail.
