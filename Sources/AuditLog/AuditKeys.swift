@@ -2,11 +2,12 @@ import Crypto
 
 /// The two keys of the audit trail, derived from one secret.
 ///
-/// - The chain key signs every record: `hash = HMAC-SHA256(chainKey, previousHash + content)`, so
+/// - The chain key signs every record:
+///   `hash = HMAC-SHA256(chainKey, previousHash + "|" + sequence + "|" + SHA-256(content))`, so
 ///   whoever can edit the database but does not hold the secret cannot forge a consistent chain.
 /// - The fingerprint key turns phone numbers into search keys that reveal nothing without it.
 ///
-/// Each is `HMAC-SHA256(secret, label)` with its own label (`callgate audit chain v1`,
+/// Each is `HMAC-SHA256(secret, label)` with its own label (`callgate audit chain v2`,
 /// `callgate phone fingerprint v1`), so neither reveals the other. Losing the secret makes existing
 /// chains unverifiable and existing fingerprints unsearchable: back it up with the database.
 public struct AuditKeys: Sendable {
@@ -26,7 +27,7 @@ public struct AuditKeys: Sendable {
             )
         }
         let master = SymmetricKey(data: secret)
-        chainMAC = ChainMAC(key: Self.derive(master, label: "callgate audit chain v1"))
+        chainMAC = ChainMAC(key: Self.derive(master, label: "callgate audit chain v2"))
         fingerprintKey = Self.derive(master, label: "callgate phone fingerprint v1")
     }
 
@@ -58,10 +59,15 @@ public struct AuditKeys: Sendable {
         return String(repeating: "*", count: count - 4) + digits.suffix(4)
     }
 
-    /// The chain hash of a record's content after the record whose hash is `previousHash`:
-    /// lowercase hex HMAC-SHA256(chain key, UTF-8 of `previousHash` + `content`).
-    func chainHash(previousHash: String, content: [UInt8]) -> String {
-        chainMAC.authenticate(previousHash, content)
+    /// The chain hash of the record numbered `sequence`, whose content digests to `contentDigest`
+    /// (`AuditRecord.contentDigest()`), after the record whose hash is `previousHash`: lowercase hex
+    /// HMAC-SHA256(chain key, UTF-8 of `previousHash` + "|" + decimal `sequence` + "|" + the 32
+    /// digest bytes).
+    ///
+    /// Only this HMAC over about a hundred bytes runs in the store's single writer; the content
+    /// digest, the costly part, is computed beforehand by each caller (`AuditWriter`).
+    func chainHash(previousHash: String, sequence: Int64, contentDigest: SHA256.Digest) -> String {
+        chainMAC.authenticate(previousHash, sequence: sequence, contentDigest)
     }
 
     /// The keys from the secret file at `path`, creating the file first when it does not exist.
@@ -141,12 +147,14 @@ struct ChainMAC: Sendable {
         self.outer = outer
     }
 
-    /// Lowercase hex HMAC of `text`'s UTF-8 followed by `bytes`.
-    func authenticate(_ text: String, _ bytes: [UInt8]) -> String {
+    /// Lowercase hex HMAC of `text`'s UTF-8, "|", the decimal `sequence`, "|" and `digest`.
+    func authenticate(_ text: String, sequence: Int64, _ digest: SHA256.Digest) -> String {
         var inner = inner
         var text = text
         text.withUTF8 { inner.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        bytes.withUnsafeBytes { inner.update(bufferPointer: $0) }
+        var separated = "|\(sequence)|"
+        separated.withUTF8 { inner.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        digest.withUnsafeBytes { inner.update(bufferPointer: $0) }
         var outer = outer
         inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
         return outer.finalize().withUnsafeBytes { Hex.encode($0) }

@@ -1,14 +1,18 @@
+import Crypto
+
 extension AuditRecord {
     /// The `previousHash` of the first record of a chain that starts empty: 64 zeros.
     public static let genesisHash = String(repeating: "0", count: 64)
 
-    /// The record's content as the bytes its `hash` covers: every field except `previousHash` and
-    /// `hash`, `sequence` included, so a record cannot be moved, renumbered or edited unnoticed.
+    /// The record's content as the bytes its chain hash covers: every field except `sequence`,
+    /// `previousHash` and `hash` (the chain hash covers the sequence and the previous hash itself,
+    /// see `AuditKeys.chainHash(previousHash:sequence:contentDigest:)`), so the content can be
+    /// digested before the store numbers the record.
     ///
     /// The form is compact JSON (UTF-8, no whitespace) with the keys always in this order:
     ///
     /// ```
-    /// {"sequence":7,"requestId":"…","timeMillis":1767225600000,"principal":"crm"|null,
+    /// {"requestId":"…","timeMillis":1767225600000,"principal":"crm"|null,
     ///  "role":"Manager"|null,"authMethod":"api_key"|null,"clientAddress":"10.0.0.1"|null,
     ///  "operation":"launchManualCalls","method":"POST","path":"/v1/…","serviceId":21429|null,
     ///  "phones":[{"masked":"******7483","fingerprint":"…"},…],"entryCount":2|null,
@@ -21,12 +25,10 @@ extension AuditRecord {
     /// optional is `null`; strings escape `"` and `\` with a backslash, newline, carriage return, tab,
     /// backspace and form feed as `\n`, `\r`, `\t`, `\b`, `\f`, other characters below U+0020 as
     /// `\u00XX` (lowercase hex), and keep every other character as its UTF-8 bytes, unnormalized.
-    /// Changing this form invalidates every stored chain: a new form needs new key labels (`v2`).
+    /// Changing this form invalidates every stored chain: a new form needs new key labels (`v3`).
     public func canonicalBytes() -> [UInt8] {
         var json = CanonicalJSON(capacity: 384 + phones.count * 96)
-        json.raw("{\"sequence\":")
-        json.integer(sequence)
-        json.raw(",\"requestId\":")
+        json.raw("{\"requestId\":")
         json.string(requestId)
         json.raw(",\"timeMillis\":")
         json.integer(timeMillis)
@@ -74,6 +76,11 @@ extension AuditRecord {
         json.integer(Int64(responseStatus))
         json.raw("}")
         return json.bytes
+    }
+
+    /// SHA-256 of `canonicalBytes()`: what the chain hash covers of the record's content.
+    public func contentDigest() -> SHA256.Digest {
+        SHA256.hash(data: canonicalBytes())
     }
 }
 

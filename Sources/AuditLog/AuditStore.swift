@@ -10,7 +10,7 @@ public protocol AuditStore: Sendable {
     /// record's hash as `previousHash` (64 zeros for the first record, the checkpoint's hash after
     /// pruning everything) and its `hash`. Either every record of the batch is stored or none is.
     /// Called only by the writer, one call at a time.
-    func append(_ records: [AuditRecord]) async throws(AuditStoreError) -> [AuditRecord]
+    func append(_ records: [PreparedAuditRecord]) async throws(AuditStoreError) -> [AuditRecord]
 
     /// One page of the records matching `query`, newest first (sequence descending).
     ///
@@ -52,6 +52,11 @@ public protocol AuditStore: Sendable {
 extension AuditStore {
     /// None: the drain task runs on the global executor.
     public var writeExecutor: (any TaskExecutor)? { nil }
+
+    /// Prepares `records` on the calling thread, then appends them (see `append(_:)`).
+    public func append(_ records: [AuditRecord]) async throws(AuditStoreError) -> [AuditRecord] {
+        try await append(records.map(PreparedAuditRecord.init))
+    }
 }
 
 extension AuditStore {

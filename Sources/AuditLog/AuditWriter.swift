@@ -19,7 +19,7 @@ public final class AuditWriter: Sendable {
     private typealias Reply = UnsafeContinuation<Result<AuditRecord, AuditStoreError>, Never>
 
     private struct Waiting {
-        var record: AuditRecord
+        var record: PreparedAuditRecord
         var reply: Reply
     }
 
@@ -54,6 +54,8 @@ public final class AuditWriter: Sendable {
     /// `shutdown()`. Cancelling the calling task does not withdraw a queued record: the call still
     /// returns when it is committed, so an acknowledged request always has its record.
     public func record(_ record: AuditRecord) async throws(AuditStoreError) -> AuditRecord {
+        // Digested here, on the caller's thread, so the one drain task only chains and stores.
+        let prepared = PreparedAuditRecord(record)
         // Each continuation is resumed exactly once: by `commit`/`fail`, or right here when refused.
         let result = await withUnsafeContinuation { (reply: Reply) in
             enum Admission {
@@ -63,7 +65,7 @@ public final class AuditWriter: Sendable {
             }
             let admission = state.withLock { state -> Admission in
                 guard !state.isShutDown else { return .refused }
-                state.queue.append(Waiting(record: record, reply: reply))
+                state.queue.append(Waiting(record: prepared, reply: reply))
                 guard let drainer = state.parkedDrainer else { return .queued }
                 state.parkedDrainer = nil
                 return .queuedAndWake(drainer)

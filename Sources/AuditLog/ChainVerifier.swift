@@ -49,7 +49,9 @@ struct ChainVerifier {
                 : "record \(sequence) does not follow \(describeLast()): its previous hash is not the hash of \(describeLast()), so a record was inserted, removed or moved here"
             return fail(sequence, reason)
         }
-        let expected = keys.chainHash(previousHash: record.previousHash, content: record.canonicalBytes())
+        let expected = keys.chainHash(
+            previousHash: record.previousHash, sequence: sequence, contentDigest: record.contentDigest()
+        )
         if record.hash != expected {
             return fail(sequence, "record \(sequence) was altered or forged: its hash does not match its content")
         }

@@ -16,14 +16,17 @@ struct CanonicalFormTests {
             upstreamStatus: nil, upstreamAttempts: 0, upstreamLatencyMicros: nil,
             totalLatencyMicros: 900, responseStatus: 422, previousHash: "x", hash: "y"
         )
-        let expected = #"{"sequence":7,"requestId":"r\"1\\\n\u0001é","timeMillis":1767225600000,"principal":"crm","role":"Manager","authMethod":"api_key","clientAddress":"10.0.0.1","operation":"launchManualCalls","method":"POST","path":"/v1/services/21429/manual-calls","serviceId":21429,"phones":[{"masked":"******7483","fingerprint":"ab"}],"entryCount":1,"outcome":"denied","reason":"validation_failed","validationCodes":["a","b"],"upstreamStatus":null,"upstreamAttempts":0,"upstreamLatencyMicros":null,"totalLatencyMicros":900,"responseStatus":422}"#
+        let expected = #"{"requestId":"r\"1\\\n\u0001é","timeMillis":1767225600000,"principal":"crm","role":"Manager","authMethod":"api_key","clientAddress":"10.0.0.1","operation":"launchManualCalls","method":"POST","path":"/v1/services/21429/manual-calls","serviceId":21429,"phones":[{"masked":"******7483","fingerprint":"ab"}],"entryCount":1,"outcome":"denied","reason":"validation_failed","validationCodes":["a","b"],"upstreamStatus":null,"upstreamAttempts":0,"upstreamLatencyMicros":null,"totalLatencyMicros":900,"responseStatus":422}"#
         #expect(String(decoding: record.canonicalBytes(), as: UTF8.self) == expected)
-        // The hashes are not part of the content; the sequence is.
+        // The sequence and the hashes are not part of the content (the chain hash covers them);
+        // every other field is.
         let before = record.canonicalBytes()
         record.previousHash = "other"
         record.hash = "other"
-        #expect(record.canonicalBytes() == before)
         record.sequence = 8
+        #expect(record.canonicalBytes() == before)
+        #expect(record.contentDigest() == SHA256.hash(data: before))
+        record.responseStatus = 423
         #expect(record.canonicalBytes() != before)
     }
 
@@ -33,7 +36,7 @@ struct CanonicalFormTests {
             requestId: "r", timeMillis: 0, operation: "unknown", method: "GET", path: "/",
             outcome: .denied, totalLatencyMicros: 1, responseStatus: 401
         )
-        let expected = #"{"sequence":0,"requestId":"r","timeMillis":0,"principal":null,"role":null,"authMethod":null,"clientAddress":null,"operation":"unknown","method":"GET","path":"/","serviceId":null,"phones":[],"entryCount":null,"outcome":"denied","reason":null,"validationCodes":[],"upstreamStatus":null,"upstreamAttempts":0,"upstreamLatencyMicros":null,"totalLatencyMicros":1,"responseStatus":401}"#
+        let expected = #"{"requestId":"r","timeMillis":0,"principal":null,"role":null,"authMethod":null,"clientAddress":null,"operation":"unknown","method":"GET","path":"/","serviceId":null,"phones":[],"entryCount":null,"outcome":"denied","reason":null,"validationCodes":[],"upstreamStatus":null,"upstreamAttempts":0,"upstreamLatencyMicros":null,"totalLatencyMicros":1,"responseStatus":401}"#
         #expect(String(decoding: record.canonicalBytes(), as: UTF8.self) == expected)
     }
 
@@ -49,13 +52,14 @@ struct CanonicalFormTests {
         }
     }
 
-    @Test("the chain MAC is HMAC-SHA256", arguments: [16, 32, 64, 65, 100])
+    @Test("the chain MAC is HMAC-SHA256 over previous hash, sequence and content digest", arguments: [16, 32, 64, 65, 100])
     func chainMAC(keyLength: Int) {
         let key = SymmetricKey(data: (0..<keyLength).map { UInt8(truncatingIfNeeded: $0 &* 7) })
         let mac = ChainMAC(key: key)
-        for (text, bytes) in [("", [UInt8]()), (AuditRecord.genesisHash, Array("{}".utf8)), ("é", [UInt8](repeating: 9, count: 1000))] {
-            let expected = HMAC<SHA256>.authenticationCode(for: Array(text.utf8) + bytes, using: key)
-            #expect(mac.authenticate(text, bytes) == expected.map { String(format: "%02x", $0) }.joined())
+        for (text, sequence, content) in [("", Int64(1), [UInt8]()), (AuditRecord.genesisHash, 42, Array("{}".utf8)), ("é", 9_000_000_001, [UInt8](repeating: 9, count: 1000))] {
+            let digest = SHA256.hash(data: content)
+            let expected = HMAC<SHA256>.authenticationCode(for: Array("\(text)|\(sequence)|".utf8) + Array(digest), using: key)
+            #expect(mac.authenticate(text, sequence: sequence, digest) == expected.map { String(format: "%02x", $0) }.joined())
         }
     }
 }

@@ -26,7 +26,9 @@ struct SQLiteAuditStoreTests {
             expected.hash = saved.hash
             #expect(saved == expected)
             #expect(saved.hash.count == 64)
-            #expect(saved.hash == Fixtures.keys.chainHash(previousHash: saved.previousHash, content: saved.canonicalBytes()))
+            #expect(saved.hash == Fixtures.keys.chainHash(
+                previousHash: saved.previousHash, sequence: saved.sequence, contentDigest: saved.contentDigest()
+            ))
         }
         let page = try await store.query(AuditQuery())
         #expect(page.records == stored.reversed())
@@ -258,6 +260,19 @@ struct SQLiteAuditStoreTests {
         #expect(foreign == AuditStoreError(
             code: .corrupt,
             detail: "The file \(other) holds another database, not a CallGate audit trail; give the audit store a file of its own."
+        ))
+
+        // A trail of the first chain format (schema version 1) is left as it is, and said so.
+        let older = directory.file("older.sqlite")
+        let store = try Fixtures.store(in: directory, name: "older.sqlite")
+        await store.close()
+        try RawDatabase(path: older).execute("PRAGMA user_version = 1")
+        let olderFormat = #expect(throws: AuditStoreError.self) {
+            try SQLiteAuditStore(path: older, keys: Fixtures.keys)
+        }
+        #expect(olderFormat == AuditStoreError(
+            code: .corrupt,
+            detail: "The audit database \(older) has schema version 1, an older chain format this build (version 2) does not continue; keep that file (the build that wrote it still verifies it) and give the store a new path."
         ))
 
         let unwritable = #expect(throws: AuditStoreError.self) {

@@ -17,7 +17,7 @@ final class BreakableStore: AuditStore {
         if broken.withLock({ $0 }) { throw AuditStoreError(code: .unavailable, detail: "disk I/O error (test)") }
     }
 
-    func append(_ records: [AuditRecord]) async throws(AuditStoreError) -> [AuditRecord] {
+    func append(_ records: [PreparedAuditRecord]) async throws(AuditStoreError) -> [AuditRecord] {
         try check()
         return try await inner.append(records)
     }

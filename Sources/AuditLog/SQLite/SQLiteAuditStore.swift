@@ -33,6 +33,10 @@ public final class SQLiteAuditStore: AuditStore {
         public var readConnections: Int
         /// The write connection's page cache, in MiB.
         public var writeCacheMebibytes: Int
+        /// Log frames past which the checkpointer runs, and past which the writer checkpoints
+        /// itself (see `SQLiteCheckpointer`); lowered by tests only.
+        var checkpointSoftLimitFrames: Int32 = 1024
+        var checkpointHardLimitFrames: Int32 = 8192
 
         /// Creates settings; the defaults suit the gateway.
         public init(
@@ -56,6 +60,8 @@ public final class SQLiteAuditStore: AuditStore {
     private let keys: AuditKeys
     private let writer: SQLiteWorker<WriteContext>
     private let readers: [SQLiteWorker<ReadContext>]
+    private let checkpointer: SQLiteCheckpointer
+    private let checkpointHardLimitFrames: Int32
     /// The last record written (or the checkpoint, or the genesis): what the next append chains to.
     private let tail: Mutex<ChainPoint>
     private let isClosed = Atomic<Bool>(false)
@@ -85,12 +91,11 @@ public final class SQLiteAuditStore: AuditStore {
                     detail: "The audit database \(path) cannot use write-ahead logging (its journal mode stays \(journal ?? "unknown")); put it on a local file system."
                 )
             }
-            // A checkpoint every 8192 pages (32 MiB of WAL) instead of SQLite's 1000: each costs
-            // two fsyncs on the write thread, and pages rewritten in between are copied once.
+            // No automatic checkpoint: the write context's log hook replaces it, and checkpoints
+            // run on the checkpointer's connection (`SQLiteCheckpointer`).
             try connection.execute("""
                 PRAGMA synchronous = \(configuration.synchronous.rawValue);
-                PRAGMA cache_size = -\(max(2, configuration.writeCacheMebibytes) * 1024);
-                PRAGMA wal_autocheckpoint = 8192
+                PRAGMA cache_size = -\(max(2, configuration.writeCacheMebibytes) * 1024)
                 """)
             try SQLiteSchema.prepare(connection, path: path)
             let last = try Self.loadTail(connection)
@@ -106,6 +111,10 @@ public final class SQLiteAuditStore: AuditStore {
                 ))
             }
             self.readers = readers
+            checkpointer = try SQLiteCheckpointer(
+                path: path, busyTimeoutMillis: busyTimeout, softLimitFrames: configuration.checkpointSoftLimitFrames
+            )
+            checkpointHardLimitFrames = configuration.checkpointHardLimitFrames
         } catch let error as AuditStoreError {
             throw error
         } catch let error as SQLiteError {
@@ -117,10 +126,13 @@ public final class SQLiteAuditStore: AuditStore {
 
     // MARK: - AuditStore
 
+    /// Checkpoints the checkpointer has finished (see `SQLiteCheckpointer`).
+    var checkpointsCompleted: Int { checkpointer.checkpoints }
+
     /// The write thread: the writer's drain task runs there, so appends need no thread hop.
     public var writeExecutor: (any TaskExecutor)? { writer.executor }
 
-    public func append(_ records: [AuditRecord]) async throws(AuditStoreError) -> [AuditRecord] {
+    public func append(_ records: [PreparedAuditRecord]) async throws(AuditStoreError) -> [AuditRecord] {
         guard !records.isEmpty else { return [] }
         try checkOpen()
         return try await writer.run { [self] context throws(AuditStoreError) in
@@ -195,6 +207,7 @@ public final class SQLiteAuditStore: AuditStore {
             try? context.connection.execute("PRAGMA optimize")
         }
         await writer.close()
+        await checkpointer.close()
         for reader in readers {
             await reader.close()
         }
@@ -202,16 +215,19 @@ public final class SQLiteAuditStore: AuditStore {
 
     // MARK: - Jobs (run on a worker's thread)
 
-    private func write(_ records: [AuditRecord], context: WriteContext) throws -> [AuditRecord] {
+    private func write(_ records: [PreparedAuditRecord], context: WriteContext) throws -> [AuditRecord] {
         var last = tail.withLock { $0 }
         var rows = SQLiteSearchIndex.Rows()
         let stored = try context.transaction { () throws -> [AuditRecord] in
             var stored: [AuditRecord] = []
             stored.reserveCapacity(records.count)
-            for var record in records {
+            for prepared in records {
+                var record = prepared.record
                 record.sequence = last.sequence + 1
                 record.previousHash = last.hash
-                record.hash = keys.chainHash(previousHash: last.hash, content: record.canonicalBytes())
+                record.hash = keys.chainHash(
+                    previousHash: last.hash, sequence: record.sequence, contentDigest: prepared.contentDigest
+                )
                 let maxTime = max(last.maxTimeMillis, record.timeMillis)
                 try SQLiteRecordCodec.insert(
                     record, maxTimeMillis: maxTime,
@@ -226,6 +242,13 @@ public final class SQLiteAuditStore: AuditStore {
         // Only a committed batch moves the tail: a failed one leaves it where the database is.
         tail.withLock { $0 = last }
         context.addToSearchBacklog(rows)
+        let frames = context.logFrames.count
+        if frames >= checkpointHardLimitFrames {
+            // See SQLiteCheckpointer: only the frames added since its last pass are left to copy.
+            context.connection.checkpoint()
+        } else {
+            checkpointer.logGrew(to: frames)
+        }
         // A slice that fails to store is retried after the next append; until its block is
         // indexed, queries scan the block (they stay exact). Whatever made it fail fails appends too.
         try? context.indexCompleteBlocks(tail: last.sequence)
@@ -547,6 +570,8 @@ final class WriteContext {
     private let begin: SQLiteStatement
     private let commit: SQLiteStatement
     private let rollback: SQLiteStatement
+    /// The log's size after the last commit.
+    let logFrames = WALFrames()
     private let insertSearch: SQLiteStatement
     private let setSearchProgress: SQLiteStatement
     /// The index rows of the records after `indexedThrough`.
@@ -564,6 +589,7 @@ final class WriteContext {
         insertSearch = try SQLiteStatement(connection: connection.handle, sql: SQLiteSearchIndex.insert)
         setSearchProgress = try SQLiteStatement(connection: connection.handle, sql: SQLiteSearchIndex.setProgress)
         indexedThrough = try connection.integer(SQLiteSearchIndex.progress) ?? 0
+        connection.watchLog(logFrames)
     }
 
     /// Runs `body` in one write transaction: committed when it returns, rolled back when it throws.

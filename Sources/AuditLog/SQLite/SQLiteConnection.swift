@@ -46,6 +46,8 @@ enum SQLiteValue: Sendable {
 final class SQLiteConnection {
     let handle: OpaquePointer
     private var cache: [String: SQLiteStatement] = [:]
+    /// What the WAL hook writes to (`watchLog(_:)`), kept alive as long as the connection.
+    var logWatcher: WALFrames?
     /// Dynamic queries are cached too; past this many distinct texts the cache starts over.
     private static let cacheLimit = 128
 
@@ -66,6 +68,7 @@ final class SQLiteConnection {
 
     deinit {
         cache.removeAll()
+        sqlite3_wal_hook(handle, nil, nil)
         sqlite3_close_v2(handle)
     }
 

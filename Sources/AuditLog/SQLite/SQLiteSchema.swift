@@ -28,8 +28,10 @@
 enum SQLiteSchema {
     /// `PRAGMA application_id` of an audit database: "CGAU".
     static let applicationId: Int64 = 0x4347_4155
-    /// `PRAGMA user_version` of the current schema.
-    static let version: Int64 = 1
+    /// `PRAGMA user_version` of the current schema. Version 2 chains records with the content
+    /// digest (`callgate audit chain v2`); version 1 files, hashed over the whole content, are not
+    /// opened, since appending to them would break their chain.
+    static let version: Int64 = 2
 
     private static let create = """
         CREATE TABLE audit_records (
@@ -101,6 +103,11 @@ enum SQLiteSchema {
                     throw AuditStoreError(
                         code: .corrupt,
                         detail: "The file \(path) holds another database, not a CallGate audit trail; give the audit store a file of its own."
+                    )
+                } else if version < Self.version {
+                    throw AuditStoreError(
+                        code: .corrupt,
+                        detail: "The audit database \(path) has schema version \(version), an older chain format this build (version \(Self.version)) does not continue; keep that file (the build that wrote it still verifies it) and give the store a new path."
                     )
                 } else if version != Self.version {
                     throw AuditStoreError(

@@ -57,6 +57,16 @@ final class SQLiteWorker<Context>: Sendable {
         return try outcome.get()
     }
 
+    /// Runs `job` on the worker's thread after the jobs already submitted, without waiting for it;
+    /// a job submitted after `close()` does not run.
+    func submit(_ job: @escaping @Sendable (Context) -> Void) {
+        thread.submit {
+            self.context.withLock { context in
+                if let context { job(context) }
+            }
+        }
+    }
+
     /// Waits for the jobs already submitted, then releases the context (closing its connection).
     /// The thread lives on, idle, until the worker is released: tasks may still run on it and
     /// learn that the store is closed.
