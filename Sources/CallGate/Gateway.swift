@@ -372,7 +372,11 @@ public final class Gateway: Sendable {
             do { _ = try response.model() } catch { return .failure(undecodable(attempts: response.attempts)) }
         }
         var headers: [(name: String, value: String)] = []
-        if let contentType = response.contentType, !response.body.isEmpty { headers.append(("Content-Type", contentType)) }
+        // Relayed only when it is plain visible ASCII: the HTTP layer writes headers unvalidated.
+        if let contentType = response.contentType, !response.body.isEmpty,
+           contentType.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            headers.append(("Content-Type", contentType))
+        }
         return .success(GatewayResponse(status: response.status, headers: headers, body: response.body))
     }
 }

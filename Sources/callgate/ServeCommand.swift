@@ -70,9 +70,8 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandleStream.standardError.write("callgate serve: \(error)\n")
             throw ExitCode(2)
         }
-        if settings.logFormat == "json" {
-            LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
-        }
+        let format = GatewayLogHandler.Format(rawValue: settings.logFormat) ?? .text
+        LoggingSystem.bootstrap { label in GatewayLogHandler(label: label, format: format) }
         var logger = Logger(label: "callgate")
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
         let openAPI = OpenAPIDocument.bytes

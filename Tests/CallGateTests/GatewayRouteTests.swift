@@ -1,3 +1,4 @@
+import LiveVoxClient
 import Testing
 
 @testable import CallGate
@@ -53,5 +54,25 @@ struct GatewayRouteTests {
         }
         #expect(problem.allowedMethods == ["GET", "HEAD"])
         #expect(problem.detail == "/v1/services/1/queue takes GET, not PUT.")
+    }
+}
+
+@Suite("Compatible surface pass-through")
+struct PassThroughTests {
+    @Test("LiveVox's status, bytes and visible-ASCII Content-Type are relayed; any other Content-Type is dropped",
+          arguments: [
+              ("application/json; charset=utf-8", [("Content-Type", "application/json; charset=utf-8")]),
+              ("text/plain\r\nSet-Cookie: x=1", []),
+              ("application/json\u{7F}", []),
+              ("application/jsön", []),
+          ])
+    func contentType(given: String, relayed: [(String, String)]) throws {
+        let body = Array(#"{"code":"NOT_FOUND","message":"no such service"}"#.utf8)
+        let response = LiveVoxResponse<LiveVoxNoContent>(
+            status: 404, body: body, contentType: given, attempts: 1, upstreamLatency: .milliseconds(2))
+        let answer = try Gateway.passThrough(response).get()
+        #expect(answer.status == 404)
+        #expect(answer.body == body)
+        #expect(answer.headers.map { "\($0.name): \($0.value)" } == relayed.map { "\($0.0): \($0.1)" })
     }
 }

@@ -42,13 +42,23 @@ struct ObservabilityTests {
     @Test("A JSON log line carries the time, level, label, message, source and metadata, escaped")
     func jsonLine() throws {
         let seconds = CivilCalendar.days(year: 2026, month: 11, day: 29) * 86_400 + 20 * 3600 + 5 * 60 + 50
-        let line = JSONLogHandler.line(
+        let line = GatewayLogHandler.jsonLine(
             time: (seconds, 7), level: .warning, label: "callgate", message: "LiveVox \"failed\"\n",
             source: "CallGate", metadata: ["request.id": "abc", "upstream.attempts": "3"])
         let text = String(decoding: line, as: UTF8.self)
         #expect(text == #"{"time":"2026-11-29T20:05:50.007Z","level":"warning","label":"callgate","message":"LiveVox \"failed\"\n","source":"CallGate","request.id":"abc","upstream.attempts":"3"}"# + "\n")
         let object = try JSONSerialization.jsonObject(with: Data(line)) as? [String: String]
         #expect(object?["message"] == "LiveVox \"failed\"\n")
+    }
+
+    @Test("A text log line carries the time, level, label, message and sorted metadata, quoting what needs it")
+    func textLine() {
+        let seconds = CivilCalendar.days(year: 2026, month: 11, day: 29) * 86_400 + 20 * 3600 + 5 * 60 + 50
+        let line = GatewayLogHandler.textLine(
+            time: (seconds, 123), level: .warning, label: "callgate", message: "LiveVox failed",
+            metadata: ["upstream.attempts": "3", "request.id": "abc", "detail": "timed out \"hard\"", "empty": ""])
+        #expect(String(decoding: line, as: UTF8.self)
+                == #"2026-11-29T20:05:50.123Z warning callgate: LiveVox failed detail="timed out \"hard\"" empty="" request.id=abc upstream.attempts=3"# + "\n")
     }
 }
 

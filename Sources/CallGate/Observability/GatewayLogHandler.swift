@@ -5,18 +5,35 @@ import Logging
 import Glibc
 #endif
 
-/// A swift-log handler that writes one JSON object per line to standard error, for log shippers:
-/// `{"time":"2026-11-29T20:05:50.123Z","level":"info","label":"callgate","message":"...",` plus the
-/// metadata (`"request.id":"..."`, ...) as string members. Selected with `--log-format json`.
-public struct JSONLogHandler: LogHandler {
+/// The gateway's swift-log handler: one line per event on standard error, as text or JSON.
+///
+/// - `text` (the default): `2026-11-29T20:05:50.123Z warning callgate: LiveVox failed request.id=abc upstream.attempts=3`,
+///   metadata sorted by key, a value quoted when it holds a space, a quote or a control character.
+/// - `json` (`--log-format json`, for log shippers): `{"time":"2026-11-29T20:05:50.123Z","level":"info",
+///   "label":"callgate","message":"...","source":"..."` plus the metadata as string members.
+///
+/// Setting metadata only stores it; lines are rendered when something is logged. (swift-log's
+/// `StreamLogHandler` renders all of its metadata again whenever a key is set, and the gateway
+/// sets a request id on every request: that cost about 4% of the event loops' time under load.)
+public struct GatewayLogHandler: LogHandler {
+    /// How lines are written.
+    public enum Format: String, Sendable, CaseIterable {
+        /// Human-readable text.
+        case text
+        /// One JSON object per line.
+        case json
+    }
+
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
     public var metadataProvider: Logger.MetadataProvider?
     private let label: String
+    private let format: Format
 
-    /// A handler for `label` (swift-log's bootstrap passes it).
-    public init(label: String, metadataProvider: Logger.MetadataProvider? = nil) {
+    /// A handler for `label` (swift-log's bootstrap passes it) writing `format`.
+    public init(label: String, format: Format, metadataProvider: Logger.MetadataProvider? = nil) {
         self.label = label
+        self.format = format
         self.metadataProvider = metadataProvider
     }
 
@@ -29,8 +46,14 @@ public struct JSONLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        let line = Self.line(time: Self.now(), level: event.level, label: label, message: event.message.description,
-                             source: event.source, metadata: merged)
+        let line = switch format {
+        case .text:
+            Self.textLine(time: Self.now(), level: event.level, label: label, message: event.message.description,
+                          metadata: merged)
+        case .json:
+            Self.jsonLine(time: Self.now(), level: event.level, label: label, message: event.message.description,
+                          source: event.source, metadata: merged)
+        }
         // One write(2) per line: lines from several threads never interleave (up to PIPE_BUF).
         line.withUnsafeBufferPointer { buffer in
             var offset = 0
@@ -42,8 +65,35 @@ public struct JSONLogHandler: LogHandler {
         }
     }
 
-    /// One log line, newline included (separate from the clock and the stream, for tests).
-    static func line(time: (seconds: Int64, milliseconds: Int), level: Logger.Level, label: String, message: String,
+    /// One text line, newline included (separate from the clock and the stream, for tests).
+    static func textLine(time: (seconds: Int64, milliseconds: Int), level: Logger.Level, label: String, message: String,
+                         metadata: Logger.Metadata) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(96 + message.utf8.count)
+        appendTimestamp(time, to: &out)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: level.rawValue.utf8)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: label.utf8)
+        out.append(contentsOf: ": ".utf8)
+        out.append(contentsOf: message.utf8)
+        for key in metadata.keys.sorted() {
+            out.append(UInt8(ascii: " "))
+            out.append(contentsOf: key.utf8)
+            out.append(UInt8(ascii: "="))
+            let value = metadata[key]!.description
+            if value.isEmpty || value.utf8.contains(where: { $0 <= 0x20 || $0 == UInt8(ascii: "\"") || $0 == 0x7F }) {
+                JSONBytes.appendString(value, to: &out)
+            } else {
+                out.append(contentsOf: value.utf8)
+            }
+        }
+        out.append(UInt8(ascii: "\n"))
+        return out
+    }
+
+    /// One JSON line, newline included (separate from the clock and the stream, for tests).
+    static func jsonLine(time: (seconds: Int64, milliseconds: Int), level: Logger.Level, label: String, message: String,
                      source: String, metadata: Logger.Metadata) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(160 + message.utf8.count)
