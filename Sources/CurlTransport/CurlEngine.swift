@@ -104,9 +104,12 @@ final class CurlEngine {
     }
 
     private func start(_ submission: Submission, remaining: Duration) {
-        guard let transfer = idle.popLast() ?? CurlTransfer() else {
-            submission.continuation.resume(returning: .failure(CurlTransportError(
-                code: .other, requestNeverSent: true, detail: "libcurl could not create an easy handle.")))
+        let transfer: CurlTransfer
+        switch idle.popLast().map(Result.success) ?? newTransfer() {
+        case .success(let pooled):
+            transfer = pooled
+        case .failure(let error):
+            submission.continuation.resume(returning: .failure(error))
             return
         }
         transfer.prepare(id: submission.id, bodyLimit: configuration.maxResponseBodySize, continuation: submission.continuation)
@@ -123,6 +126,18 @@ final class CurlEngine {
             return
         }
         active[submission.id] = transfer
+    }
+
+    /// A new easy handle with the options every request shares.
+    private func newTransfer() -> Result<CurlTransfer, CurlTransportError> {
+        guard let transfer = CurlTransfer() else {
+            return .failure(CurlTransportError(
+                code: .other, requestNeverSent: true, detail: "libcurl could not create an easy handle."))
+        }
+        if let refused = CurlRequestOptions.applyShared(to: transfer, configuration: configuration) {
+            return .failure(refused)
+        }
+        return .success(transfer)
     }
 
     // MARK: - Completion

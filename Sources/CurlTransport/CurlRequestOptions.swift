@@ -2,8 +2,32 @@ import CCurl
 
 /// Turns one `HTTPRequestSpec` and the client's settings into easy-handle options.
 enum CurlRequestOptions {
-    /// Sets every option of `request` on the freshly prepared `transfer`; returns why the request
-    /// cannot be sent, or `nil`.
+    /// Sets the options every request of the client shares, once per easy handle; returns why the
+    /// handle cannot be used, or `nil`.
+    static func applyShared(to transfer: CurlTransfer, configuration: CurlHTTPClient.Configuration) -> CurlTransportError? {
+        var options = Options(easy: transfer.easy)
+        options.set(CURLOPT_PROTOCOLS_STR, "http,https", "PROTOCOLS_STR")
+        options.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https", "REDIR_PROTOCOLS_STR")
+        options.set(CURLOPT_FOLLOWLOCATION, 0, "FOLLOWLOCATION")
+        options.set(CURLOPT_NOSIGNAL, 1, "NOSIGNAL")
+        // Reach the upstream directly: http_proxy and friends in the environment are ignored.
+        options.set(CURLOPT_PROXY, "", "PROXY")
+        options.set(CURLOPT_TCP_KEEPALIVE, 1, "TCP_KEEPALIVE")
+        options.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS, "HTTP_VERSION")
+        options.set(CURLOPT_SSL_VERIFYPEER, 1, "SSL_VERIFYPEER")
+        options.set(CURLOPT_SSL_VERIFYHOST, 2, "SSL_VERIFYHOST")
+        let tls = configuration.tls
+        if let caFile = tls.caFile { options.set(CURLOPT_CAINFO, caFile, "CAINFO") }
+        if let certificate = tls.clientCertificateFile { options.set(CURLOPT_SSLCERT, certificate, "SSLCERT") }
+        if let key = tls.clientKeyFile { options.set(CURLOPT_SSLKEY, key, "SSLKEY") }
+        if let password = tls.clientKeyPassword { options.set(CURLOPT_KEYPASSWD, password, "KEYPASSWD") }
+        if let userAgent = configuration.userAgent { options.set(CURLOPT_USERAGENT, userAgent, "USERAGENT") }
+        options.check(ccurl_easy_setopt_off_t(transfer.easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(configuration.maxResponseBodySize)), "MAXFILESIZE_LARGE")
+        return options.error
+    }
+
+    /// Sets every option that may differ from the handle's previous request: URL, timeouts,
+    /// method, body and headers; returns why the request cannot be sent, or `nil`.
     static func apply(
         _ request: HTTPRequestSpec,
         to transfer: CurlTransfer,
@@ -11,68 +35,64 @@ enum CurlRequestOptions {
         configuration: CurlHTTPClient.Configuration
     ) -> CurlTransportError? {
         let easy = transfer.easy
-        var failed: (option: String, code: CURLcode)?
-        func check(_ code: CURLcode, _ option: String) {
-            if code != CURLE_OK, failed == nil { failed = (option, code) }
-        }
-        func set(_ option: CURLoption, _ value: Int, _ name: String) {
-            check(ccurl_easy_setopt_long(easy, option, value), name)
-        }
-        func set(_ option: CURLoption, _ value: String, _ name: String) {
-            check(ccurl_easy_setopt_string(easy, option, value), name)
-        }
-
-        set(CURLOPT_URL, request.url, "URL")
-        set(CURLOPT_PROTOCOLS_STR, "http,https", "PROTOCOLS_STR")
-        set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https", "REDIR_PROTOCOLS_STR")
-        set(CURLOPT_FOLLOWLOCATION, 0, "FOLLOWLOCATION")
-        set(CURLOPT_NOSIGNAL, 1, "NOSIGNAL")
-        // Reach the upstream directly: http_proxy and friends in the environment are ignored.
-        set(CURLOPT_PROXY, "", "PROXY")
-        set(CURLOPT_TCP_KEEPALIVE, 1, "TCP_KEEPALIVE")
+        var options = Options(easy: easy)
+        options.set(CURLOPT_URL, request.url, "URL")
         let total = milliseconds(remaining)
-        set(CURLOPT_TIMEOUT_MS, total, "TIMEOUT_MS")
-        set(CURLOPT_CONNECTTIMEOUT_MS, min(total, milliseconds(configuration.connectTimeout)), "CONNECTTIMEOUT_MS")
-        set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS, "HTTP_VERSION")
-        if request.url.utf8.starts(with: "https:".utf8) {
-            // Wait for a connection that may turn out to multiplex instead of opening another one.
-            set(CURLOPT_PIPEWAIT, 1, "PIPEWAIT")
-        }
-        set(CURLOPT_SSL_VERIFYPEER, 1, "SSL_VERIFYPEER")
-        set(CURLOPT_SSL_VERIFYHOST, 2, "SSL_VERIFYHOST")
-        let tls = configuration.tls
-        if let caFile = tls.caFile { set(CURLOPT_CAINFO, caFile, "CAINFO") }
-        if let certificate = tls.clientCertificateFile { set(CURLOPT_SSLCERT, certificate, "SSLCERT") }
-        if let key = tls.clientKeyFile { set(CURLOPT_SSLKEY, key, "SSLKEY") }
-        if let password = tls.clientKeyPassword { set(CURLOPT_KEYPASSWD, password, "KEYPASSWD") }
-        if let userAgent = configuration.userAgent { set(CURLOPT_USERAGENT, userAgent, "USERAGENT") }
-        check(ccurl_easy_setopt_off_t(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(transfer.bodyLimit)), "MAXFILESIZE_LARGE")
+        options.set(CURLOPT_TIMEOUT_MS, total, "TIMEOUT_MS")
+        options.set(CURLOPT_CONNECTTIMEOUT_MS, min(total, milliseconds(configuration.connectTimeout)), "CONNECTTIMEOUT_MS")
+        // Over TLS, wait for a connection that may turn out to multiplex instead of opening another.
+        options.set(CURLOPT_PIPEWAIT, request.url.utf8.starts(with: "https:".utf8) ? 1 : 0, "PIPEWAIT")
 
         let method = request.method
         transfer.allowsResend = Self.idempotentMethods.contains(method)
         let sendsBody = !request.body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH"
         if sendsBody {
-            check(ccurl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)), "POSTFIELDSIZE_LARGE")
+            options.check(ccurl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)), "POSTFIELDSIZE_LARGE")
             // curl copies the bytes, so the array need not outlive this call.
             let copied = request.body.isEmpty
                 ? "".withCString { ccurl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0)) }
                 : request.body.withUnsafeBytes { ccurl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0.baseAddress!)) }
-            check(copied, "COPYPOSTFIELDS")
+            options.check(copied, "COPYPOSTFIELDS")
+        } else {
+            // Back to a GET without a body (and with NOBODY off), whatever the previous request was.
+            options.set(CURLOPT_HTTPGET, 1, "HTTPGET")
         }
-        if method == "HEAD" {
-            set(CURLOPT_NOBODY, 1, "NOBODY")
-        } else if method != (sendsBody ? "POST" : "GET") {
-            set(CURLOPT_CUSTOMREQUEST, method, "CUSTOMREQUEST")
-        }
+        if method == "HEAD" { options.set(CURLOPT_NOBODY, 1, "NOBODY") }
+        let custom = method == "HEAD" || method == (sendsBody ? "POST" : "GET") ? nil : method
+        options.check(ccurl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, custom), "CUSTOMREQUEST")
 
         transfer.headerList = headerList(for: request, sendsBody: sendsBody)
-        check(ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, transfer.headerList), "HTTPHEADER")
+        options.check(ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, transfer.headerList), "HTTPHEADER")
+        return options.error
+    }
 
-        guard let failed else { return nil }
-        return CurlTransportError(
-            code: .invalidRequest, requestNeverSent: true,
-            detail: "libcurl refused option \(failed.option): \(String(cString: curl_easy_strerror(failed.code))).",
-            curlCode: Int(failed.code.rawValue))
+    /// Sets options on one handle and keeps the first refusal.
+    private struct Options {
+        let easy: UnsafeMutableRawPointer
+        private var failed: (option: String, code: CURLcode)?
+
+        init(easy: UnsafeMutableRawPointer) { self.easy = easy }
+
+        mutating func check(_ code: CURLcode, _ option: String) {
+            if code != CURLE_OK, failed == nil { failed = (option, code) }
+        }
+
+        mutating func set(_ option: CURLoption, _ value: Int, _ name: String) {
+            check(ccurl_easy_setopt_long(easy, option, value), name)
+        }
+
+        mutating func set(_ option: CURLoption, _ value: String, _ name: String) {
+            check(ccurl_easy_setopt_string(easy, option, value), name)
+        }
+
+        /// The error for the first refused option, if any.
+        var error: CurlTransportError? {
+            guard let failed else { return nil }
+            return CurlTransportError(
+                code: .invalidRequest, requestNeverSent: true,
+                detail: "libcurl refused option \(failed.option): \(String(cString: curl_easy_strerror(failed.code))).",
+                curlCode: Int(failed.code.rawValue))
+        }
     }
 
     /// The request's headers as a curl list, plus the lines that switch off curl's own defaults the

@@ -34,36 +34,14 @@ final class CurlTransfer {
     /// The request's header list, freed when the request completes.
     var headerList: UnsafeMutablePointer<curl_slist>?
 
-    /// A new easy handle, or `nil` when libcurl cannot make one.
+    /// A new easy handle pointing its callbacks at this object, or `nil` when libcurl cannot make
+    /// one. The options every request shares are set once, by `CurlRequestOptions.applyShared`; the
+    /// handle is never reset, since each request sets every option that differs between requests.
     init?() {
         guard let easy = curl_easy_init() else { return nil }
         self.easy = easy
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(to: 0)
-    }
-
-    deinit {
-        curl_easy_cleanup(easy)
-        errorBuffer.deallocate()
-    }
-
-    /// libcurl's sentence about the last failure, or an empty string.
-    var errorMessage: String { String(cString: errorBuffer) }
-
-    /// Readies the handle for a new request: every option back to its default, then the ones every
-    /// request shares that point back at this object.
-    func prepare(id: UInt64, bodyLimit: Int, continuation: CheckedContinuation<Result<HTTPResponseSpec, CurlTransportError>, Never>) {
-        curl_easy_reset(easy)
-        self.id = id
-        self.continuation = continuation
-        self.bodyLimit = bodyLimit
-        body = []
-        headers.removeAll(keepingCapacity: true)
-        requestStarted = false
-        allowsResend = true
-        resendRefused = false
-        bodyLimitExceeded = false
-        errorBuffer[0] = 0
         let me = Unmanaged.passUnretained(self).toOpaque()
         _ = ccurl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me)
         _ = ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer))
@@ -80,6 +58,29 @@ final class CurlTransfer {
         _ = ccurl_easy_setopt_prereq_function(easy) { me, _, _, _, _ in
             Unmanaged<CurlTransfer>.fromOpaque(me!).takeUnretainedValue().requestWillBeSent()
         }
+    }
+
+    deinit {
+        curl_easy_cleanup(easy)
+        errorBuffer.deallocate()
+    }
+
+    /// libcurl's sentence about the last failure, or an empty string.
+    var errorMessage: String { String(cString: errorBuffer) }
+
+    /// Readies the handle's own state for a new request (the request's options are set next, by
+    /// `CurlRequestOptions.apply`).
+    func prepare(id: UInt64, bodyLimit: Int, continuation: CheckedContinuation<Result<HTTPResponseSpec, CurlTransportError>, Never>) {
+        self.id = id
+        self.continuation = continuation
+        self.bodyLimit = bodyLimit
+        body = []
+        headers.removeAll(keepingCapacity: true)
+        requestStarted = false
+        allowsResend = true
+        resendRefused = false
+        bodyLimitExceeded = false
+        errorBuffer[0] = 0
     }
 
     /// Hands the result over and lets go of everything the request owned.

@@ -181,6 +181,33 @@ struct CurlHTTPClientTests {
         }
     }
 
+    @Test("One reused handle carries nothing from one request to the next: method, body, headers")
+    func handleReuse() async throws {
+        // One transfer slot: every request runs on the same easy handle, which is never reset.
+        try await withClient(.init(maxConnectionsPerHost: 1, maxConcurrentTransfers: 1)) { server, client in
+            let steps: [(method: String, path: String, body: String, header: String?)] = [
+                ("POST", "/echo", "first", "one"), ("GET", "/echo", "", nil), ("HEAD", "/hello", "", nil),
+                ("GET", "/hello", "", nil), ("DELETE", "/echo", "", "two"), ("POST", "/echo", "", nil),
+                ("PUT", "/echo", "put", nil), ("HEAD", "/hello", "", nil), ("PATCH", "/echo", "", nil),
+                ("GET", "/echo", "", nil),
+            ]
+            for step in steps {
+                let response = try await client.execute(HTTPRequestSpec(
+                    method: step.method, url: server.url(step.path),
+                    headers: step.header.map { [HTTPHeaderField(name: "X-Test-Step", value: $0)] } ?? [],
+                    body: Array(step.body.utf8)))
+                let expectedBody = step.path == "/hello" ? (step.method == "HEAD" ? "" : "hello") : step.body
+                #expect(String(decoding: response.body, as: UTF8.self) == expectedBody, "\(step)")
+                if step.path == "/echo" {
+                    #expect(response.header("X-Method") == step.method, "\(step)")
+                    #expect(response.header("X-Test-Step") == step.header, "\(step)")
+                    #expect(response.header("X-Content-Type") == "none", "\(step)")
+                }
+            }
+            #expect(server.acceptedConnections == 1)
+        }
+    }
+
     @Test("Request headers are sent as given and response headers come back as ordered pairs")
     func headers() async throws {
         try await withClient { server, client in
