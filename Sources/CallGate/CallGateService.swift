@@ -78,7 +78,7 @@ public enum CallGateService {
                 maxBodyBytes: settings.maxBodyBytes,
                 validator: RequestValidator(maxBatchSize: settings.maxBatchSize, allowedRegions: try settings.regions()),
                 upstreamTimeZone: IANATimeZone.named(settings.upstreamTimeZone)!,
-                openAPIDocument: openAPIDocument),
+                openAPIDocument: openAPIDocument, defaultRateLimit: settings.defaultRateLimit),
             keys: keys, client: client, audit: audit,
             metrics: metrics,
             exposition: {

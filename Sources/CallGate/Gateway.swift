@@ -19,14 +19,18 @@ public final class Gateway: Sendable {
         public var upstreamTimeZone: IANATimeZone
         /// The OpenAPI document served at `/openapi.yaml`.
         public var openAPIDocument: [UInt8]
+        /// The rate limit of principals that have none of their own; nil: no limit.
+        public var defaultRateLimit: RateLimit?
 
         /// Creates a configuration.
         public init(maxBodyBytes: Int = 1 << 20, validator: RequestValidator = RequestValidator(),
-                    upstreamTimeZone: IANATimeZone = IANATimeZone.named("UTC")!, openAPIDocument: [UInt8] = []) {
+                    upstreamTimeZone: IANATimeZone = IANATimeZone.named("UTC")!, openAPIDocument: [UInt8] = [],
+                    defaultRateLimit: RateLimit? = nil) {
             self.maxBodyBytes = maxBodyBytes
             self.validator = validator
             self.upstreamTimeZone = upstreamTimeZone
             self.openAPIDocument = openAPIDocument
+            self.defaultRateLimit = defaultRateLimit
         }
     }
 
@@ -39,6 +43,9 @@ public final class Gateway: Sendable {
     let readiness: @Sendable () async -> Readiness
     let nowMillis: @Sendable () -> Int64
     let logger: Logger
+    let rateLimiter = RateLimiter()
+    private let clock = ContinuousClock()
+    private let clockOrigin = ContinuousClock.now
 
     /// Whether the gateway can serve LiveVox operations, and if not why.
     public struct Readiness: Sendable, Hashable {
@@ -102,8 +109,22 @@ public final class Gateway: Sendable {
                 response = Self.render(Self.auditUnavailable(after: event), requestId: requestId, instance: request.path)
             }
         }
+        if let decision = draft.rateLimit { response.headers.append(contentsOf: decision.headers) }
         response.headers.append(("X-Request-ID", requestId))
         return response
+    }
+
+    /// Monotonic nanoseconds since the gateway was made, for the rate limiter.
+    private func nanosSinceStart() -> Int64 {
+        let (seconds, attoseconds) = clockOrigin.duration(to: clock.now).components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+
+    /// "20 requests per second", "1 request per second", "0.5 requests per second".
+    private static func rate(_ limit: RateLimit) -> String {
+        let value = limit.requestsPerSecond
+        let number = value == value.rounded() ? String(Int(value)) : String(value)
+        return "\(number) request\(value == 1 ? "" : "s") per second"
     }
 
     private func handle(_ request: GatewayRequest, draft: inout AuditDraft, logger: Logger) async -> Result<GatewayResponse, Problem> {
@@ -139,6 +160,15 @@ public final class Gateway: Sendable {
         case .failure(let problem): return .failure(problem)
         }
         draft.principal = principal
+        if let limit = principal.rateLimit ?? configuration.defaultRateLimit {
+            let decision = rateLimiter.check(principal.rateLimitKey, limit, nowNanos: nanosSinceStart())
+            draft.rateLimit = decision
+            if let retryAfter = decision.retryAfterSeconds {
+                var problem = Problem(429, .rateLimited, "'\(principal.name)' may make \(Self.rate(limit)) (bursts of \(limit.burst)); retry in \(retryAfter) s.")
+                problem.retryAfterSeconds = retryAfter
+                return .failure(problem)
+            }
+        }
         var scoped = logger
         scoped[metadataKey: "principal"] = .string(principal.name)
         let logger = scoped

@@ -83,6 +83,7 @@ paths:
               example: {serviceId: 21429, availableAgents: 7, callsOnHold: 2, callsToBeLaunched: 14, callsInProgress: 8, maxAgents: 26}
         '400': {$ref: '#/components/responses/V1BadRequest'}
         '401': {$ref: '#/components/responses/Unauthenticated'}
+        '429': {$ref: '#/components/responses/TooManyRequests'}
         '403': {$ref: '#/components/responses/V1Forbidden'}
         '404': {$ref: '#/components/responses/V1NotFound'}
         '4XX': {$ref: '#/components/responses/V1UpstreamRefused'}
@@ -161,6 +162,7 @@ paths:
                 code: invalid_query
                 requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
         '401': {$ref: '#/components/responses/Unauthenticated'}
+        '429': {$ref: '#/components/responses/TooManyRequests'}
         '403': {$ref: '#/components/responses/V1Forbidden'}
         '404': {$ref: '#/components/responses/V1NotFound'}
         '4XX': {$ref: '#/components/responses/V1UpstreamRefused'}
@@ -207,6 +209,7 @@ paths:
                   - {phone: '4157667320', e164: '+14157667320'}
         '400': {$ref: '#/components/responses/V1BadRequestBody'}
         '401': {$ref: '#/components/responses/Unauthenticated'}
+        '429': {$ref: '#/components/responses/TooManyRequests'}
         '403': {$ref: '#/components/responses/V1Forbidden'}
         '404': {$ref: '#/components/responses/V1NotFound'}
         '413': {$ref: '#/components/responses/V1PayloadTooLarge'}
@@ -258,6 +261,7 @@ paths:
                 warnings: []
         '400': {$ref: '#/components/responses/V1BadRequestBody'}
         '401': {$ref: '#/components/responses/Unauthenticated'}
+        '429': {$ref: '#/components/responses/TooManyRequests'}
         '403':
           description: |
             `forbidden_role`, `forbidden_service`, `forbidden_agent` (an Agent key naming another agent, or
@@ -306,6 +310,7 @@ paths:
         '200': {$ref: '#/components/responses/LiveVoxQueueStats'}
         '400': {$ref: '#/components/responses/CompatBadRequest'}
         '401': {$ref: '#/components/responses/Unauthenticated'}
+        '429': {$ref: '#/components/responses/TooManyRequests'}
         '403': {$ref: '#/components/responses/CompatForbidden'}
         '404': {$ref: '#/components/responses/CompatNotFound'}
         '4XX': {$ref: '#/components/responses/CompatUpstreamRefused'}
@@ -350,6 +355,7 @@ paths:
             application/json:
               schema: {$ref: '#/components/schemas/LiveVoxError'}
         '401': {$ref: '#/components/responses/Unauthenticated'}
+        '429': {$ref: '#/components/responses/TooManyRequests'}
         '403': {$ref: '#/components/responses/CompatForbidden'}
         '404': {$ref: '#/components/responses/CompatNotFound'}
         '4XX': {$ref: '#/components/responses/CompatUpstreamRefused'}
@@ -383,6 +389,7 @@ paths:
                     timeOfFailure: '2014-02-06T14:44:02.2'
         '400': {$ref: '#/components/responses/CompatBadRequest'}
         '401': {$ref: '#/components/responses/Unauthenticated'}
+        '429': {$ref: '#/components/responses/TooManyRequests'}
         '403': {$ref: '#/components/responses/CompatForbidden'}
         '404': {$ref: '#/components/responses/CompatNotFound'}
         '4XX': {$ref: '#/components/responses/CompatUpstreamRefused'}
@@ -423,6 +430,7 @@ paths:
           headers: *requestIdHeader
         '400': {$ref: '#/components/responses/CompatBadRequestBody'}
         '401': {$ref: '#/components/responses/Unauthenticated'}
+        '429': {$ref: '#/components/responses/TooManyRequests'}
         '403': {$ref: '#/components/responses/CompatForbidden'}
         '404': {$ref: '#/components/responses/CompatNotFound'}
         '413': {$ref: '#/components/responses/CompatPayloadTooLarge'}
@@ -463,6 +471,7 @@ paths:
           headers: *requestIdHeader
         '400': {$ref: '#/components/responses/CompatBadRequestBody'}
         '401': {$ref: '#/components/responses/Unauthenticated'}
+        '429': {$ref: '#/components/responses/TooManyRequests'}
         '403':
           description: |
             CallGate's `forbidden_role`, `forbidden_service` or `forbidden_agent` (`application/problem+json`),
@@ -529,6 +538,7 @@ paths:
               schema: {type: string, description: 'A header line, then one record per line (RFC 4180; lists space-separated).'}
         '400': {$ref: '#/components/responses/AuditBadRequest'}
         '401': {$ref: '#/components/responses/Unauthenticated'}
+        '429': {$ref: '#/components/responses/TooManyRequests'}
         '403': {$ref: '#/components/responses/V1Forbidden'}
         '503': {$ref: '#/components/responses/ServiceUnavailable'}
 
@@ -552,6 +562,7 @@ paths:
               schema: {$ref: '#/components/schemas/AuditVerification'}
               example: {intact: true, checked: 1042, checkpointSequence: null, firstBad: null}
         '401': {$ref: '#/components/responses/Unauthenticated'}
+        '429': {$ref: '#/components/responses/TooManyRequests'}
         '403': {$ref: '#/components/responses/V1Forbidden'}
         '503': {$ref: '#/components/responses/ServiceUnavailable'}
 
@@ -710,7 +721,19 @@ components:
       required: true
       schema: {type: string, const: 'Bearer realm="CallGate"'}
     Retry-After:
-      description: Seconds to wait before trying again, when LiveVox said so (also `retryAfterSeconds`).
+      description: Seconds to wait before trying again (also `retryAfterSeconds`), when LiveVox said so or the rate limit requires it.
+      required: false
+      schema: {type: integer, minimum: 0}
+    RateLimit-Limit:
+      description: For a rate-limited principal, the burst it may send at once (on every answer to it).
+      required: false
+      schema: {type: integer, minimum: 1}
+    RateLimit-Remaining:
+      description: For a rate-limited principal, how many more requests it may send right now.
+      required: false
+      schema: {type: integer, minimum: 0}
+    RateLimit-Reset:
+      description: For a rate-limited principal, whole seconds until its whole burst is available again.
       required: false
       schema: {type: integer, minimum: 0}
     Allow:
@@ -740,6 +763,33 @@ components:
             detail: "Send an API key as 'Authorization: Bearer cgk_...' or 'X-API-Key: cgk_...'."
             instance: /v1/services/21429/queue
             code: unauthenticated
+            requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+    TooManyRequests:
+      description: |
+        The principal sent more than its rate limit (its own, or `--rate-limit-per-second`): nothing
+        reached LiveVox. Retry after `Retry-After` seconds.
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+        Retry-After: {$ref: '#/components/headers/Retry-After'}
+        RateLimit-Limit: {$ref: '#/components/headers/RateLimit-Limit'}
+        RateLimit-Remaining: {$ref: '#/components/headers/RateLimit-Remaining'}
+        RateLimit-Reset: {$ref: '#/components/headers/RateLimit-Reset'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - properties:
+                  status: {const: 429}
+                  code: {const: rate_limited}
+          example:
+            type: urn:callgate:problem:rate_limited
+            title: Too many requests
+            status: 429
+            detail: "'crm-prod' may make 20 requests per second (bursts of 40); retry in 1 s."
+            instance: /v1/services/21429/queue
+            code: rate_limited
+            retryAfterSeconds: 1
             requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
     MethodNotAllowed:
       description: |
@@ -1287,8 +1337,7 @@ components:
     ProblemCode:
       type: string
       description: |
-        The stable codes. `rate_limited` (429) and `internal_error` (500) are reserved: no route answers
-        them yet.
+        The stable codes. `internal_error` (500) is reserved: no route answers it.
       enum: [malformed_json, unauthenticated, forbidden_role, forbidden_service, forbidden_agent, not_found,
              method_not_allowed, invalid_service_id, invalid_query, body_too_large, unsupported_media_type,
              validation_failed, rate_limited, upstream_refused, upstream_error, upstream_unavailable,

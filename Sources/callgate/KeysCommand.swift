@@ -36,6 +36,22 @@ struct KeysCommand: ParsableCommand {
         @Option(help: "For an Agent key: the agent login id it schedules callbacks for (required for Agents).")
         var agentLoginId: String?
 
+        @Option(help: "The key's own rate limit, in requests per second (default: the gateway's --rate-limit-per-second).")
+        var rateLimit: Double?
+
+        @Option(help: "With --rate-limit: how many requests may come at once (default: twice the rate).")
+        var burst: Int?
+
+        func parsedRateLimit() throws -> RateLimit? {
+            guard let rateLimit else {
+                if burst != nil { throw ValidationError("--burst needs --rate-limit.") }
+                return nil
+            }
+            let limit = RateLimit(requestsPerSecond: rateLimit, burst: burst)
+            if let problem = limit.problem(in: "--rate-limit/--burst") { throw ValidationError(problem) }
+            return limit
+        }
+
         @OptionGroup var file: FileOption
 
         func parsedRole() throws -> LiveVoxRole {
@@ -61,13 +77,15 @@ struct KeysCommand: ParsableCommand {
             guard !name.isEmpty else { throw ValidationError("--name is empty.") }
             let role = try parsedRole()
             _ = try parsedServices()
+            _ = try parsedRateLimit()
             if role == .agent, agentLoginId == nil { throw ValidationError("An Agent key needs --agent-login-id.") }
             if role != .agent, agentLoginId != nil { throw ValidationError("Only Agent keys take --agent-login-id.") }
         }
 
         func run() throws {
             var keys = try KeysFile.loadOrEmpty(path: file.file)
-            let key = try keys.create(name: name, role: try parsedRole(), services: try parsedServices(), agentLoginId: agentLoginId)
+            let key = try keys.create(name: name, role: try parsedRole(), services: try parsedServices(), agentLoginId: agentLoginId,
+                                      rateLimit: try parsedRateLimit())
             try keys.save(path: file.file)
             FileHandleStream.standardError.write("Created key '\(name)' (\(try parsedRole().rawValue)) in \(file.file). It is shown only now:\n")
             print(key)

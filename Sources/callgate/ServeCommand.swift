@@ -38,6 +38,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: help("audit.keyFile")) var auditKeyFile: String?
     @Option(help: help("audit.secret")) var auditSecret: String?
     @Option(help: help("audit.retentionDays")) var auditRetentionDays: String?
+    @Option(help: help("rateLimit.perSecond")) var rateLimitPerSecond: String?
+    @Option(help: help("rateLimit.burst")) var rateLimitBurst: String?
 
     static func help(_ key: String) -> ArgumentHelp {
         let setting = GatewaySettings.Setting.all.first { $0.key == key }!
@@ -57,7 +59,8 @@ struct ServeCommand: AsyncParsableCommand {
             ("upstream.clientKey", upstreamClientKey), ("keysFile", keysFile), ("maxBodyBytes", maxBodyBytes),
             ("maxBatchSize", maxBatchSize), ("allowedRegions", allowedRegions), ("logLevel", logLevel),
             ("logFormat", logFormat), ("store", store), ("audit.keyFile", auditKeyFile), ("audit.secret", auditSecret),
-            ("audit.retentionDays", auditRetentionDays),
+            ("audit.retentionDays", auditRetentionDays), ("rateLimit.perSecond", rateLimitPerSecond),
+            ("rateLimit.burst", rateLimitBurst),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key, $0) } })
     }

@@ -16,13 +16,15 @@ final class GatewayHarness: Sendable {
     let curl: CurlHTTPClient
     let gateway: Gateway
     let directory: String
-    /// The key of each named principal: `sysadmin`, `superuser`, `manager`, `agent`, `scoped` (Manager on 21429 only).
+    /// The key of each named principal: `sysadmin`, `superuser`, `manager`, `agent`, `scoped` (Manager on 21429 only),
+    /// `limited` (Manager, 0.5 requests per second in bursts of 2).
     let keys: [String: String]
 
     static let now: Int64 = 1_780_315_200_000  // 2026-06-01T12:00:00Z
 
     init(maxBodyBytes: Int = 1 << 20, maxBatchSize: Int = 1000, audit: AuditTrail? = nil,
-         metrics: GatewayMetrics? = nil, exposition: (@Sendable () -> [UInt8])? = nil) async throws {
+         metrics: GatewayMetrics? = nil, exposition: (@Sendable () -> [UInt8])? = nil,
+         defaultRateLimit: RateLimit? = nil) async throws {
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         simulator = try await LiveVoxSimulator.start(configuration: SimulatorConfiguration(), logger: logger)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-gw-\(UUID().uuidString)").path
@@ -34,6 +36,8 @@ final class GatewayHarness: Sendable {
         keys["manager"] = try file.create(name: "manager", role: .manager, services: nil, agentLoginId: nil)
         keys["agent"] = try file.create(name: "agent", role: .agent, services: nil, agentLoginId: "agent007")
         keys["scoped"] = try file.create(name: "scoped", role: .manager, services: [21429], agentLoginId: nil)
+        keys["limited"] = try file.create(name: "limited", role: .manager, services: nil, agentLoginId: nil,
+                                          rateLimit: RateLimit(requestsPerSecond: 0.5, burst: 2))
         self.keys = keys
         let path = directory + "/keys.yaml"
         try file.save(path: path)
@@ -46,7 +50,7 @@ final class GatewayHarness: Sendable {
             transport: curl, logger: logger)
         gateway = Gateway(
             configuration: .init(maxBodyBytes: maxBodyBytes, validator: RequestValidator(maxBatchSize: maxBatchSize),
-                                 openAPIDocument: OpenAPIDocument.bytes),
+                                 openAPIDocument: OpenAPIDocument.bytes, defaultRateLimit: defaultRateLimit),
             keys: try APIKeyStore(path: path), client: client, audit: audit, metrics: metrics, exposition: exposition,
             readiness: { .init(isReady: true, detail: "ready") },
             nowMillis: { GatewayHarness.now }, logger: logger)

@@ -23,6 +23,9 @@ struct SettingsTests {
         #expect(settings.keysFile == "data/keys.yaml")
         #expect(settings.maxBodyBytes == 1_048_576)
         #expect(settings.maxBatchSize == 1000)
+        #expect(settings.defaultRateLimit == nil)
+        #expect(try read(["rateLimit.perSecond": "2.5"]).defaultRateLimit == RateLimit(requestsPerSecond: 2.5, burst: 5))
+        #expect(try read(["rateLimit.perSecond": "10", "rateLimit.burst": "3"]).defaultRateLimit == RateLimit(requestsPerSecond: 10, burst: 3))
     }
 
     @Test("Flags and environment variables follow one naming rule", arguments: [
@@ -64,6 +67,8 @@ struct SettingsTests {
         (["upstream.timeZone": "Mars/Base"], "--upstream-time-zone is 'Mars/Base': not an IANA time zone such as America/New_York."),
         (["allowedRegions": "US,XX"], "--allowed-regions names 'XX', which is not a North American region (US, CA, PR, VI, GU, MP, AS, JM, ...)."),
         (["logLevel": "loud"], "--log-level is 'loud': use trace, debug, info, notice, warning, error or critical."),
+        (["rateLimit.perSecond": "fast"], "--rate-limit-per-second / CALLGATE_RATE_LIMIT_PER_SECOND is 'fast': expected a number from 0 to 1000000, such as 20 or 0.5."),
+        (["rateLimit.perSecond": "-1"], "--rate-limit-per-second / CALLGATE_RATE_LIMIT_PER_SECOND is '-1': expected a number from 0 to 1000000, such as 20 or 0.5."),
         (["upstream.queueStatsStyle": "both"], "--upstream-queue-stats-style is 'both': use path or query."),
         (["upstream.clientKey": "/k.pem"], "--upstream-client-certificate and --upstream-client-key go together."),
     ])

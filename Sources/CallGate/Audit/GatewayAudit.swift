@@ -93,6 +93,9 @@ struct AuditDraft: Sendable {
     var upstreamStatus: Int?
     var upstreamAttempts = 0
     var upstreamLatency: Duration?
+    /// The rate limiter's decision, when the principal is limited: not recorded (a refusal is, as
+    /// `rate_limited`), but its `RateLimit-*` headers go on the answer.
+    var rateLimit: RateLimiter.Decision?
 
     init(requestId: String) { self.requestId = requestId }
 

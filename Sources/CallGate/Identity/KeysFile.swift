@@ -11,6 +11,7 @@ import Yams
 ///     sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 ///     services: [21429, 50123]      # absent: every service
 ///     agentLoginId: agent007        # Agents only, and required for them
+///     rateLimit: {requestsPerSecond: 20, burst: 40}   # absent: the gateway's default
 ///     createdAt: 2026-11-29T17:00:00Z
 ///     revokedAt: 2026-12-01T09:00:00Z   # present once revoked; the key no longer authenticates
 /// ```
@@ -31,10 +32,14 @@ public struct KeysFile: Codable, Sendable, Equatable {
         public var createdAt: String?
         /// When the key was revoked (ISO 8601); a revoked key no longer authenticates.
         public var revokedAt: String?
+        /// The key's own rate limit; absent means the gateway's default.
+        public var rateLimit: RateLimit?
 
         /// Creates an entry.
         public init(name: String, role: String, sha256: String, services: [Int64]? = nil,
-                    agentLoginId: String? = nil, createdAt: String? = nil, revokedAt: String? = nil) {
+                    agentLoginId: String? = nil, createdAt: String? = nil, revokedAt: String? = nil,
+                    rateLimit: RateLimit? = nil) {
+            self.rateLimit = rateLimit
             self.name = name
             self.role = role
             self.sha256 = sha256
@@ -97,6 +102,7 @@ public struct KeysFile: Codable, Sendable, Equatable {
             if let services = entry.services, services.isEmpty {
                 throw KeysFileError("\(position): services is empty; omit it to allow every service.")
             }
+            if let problem = entry.rateLimit?.problem(in: "\(position), rateLimit") { throw KeysFileError(problem) }
         }
     }
 
@@ -122,13 +128,13 @@ public struct KeysFile: Codable, Sendable, Equatable {
 
     /// Adds a new key and returns it; the key itself is not stored.
     public mutating func create(name: String, role: LiveVoxRole, services: [Int64]?, agentLoginId: String?,
-                                now: Date = Date()) throws(KeysFileError) -> String {
+                                rateLimit: RateLimit? = nil, now: Date = Date()) throws(KeysFileError) -> String {
         guard !keys.contains(where: { $0.name == name }) else {
             throw KeysFileError("A key named '\(name)' already exists; choose another name or revoke it first.")
         }
         let key = APIKey.generate()
         keys.append(Entry(name: name, role: role.rawValue, sha256: APIKey.digest(of: key), services: services,
-                          agentLoginId: agentLoginId, createdAt: Self.timestamp(now)))
+                          agentLoginId: agentLoginId, createdAt: Self.timestamp(now), rateLimit: rateLimit))
         try validate(path: "the new key")
         return key
     }
@@ -148,7 +154,7 @@ public struct KeysFile: Codable, Sendable, Equatable {
         for entry in keys where entry.revokedAt == nil {
             guard let role = LiveVoxRole(name: entry.role) else { continue }
             table[entry.sha256] = Principal(name: entry.name, role: role, services: entry.services.map(Set.init),
-                                            agentLoginId: entry.agentLoginId, authMethod: .apiKey)
+                                            agentLoginId: entry.agentLoginId, authMethod: .apiKey, rateLimit: entry.rateLimit)
         }
         return table
     }

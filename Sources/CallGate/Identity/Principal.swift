@@ -22,15 +22,22 @@ public struct Principal: Sendable, Hashable {
     public let agentLoginId: String?
     /// How the principal authenticated.
     public let authMethod: AuthMethod
+    /// The principal's own rate limit; nil means the gateway's default (if any).
+    public let rateLimit: RateLimit?
 
     /// Creates a principal.
-    public init(name: String, role: LiveVoxRole, services: Set<Int64>?, agentLoginId: String?, authMethod: AuthMethod) {
+    public init(name: String, role: LiveVoxRole, services: Set<Int64>?, agentLoginId: String?, authMethod: AuthMethod,
+                rateLimit: RateLimit? = nil) {
         self.name = name
         self.role = role
         self.services = services
         self.agentLoginId = agentLoginId
         self.authMethod = authMethod
+        self.rateLimit = rateLimit
     }
+
+    /// The key its rate is counted under: a key and a webhook source may share a name.
+    var rateLimitKey: String { "\(authMethod.rawValue):\(name)" }
 
     /// Whether the principal may use `serviceId`.
     public func mayUse(serviceId: Int64) -> Bool {

@@ -56,6 +56,15 @@ public struct GatewaySettings: Sendable, Hashable {
     public var auditSecret: String?
     /// Days audit records are kept; 0 keeps them forever.
     public var auditRetentionDays: Int
+    /// The default rate limit per principal, in requests per second; 0: no default limit.
+    public var rateLimitPerSecond: Double
+    /// The default burst; 0: twice the rate.
+    public var rateLimitBurst: Int
+
+    /// The default rate limit, when there is one.
+    public var defaultRateLimit: RateLimit? {
+        rateLimitPerSecond > 0 ? RateLimit(requestsPerSecond: rateLimitPerSecond, burst: rateLimitBurst > 0 ? rateLimitBurst : nil) : nil
+    }
 
     /// One setting: its configuration key, flag, environment variable, default and meaning.
     public struct Setting: Sendable, Hashable {
@@ -108,6 +117,10 @@ public struct GatewaySettings: Sendable, Hashable {
                     help: "The audit secret itself (at least 16 bytes); overrides the key file. Keep it across restarts."),
             Setting(key: "audit.retentionDays", defaultValue: "0", isSecret: false,
                     help: "Days audit records are kept (pruned daily, verifiable from a checkpoint); 0 keeps them forever."),
+            Setting(key: "rateLimit.perSecond", defaultValue: "0", isSecret: false,
+                    help: "Requests per second per principal without a limit of its own (429 above); 0: no default limit."),
+            Setting(key: "rateLimit.burst", defaultValue: "0", isSecret: false,
+                    help: "Requests a principal may make at once under the default limit; 0: twice the rate."),
         ]
     }
 
@@ -149,6 +162,14 @@ public struct GatewaySettings: Sendable, Hashable {
             }
             return value
         }
+        func number(_ key: String, in range: ClosedRange<Double>) throws(SettingsError) -> Double {
+            let setting = Setting.all.first { $0.key == key }!
+            let raw = text(key) ?? ""
+            guard let value = Double(raw), value.isFinite, range.contains(value) else {
+                throw SettingsError("\(setting.flag) / \(setting.environmentVariable) is '\(raw)': expected a number from \(Int(range.lowerBound)) to \(Int(range.upperBound)), such as 20 or 0.5.")
+            }
+            return value
+        }
         let settings = GatewaySettings(
             host: text("host")!,
             port: try integer("port", in: 0...65535),
@@ -174,7 +195,9 @@ public struct GatewaySettings: Sendable, Hashable {
             store: text("store")!,
             auditKeyFile: text("audit.keyFile")!,
             auditSecret: text("audit.secret").flatMap { $0.isEmpty ? nil : $0 },
-            auditRetentionDays: try integer("audit.retentionDays", in: 0...36_500)
+            auditRetentionDays: try integer("audit.retentionDays", in: 0...36_500),
+            rateLimitPerSecond: try number("rateLimit.perSecond", in: 0...1_000_000),
+            rateLimitBurst: try integer("rateLimit.burst", in: 0...1_000_000)
         )
         try settings.validate()
         return settings

@@ -1,0 +1,89 @@
+import Synchronization
+
+/// How fast one principal may call: a sustained rate and a burst.
+///
+/// With `requestsPerSecond: 20, burst: 40`, a client that was quiet may send 40 requests at once,
+/// then 20 a second. Set per key (`rateLimit` in the keys file), per webhook source and per token
+/// issuer; `--rate-limit-per-second` gives the default for principals without their own.
+public struct RateLimit: Sendable, Hashable, Codable {
+    /// The sustained rate, in requests per second (more than 0).
+    public var requestsPerSecond: Double
+    /// How many requests may arrive at once after a quiet spell (at least 1).
+    public var burst: Int
+
+    /// Creates a limit; `burst` defaults to twice the rate (at least 1).
+    public init(requestsPerSecond: Double, burst: Int? = nil) {
+        self.requestsPerSecond = requestsPerSecond
+        self.burst = burst ?? max(1, Int((requestsPerSecond * 2).rounded(.up)))
+    }
+
+    /// Why the limit cannot be used, or nil; `subject` names where it was given.
+    public func problem(in subject: String) -> String? {
+        guard requestsPerSecond.isFinite, requestsPerSecond > 0, requestsPerSecond <= 1_000_000 else {
+            return "\(subject): requestsPerSecond must be more than 0 and at most 1000000."
+        }
+        guard burst >= 1, burst <= 1_000_000 else { return "\(subject): burst must be from 1 to 1000000." }
+        return nil
+    }
+}
+
+/// Applies `RateLimit`s per principal with the generic cell rate algorithm (GCRA): one number per
+/// principal (when its next request would conform), updated under one lock, no timers.
+///
+/// Every admitted request moves that instant one emission interval (1 / rate) later; a request is
+/// refused while the instant lies more than `burst` intervals ahead, and a refused request moves
+/// nothing, so a client that keeps retrying too fast is not starved forever.
+public final class RateLimiter: Sendable {
+    /// The outcome for one request, with what the `RateLimit-*` headers report.
+    public struct Decision: Sendable, Hashable {
+        /// Whether the request may go on.
+        public var isAllowed: Bool
+        /// The burst: how many requests the principal may make at once (`RateLimit-Limit`).
+        public var limit: Int
+        /// How many more requests may be made right now (`RateLimit-Remaining`).
+        public var remaining: Int
+        /// Whole seconds until the full burst is available again (`RateLimit-Reset`).
+        public var resetSeconds: Int
+        /// For a refused request: whole seconds until one request will be admitted (`Retry-After`).
+        public var retryAfterSeconds: Int?
+
+        /// The `RateLimit-*` response headers (a refusal's `Retry-After` comes with its problem).
+        public var headers: [(name: String, value: String)] {
+            [("RateLimit-Limit", String(limit)), ("RateLimit-Remaining", String(remaining)),
+             ("RateLimit-Reset", String(resetSeconds))]
+        }
+    }
+
+    /// Past this many principals, those whose bucket is full again are forgotten.
+    private static let forgetAbove = 10_000
+    private let arrivals = Mutex<[String: Int64]>([:])
+
+    /// A limiter with no history.
+    public init() {}
+
+    /// Decides one request of the principal identified by `key` at `nowNanos` (a monotonic clock).
+    public func check(_ key: String, _ limit: RateLimit, nowNanos: Int64) -> Decision {
+        let interval = max(1, Int64((1e9 / limit.requestsPerSecond).rounded(.up)))
+        let window = interval * Int64(limit.burst)
+        return arrivals.withLock { arrivals in
+            let start = max(arrivals[key] ?? nowNanos, nowNanos)
+            let next = start + interval
+            guard next - nowNanos <= window else {
+                return Decision(isAllowed: false, limit: limit.burst, remaining: 0,
+                                resetSeconds: Self.seconds(start - nowNanos),
+                                retryAfterSeconds: max(1, Self.seconds(next - window - nowNanos)))
+            }
+            if arrivals.count > Self.forgetAbove {
+                arrivals = arrivals.filter { $0.value > nowNanos }
+            }
+            arrivals[key] = next
+            return Decision(isAllowed: true, limit: limit.burst, remaining: Int((window - (next - nowNanos)) / interval),
+                            resetSeconds: Self.seconds(next - nowNanos), retryAfterSeconds: nil)
+        }
+    }
+
+    /// Nanoseconds as whole seconds, rounded up.
+    private static func seconds(_ nanos: Int64) -> Int {
+        Int(max(0, (nanos + 999_999_999) / 1_000_000_000))
+    }
+}
