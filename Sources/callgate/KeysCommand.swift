@@ -1,6 +1,5 @@
 import ArgumentParser
 import CallGate
-import CallGateCore
 
 /// `callgate keys`: create, list and revoke API keys in a keys file.
 struct KeysCommand: ParsableCommand {
@@ -24,17 +23,7 @@ struct KeysCommand: ParsableCommand {
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key and print it, alone, on stdout.")
 
-        @Option(help: "A unique name for the key, as it will appear in logs and the audit trail.")
-        var name: String
-
-        @Option(help: "The LiveVox role: Sysadmin, Superuser, Manager or Agent.")
-        var role: String
-
-        @Option(help: "Comma-separated service ids the key may use (default: every service).")
-        var services: String?
-
-        @Option(help: "For an Agent key: the agent login id it schedules callbacks for (required for Agents).")
-        var agentLoginId: String?
+        @OptionGroup var identity: IdentityOptions
 
         @Option(help: "The key's own rate limit, in requests per second (default: the gateway's --rate-limit-per-second).")
         var rateLimit: Double?
@@ -54,40 +43,17 @@ struct KeysCommand: ParsableCommand {
 
         @OptionGroup var file: FileOption
 
-        func parsedRole() throws -> LiveVoxRole {
-            guard let role = LiveVoxRole(name: role) else {
-                throw ValidationError("Unknown role '\(role)'; use Sysadmin, Superuser, Manager or Agent.")
-            }
-            return role
-        }
-
-        func parsedServices() throws -> [Int64]? {
-            guard let services else { return nil }
-            let ids = try services.split(separator: ",").map { part -> Int64 in
-                guard let id = Int64(part.trimmingASCIISpaces()), id > 0 else {
-                    throw ValidationError("'\(part)' in --services is not a service id (a positive integer).")
-                }
-                return id
-            }
-            guard !ids.isEmpty else { throw ValidationError("--services names no service; omit it to allow every service.") }
-            return ids
-        }
-
         func validate() throws {
-            guard !name.isEmpty else { throw ValidationError("--name is empty.") }
-            let role = try parsedRole()
-            _ = try parsedServices()
             _ = try parsedRateLimit()
-            if role == .agent, agentLoginId == nil { throw ValidationError("An Agent key needs --agent-login-id.") }
-            if role != .agent, agentLoginId != nil { throw ValidationError("Only Agent keys take --agent-login-id.") }
         }
 
         func run() throws {
             var keys = try KeysFile.loadOrEmpty(path: file.file)
-            let key = try keys.create(name: name, role: try parsedRole(), services: try parsedServices(), agentLoginId: agentLoginId,
-                                      rateLimit: try parsedRateLimit())
+            let role = try identity.parsedRole()
+            let key = try keys.create(name: identity.name, role: role, services: try identity.parsedServices(),
+                                      agentLoginId: identity.agentLoginId, rateLimit: try parsedRateLimit())
             try keys.save(path: file.file)
-            FileHandleStream.standardError.write("Created key '\(name)' (\(try parsedRole().rawValue)) in \(file.file). It is shown only now:\n")
+            FileHandleStream.standardError.write("Created key '\(identity.name)' (\(role.rawValue)) in \(file.file). It is shown only now:\n")
             print(key)
         }
     }

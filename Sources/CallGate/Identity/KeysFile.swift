@@ -1,6 +1,5 @@
 import CallGateCore
 import Foundation
-import Yams
 
 /// The API keys file (YAML): one entry per key, holding only the key's SHA-256 digest.
 ///
@@ -58,17 +57,11 @@ public struct KeysFile: Codable, Sendable, Equatable {
 
     /// Reads and validates a keys file; a missing file is an error (see ``loadOrEmpty(path:)``).
     public static func load(path: String) throws(KeysFileError) -> KeysFile {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw KeysFileError("Cannot read the keys file \(path): \(error.localizedDescription)")
-        }
         let file: KeysFile
         do {
-            file = try YAMLDecoder().decode(KeysFile.self, from: text)
+            file = try IdentityFile.read(KeysFile.self, path: path, kind: "keys file")
         } catch {
-            throw KeysFileError("The keys file \(path) is not valid: \(error)")
+            throw KeysFileError(error.message)
         }
         try file.validate(path: path)
         return file
@@ -84,24 +77,14 @@ public struct KeysFile: Codable, Sendable, Equatable {
         var names = Set<String>()
         for (index, entry) in keys.enumerated() {
             let position = "\(path), key #\(index + 1) (\(entry.name))"
-            guard !entry.name.isEmpty else { throw KeysFileError("\(position): the name is empty.") }
-            guard names.insert(entry.name).inserted else {
-                throw KeysFileError("\(position): the name is used by another key; names must be unique.")
-            }
-            guard let role = LiveVoxRole(name: entry.role) else {
-                throw KeysFileError("\(position): unknown role '\(entry.role)'; use Sysadmin, Superuser, Manager or Agent.")
+            do {
+                _ = try IdentityFile.checkScope(name: entry.name, role: entry.role, services: entry.services,
+                                                agentLoginId: entry.agentLoginId, noun: "key", names: &names)
+            } catch {
+                throw KeysFileError("\(position): \(error.message)")
             }
             guard entry.sha256.utf8.count == 64, entry.sha256.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
             else { throw KeysFileError("\(position): sha256 must be 64 lowercase hex digits.") }
-            if role == .agent, (entry.agentLoginId ?? "").isEmpty {
-                throw KeysFileError("\(position): an Agent key needs its agentLoginId.")
-            }
-            if role != .agent, entry.agentLoginId != nil {
-                throw KeysFileError("\(position): only Agent keys have an agentLoginId.")
-            }
-            if let services = entry.services, services.isEmpty {
-                throw KeysFileError("\(position): services is empty; omit it to allow every service.")
-            }
             if let problem = entry.rateLimit?.problem(in: "\(position), rateLimit") { throw KeysFileError(problem) }
         }
     }
@@ -110,19 +93,9 @@ public struct KeysFile: Codable, Sendable, Equatable {
     public func save(path: String) throws(KeysFileError) {
         let header = "# CallGate API keys. Only SHA-256 digests are stored: a key is shown once, when it is created.\n"
         do {
-            let yaml = try YAMLEncoder().encode(self)
-            let url = URL(fileURLWithPath: path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0 ... .max)).tmp")
-            try Data((header + yaml).utf8).write(to: temporary)
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: temporary.path)
-            if rename(temporary.path, url.path) != 0 {
-                throw KeysFileError("Cannot replace \(path): \(String(cString: strerror(errno))).")
-            }
-        } catch let error as KeysFileError {
-            throw error
+            try IdentityFile.write(self, header: header, path: path, kind: "keys file")
         } catch {
-            throw KeysFileError("Cannot write the keys file \(path): \(error.localizedDescription)")
+            throw KeysFileError(error.message)
         }
     }
 
@@ -134,7 +107,7 @@ public struct KeysFile: Codable, Sendable, Equatable {
         }
         let key = APIKey.generate()
         keys.append(Entry(name: name, role: role.rawValue, sha256: APIKey.digest(of: key), services: services,
-                          agentLoginId: agentLoginId, createdAt: Self.timestamp(now), rateLimit: rateLimit))
+                          agentLoginId: agentLoginId, createdAt: IdentityFile.timestamp(now), rateLimit: rateLimit))
         try validate(path: "the new key")
         return key
     }
@@ -145,7 +118,7 @@ public struct KeysFile: Codable, Sendable, Equatable {
             throw KeysFileError("No key is named '\(name)'.")
         }
         guard keys[index].revokedAt == nil else { throw KeysFileError("The key '\(name)' is already revoked.") }
-        keys[index].revokedAt = Self.timestamp(now)
+        keys[index].revokedAt = IdentityFile.timestamp(now)
     }
 
     /// The principals of the keys that still authenticate, by digest.
@@ -157,10 +130,6 @@ public struct KeysFile: Codable, Sendable, Equatable {
                                             agentLoginId: entry.agentLoginId, authMethod: .apiKey, rateLimit: entry.rateLimit)
         }
         return table
-    }
-
-    static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601)
     }
 }
 

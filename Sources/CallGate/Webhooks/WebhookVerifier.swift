@@ -1,0 +1,179 @@
+import Crypto
+import Foundation
+
+/// Checks Standard Webhooks signatures (https://www.standardwebhooks.com) against the configured
+/// sources, over the raw body bytes, before anything parses the body.
+///
+/// A delivery carries `webhook-id`, `webhook-timestamp` (Unix seconds) and `webhook-signature`:
+/// space-separated `v1,<base64 of HMAC-SHA256(key, "<id>.<timestamp>.<body>")>` entries. Entries of
+/// other versions are ignored, so that secrets can rotate and schemes evolve.
+///
+/// The source is found by trying every secret of every source, not by a source name in the URL or
+/// a header: the CRM's administrator pastes one URL and one secret, nothing more, and a few sources
+/// times a few secrets HMACs per delivery cost microseconds.
+public struct WebhookVerifier: Sendable {
+    /// The header names, lowercase as HTTP/2 sends them.
+    public enum Header {
+        /// The delivery's unique id (the same on retries), signed with the body.
+        public static let id = "webhook-id"
+        /// When the delivery was signed, in Unix seconds.
+        public static let timestamp = "webhook-timestamp"
+        /// The signatures.
+        public static let signature = "webhook-signature"
+    }
+
+    /// One sender: the principal it authenticates as and the secrets it may sign with.
+    public struct Source: Sendable {
+        /// The principal (``Principal/AuthMethod/webhook``, named after the source).
+        public let principal: Principal
+        /// Every secret that authenticates, during a rotation more than one.
+        public let secrets: [WebhookSecret]
+
+        /// Creates a source.
+        public init(principal: Principal, secrets: [WebhookSecret]) {
+            self.principal = principal
+            self.secrets = secrets
+        }
+    }
+
+    /// An authenticated delivery.
+    public struct Verified: Sendable, Hashable {
+        /// Who signed it.
+        public let principal: Principal
+        /// The `webhook-id`, for deduplicating retries and for the audit trail.
+        public let webhookId: String
+    }
+
+    /// How far a timestamp may be from the clock, either way, by default: five minutes.
+    public static let defaultToleranceSeconds = 300
+    /// The longest `webhook-id` accepted.
+    public static let maximumIdLength = 256
+
+    /// The sources, tried in order.
+    public let sources: [Source]
+    /// How far `webhook-timestamp` may be from the clock, either way, in seconds.
+    public let toleranceSeconds: Int
+
+    /// Creates a verifier.
+    public init(sources: [Source], toleranceSeconds: Int = defaultToleranceSeconds) {
+        self.sources = sources
+        self.toleranceSeconds = toleranceSeconds
+    }
+
+    /// Verifies one delivery: headers present, a well-formed id, an integer timestamp within the
+    /// tolerance, a parseable signature list, then a constant-time comparison of every `v1` entry
+    /// against every secret's MAC (all of them: no early exit on a match).
+    public func verify(id: String?, timestamp: String?, signature: String?, rawBody: some DataProtocol,
+                       now: Date = Date()) -> Result<Verified, WebhookRefusal> {
+        let missing = [(Header.id, id), (Header.timestamp, timestamp), (Header.signature, signature)]
+            .filter { ($0.1 ?? "").isEmpty }.map(\.0)
+        guard missing.isEmpty, let id, let timestamp, let signature else { return .failure(.missingHeaders(missing)) }
+        guard Self.isWellFormed(id: id) else { return .failure(.malformedWebhookId) }
+        guard let sentAt = Self.parse(timestamp: timestamp) else { return .failure(.malformedTimestamp) }
+        let offset = sentAt - Int64(now.timeIntervalSince1970.rounded(.down))
+        guard abs(offset) <= Int64(toleranceSeconds) else {
+            return .failure(.staleTimestamp(offsetSeconds: offset, toleranceSeconds: toleranceSeconds))
+        }
+        let presented = Self.parse(signatures: signature)
+        guard !presented.isEmpty else { return .failure(.malformedSignature) }
+
+        var matched: Principal?
+        for source in sources {
+            for secret in source.secrets {
+                let expected = secret.mac(id: id, timestamp: timestamp, body: rawBody)
+                for candidate in presented where Self.constantTimeEqual(expected, candidate) {
+                    matched = matched ?? source.principal
+                }
+            }
+        }
+        guard let matched else { return .failure(.signatureMismatch) }
+        return .success(Verified(principal: matched, webhookId: id))
+    }
+
+    /// 1 to 256 printable ASCII characters (no spaces or control characters).
+    static func isWellFormed(id: String) -> Bool {
+        (1...maximumIdLength).contains(id.utf8.count) && id.utf8.allSatisfy { (0x21...0x7E).contains($0) }
+    }
+
+    /// Unix seconds: ASCII digits only (no sign, no fraction), short enough not to overflow.
+    static func parse(timestamp: String) -> Int64? {
+        guard (1...18).contains(timestamp.utf8.count), timestamp.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
+            return nil
+        }
+        return Int64(timestamp)
+    }
+
+    /// The `v1` MACs of a `webhook-signature` header; other versions and malformed entries are skipped.
+    static func parse(signatures header: String) -> [[UInt8]] {
+        header.split(separator: " ").compactMap { entry in
+            guard entry.hasPrefix("v1,"), let bytes = Data(base64Encoded: String(entry.dropFirst(3))),
+                  bytes.count == SHA256.byteCount
+            else { return nil }
+            return Array(bytes)
+        }
+    }
+
+    /// Compares every byte whatever the first difference, so the time taken says nothing of where
+    /// a forged MAC goes wrong.
+    static func constantTimeEqual(_ mac: HashedAuthenticationCode<SHA256>, _ candidate: [UInt8]) -> Bool {
+        guard candidate.count == SHA256.byteCount else { return false }
+        var difference: UInt8 = 0
+        mac.withUnsafeBytes { bytes in
+            for index in 0..<SHA256.byteCount {
+                difference |= bytes[index] ^ candidate[index]
+            }
+        }
+        return difference == 0
+    }
+}
+
+/// Why a webhook was refused: a stable code and a sentence, answered as a 401 problem document.
+public enum WebhookRefusal: Error, Sendable, Hashable {
+    /// One or more of the three headers is absent or empty; names them.
+    case missingHeaders([String])
+    /// `webhook-id` is longer than 256 characters or not printable ASCII.
+    case malformedWebhookId
+    /// `webhook-timestamp` is not an integer number of seconds.
+    case malformedTimestamp
+    /// `webhook-timestamp` is further from the clock than the tolerance; a positive offset is in the future.
+    case staleTimestamp(offsetSeconds: Int64, toleranceSeconds: Int)
+    /// `webhook-signature` holds no `v1,<base64 of 32 bytes>` entry.
+    case malformedSignature
+    /// No `v1` entry matches any secret of any source.
+    case signatureMismatch
+
+    /// The stable code.
+    public var code: String {
+        switch self {
+        case .missingHeaders: "missing_webhook_headers"
+        case .malformedWebhookId: "malformed_webhook_id"
+        case .malformedTimestamp: "malformed_timestamp"
+        case .staleTimestamp: "stale_timestamp"
+        case .malformedSignature: "malformed_signature"
+        case .signatureMismatch: "signature_mismatch"
+        }
+    }
+
+    /// The sentence, for the problem document's `detail`.
+    public var message: String {
+        typealias Header = WebhookVerifier.Header
+        switch self {
+        case .missingHeaders(let names):
+            let list = names.count == 1
+                ? "The \(names[0]) header is"
+                : "The \(names.dropLast().joined(separator: ", ")) and \(names[names.count - 1]) headers are"
+            return "\(list) missing; a signed webhook carries \(Header.id), \(Header.timestamp) and \(Header.signature)."
+        case .malformedWebhookId:
+            return "The \(Header.id) header must be 1 to \(WebhookVerifier.maximumIdLength) printable ASCII characters."
+        case .malformedTimestamp:
+            return "The \(Header.timestamp) header must be a whole number of seconds since 1970-01-01T00:00:00Z."
+        case .staleTimestamp(let offset, let tolerance):
+            let direction = offset > 0 ? "in the future" : "in the past"
+            return "The \(Header.timestamp) is \(offset.magnitude) seconds \(direction); CallGate accepts \(tolerance) seconds either way."
+        case .malformedSignature:
+            return "The \(Header.signature) header holds no v1 signature; expected space-separated entries v1,<base64 of the 32-byte HMAC-SHA256>."
+        case .signatureMismatch:
+            return "No signature in \(Header.signature) matches a configured webhook secret for this id, timestamp and body."
+        }
+    }
+}
