@@ -168,6 +168,7 @@ let package = Package(
         .testTarget(
             name: "CallGateTests",
             dependencies: ["AuditLog", "CallGate", "CallGateCore", "CurlTransport", "LiveVoxClient", "LiveVoxSimulator",
+                           .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "JWTKit", package: "jwt-kit"),
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "Prometheus", package: "swift-prometheus")]

@@ -50,6 +50,14 @@ public enum CallGateService {
 
         let createdKeys = try DevelopmentKeys.createIfNeeded(settings: settings, embedded: simulator != nil)
         let keys = try APIKeyStore(path: settings.keysFile)
+        var jwt: JWTAuthenticator?
+        if let jwtSettings = settings.jwt {
+            do {
+                jwt = try await JWTAuthenticator(settings: jwtSettings)
+            } catch {
+                throw SettingsError("JWT bearer tokens cannot be accepted: \(error)")
+            }
+        }
 
         let curl = try CurlHTTPClient(configuration: .init(
             maxConnectionsPerHost: settings.upstreamMaxConnections,
@@ -79,7 +87,7 @@ public enum CallGateService {
                 validator: RequestValidator(maxBatchSize: settings.maxBatchSize, allowedRegions: try settings.regions()),
                 upstreamTimeZone: IANATimeZone.named(settings.upstreamTimeZone)!,
                 openAPIDocument: openAPIDocument, defaultRateLimit: settings.defaultRateLimit),
-            keys: keys, client: client, audit: audit,
+            keys: keys, jwt: jwt, client: client, audit: audit,
             metrics: metrics,
             exposition: {
                 var breakerOpen = false

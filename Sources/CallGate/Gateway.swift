@@ -36,6 +36,7 @@ public final class Gateway: Sendable {
 
     let configuration: Configuration
     let keys: APIKeyStore
+    let jwt: JWTAuthenticator?
     let client: LiveVoxClient
     let audit: AuditTrail?
     let metrics: GatewayMetrics?
@@ -66,12 +67,15 @@ public final class Gateway: Sendable {
     ///   `/v1/audit` reads; `nil` runs without an audit trail (tests of the pipeline alone).
     /// - Parameter metrics: counts every request; `exposition` renders them for `GET /metrics`
     ///   (404 without it).
-    public init(configuration: Configuration, keys: APIKeyStore, client: LiveVoxClient, audit: AuditTrail? = nil,
+    /// - Parameter jwt: accepts JWT bearer tokens (nil: only API keys).
+    public init(configuration: Configuration, keys: APIKeyStore, jwt: JWTAuthenticator? = nil, client: LiveVoxClient,
+                audit: AuditTrail? = nil,
                 metrics: GatewayMetrics? = nil, exposition: (@Sendable () -> [UInt8])? = nil,
                 readiness: @escaping @Sendable () async -> Readiness,
                 nowMillis: @escaping @Sendable () -> Int64, logger: Logger) {
         self.configuration = configuration
         self.keys = keys
+        self.jwt = jwt
         self.client = client
         self.audit = audit
         self.metrics = metrics
@@ -261,6 +265,11 @@ public final class Gateway: Sendable {
         if presented == nil, case .compatible? = route.surface { presented = request.header("lv-access") }
         guard let presented else {
             return .failure(Self.unauthenticated("Send an API key as 'Authorization: Bearer cgk_...' or 'X-API-Key: cgk_...'."))
+        }
+        if let jwt, JWTAuthenticator.isCandidate(presented) {
+            return jwt.authenticate(token: presented).mapError { refusal in
+                refusal.status == 401 ? Self.unauthenticated(refusal.message) : Problem(403, .forbiddenToken, refusal.message)
+            }
         }
         guard let principal = keys.authenticate(key: presented) else {
             return .failure(Self.unauthenticated("The API key is not valid: it is unknown, revoked or mistyped."))

@@ -274,7 +274,7 @@ paths:
                   - $ref: '#/components/schemas/Problem'
                   - properties:
                       status: {const: 403}
-                      code: {enum: [forbidden_role, forbidden_service, forbidden_agent, upstream_refused]}
+                      code: {enum: [forbidden_role, forbidden_service, forbidden_token, forbidden_agent, upstream_refused]}
               example:
                 type: urn:callgate:problem:forbidden_agent
                 title: Agent not allowed
@@ -484,7 +484,7 @@ paths:
                   - $ref: '#/components/schemas/Problem'
                   - properties:
                       status: {const: 403}
-                      code: {enum: [forbidden_role, forbidden_service, forbidden_agent]}
+                      code: {enum: [forbidden_role, forbidden_service, forbidden_token, forbidden_agent]}
             application/json:
               schema: {$ref: '#/components/schemas/LiveVoxError'}
         '404': {$ref: '#/components/responses/CompatNotFound'}
@@ -678,8 +678,13 @@ components:
     bearerAuth:
       type: http
       scheme: bearer
-      bearerFormat: cgk_ followed by 43 base62 characters
-      description: '`Authorization: Bearer cgk_...`, a key made with `callgate keys create`.'
+      description: |
+        `Authorization: Bearer cgk_...`, a key made with `callgate keys create`; or, for internal
+        services when JWT is configured, `Authorization: Bearer <JWT>` (HS256, RS256 or ES256; `iss`,
+        `aud`, `exp` and `nbf` checked; role, services and agent login id from claims). A token that
+        does not verify gets 401 `unauthenticated`; one that verifies but whose claims name no usable
+        principal (no `sub`, no or an unknown role, malformed services, an Agent without its login id)
+        gets 403 `forbidden_token`.
     apiKeyHeader:
       type: apiKey
       in: header
@@ -990,7 +995,7 @@ components:
                 requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
                 upstream: {attempts: 1, status: 400, code: 1006, message: 'Service 30000 is on a non-automated queuer; manual calls cannot be launched.'}
     V1Forbidden:
-      description: '`forbidden_role` (the key''s role may not use the operation), `forbidden_service` (the key is limited to other services), or `upstream_refused` (LiveVox answered 403).'
+      description: '`forbidden_role` (the key''s role may not use the operation), `forbidden_service` (the key is limited to other services), `forbidden_token` (a JWT whose claims name no usable principal), or `upstream_refused` (LiveVox answered 403).'
       headers:
         X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
       content:
@@ -1000,7 +1005,7 @@ components:
               - $ref: '#/components/schemas/Problem'
               - properties:
                   status: {const: 403}
-                  code: {enum: [forbidden_role, forbidden_service, upstream_refused]}
+                  code: {enum: [forbidden_role, forbidden_service, forbidden_token, upstream_refused]}
           example:
             type: urn:callgate:problem:forbidden_role
             title: Role not allowed
@@ -1156,7 +1161,7 @@ components:
               - $ref: '#/components/schemas/Problem'
               - properties:
                   status: {const: 403}
-                  code: {enum: [forbidden_role, forbidden_service]}
+                  code: {enum: [forbidden_role, forbidden_service, forbidden_token]}
         application/json:
           schema: {$ref: '#/components/schemas/LiveVoxError'}
     CompatNotFound:
@@ -1338,7 +1343,7 @@ components:
       type: string
       description: |
         The stable codes. `internal_error` (500) is reserved: no route answers it.
-      enum: [malformed_json, unauthenticated, forbidden_role, forbidden_service, forbidden_agent, not_found,
+      enum: [malformed_json, unauthenticated, forbidden_role, forbidden_service, forbidden_agent, forbidden_token, not_found,
              method_not_allowed, invalid_service_id, invalid_query, body_too_large, unsupported_media_type,
              validation_failed, rate_limited, upstream_refused, upstream_error, upstream_unavailable,
              upstream_timeout, not_ready, audit_unavailable, internal_error]

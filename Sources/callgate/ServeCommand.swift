@@ -40,6 +40,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: help("audit.retentionDays")) var auditRetentionDays: String?
     @Option(help: help("rateLimit.perSecond")) var rateLimitPerSecond: String?
     @Option(help: help("rateLimit.burst")) var rateLimitBurst: String?
+    @Option(help: help("jwt.audience")) var jwtAudience: String?
+    @Option(help: help("jwt.issuers")) var jwtIssuers: String?
+    @Option(help: help("jwt.hs256Secrets")) var jwtHs256Secrets: String?
+    @Option(help: help("jwt.jwksFile")) var jwtJwksFile: String?
+    @Option(help: help("jwt.leewaySeconds")) var jwtLeewaySeconds: String?
+    @Option(help: help("jwt.roleClaim")) var jwtRoleClaim: String?
+    @Option(help: help("jwt.servicesClaim")) var jwtServicesClaim: String?
+    @Option(help: help("jwt.agentLoginIdClaim")) var jwtAgentLoginIdClaim: String?
 
     static func help(_ key: String) -> ArgumentHelp {
         let setting = GatewaySettings.Setting.all.first { $0.key == key }!
@@ -60,7 +68,10 @@ struct ServeCommand: AsyncParsableCommand {
             ("maxBatchSize", maxBatchSize), ("allowedRegions", allowedRegions), ("logLevel", logLevel),
             ("logFormat", logFormat), ("store", store), ("audit.keyFile", auditKeyFile), ("audit.secret", auditSecret),
             ("audit.retentionDays", auditRetentionDays), ("rateLimit.perSecond", rateLimitPerSecond),
-            ("rateLimit.burst", rateLimitBurst),
+            ("rateLimit.burst", rateLimitBurst), ("jwt.audience", jwtAudience), ("jwt.issuers", jwtIssuers),
+            ("jwt.hs256Secrets", jwtHs256Secrets), ("jwt.jwksFile", jwtJwksFile), ("jwt.leewaySeconds", jwtLeewaySeconds),
+            ("jwt.roleClaim", jwtRoleClaim), ("jwt.servicesClaim", jwtServicesClaim),
+            ("jwt.agentLoginIdClaim", jwtAgentLoginIdClaim),
         ]
         return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key, $0) } })
     }

@@ -60,6 +60,31 @@ public struct GatewaySettings: Sendable, Hashable {
     public var rateLimitPerSecond: Double
     /// The default burst; 0: twice the rate.
     public var rateLimitBurst: Int
+    /// CallGate's name in JWTs' `aud`; set, it turns JWT bearer tokens on.
+    public var jwtAudience: String?
+    /// Accepted JWT issuers, comma-separated.
+    public var jwtIssuers: String?
+    /// HS256 secrets, comma-separated.
+    public var jwtHS256Secrets: String?
+    /// A JWKS file of RS256 and ES256 public keys.
+    public var jwtJWKSFile: String?
+    /// Clock skew allowed on `exp` and `nbf`.
+    public var jwtLeewaySeconds: Int
+    /// The claims naming the role, the services and an Agent's login id.
+    public var jwtRoleClaim: String
+    public var jwtServicesClaim: String
+    public var jwtAgentLoginIdClaim: String
+
+    /// The JWT settings, when JWT bearer tokens are on.
+    public var jwt: JWTSettings? {
+        guard let jwtAudience else { return nil }
+        func list(_ text: String?) -> [String] {
+            (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        return JWTSettings(hs256Secrets: list(jwtHS256Secrets), jwksFile: jwtJWKSFile, issuers: list(jwtIssuers),
+                           audience: jwtAudience, leewaySeconds: jwtLeewaySeconds, roleClaim: jwtRoleClaim,
+                           servicesClaim: jwtServicesClaim, agentLoginIdClaim: jwtAgentLoginIdClaim)
+    }
 
     /// The default rate limit, when there is one.
     public var defaultRateLimit: RateLimit? {
@@ -121,6 +146,18 @@ public struct GatewaySettings: Sendable, Hashable {
                     help: "Requests per second per principal without a limit of its own (429 above); 0: no default limit."),
             Setting(key: "rateLimit.burst", defaultValue: "0", isSecret: false,
                     help: "Requests a principal may make at once under the default limit; 0: twice the rate."),
+            Setting(key: "jwt.audience", defaultValue: nil, isSecret: false,
+                    help: "CallGate's name in JWTs' aud; setting it accepts JWT bearer tokens (with jwt.issuers and keys)."),
+            Setting(key: "jwt.issuers", defaultValue: nil, isSecret: false, help: "Accepted JWT iss values, comma-separated."),
+            Setting(key: "jwt.hs256Secrets", defaultValue: nil, isSecret: true,
+                    help: "HS256 secrets (at least 32 bytes each), comma-separated; several while rotating."),
+            Setting(key: "jwt.jwksFile", defaultValue: nil, isSecret: false, help: "JWKS file of RS256 and ES256 public keys, each with its kid."),
+            Setting(key: "jwt.leewaySeconds", defaultValue: "30", isSecret: false, help: "Clock skew allowed on exp and nbf."),
+            Setting(key: "jwt.roleClaim", defaultValue: "role", isSecret: false, help: "The claim holding the LiveVox role."),
+            Setting(key: "jwt.servicesClaim", defaultValue: "services", isSecret: false,
+                    help: "The claim holding the allowed service ids (absent: every service)."),
+            Setting(key: "jwt.agentLoginIdClaim", defaultValue: "agentLoginId", isSecret: false,
+                    help: "The claim holding an Agent's agent login id."),
         ]
     }
 
@@ -197,7 +234,15 @@ public struct GatewaySettings: Sendable, Hashable {
             auditSecret: text("audit.secret").flatMap { $0.isEmpty ? nil : $0 },
             auditRetentionDays: try integer("audit.retentionDays", in: 0...36_500),
             rateLimitPerSecond: try number("rateLimit.perSecond", in: 0...1_000_000),
-            rateLimitBurst: try integer("rateLimit.burst", in: 0...1_000_000)
+            rateLimitBurst: try integer("rateLimit.burst", in: 0...1_000_000),
+            jwtAudience: text("jwt.audience").flatMap { $0.isEmpty ? nil : $0 },
+            jwtIssuers: text("jwt.issuers"),
+            jwtHS256Secrets: text("jwt.hs256Secrets"),
+            jwtJWKSFile: text("jwt.jwksFile").flatMap { $0.isEmpty ? nil : $0 },
+            jwtLeewaySeconds: try integer("jwt.leewaySeconds", in: 0...3600),
+            jwtRoleClaim: text("jwt.roleClaim")!,
+            jwtServicesClaim: text("jwt.servicesClaim")!,
+            jwtAgentLoginIdClaim: text("jwt.agentLoginIdClaim")!
         )
         try settings.validate()
         return settings
@@ -205,6 +250,14 @@ public struct GatewaySettings: Sendable, Hashable {
 
     /// Checks what the types cannot: the upstream's completeness, names and enumerations.
     public func validate() throws(SettingsError) {
+        if let jwt {
+            guard !jwt.issuers.isEmpty else { throw SettingsError("--jwt-audience needs --jwt-issuers: the iss values to accept.") }
+            guard !jwt.hs256Secrets.isEmpty || jwt.jwksFile != nil else {
+                throw SettingsError("--jwt-audience needs keys: --jwt-hs256-secrets, --jwt-jwks-file, or both.")
+            }
+        } else if jwtIssuers != nil || jwtHS256Secrets != nil || jwtJWKSFile != nil {
+            throw SettingsError("JWT settings are given without --jwt-audience, CallGate's name in the tokens' aud.")
+        }
         if let upstreamURL {
             guard upstreamURL.hasPrefix("https://") || upstreamURL.hasPrefix("http://") else {
                 throw SettingsError("--upstream-url is '\(upstreamURL)': it must start with https:// (or http:// for a local test upstream).")
