@@ -81,13 +81,25 @@ public enum CallGateService {
             audit = try openAuditTrail(settings: settings, metrics: metrics, logger: logger)
         }
 
+        let webhooks: WebhookSourceStore
+        do {
+            webhooks = try WebhookSourceStore(path: settings.webhookSourcesFile, toleranceSeconds: settings.webhookToleranceSeconds)
+        } catch {
+            throw SettingsError("The webhook sources file cannot be used: \(error)")
+        }
+        let worker = audit?.outbox.map {
+            DeliveryWorker(outbox: $0, client: client, policy: DeliveryPolicy(maxAge: .seconds(settings.webhookRetryHours * 3600)),
+                           nowMillis: { Int64(Date().timeIntervalSince1970 * 1000) }, logger: logger)
+        }
+
         let gateway = Gateway(
             configuration: .init(
                 maxBodyBytes: settings.maxBodyBytes,
                 validator: RequestValidator(maxBatchSize: settings.maxBatchSize, allowedRegions: try settings.regions()),
                 upstreamTimeZone: IANATimeZone.named(settings.upstreamTimeZone)!,
                 openAPIDocument: openAPIDocument, defaultRateLimit: settings.defaultRateLimit),
-            keys: keys, jwt: jwt, client: client, audit: audit,
+            keys: keys, jwt: jwt, webhooks: webhooks, deliveriesArrived: worker.map { worker in { worker.wake() } },
+            client: client, audit: audit,
             metrics: metrics,
             exposition: {
                 var breakerOpen = false
@@ -125,12 +137,16 @@ public enum CallGateService {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: curl),
             .init(service: client),
-            .init(service: KeysReloadService(keys: keys, logger: logger)),
+            .init(service: KeysReloadService(keys: keys, webhooks: webhooks, logger: logger)),
         ]
         if let audit {
             // Stopped after the HTTP server (services stop in reverse order): every answered
             // request's record is committed before the store closes.
             services.append(.init(service: AuditService(trail: audit, retentionDays: settings.auditRetentionDays, logger: logger)))
+        }
+        if let worker {
+            // Stopped before the store closes and after the server: it finishes what it is sending.
+            services.append(.init(service: worker))
         }
         services.append(.init(service: server))
         let group = ServiceGroup(configuration: .init(
@@ -185,9 +201,11 @@ struct AuditService: Service {
     }
 }
 
-/// Reloads the keys file on SIGHUP; a bad file is logged and the keys in force stay.
+/// Reloads the keys file and the webhook sources on SIGHUP; a bad file is logged and what is in
+/// force stays.
 struct KeysReloadService: Service {
     let keys: APIKeyStore
+    let webhooks: WebhookSourceStore
     let logger: Logger
 
     func run() async throws {
@@ -200,6 +218,13 @@ struct KeysReloadService: Service {
                 } catch {
                     logger.error("Keys file not reloaded; the previous keys stay in force",
                                  metadata: ["keys.file": "\(keys.path)", "error": "\(error)"])
+                }
+                do {
+                    try webhooks.reload()
+                    logger.notice("Webhook sources reloaded", metadata: ["webhooks.file": "\(webhooks.path)", "webhooks.count": "\(webhooks.count)"])
+                } catch {
+                    logger.error("Webhook sources not reloaded; the previous sources stay in force",
+                                 metadata: ["webhooks.file": "\(webhooks.path)", "error": "\(error)"])
                 }
             }
         }

@@ -37,6 +37,9 @@ public final class Gateway: Sendable {
     let configuration: Configuration
     let keys: APIKeyStore
     let jwt: JWTAuthenticator?
+    let webhooks: WebhookSourceStore?
+    /// Called when the outbox has a new delivery to send (the delivery worker's `wake`).
+    let deliveriesArrived: (@Sendable () -> Void)?
     let client: LiveVoxClient
     let audit: AuditTrail?
     let metrics: GatewayMetrics?
@@ -68,14 +71,18 @@ public final class Gateway: Sendable {
     /// - Parameter metrics: counts every request; `exposition` renders them for `GET /metrics`
     ///   (404 without it).
     /// - Parameter jwt: accepts JWT bearer tokens (nil: only API keys).
-    public init(configuration: Configuration, keys: APIKeyStore, jwt: JWTAuthenticator? = nil, client: LiveVoxClient,
-                audit: AuditTrail? = nil,
+    /// - Parameter webhooks: the webhook sources whose signatures are accepted (nil: webhooks are refused).
+    public init(configuration: Configuration, keys: APIKeyStore, jwt: JWTAuthenticator? = nil,
+                webhooks: WebhookSourceStore? = nil, deliveriesArrived: (@Sendable () -> Void)? = nil,
+                client: LiveVoxClient, audit: AuditTrail? = nil,
                 metrics: GatewayMetrics? = nil, exposition: (@Sendable () -> [UInt8])? = nil,
                 readiness: @escaping @Sendable () async -> Readiness,
                 nowMillis: @escaping @Sendable () -> Int64, logger: Logger) {
         self.configuration = configuration
         self.keys = keys
         self.jwt = jwt
+        self.webhooks = webhooks
+        self.deliveriesArrived = deliveriesArrived
         self.client = client
         self.audit = audit
         self.metrics = metrics
@@ -107,7 +114,14 @@ public final class Gateway: Sendable {
         if draft.isAudited, let audit {
             let event = AuditEvent(draft: draft, request: request, timeMillis: nowMillis(), responseStatus: response.status,
                                    problem: problemCode, totalLatency: elapsed)
-            if !(await audit.commit(event, logger: logger)) {
+            if let delivery = draft.delivery, problemCode == nil {
+                if let admission = await audit.commit(event, delivery: delivery, logger: logger) {
+                    response = Self.accepted(admission)
+                    if case .created = admission { deliveriesArrived?() }
+                } else {
+                    response = Self.render(Self.auditUnavailable(after: event), requestId: requestId, instance: request.path)
+                }
+            } else if !(await audit.commit(event, logger: logger)) {
                 // Nothing is answered unaudited: the caller learns the trail failed (and, for a
                 // mutating request that reached LiveVox, that it may have acted: the log has it).
                 response = Self.render(Self.auditUnavailable(after: event), requestId: requestId, instance: request.path)
@@ -116,6 +130,17 @@ public final class Gateway: Sendable {
         if let decision = draft.rateLimit { response.headers.append(contentsOf: decision.headers) }
         response.headers.append(("X-Request-ID", requestId))
         return response
+    }
+
+    /// Counts the request against the principal's rate limit; the refusal when it is over.
+    func limitRate(_ principal: Principal, _ draft: inout AuditDraft) -> Problem? {
+        guard let limit = principal.rateLimit ?? configuration.defaultRateLimit else { return nil }
+        let decision = rateLimiter.check(principal.rateLimitKey, limit, nowNanos: nanosSinceStart())
+        draft.rateLimit = decision
+        guard let retryAfter = decision.retryAfterSeconds else { return nil }
+        var problem = Problem(429, .rateLimited, "'\(principal.name)' may make \(Self.rate(limit)) (bursts of \(limit.burst)); retry in \(retryAfter) s.")
+        problem.retryAfterSeconds = retryAfter
+        return problem
     }
 
     /// Monotonic nanoseconds since the gateway was made, for the rate limiter.
@@ -155,8 +180,12 @@ public final class Gateway: Sendable {
             let state = await readiness()
             guard state.isReady else { return .failure(Problem(503, .notReady, state.detail)) }
             return .success(Self.json(200, Array(#"{"status":"ready"}"#.utf8)))
-        case .queueStats, .nonAttemptedManualCalls, .launchManualCalls, .scheduleCallback, .audit, .auditVerify:
+        case .queueStats, .nonAttemptedManualCalls, .launchManualCalls, .scheduleCallback, .audit, .auditVerify,
+             .webhook, .deliveries, .delivery, .deliveryRetry:
             break
+        }
+        if case .webhook(let operation) = route {
+            return await acceptWebhook(request, operation: operation, draft: &draft, logger: logger)
         }
         let principal: Principal
         switch authenticate(request, route: route) {
@@ -164,15 +193,7 @@ public final class Gateway: Sendable {
         case .failure(let problem): return .failure(problem)
         }
         draft.principal = principal
-        if let limit = principal.rateLimit ?? configuration.defaultRateLimit {
-            let decision = rateLimiter.check(principal.rateLimitKey, limit, nowNanos: nanosSinceStart())
-            draft.rateLimit = decision
-            if let retryAfter = decision.retryAfterSeconds {
-                var problem = Problem(429, .rateLimited, "'\(principal.name)' may make \(Self.rate(limit)) (bursts of \(limit.burst)); retry in \(retryAfter) s.")
-                problem.retryAfterSeconds = retryAfter
-                return .failure(problem)
-            }
-        }
+        if let problem = limitRate(principal, &draft) { return .failure(problem) }
         var scoped = logger
         scoped[metadataKey: "principal"] = .string(principal.name)
         let logger = scoped
@@ -248,7 +269,9 @@ public final class Gateway: Sendable {
             return await auditQuery(request)
         case .auditVerify:
             return await auditVerify()
-        case .health, .readiness, .openAPI, .metrics:
+        case .deliveries, .delivery, .deliveryRetry:
+            return await deliveryRoute(route, request)
+        case .health, .readiness, .openAPI, .metrics, .webhook:
             preconditionFailure("answered above")
         }
     }
@@ -283,10 +306,15 @@ public final class Gateway: Sendable {
 
     private func authorize(_ principal: Principal, _ route: GatewayRoute) -> Problem? {
         guard let operation = route.operation else { return nil }
+        return authorize(principal, operation: operation, serviceId: route.serviceId)
+    }
+
+    /// The role check for `operation`, then the service check when there is a service.
+    func authorize(_ principal: Principal, operation: GatewayOperation, serviceId: Int64?) -> Problem? {
         guard RolePolicy.allows(principal.role, operation) else {
             return Problem(403, .forbiddenRole, RolePolicy.refusalDetail(principal.role, operation))
         }
-        guard let serviceId = route.serviceId else { return nil }
+        guard let serviceId else { return nil }
         guard principal.mayUse(serviceId: serviceId) else {
             let allowed = (principal.services ?? []).sorted().map(String.init).joined(separator: ", ")
             return Problem(403, .forbiddenService, "The key '\(principal.name)' may not use service \(serviceId); its services: \(allowed).")
@@ -312,20 +340,28 @@ public final class Gateway: Sendable {
     // MARK: Body
 
     private func readJSON(_ request: GatewayRequest) async -> Result<JSONValue, Problem> {
+        await readBody(request).flatMap { parseJSON(request, $0) }
+    }
+
+    /// The body's bytes, up to the limit (413 above).
+    func readBody(_ request: GatewayRequest) async -> Result<[UInt8], Problem> {
+        do {
+            return .success(try await request.readBody(configuration.maxBodyBytes))
+        } catch is BodyTooLarge {
+            return .failure(Problem(413, .bodyTooLarge, "The body is larger than \(configuration.maxBodyBytes) bytes."))
+        } catch {
+            return .failure(Problem(400, .malformedJSON, "The body could not be read: the connection ended before it was complete."))
+        }
+    }
+
+    /// The body as JSON, after checking that it says it is JSON (415 otherwise).
+    func parseJSON(_ request: GatewayRequest, _ bytes: [UInt8]) -> Result<JSONValue, Problem> {
         let contentType = request.header("content-type")?.lowercased() ?? ""
         let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map { String($0.filter { $0 != " " && $0 != "\t" }) } ?? ""
         guard mediaType == "application/json" else {
             return .failure(Problem(415, .unsupportedMediaType,
                                     mediaType.isEmpty ? "Send the body as JSON with 'Content-Type: application/json'."
                                                       : "'\(mediaType)' is not accepted; send the body as JSON with 'Content-Type: application/json'."))
-        }
-        let bytes: [UInt8]
-        do {
-            bytes = try await request.readBody(configuration.maxBodyBytes)
-        } catch is BodyTooLarge {
-            return .failure(Problem(413, .bodyTooLarge, "The body is larger than \(configuration.maxBodyBytes) bytes."))
-        } catch {
-            return .failure(Problem(400, .malformedJSON, "The body could not be read: the connection ended before it was complete."))
         }
         do throws(MalformedJSON) {
             return .success(try JSONParser.parse(bytes))
@@ -425,7 +461,8 @@ extension GatewayRoute {
     /// (refused or not); not the probes and the contract, which are read by machines all day.
     var isAudited: Bool {
         switch self {
-        case .queueStats, .nonAttemptedManualCalls, .launchManualCalls, .scheduleCallback, .audit, .auditVerify: true
+        case .queueStats, .nonAttemptedManualCalls, .launchManualCalls, .scheduleCallback, .audit, .auditVerify,
+             .webhook, .deliveries, .delivery, .deliveryRetry: true
         case .health, .readiness, .openAPI, .metrics: false
         }
     }
@@ -446,7 +483,7 @@ extension GatewayRoute {
         switch self {
         case .queueStats(_, let surface), .nonAttemptedManualCalls(_, let surface),
              .launchManualCalls(_, let surface), .scheduleCallback(_, let surface): surface
-        case .health, .readiness, .openAPI, .metrics, .audit, .auditVerify: nil
+        case .health, .readiness, .openAPI, .metrics, .audit, .auditVerify, .webhook, .deliveries, .delivery, .deliveryRetry: nil
         }
     }
 }

@@ -54,10 +54,11 @@ public struct LiveVoxNoContent: LiveVoxResponseModel, Hashable {
 
 /// The client's JSON encoder, built once: building coders per request costs more than using them.
 /// Answers are decoded with the core's parser (``LiveVoxWireDecodable``), not `JSONDecoder`.
-enum LiveVoxJSON {
+public enum LiveVoxJSON {
     static let encoder = JSONEncoder()
 
-    static func encode(_ value: some Encodable) -> [UInt8] {
+    /// The JSON bytes LiveVox is sent for a request model.
+    public static func encode(_ value: some Encodable) -> [UInt8] {
         // The wire models only hold strings, integers and booleans: encoding them cannot fail.
         (try? Array(encoder.encode(value))) ?? []
     }

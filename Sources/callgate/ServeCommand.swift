@@ -40,6 +40,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: help("audit.retentionDays")) var auditRetentionDays: String?
     @Option(help: help("rateLimit.perSecond")) var rateLimitPerSecond: String?
     @Option(help: help("rateLimit.burst")) var rateLimitBurst: String?
+    @Option(help: help("webhooks.sourcesFile")) var webhooksSourcesFile: String?
+    @Option(help: help("webhooks.toleranceSeconds")) var webhooksToleranceSeconds: String?
+    @Option(help: help("webhooks.retryHours")) var webhooksRetryHours: String?
     @Option(help: help("jwt.audience")) var jwtAudience: String?
     @Option(help: help("jwt.issuers")) var jwtIssuers: String?
     @Option(help: help("jwt.hs256Secrets")) var jwtHs256Secrets: String?
@@ -68,7 +71,9 @@ struct ServeCommand: AsyncParsableCommand {
             ("maxBatchSize", maxBatchSize), ("allowedRegions", allowedRegions), ("logLevel", logLevel),
             ("logFormat", logFormat), ("store", store), ("audit.keyFile", auditKeyFile), ("audit.secret", auditSecret),
             ("audit.retentionDays", auditRetentionDays), ("rateLimit.perSecond", rateLimitPerSecond),
-            ("rateLimit.burst", rateLimitBurst), ("jwt.audience", jwtAudience), ("jwt.issuers", jwtIssuers),
+            ("rateLimit.burst", rateLimitBurst), ("webhooks.sourcesFile", webhooksSourcesFile),
+            ("webhooks.toleranceSeconds", webhooksToleranceSeconds), ("webhooks.retryHours", webhooksRetryHours),
+            ("jwt.audience", jwtAudience), ("jwt.issuers", jwtIssuers),
             ("jwt.hs256Secrets", jwtHs256Secrets), ("jwt.jwksFile", jwtJwksFile), ("jwt.leewaySeconds", jwtLeewaySeconds),
             ("jwt.roleClaim", jwtRoleClaim), ("jwt.servicesClaim", jwtServicesClaim),
             ("jwt.agentLoginIdClaim", jwtAgentLoginIdClaim),

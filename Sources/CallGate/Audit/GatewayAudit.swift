@@ -34,20 +34,39 @@ public final class AuditTrail: Sendable {
         }
     }
 
+    /// The outbox of the store, when it has one (webhook deliveries).
+    var outbox: (any OutboxStore)? { store as? any OutboxStore }
+
     /// Commits the record of `event`; `false` (logged with the request id) when it could not be.
     func commit(_ event: AuditEvent, logger: Logger) async -> Bool {
+        await commit(event, delivery: nil, logger: logger) != nil
+    }
+
+    /// Commits the record of `event` with `delivery` in one transaction; the outbox's admission
+    /// (`.created`, or `.duplicate` for a webhook id seen before), or nil (logged) when the commit failed.
+    func commit(_ event: AuditEvent, delivery: NewDelivery, logger: Logger) async -> DeliveryAdmission? {
+        await commit(event, delivery: Optional(delivery), logger: logger) ?? nil
+    }
+
+    /// nil when the commit failed; otherwise the admission of `delivery`, if there was one.
+    private func commit(_ event: AuditEvent, delivery: NewDelivery?, logger: Logger) async -> DeliveryAdmission?? {
         let started = ContinuousClock.now
         do {
-            _ = try await writer.record(record(of: event))
+            var admission: DeliveryAdmission?
+            if let delivery {
+                admission = try await writer.record(record(of: event), delivery: delivery).1
+            } else {
+                _ = try await writer.record(record(of: event))
+            }
             metrics?.recordAuditCommit(started.duration(to: .now), committed: true)
-            return true
+            return .some(admission)
         } catch {
             metrics?.recordAuditCommit(started.duration(to: .now), committed: false)
             logger.error("Audit record not committed; the request was answered 503", metadata: [
                 "audit.error": "\(error)", "audit.operation": "\(event.draft.operation)", "audit.status": "\(event.responseStatus)",
                 "upstream.attempts": "\(event.draft.upstreamAttempts)",
             ])
-            return false
+            return nil
         }
     }
 
@@ -66,7 +85,7 @@ public final class AuditTrail: Sendable {
             authMethod: draft.principal?.authMethod.rawValue, clientAddress: event.clientAddress,
             operation: draft.operation, method: event.method, path: event.path, serviceId: draft.serviceId,
             phones: draft.phones.map { keys.phone($0) }, entryCount: draft.entryCount,
-            outcome: event.outcome, reason: event.problem, validationCodes: draft.validationCodes,
+            outcome: event.outcome, reason: event.problem.map { draft.reason ?? $0 }, validationCodes: draft.validationCodes,
             upstreamStatus: draft.upstreamStatus, upstreamAttempts: draft.upstreamAttempts,
             upstreamLatencyMicros: draft.upstreamLatency.map(Self.micros),
             totalLatencyMicros: Self.micros(event.totalLatency), responseStatus: event.responseStatus)
@@ -96,6 +115,10 @@ struct AuditDraft: Sendable {
     /// The rate limiter's decision, when the principal is limited: not recorded (a refusal is, as
     /// `rate_limited`), but its `RateLimit-*` headers go on the answer.
     var rateLimit: RateLimiter.Decision?
+    /// A refusal's reason more precise than its problem code (a webhook's `stale_timestamp`).
+    var reason: String?
+    /// An accepted webhook's delivery, written to the outbox with the record.
+    var delivery: NewDelivery?
 
     init(requestId: String) { self.requestId = requestId }
 

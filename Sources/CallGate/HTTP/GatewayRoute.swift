@@ -30,6 +30,15 @@ public enum GatewayRoute: Sendable, Hashable {
     case audit
     /// `GET /v1/audit/verify`: the hash chain checked from its start or checkpoint.
     case auditVerify
+    /// `POST /v1/webhooks/callbacks` or `/v1/webhooks/manual-calls`: a signed webhook, accepted into
+    /// the outbox (`operation` is `.scheduleCallback` or `.launchManualCalls`).
+    case webhook(GatewayOperation)
+    /// `GET /v1/deliveries`: the outbox's deliveries, newest first, by status.
+    case deliveries
+    /// `GET /v1/deliveries/{id}`: one delivery.
+    case delivery(id: String)
+    /// `POST /v1/deliveries/{id}/retry`: a dead or unknown delivery sent again.
+    case deliveryRetry(id: String)
 
     /// The operation the role policy decides, for the LiveVox operations.
     public var operation: GatewayOperation? {
@@ -39,6 +48,8 @@ public enum GatewayRoute: Sendable, Hashable {
         case .launchManualCalls: .launchManualCalls
         case .scheduleCallback: .scheduleCallback
         case .audit, .auditVerify: .readAudit
+        case .webhook(let operation): operation
+        case .deliveries, .delivery, .deliveryRetry: .administerDeliveries
         case .health, .readiness, .openAPI, .metrics: nil
         }
     }
@@ -47,7 +58,7 @@ public enum GatewayRoute: Sendable, Hashable {
     public var serviceId: Int64? {
         switch self {
         case .queueStats(let id, _), .nonAttemptedManualCalls(let id, _), .launchManualCalls(let id, _), .scheduleCallback(let id, _): id
-        case .health, .readiness, .openAPI, .metrics, .audit, .auditVerify: nil
+        case .health, .readiness, .openAPI, .metrics, .audit, .auditVerify, .webhook, .deliveries, .delivery, .deliveryRetry: nil
         }
     }
 
@@ -107,6 +118,26 @@ public enum GatewayRoute: Sendable, Hashable {
             }
         }
 
+        // Signed webhooks: /v1/webhooks/callbacks and /v1/webhooks/manual-calls.
+        if parts.count == 3, parts[0] == "v1", parts[1] == "webhooks" {
+            switch parts[2] {
+            case "callbacks": return only("POST", method, path, .webhook(.scheduleCallback))
+            case "manual-calls": return only("POST", method, path, .webhook(.launchManualCalls))
+            default: return .failure(notFound(path))
+            }
+        }
+
+        // The outbox: /v1/deliveries, /v1/deliveries/{id}, /v1/deliveries/{id}/retry.
+        if parts.count >= 2, parts.count <= 4, parts[0] == "v1", parts[1] == "deliveries" {
+            if parts.count == 2 { return only("GET", method, path, .deliveries) }
+            guard let id = deliveryId(parts[2]) else {
+                return .failure(Problem(404, .notFound, "No delivery has the id '\(parts[2].prefix(80))'; ids look like dlv_ followed by 26 characters."))
+            }
+            if parts.count == 3 { return only("GET", method, path, .delivery(id: id)) }
+            guard parts[3] == "retry" else { return .failure(notFound(path)) }
+            return only("POST", method, path, .deliveryRetry(id: id))
+        }
+
         // The /v1 surface: /v1/services/{serviceId}/...
         if parts.count == 4, parts[0] == "v1", parts[1] == "services" {
             let make: (Int64) -> GatewayRoute
@@ -145,6 +176,14 @@ public enum GatewayRoute: Sendable, Hashable {
             return .failure(Problem(400, .invalidServiceId, "'\(shown)' is not a service id: use a positive integer, e.g. 21429."))
         }
         return .success(id)
+    }
+
+    /// A delivery id as CallGate makes them: `dlv_` and 26 lowercase letters and digits.
+    static func deliveryId(_ text: Substring) -> String? {
+        guard text.utf8.count == 30, text.hasPrefix("dlv_"),
+              text.utf8.dropFirst(4).allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x7A) })
+        else { return nil }
+        return String(text)
     }
 
     /// The first value of `name` in a query string (no percent-decoding needed for digits).

@@ -28,6 +28,7 @@ public struct Problem: Error, Sendable, Hashable {
         case upstreamTimeout = "upstream_timeout"
         case notReady = "not_ready"
         case auditUnavailable = "audit_unavailable"
+        case deliveryNotRetryable = "delivery_not_retryable"
         case internalError = "internal_error"
 
         /// The short, human title of the problem type.
@@ -53,6 +54,7 @@ public struct Problem: Error, Sendable, Hashable {
             case .upstreamTimeout: "LiveVox timed out"
             case .notReady: "Not ready"
             case .auditUnavailable: "Audit trail unavailable"
+            case .deliveryNotRetryable: "Delivery not retryable"
             case .internalError: "Internal error"
             }
         }

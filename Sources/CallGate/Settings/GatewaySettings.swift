@@ -60,6 +60,12 @@ public struct GatewaySettings: Sendable, Hashable {
     public var rateLimitPerSecond: Double
     /// The default burst; 0: twice the rate.
     public var rateLimitBurst: Int
+    /// The webhook sources file (YAML, with secrets); absent: no webhook is accepted until it exists.
+    public var webhookSourcesFile: String
+    /// How far a webhook's timestamp may be from now, in seconds.
+    public var webhookToleranceSeconds: Int
+    /// How long an accepted webhook is retried, in hours.
+    public var webhookRetryHours: Int
     /// CallGate's name in JWTs' `aud`; set, it turns JWT bearer tokens on.
     public var jwtAudience: String?
     /// Accepted JWT issuers, comma-separated.
@@ -146,6 +152,12 @@ public struct GatewaySettings: Sendable, Hashable {
                     help: "Requests per second per principal without a limit of its own (429 above); 0: no default limit."),
             Setting(key: "rateLimit.burst", defaultValue: "0", isSecret: false,
                     help: "Requests a principal may make at once under the default limit; 0: twice the rate."),
+            Setting(key: "webhooks.sourcesFile", defaultValue: "data/webhook-sources.yaml", isSecret: false,
+                    help: "Webhook sources (YAML, holds secrets; callgate webhooks add-source); reloaded on SIGHUP."),
+            Setting(key: "webhooks.toleranceSeconds", defaultValue: "300", isSecret: false,
+                    help: "How far a webhook-timestamp may be from now (401 beyond)."),
+            Setting(key: "webhooks.retryHours", defaultValue: "24", isSecret: false,
+                    help: "How long an accepted webhook is retried before its delivery is dead."),
             Setting(key: "jwt.audience", defaultValue: nil, isSecret: false,
                     help: "CallGate's name in JWTs' aud; setting it accepts JWT bearer tokens (with jwt.issuers and keys)."),
             Setting(key: "jwt.issuers", defaultValue: nil, isSecret: false, help: "Accepted JWT iss values, comma-separated."),
@@ -235,6 +247,9 @@ public struct GatewaySettings: Sendable, Hashable {
             auditRetentionDays: try integer("audit.retentionDays", in: 0...36_500),
             rateLimitPerSecond: try number("rateLimit.perSecond", in: 0...1_000_000),
             rateLimitBurst: try integer("rateLimit.burst", in: 0...1_000_000),
+            webhookSourcesFile: text("webhooks.sourcesFile")!,
+            webhookToleranceSeconds: try integer("webhooks.toleranceSeconds", in: 1...86_400),
+            webhookRetryHours: try integer("webhooks.retryHours", in: 1...720),
             jwtAudience: text("jwt.audience").flatMap { $0.isEmpty ? nil : $0 },
             jwtIssuers: text("jwt.issuers"),
             jwtHS256Secrets: text("jwt.hs256Secrets"),

@@ -10,16 +10,17 @@ public final class WebhookSourceStore: Sendable {
     public let toleranceSeconds: Int
     private let verifier: Mutex<WebhookVerifier>
 
-    /// Loads `path`; fails when the file is missing or invalid.
+    /// Loads `path` (a missing file is no source yet: every webhook is refused until it exists and is
+    /// reloaded); fails when the file is invalid.
     public init(path: String, toleranceSeconds: Int = WebhookVerifier.defaultToleranceSeconds) throws(WebhookSourcesFileError) {
         self.path = path
         self.toleranceSeconds = toleranceSeconds
-        self.verifier = Mutex(try WebhookSourcesFile.load(path: path).verifier(toleranceSeconds: toleranceSeconds))
+        self.verifier = Mutex(try WebhookSourcesFile.loadOrEmpty(path: path).verifier(toleranceSeconds: toleranceSeconds))
     }
 
     /// Re-reads the file. On error the current sources stay in force and the error is thrown.
     public func reload() throws(WebhookSourcesFileError) {
-        let fresh = try WebhookSourcesFile.load(path: path).verifier(toleranceSeconds: toleranceSeconds)
+        let fresh = try WebhookSourcesFile.loadOrEmpty(path: path).verifier(toleranceSeconds: toleranceSeconds)
         verifier.withLock { $0 = fresh }
     }
 

@@ -1,0 +1,129 @@
+import AuditLog
+import CallGateCore
+import LiveVoxClient
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Forwards the outbox's deliveries to LiveVox: claims those due, sends each through the LiveVox
+/// client (its session, retries and breaker), and records the outcome `DeliveryPolicy` decides.
+///
+/// At start it marks the deliveries a previous process left `sending` as `unknown` (they may or may
+/// not have reached LiveVox). It then claims up to `batch` due deliveries at a time and sends them
+/// concurrently; with none due it sleeps until the next is due (at most a second), or until
+/// `wake()` (a webhook was just accepted, or a delivery retried). At graceful shutdown it finishes
+/// the deliveries it is sending and stops; the others stay in the outbox for the next start.
+public final class DeliveryWorker: Service, Sendable {
+    private let outbox: any OutboxStore
+    private let client: LiveVoxClient
+    private let policy: DeliveryPolicy
+    private let batch: Int
+    private let nowMillis: @Sendable () -> Int64
+    private let logger: Logger
+    private let woken = Atomic<Bool>(false)
+    private let stopping = Atomic<Bool>(false)
+
+    /// A worker over `outbox`, sending through `client`.
+    public init(outbox: any OutboxStore, client: LiveVoxClient, policy: DeliveryPolicy = DeliveryPolicy(), batch: Int = 32,
+                nowMillis: @escaping @Sendable () -> Int64, logger: Logger) {
+        self.outbox = outbox
+        self.client = client
+        self.policy = policy
+        self.batch = batch
+        self.nowMillis = nowMillis
+        self.logger = logger
+    }
+
+    /// Makes the worker look for due deliveries now instead of at its next wake-up.
+    public func wake() {
+        woken.store(true, ordering: .releasing)
+    }
+
+    public func run() async throws {
+        do {
+            let interrupted = try await outbox.recoverInterruptedDeliveries(nowMillis: nowMillis())
+            if interrupted > 0 {
+                logger.warning("Deliveries interrupted by the last stop are marked unknown, for review",
+                               metadata: ["deliveries.unknown": "\(interrupted)"])
+            }
+        } catch {
+            logger.error("The outbox could not be read at start", metadata: ["outbox.error": "\(error)"])
+        }
+        await withGracefulShutdownHandler {
+            while !stopping.load(ordering: .acquiring), !Task.isCancelled {
+                if await deliverDue() == 0 { await sleep() }
+            }
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .releasing)
+        }
+    }
+
+    /// Sends every due delivery (up to `batch`) and records the outcomes; returns how many.
+    func deliverDue() async -> Int {
+        let due: [Delivery]
+        do {
+            due = try await outbox.claimDueDeliveries(nowMillis: nowMillis(), limit: batch)
+        } catch {
+            logger.error("The outbox could not be read", metadata: ["outbox.error": "\(error)"])
+            return 0
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for delivery in due {
+                group.addTask { await self.deliver(delivery) }
+            }
+        }
+        return due.count
+    }
+
+    private func deliver(_ delivery: Delivery) async {
+        let outcome = await attempt(delivery)
+        do {
+            _ = try await outbox.completeDelivery(id: delivery.id, outcome: outcome, nowMillis: nowMillis())
+        } catch {
+            // Left `sending`: the next start marks it unknown rather than sending it twice.
+            logger.error("A delivery's outcome could not be recorded", metadata: [
+                "delivery.id": "\(delivery.id)", "outbox.error": "\(error)",
+            ])
+        }
+        switch outcome {
+        case .delivered: break
+        case .retry(_, let error, _):
+            logger.info("Delivery to be retried", metadata: ["delivery.id": "\(delivery.id)", "delivery.error": "\(error)"])
+        case .dead(let reason, _):
+            logger.warning("Delivery dead", metadata: ["delivery.id": "\(delivery.id)", "delivery.reason": "\(reason)"])
+        case .unknown(let reason):
+            logger.warning("Delivery left for review", metadata: ["delivery.id": "\(delivery.id)", "delivery.reason": "\(reason)"])
+        }
+    }
+
+    private func attempt(_ delivery: Delivery) async -> DeliveryOutcome {
+        do {
+            let response: LiveVoxResponse<LiveVoxNoContent>
+            switch GatewayOperation(rawValue: delivery.operation) {
+            case .scheduleCallback:
+                response = try await client.scheduleCallback(serviceId: delivery.serviceId, body: delivery.payload,
+                                                             requestId: delivery.requestId, logger: logger)
+            case .launchManualCalls:
+                response = try await client.launchManualCalls(serviceId: delivery.serviceId, body: delivery.payload,
+                                                              requestId: delivery.requestId, logger: logger)
+            default:
+                return .dead(reason: "The outbox holds an operation this build does not deliver: \(delivery.operation).", upstreamStatus: nil)
+            }
+            return policy.outcome(answered: response.status, error: response.errorBody)
+        } catch {
+            return policy.outcome(failed: error, attempts: delivery.attempts, createdMillis: delivery.createdMillis,
+                                  nowMillis: nowMillis(), random: Double.random(in: 0...1))
+        }
+    }
+
+    /// Until the next delivery is due (at most a second), `wake()`, or shutdown; in 20 ms steps.
+    private func sleep() async {
+        let next = (try? await outbox.nextDueMillis()) ?? nil
+        let wait = min(1000, max(20, (next ?? .max) - nowMillis()))
+        var slept: Int64 = 0
+        while slept < wait, !woken.exchange(false, ordering: .acquiringAndReleasing), !stopping.load(ordering: .acquiring) {
+            try? await Task.sleep(for: .milliseconds(20))
+            slept += 20
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import AuditLog
+import CallGateCore
+
+/// `GET /v1/deliveries`, `GET /v1/deliveries/{id}` and `POST /v1/deliveries/{id}/retry`: the
+/// webhook outbox for Sysadmin and Superuser. A delivery is shown without its payload (it holds
+/// phone numbers; the audit record of its webhook has them masked and fingerprinted).
+extension Gateway {
+    func deliveryRoute(_ route: GatewayRoute, _ request: GatewayRequest) async -> Result<GatewayResponse, Problem> {
+        guard let outbox = audit?.outbox else {
+            return .failure(Problem(503, .auditUnavailable, "This gateway runs with --store none: it has no outbox."))
+        }
+        do throws(AuditStoreError) {
+            switch route {
+            case .delivery(let id):
+                guard let delivery = try await outbox.delivery(id: id) else { return .failure(Self.noDelivery(id)) }
+                var out: [UInt8] = []
+                Self.appendJSON(delivery, to: &out)
+                return .success(Self.json(200, out))
+            case .deliveryRetry(let id):
+                let delivery = try await outbox.retryDelivery(id: id, nowMillis: nowMillis())
+                deliveriesArrived?()
+                var out: [UInt8] = []
+                Self.appendJSON(delivery, to: &out)
+                return .success(Self.json(200, out))
+            default:
+                let (status, limit, cursor): (DeliveryStatus?, Int, Int64?)
+                switch Self.deliveryQuery(request.query) {
+                case .success(let parsed): (status, limit, cursor) = parsed
+                case .failure(let problem): return .failure(problem)
+                }
+                let page = try await outbox.deliveries(status: status, limit: limit, beforeCursor: cursor)
+                var out: [UInt8] = []
+                JSONBytes.appendRaw("{\"deliveries\":[", to: &out)
+                for (index, delivery) in page.deliveries.enumerated() {
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    Self.appendJSON(delivery, to: &out)
+                }
+                JSONBytes.appendRaw("],\"nextCursor\":", to: &out)
+                if let next = page.nextCursor { JSONBytes.appendString(String(next), to: &out) } else { JSONBytes.appendRaw("null", to: &out) }
+                out.append(UInt8(ascii: "}"))
+                return .success(Self.json(200, out))
+            }
+        } catch {
+            switch error.code {
+            case .notFound: return .failure(Problem(404, .notFound, error.detail))
+            case .conflict: return .failure(Problem(409, .deliveryNotRetryable, error.detail))
+            default: return .failure(Self.storeProblem(error))
+            }
+        }
+    }
+
+    static func noDelivery(_ id: String) -> Problem {
+        Problem(404, .notFound, "No delivery has the id '\(id)'.")
+    }
+
+    /// `status`, `limit` (1...1000, default 100) and `cursor` (from `nextCursor`).
+    static func deliveryQuery(_ query: String?) -> Result<(DeliveryStatus?, Int, Int64?), Problem> {
+        AuditFilters.pairs(fromQuery: query).flatMap { pairs in
+            var status: DeliveryStatus?
+            var limit = 100
+            var cursor: Int64?
+            for (name, value) in pairs {
+                switch name {
+                case "status":
+                    guard let parsed = DeliveryStatus(rawValue: value) else {
+                        return .failure(AuditFilters.invalid(name, "use pending, sending, delivered, dead or unknown"))
+                    }
+                    status = parsed
+                case "limit":
+                    guard let parsed = Int(value), (1...1000).contains(parsed) else {
+                        return .failure(AuditFilters.invalid(name, "use a whole number from 1 to 1000"))
+                    }
+                    limit = parsed
+                case "cursor":
+                    guard let parsed = Int64(value), parsed > 0 else {
+                        return .failure(AuditFilters.invalid(name, "use the nextCursor of the previous page"))
+                    }
+                    cursor = parsed
+                default:
+                    return .failure(AuditFilters.invalid(name, "the deliveries take status, limit and cursor"))
+                }
+            }
+            return .success((status, limit, cursor))
+        }
+    }
+
+    /// One delivery as JSON (no payload).
+    static func appendJSON(_ delivery: Delivery, to out: inout [UInt8]) {
+        JSONBytes.appendRaw("{\"id\":", to: &out)
+        JSONBytes.appendString(delivery.id, to: &out)
+        for (name, value) in [("status", delivery.status.rawValue), ("source", delivery.source),
+                              ("webhookId", delivery.webhookId), ("operation", delivery.operation),
+                              ("requestId", delivery.requestId)] {
+            JSONBytes.appendRaw(",", to: &out)
+            JSONBytes.appendString(name, to: &out)
+            JSONBytes.appendRaw(":", to: &out)
+            JSONBytes.appendString(value, to: &out)
+        }
+        JSONBytes.appendRaw(",\"serviceId\":", to: &out)
+        JSONBytes.appendInteger(delivery.serviceId, to: &out)
+        JSONBytes.appendRaw(",\"attempts\":", to: &out)
+        JSONBytes.appendInteger(delivery.attempts, to: &out)
+        for (name, millis) in [("createdAt", delivery.createdMillis), ("updatedAt", delivery.updatedMillis),
+                               ("nextAttemptAt", delivery.nextAttemptMillis)] {
+            JSONBytes.appendRaw(",", to: &out)
+            JSONBytes.appendString(name, to: &out)
+            JSONBytes.appendRaw(":", to: &out)
+            JSONBytes.appendString(AuditRecordFormat.utc(millis), to: &out)
+        }
+        JSONBytes.appendRaw(",\"lastError\":", to: &out)
+        if let error = delivery.lastError { JSONBytes.appendString(error, to: &out) } else { JSONBytes.appendRaw("null", to: &out) }
+        JSONBytes.appendRaw(",\"upstreamStatus\":", to: &out)
+        if let status = delivery.upstreamStatus { JSONBytes.appendInteger(status, to: &out) } else { JSONBytes.appendRaw("null", to: &out) }
+        out.append(UInt8(ascii: "}"))
+    }
+}
