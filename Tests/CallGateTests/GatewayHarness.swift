@@ -24,7 +24,8 @@ final class GatewayHarness: Sendable {
 
     init(maxBodyBytes: Int = 1 << 20, maxBatchSize: Int = 1000, audit: AuditTrail? = nil,
          metrics: GatewayMetrics? = nil, exposition: (@Sendable () -> [UInt8])? = nil,
-         defaultRateLimit: RateLimit? = nil, jwt: JWTAuthenticator? = nil) async throws {
+         defaultRateLimit: RateLimit? = nil, jwt: JWTAuthenticator? = nil,
+         webhooks: WebhookSourceStore? = nil) async throws {
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         simulator = try await LiveVoxSimulator.start(configuration: SimulatorConfiguration(), logger: logger)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-gw-\(UUID().uuidString)").path
@@ -51,7 +52,7 @@ final class GatewayHarness: Sendable {
         gateway = Gateway(
             configuration: .init(maxBodyBytes: maxBodyBytes, validator: RequestValidator(maxBatchSize: maxBatchSize),
                                  openAPIDocument: OpenAPIDocument.bytes, defaultRateLimit: defaultRateLimit),
-            keys: try APIKeyStore(path: path), jwt: jwt, client: client, audit: audit, metrics: metrics, exposition: exposition,
+            keys: try APIKeyStore(path: path), jwt: jwt, webhooks: webhooks, client: client, audit: audit, metrics: metrics, exposition: exposition,
             readiness: { .init(isReady: true, detail: "ready") },
             nowMillis: { GatewayHarness.now }, logger: logger)
     }

@@ -1,0 +1,215 @@
+import AuditLog
+import CallGateCore
+import Foundation
+import LiveVoxClient
+import Testing
+
+@testable import CallGate
+
+/// A gateway with a real SQLite audit store (and so an outbox) and one webhook source, `crm`
+/// (Manager on service 21429).
+struct WebhookGateway {
+    let gateway: GatewayHarness
+    let store: SQLiteAuditStore
+    let trail: AuditTrail
+    let secret: WebhookSecret
+
+    static func make() async throws -> WebhookGateway {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-wh-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let keys = try AuditKeys(secret: Array("an audit secret for the tests, 32+ bytes".utf8))
+        let store = try SQLiteAuditStore(path: directory + "/audit.sqlite", keys: keys)
+        let trail = AuditTrail(store: store, keys: keys)
+        var sources = WebhookSourcesFile()
+        let secret = try sources.addSource(name: "crm", role: .manager, services: [21429], agentLoginId: nil)
+        try sources.save(path: directory + "/sources.yaml")
+        let webhooks = try WebhookSourceStore(path: directory + "/sources.yaml")
+        let gateway = try await GatewayHarness(audit: trail, webhooks: webhooks)
+        return WebhookGateway(gateway: gateway, store: store, trail: trail, secret: try WebhookSecret.parse(secret))
+    }
+
+    /// Posts `body` to `/v1/webhooks/{kind}`, signed (or with `signature` given), at `timestamp`.
+    func post(_ kind: String, _ body: String, id: String, timestamp: Int = Int(Date().timeIntervalSince1970),
+              signature: String? = nil) async -> GatewayHarness.Answer {
+        let stamp = String(timestamp)
+        return await gateway.send("POST", "/v1/webhooks/\(kind)", headers: [
+            "webhook-id": id, "webhook-timestamp": stamp,
+            "webhook-signature": signature ?? secret.signature(id: id, timestamp: stamp, body: Array(body.utf8)),
+        ], body: body)
+    }
+
+    func shutdown() async {
+        await gateway.shutdown()
+        await trail.shutdown()
+    }
+
+    /// Every delivery in the outbox.
+    func deliveries() async throws -> [Delivery] {
+        try await store.deliveries(status: nil, limit: 1000, beforeCursor: nil).deliveries
+    }
+
+    /// The audit records, newest first.
+    func records() async throws -> [AuditRecord] {
+        try await store.query(AuditQuery(limit: 1000)).records
+    }
+}
+
+@Suite("Signed webhooks and their deliveries")
+struct WebhookIntakeTests {
+    static let callback = #"{"serviceId": 21429, "phone": "415 814 9720", "at": "2030-01-15T10:00", "timeZone": "PT"}"#
+
+    static func string(_ value: JSONValue?) -> String? {
+        if case .string(let text)? = value { text } else { nil }
+    }
+
+    @Test("A valid webhook is written to the outbox with its audit record and answered 202; a repeat gets the same delivery")
+    func accepted() async throws {
+        let harness = try await WebhookGateway.make()
+        let first = await harness.post("callbacks", Self.callback, id: "msg_1")
+        #expect(first.status == 202)
+        let id = try #require(Self.string(first.json?["deliveryId"]))
+        #expect(id.hasPrefix("dlv_") && id.count == 30)
+        #expect(first.json?["status"] == .string("pending"))
+        #expect(first.json?["duplicate"] == .bool(false))
+        let again = await harness.post("callbacks", Self.callback, id: "msg_1")
+        #expect(again.status == 202)
+        #expect(Self.string(again.json?["deliveryId"]) == id)
+        #expect(again.json?["duplicate"] == .bool(true))
+
+        let deliveries = try await harness.deliveries()
+        #expect(deliveries.map(\.id) == [id])
+        let delivery = try #require(deliveries.first)
+        #expect(delivery.source == "crm")
+        #expect(delivery.webhookId == "msg_1")
+        #expect(delivery.operation == "schedule_callback")
+        #expect(delivery.serviceId == 21429)
+        let payload = try JSONParser.parse(delivery.payload)
+        #expect(payload["phoneNumber"] == .string("4158149720"))
+        // Nothing reached LiveVox yet: the worker sends it.
+        #expect(harness.gateway.simulator.simulator.requests.filter { $0.path.hasSuffix("/ScheduleCallback") }.isEmpty)
+
+        let records = try await harness.records()
+        #expect(records.count == 2)
+        #expect(records.allSatisfy { $0.principal == "crm" && $0.authMethod == "webhook" && $0.responseStatus == 202 })
+        #expect(records.first?.phones.map(\.masked) == ["******9720"])
+        #expect(delivery.requestId == records.last?.requestId)
+        await harness.shutdown()
+    }
+
+    @Test("The same webhook sent 20 times at once makes one delivery; every copy is told its id")
+    func concurrentDuplicates() async throws {
+        let harness = try await WebhookGateway.make()
+        let ids = await withTaskGroup(of: String?.self) { group in
+            for _ in 0..<20 {
+                group.addTask { Self.string(await harness.post("callbacks", Self.callback, id: "msg_same").json?["deliveryId"]) }
+            }
+            return await group.reduce(into: [String?]()) { $0.append($1) }
+        }
+        #expect(Set(ids).count == 1)
+        #expect(ids.allSatisfy { $0 != nil })
+        #expect(try await harness.deliveries().count == 1)
+        await harness.shutdown()
+    }
+
+    @Test("Refused webhooks leave nothing in the outbox, are audited with their reason, and get the same answer again")
+    func refused() async throws {
+        let harness = try await WebhookGateway.make()
+        let now = Int(Date().timeIntervalSince1970)
+        let stale = await harness.post("callbacks", Self.callback, id: "msg_2", timestamp: now - 301)
+        #expect(stale.status == 401)
+        #expect(stale.json?["code"] == .string("unauthenticated"))
+        let tampered = await harness.post(
+            "callbacks", Self.callback.replacingOccurrences(of: "9720", with: "9721"), id: "msg_3",
+            signature: harness.secret.signature(id: "msg_3", timestamp: String(now), body: Array(Self.callback.utf8)))
+        #expect(tampered.status == 401)
+        let noService = await harness.post("callbacks", #"{"phone": "415 814 9720", "at": "2030-01-15T10:00"}"#, id: "msg_4")
+        #expect(noService.status == 422)
+        #expect(noService.json?["errors"]?[0]?["pointer"] == .string("/serviceId"))
+        let otherService = await harness.post("callbacks", Self.callback.replacingOccurrences(of: "21429", with: "50123"), id: "msg_5")
+        #expect(otherService.status == 403)
+        #expect(otherService.json?["code"] == .string("forbidden_service"))
+        let badPhone = #"{"serviceId": 21429, "phone": "12", "at": "2030-01-15T10:00", "timeZone": "PT"}"#
+        let invalid = await harness.post("callbacks", badPhone, id: "msg_6")
+        #expect(invalid.status == 422)
+        let retried = await harness.post("callbacks", badPhone, id: "msg_6")
+        #expect(retried.status == 422)
+        #expect(retried.json?["errors"] == invalid.json?["errors"])
+
+        #expect(try await harness.deliveries().isEmpty)
+        let reasons = try await harness.records().reversed().map(\.reason)
+        #expect(reasons == ["stale_timestamp", "signature_mismatch", "validation_failed", "forbidden_service",
+                            "validation_failed", "validation_failed"])
+        await harness.shutdown()
+    }
+
+    @Test("The worker delivers once; the deliveries API shows it to Sysadmin only; only dead or unknown ones retry")
+    func delivered() async throws {
+        let harness = try await WebhookGateway.make()
+        let accepted = await harness.post("manual-calls", #"{"serviceId": 21429, "calls": [{"phone": "(415) 205-7483"}]}"#, id: "msg_7")
+        let id = try #require(Self.string(accepted.json?["deliveryId"]))
+        let worker = DeliveryWorker(outbox: harness.store, client: harness.gateway.gateway.client,
+                                    nowMillis: { Int64(Date().timeIntervalSince1970 * 1000) }, logger: harness.gateway.gateway.logger)
+        #expect(await worker.deliverDue() == 1)
+        #expect(await worker.deliverDue() == 0)
+        #expect(harness.gateway.simulator.simulator.requests.filter { $0.path.hasSuffix("/LaunchManualCalls") }.count == 1)
+
+        let shown = await harness.gateway.send("GET", "/v1/deliveries/\(id)", key: "sysadmin")
+        #expect(shown.status == 200)
+        #expect(shown.json?["status"] == .string("delivered"))
+        #expect(shown.json?["attempts"] == .integer(1))
+        #expect(shown.json?["upstreamStatus"] == .integer(200))
+        #expect(shown.json?["payload"] == nil)
+        #expect(await harness.gateway.send("GET", "/v1/deliveries/\(id)", key: "manager").status == 403)
+        #expect(await harness.gateway.send("GET", "/v1/deliveries/dlv_00000000000000000000000000", key: "sysadmin").status == 404)
+        #expect(await harness.gateway.send("GET", "/v1/deliveries/nope", key: "sysadmin").status == 404)
+        let listed = await harness.gateway.send("GET", "/v1/deliveries?status=delivered", key: "sysadmin")
+        #expect(listed.json?["deliveries"]?[0]?["id"] == .string(id))
+        #expect(await harness.gateway.send("GET", "/v1/deliveries?status=lost", key: "sysadmin").status == 400)
+        let retry = await harness.gateway.send("POST", "/v1/deliveries/\(id)/retry", key: "sysadmin")
+        #expect(retry.status == 409)
+        #expect(retry.json?["code"] == .string("delivery_not_retryable"))
+        await harness.shutdown()
+    }
+}
+
+@Suite("Delivery policy")
+struct DeliveryPolicyTests {
+    static let policy = DeliveryPolicy(maxAge: .seconds(24 * 3600))
+    static let now: Int64 = 1_780_315_200_000
+
+    static func error(_ code: LiveVoxError.Code, status: Int? = nil, retryAfter: Duration? = nil, mayHaveActed: Bool = false) -> LiveVoxError {
+        LiveVoxError(code: code, operation: "scheduleCallback", upstreamStatus: status, retryAfter: retryAfter, attempts: 1,
+                     upstreamMayHaveActed: mayHaveActed)
+    }
+
+    @Test("LiveVox's answers: 2xx delivers, a refusal is dead with LiveVox's words")
+    func answers() {
+        #expect(Self.policy.outcome(answered: 204, error: nil) == .delivered(upstreamStatus: 204))
+        #expect(Self.policy.outcome(answered: 400, error: LiveVoxErrorBody(code: 7, message: "Invalid phone"))
+                == .dead(reason: "LiveVox refused it with 400, code 7: Invalid phone", upstreamStatus: 400))
+    }
+
+    @Test("Transient failures retry on the schedule, never before Retry-After, and die past the maximum age")
+    func failures() {
+        let unavailable = Self.error(.upstreamUnavailable, status: 503)
+        #expect(Self.policy.outcome(failed: unavailable, attempts: 1, createdMillis: Self.now, nowMillis: Self.now, random: 0)
+                == .retry(atMillis: Self.now + 5_000, error: "LiveVox is unavailable. (LiveVox answered 503.)", upstreamStatus: 503))
+        #expect(Self.policy.outcome(failed: unavailable, attempts: 3, createdMillis: Self.now, nowMillis: Self.now, random: 1)
+                == .retry(atMillis: Self.now + 144_000, error: "LiveVox is unavailable. (LiveVox answered 503.)", upstreamStatus: 503))
+        let limited = Self.error(.upstreamRateLimited, status: 429, retryAfter: .seconds(60))
+        #expect(Self.policy.outcome(failed: limited, attempts: 1, createdMillis: Self.now, nowMillis: Self.now, random: 0)
+                == .retry(atMillis: Self.now + 60_000, error: "LiveVox is limiting the rate of requests. (LiveVox answered 429.)", upstreamStatus: 429))
+        let late = Self.now + 23 * 3_600_000 + 1_000
+        #expect(Self.policy.outcome(failed: unavailable, attempts: 30, createdMillis: Self.now, nowMillis: late, random: 0)
+                == .dead(reason: "Given up after 30 attempts over 24 h: LiveVox is unavailable. (LiveVox answered 503.)", upstreamStatus: 503))
+        #expect(DeliveryPolicy.wait(afterAttempts: 0) == .zero)
+        #expect(DeliveryPolicy.wait(afterAttempts: 99) == .seconds(3600))
+    }
+
+    @Test("A failure after which LiveVox may have acted is left for review, never retried")
+    func mayHaveActed() {
+        let timeout = Self.error(.upstreamTimeout, mayHaveActed: true)
+        #expect(Self.policy.outcome(failed: timeout, attempts: 1, createdMillis: Self.now, nowMillis: Self.now, random: 0)
+                == .unknown(reason: "LiveVox may have acted on it: LiveVox did not answer in time. Check at LiveVox before retrying it."))
+    }
+}
