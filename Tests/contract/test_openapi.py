@@ -67,6 +67,11 @@ ROUTES = {
     ("get", "/v1/audit"),
     ("get", "/v1/audit/verify"),
     ("get", "/metrics"),
+    ("post", "/v1/webhooks/callbacks"),
+    ("post", "/v1/webhooks/manual-calls"),
+    ("get", "/v1/deliveries"),
+    ("get", "/v1/deliveries/{deliveryId}"),
+    ("post", "/v1/deliveries/{deliveryId}/retry"),
 }
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -167,7 +172,9 @@ def test_every_response_carries_x_request_id():
 def test_every_operation_is_secured_as_its_surface():
     for path, method, operation in operations():
         schemes = sorted(name for requirement in operation["security"] for name in requirement)
-        if path.startswith("/v1/"):
+        if path.startswith("/v1/webhooks/"):
+            assert schemes == ["webhookSignature"], path
+        elif path.startswith("/v1/"):
             assert schemes == ["apiKeyHeader", "bearerAuth"], path
         elif path.startswith("/callControl/"):
             assert schemes == ["apiKeyHeader", "bearerAuth", "lvAccess"], path
@@ -241,9 +248,19 @@ def _free_port() -> int:
 
 
 class Live:
-    def __init__(self, base_url: str, keys: dict[str, str]):
+    def __init__(self, base_url: str, keys: dict[str, str], webhook_secret: str | None = None):
         self.base_url = base_url
         self.keys = keys
+        self.webhook_secret = webhook_secret
+
+    def signed(self, body: bytes, webhook_id: str) -> dict[str, str]:
+        """Standard Webhooks headers for `body`, signed with the contract's source secret."""
+        import base64, hashlib, hmac
+        timestamp = str(int(time.time()))
+        key = base64.b64decode(self.webhook_secret.removeprefix("whsec_"))
+        mac = hmac.new(key, f"{webhook_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+        return {"webhook-id": webhook_id, "webhook-timestamp": timestamp,
+                "webhook-signature": "v1," + base64.b64encode(mac).decode(), "Content-Type": "application/json"}
 
     def request(self, method: str, path: str, key: str | None = "sysadmin", headers=None, **kwargs) -> requests.Response:
         sent = dict(headers or {})
@@ -311,12 +328,17 @@ def live():
     with tempfile.TemporaryDirectory(prefix="callgate-contract-") as tmp:
         keys_file = pathlib.Path(tmp) / "keys.yaml"
         keys = _create_keys(binary, keys_file)
+        sources_file = pathlib.Path(tmp) / "webhook-sources.yaml"
+        secret = subprocess.run([str(binary), "webhooks", "add-source", "--name", "contract-crm", "--role", "Manager",
+                                 "--file", str(sources_file)], capture_output=True, text=True, timeout=60, check=True).stdout.strip()
+        assert secret.startswith("whsec_"), secret
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}"
         with _process([str(binary), "serve", "--host", "127.0.0.1", "--port", str(port), "--keys-file", str(keys_file),
                        "--store", f"sqlite:{tmp}/audit.sqlite", "--audit-key-file", f"{tmp}/audit.key",
+                       "--webhooks-sources-file", str(sources_file),
                        "--log-level", "warning"], base_url + "/healthz", pathlib.Path(tmp) / "serve.log"):
-            yield Live(base_url, keys)
+            yield Live(base_url, keys, secret)
 
 
 @pytest.fixture(scope="session")
@@ -376,16 +398,24 @@ def test_live_request_body_examples_are_accepted(live, path, method, operation):
     """The examples are copy-paste real: sent as they are, they are accepted with a documented 2xx."""
     example = operation["requestBody"]["content"]["application/json"]["example"]
     service = "112231" if "allback" in path else "21429"
-    response = live.request(method.upper(), path.replace("{serviceId}", service), json=example)
+    if path.startswith("/v1/webhooks/"):
+        body = json.dumps(example).encode()
+        response = live.request(method.upper(), path, key=None, headers=live.signed(body, f"msg_{path.rsplit('/', 1)[1]}"), data=body)
+    else:
+        response = live.request(method.upper(), path.replace("{serviceId}", service), json=example)
     assert response.status_code in (200, 202, 204), f"{response.status_code} {response.text}"
     check_against_spec(path, method, response)
 
 
 def test_live_get_examples(live):
+    body = json.dumps({"serviceId": 21429, "phone": "415 814 9720"}).encode()
+    accepted = live.request("POST", "/v1/webhooks/callbacks", key=None, headers=live.signed(body, "msg_get_examples"), data=body)
+    assert accepted.status_code == 202, accepted.text
+    delivery_id = accepted.json()["deliveryId"]
     for path, method, operation in operations():
         if method != "get" or path in ("/healthz", "/readyz", "/openapi.yaml", "/metrics"):
             continue
-        concrete = path.replace("{serviceId}", "21429")
+        concrete = path.replace("{serviceId}", "21429").replace("{deliveryId}", delivery_id)
         query = {"serviceId": "21429"} if path.endswith("/queue") and "{" not in path else None
         response = live.request("GET", concrete, params=query)
         assert response.status_code == 200, f"GET {concrete}: {response.status_code} {response.text}"
