@@ -229,10 +229,7 @@ public final class SQLiteAuditStore: AuditStore {
                     previousHash: last.hash, sequence: record.sequence, contentDigest: prepared.contentDigest
                 )
                 let maxTime = max(last.maxTimeMillis, record.timeMillis)
-                try SQLiteRecordCodec.insert(
-                    record, maxTimeMillis: maxTime,
-                    recordStatement: context.insertRecord, phoneStatement: context.insertPhone
-                )
+                try SQLiteRecordCodec.insert(record, maxTimeMillis: maxTime, recordStatement: context.insertRecord)
                 last = ChainPoint(sequence: record.sequence, hash: record.hash, maxTimeMillis: maxTime)
                 rows.add(record)
                 stored.append(record)
@@ -288,7 +285,7 @@ public final class SQLiteAuditStore: AuditStore {
         if let status = query.status { filter("r.response_status = ?", .integer(Int64(status))) }
         if let requestId = query.requestId { filter("r.request_id = ?", .text(requestId)) }
         if let fingerprint = query.phoneFingerprint {
-            filter("EXISTS (SELECT 1 FROM audit_phones p WHERE p.sequence = r.sequence AND p.fingerprint = ?)", .text(fingerprint))
+            filter("instr(r.phones, ?) > 0", .text(SQLiteRecordCodec.phonesTerm(fingerprint: fingerprint)))
         }
         let exact = conditions.joined()
 
@@ -305,9 +302,7 @@ public final class SQLiteAuditStore: AuditStore {
             }
             while try statement.step() {
                 if records.count == query.limit { return true }
-                var record = try SQLiteRecordCodec.decode(statement).record
-                record.phones = try SQLiteRecordCodec.phones(of: record.sequence, statement: context.selectPhones)
-                records.append(record)
+                records.append(try SQLiteRecordCodec.decode(statement).record)
             }
             return false
         }
@@ -417,8 +412,7 @@ public final class SQLiteAuditStore: AuditStore {
                 verifier.reject(error.sequence, "record \(error.sequence) is unreadable: \(error.detail)")
                 break
             }
-            var record = row.record
-            record.phones = try SQLiteRecordCodec.phones(of: record.sequence, statement: context.selectPhones)
+            let record = row.record
             guard verifier.check(record) else { break }
             maxTime = max(maxTime, record.timeMillis)
             guard row.maxTimeMillis == maxTime else {
@@ -448,10 +442,6 @@ public final class SQLiteAuditStore: AuditStore {
             let connection = context.connection
             let (last, finished) = try Self.lastPrunable(olderThan: cutoffMillis, connection)
             guard let last else { return (0, true) }
-            let phones = try connection.cached("DELETE FROM audit_phones WHERE sequence <= ?1")
-            defer { phones.reset() }
-            try phones.bind(1, last.sequence)
-            try phones.run()
             // Index blocks wholly pruned; rows of a partly pruned block point nowhere and are ignored.
             let search = try connection.cached("DELETE FROM audit_search WHERE block < ?1")
             defer { search.reset() }
@@ -566,7 +556,6 @@ struct ChainPoint: Sendable {
 final class WriteContext {
     let connection: SQLiteConnection
     let insertRecord: SQLiteStatement
-    let insertPhone: SQLiteStatement
     private let begin: SQLiteStatement
     private let commit: SQLiteStatement
     private let rollback: SQLiteStatement
@@ -582,7 +571,6 @@ final class WriteContext {
     init(connection: SQLiteConnection) throws(SQLiteError) {
         self.connection = connection
         insertRecord = try SQLiteStatement(connection: connection.handle, sql: SQLiteRecordCodec.insertRecord)
-        insertPhone = try SQLiteStatement(connection: connection.handle, sql: SQLiteRecordCodec.insertPhone)
         begin = try SQLiteStatement(connection: connection.handle, sql: "BEGIN IMMEDIATE")
         commit = try SQLiteStatement(connection: connection.handle, sql: "COMMIT")
         rollback = try SQLiteStatement(connection: connection.handle, sql: "ROLLBACK")
@@ -613,11 +601,10 @@ final class WriteContext {
         let rows = try SQLiteStatement(
             connection: connection.handle,
             sql: """
-                SELECT sequence, request_id, principal, role, operation, service_id, outcome, response_status \
+                SELECT sequence, request_id, principal, role, operation, service_id, outcome, response_status, phones \
                 FROM audit_records WHERE sequence BETWEEN ?1 AND ?2 ORDER BY sequence
                 """
         )
-        let phones = try SQLiteStatement(connection: connection.handle, sql: SQLiteRecordCodec.selectPhones)
         var from = indexedThrough + 1
         while from <= tail {
             let through = min(tail, from + SQLiteSearchIndex.blockSize - 1)
@@ -627,7 +614,8 @@ final class WriteContext {
                 let sequence = rows.int64(0)
                 searchBacklog.add(
                     sequence: sequence, requestId: rows.text(1),
-                    fingerprints: try SQLiteRecordCodec.phones(of: sequence, statement: phones).map(\.fingerprint),
+                    // An unreadable column indexes no number; verification reports the record.
+                    fingerprints: (SQLiteRecordCodec.decodePhones(rows.text(8)) ?? []).map(\.fingerprint),
                     principal: rows.optionalText(2), role: rows.optionalText(3), operation: rows.text(4),
                     serviceId: rows.optionalInt64(5), outcome: rows.text(6), status: rows.int64(7)
                 )
@@ -692,13 +680,11 @@ final class WriteContext {
     }
 }
 
-/// A read-only connection and its phone lookup; used only on its read worker's thread.
+/// A read-only connection; used only on its read worker's thread.
 final class ReadContext {
     let connection: SQLiteConnection
-    let selectPhones: SQLiteStatement
 
     init(connection: SQLiteConnection) throws(SQLiteError) {
         self.connection = connection
-        selectPhones = try SQLiteStatement(connection: connection.handle, sql: SQLiteRecordCodec.selectPhones)
     }
 }

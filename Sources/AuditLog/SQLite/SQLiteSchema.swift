@@ -6,18 +6,17 @@
 ///   max_time_ms INTEGER,   -- the largest time_ms up to and including this record (indexed)
 ///   principal, role, auth_method, client_address, operation, method, path, service_id,
 ///   entry_count, outcome, reason, validation_codes (JSON array of strings),
+///   phones (JSON array of strings: masked number, fingerprint, masked number, fingerprint...),
 ///   upstream_status, upstream_attempts, upstream_latency_us, total_latency_us, response_status,
 ///   previous_hash, hash
-/// audit_phones     -- one row per phone of a record, in request order (covered by the record's hash)
-///   PRIMARY KEY (sequence, position), fingerprint, masked
 /// audit_search     -- the filters' index, one row per (block, term, sequence); see SQLiteSearchIndex
 ///   PRIMARY KEY (block, term, sequence)
 /// audit_search_progress -- one row: the last sequence audit_search covers
 /// audit_checkpoint -- at most one row: the last pruned record (sequence, hash, max_time_ms)
 /// ```
 ///
-/// Appends touch only the right edge of `audit_records`, `audit_phones` and the `max_time_ms`
-/// index, so a commit writes a handful of pages whatever the filters: per-column indexes
+/// Appends touch only the right edge of `audit_records` and the `max_time_ms` index, so a commit
+/// writes a handful of pages whatever the filters: per-column indexes
 /// (principal, operation, request id, fingerprint...) would add a page per index and per distinct
 /// value to every commit, which measured 4-5 times slower. The filters are served instead by
 /// `audit_search`, written one block of records at a time (`SQLiteSearchIndex`).
@@ -51,6 +50,7 @@ enum SQLiteSchema {
             outcome TEXT NOT NULL,
             reason TEXT,
             validation_codes TEXT NOT NULL,
+            phones TEXT NOT NULL,
             upstream_status INTEGER,
             upstream_attempts INTEGER NOT NULL,
             upstream_latency_us INTEGER,
@@ -60,13 +60,6 @@ enum SQLiteSchema {
             hash TEXT NOT NULL
         );
         CREATE INDEX audit_records_max_time ON audit_records (max_time_ms);
-        CREATE TABLE audit_phones (
-            sequence INTEGER NOT NULL,
-            position INTEGER NOT NULL,
-            fingerprint TEXT NOT NULL,
-            masked TEXT NOT NULL,
-            PRIMARY KEY (sequence, position)
-        ) WITHOUT ROWID;
         CREATE TABLE audit_search (
             block INTEGER NOT NULL,
             term INTEGER NOT NULL,
