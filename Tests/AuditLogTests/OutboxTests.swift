@@ -14,6 +14,21 @@ struct OutboxTests {
         try await admit(store, indexes.map { ($0, Fixtures.delivery($0)) }).map(\.delivery)
     }
 
+    /// `submitted`, admitted with `Fixtures.record(index)`, as it should be stored after its attempts.
+    static func expected(
+        _ submitted: NewDelivery, index: Int, _ status: DeliveryStatus, attempts: Int, next: Int64, updated: Int64,
+        lastError: String?, upstream: Int?
+    ) -> Delivery {
+        var delivery = Delivery(submitted: submitted, requestId: "req-\(index)")
+        delivery.status = status
+        delivery.attempts = attempts
+        delivery.nextAttemptMillis = next
+        delivery.updatedMillis = updated
+        delivery.lastError = lastError
+        delivery.upstreamStatus = upstream
+        return delivery
+    }
+
     @Test("a delivery submitted with its record is stored with it: pending, due at once, linked by request id")
     func storedWithRecord() async throws {
         let directory = try TemporaryDirectory()
@@ -144,11 +159,11 @@ struct OutboxTests {
         let stored = try await Self.admit(store, 0..<3) + Self.admit(store, [(8, Fixtures.delivery(8))]).map(\.delivery)
         #expect(try await store.claimDueDeliveries(nowMillis: 999, limit: 10) == [])
         let claimed = try await store.claimDueDeliveries(nowMillis: 5000, limit: 2)
-        var expected = Array(stored[0..<2])
-        for index in expected.indices {
-            expected[index].status = .sending
-            expected[index].attempts = 1
-            expected[index].updatedMillis = 5000
+        let expected = (0..<2).map { index in
+            Self.expected(
+                Fixtures.delivery(index), index: index, .sending, attempts: 1, next: stored[index].nextAttemptMillis,
+                updated: 5000, lastError: nil, upstream: nil
+            )
         }
         #expect(claimed == expected)
         #expect(try await store.delivery(id: "dlv-0") == expected[0])
@@ -183,13 +198,10 @@ struct OutboxTests {
             let claimed = try await store.claimDueDeliveries(nowMillis: 2000, limit: 1)
             #expect(claimed.map(\.id) == [submitted.id])
             let completed = try await store.completeDelivery(id: submitted.id, outcome: test.outcome, nowMillis: 3000)
-            var expected = Delivery(submitted: submitted, requestId: "req-\(index)")
-            expected.status = test.status
-            expected.attempts = 1
-            expected.nextAttemptMillis = test.next
-            expected.updatedMillis = 3000
-            expected.lastError = test.error
-            expected.upstreamStatus = test.upstream
+            let expected = Self.expected(
+                submitted, index: index, test.status, attempts: 1, next: test.next, updated: 3000,
+                lastError: test.error, upstream: test.upstream
+            )
             #expect(completed == expected, "\(test.outcome)")
             #expect(try await store.delivery(id: submitted.id) == expected, "\(test.outcome)")
         }
@@ -208,12 +220,10 @@ struct OutboxTests {
         await store.close()
 
         let reopened = try Fixtures.store(in: directory)
-        var expected = Delivery(submitted: Fixtures.delivery(0), requestId: "req-0")
-        expected.attempts = 1
-        expected.nextAttemptMillis = 31_000
-        expected.updatedMillis = 1500
-        expected.lastError = "LiveVox answered 429"
-        expected.upstreamStatus = 429
+        let expected = Self.expected(
+            Fixtures.delivery(0), index: 0, .pending, attempts: 1, next: 31_000, updated: 1500,
+            lastError: "LiveVox answered 429", upstream: 429
+        )
         #expect(try await reopened.delivery(id: "dlv-0") == expected)
         #expect(try await reopened.nextDueMillis() == 31_000)
         #expect(try await reopened.claimDueDeliveries(nowMillis: 30_999, limit: 10) == [])
@@ -263,12 +273,10 @@ struct OutboxTests {
         let missing = await #expect(throws: AuditStoreError.self) { try await store.retryDelivery(id: "nope", nowMillis: 7000) }
         #expect(missing == AuditStoreError(code: .notFound, detail: "No delivery has the id nope."))
         for (index, lastError, upstream) in [(3, "refused", 422), (4, "timed out", nil as Int?)] {
-            var expected = Delivery(submitted: Fixtures.delivery(index), requestId: "req-\(index)")
-            expected.attempts = 1
-            expected.nextAttemptMillis = 7000
-            expected.updatedMillis = 7000
-            expected.lastError = lastError
-            expected.upstreamStatus = upstream
+            let expected = Self.expected(
+                Fixtures.delivery(index), index: index, .pending, attempts: 1, next: 7000, updated: 7000,
+                lastError: lastError, upstream: upstream
+            )
             #expect(try await store.retryDelivery(id: "dlv-\(index)", nowMillis: 7000) == expected)
         }
         #expect(try await store.claimDueDeliveries(nowMillis: 7000, limit: 10).map(\.id) == ["dlv-3", "dlv-4"])
@@ -287,11 +295,11 @@ struct OutboxTests {
         let reopened = try Fixtures.store(in: directory)
         #expect(try await reopened.recoverInterruptedDeliveries(nowMillis: 9000) == 2)
         for index in 0..<2 {
-            var expected = Delivery(submitted: Fixtures.delivery(index), requestId: "req-\(index)")
-            expected.status = .unknown
-            expected.attempts = 1
-            expected.updatedMillis = 9000
-            expected.lastError = "interrupted: the process stopped while it was being sent; it may or may not have reached LiveVox"
+            let expected = Self.expected(
+                Fixtures.delivery(index), index: index, .unknown, attempts: 1, next: Int64(index + 1) * 1000, updated: 9000,
+                lastError: "interrupted: the process stopped while it was being sent; it may or may not have reached LiveVox",
+                upstream: nil
+            )
             #expect(try await reopened.delivery(id: "dlv-\(index)") == expected)
         }
         #expect(try await reopened.recoverInterruptedDeliveries(nowMillis: 9500) == 0)
