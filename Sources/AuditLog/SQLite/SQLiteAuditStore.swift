@@ -12,6 +12,10 @@ import Synchronization
 /// (`kill -9`, a crash); `.full` also survives a power loss or an OS crash, for one `fsync` per
 /// commit. One store, in one process, must own a file: the store remembers the end of the chain.
 /// See `SQLiteSchema` for the tables.
+///
+/// The same database holds the webhook outbox (`OutboxStore`, in `SQLiteAuditStore+Outbox.swift`),
+/// whose deliveries are admitted in the transaction of their record, and the idempotency keys
+/// (`IdempotencyStore`): their writes also run on the write thread, their reads on the readers.
 public final class SQLiteAuditStore: AuditStore {
     /// Settings of the SQLite store.
     public struct Configuration: Sendable, Hashable {
@@ -132,54 +136,36 @@ public final class SQLiteAuditStore: AuditStore {
     /// The write thread: the writer's drain task runs there, so appends need no thread hop.
     public var writeExecutor: (any TaskExecutor)? { writer.executor }
 
-    public func append(_ records: [PreparedAuditRecord]) async throws(AuditStoreError) -> [AuditRecord] {
-        guard !records.isEmpty else { return [] }
-        try checkOpen()
-        return try await writer.run { [self] context throws(AuditStoreError) in
-            do {
-                return try write(records, context: context)
-            } catch {
-                throw failure(error, "append \(records.count) record\(records.count == 1 ? "" : "s")")
-            }
+    public func append(_ items: [AuditAppend]) async throws(AuditStoreError) -> [AuditAppended] {
+        guard !items.isEmpty else { return [] }
+        return try await onWriter("append \(items.count) record\(items.count == 1 ? "" : "s")") { [self] context in
+            try write(items, context: context)
         }
     }
 
     public func query(_ query: AuditQuery) async throws(AuditStoreError) -> AuditPage {
         try query.validate()
-        try checkOpen()
-        return try await reader().run { [self] context throws(AuditStoreError) in
-            do {
-                return try page(query, context: context)
-            } catch {
-                throw failure(error, "run the query")
-            }
+        return try await onReader("run the query") { [self] context in
+            try page(query, context: context)
         }
     }
 
     public func verify() async throws(AuditStoreError) -> AuditVerification {
-        try checkOpen()
         // Taken before the walk's snapshot, which therefore holds at least this much.
         let expectedLastSequence = tail.withLock { $0.sequence }
-        return try await reader().run { [self] context throws(AuditStoreError) in
-            do {
-                return try walk(context, expectedLastSequence: expectedLastSequence)
-            } catch {
-                throw failure(error, "verify the chain")
-            }
+        return try await onReader("verify the chain") { [self] context in
+            try walk(context, expectedLastSequence: expectedLastSequence)
         }
     }
 
     public func prune(olderThanMillis cutoffMillis: Int64) async throws(AuditStoreError) -> Int {
-        try checkOpen()
         var total = 0
         while true {
             let done = total
-            let chunk = try await writer.run { [self] context throws(AuditStoreError) in
-                do {
-                    return try pruneChunk(olderThan: cutoffMillis, context: context)
-                } catch {
-                    throw failure(error, "prune records older than \(cutoffMillis) (\(done) were pruned before the failure)")
-                }
+            let chunk = try await onWriter(
+                "prune records older than \(cutoffMillis) (\(done) were pruned before the failure)"
+            ) { [self] context in
+                try pruneChunk(olderThan: cutoffMillis, context: context)
             }
             total += chunk.deleted
             if chunk.finished { return total }
@@ -187,13 +173,8 @@ public final class SQLiteAuditStore: AuditStore {
     }
 
     public func checkWritable() async throws(AuditStoreError) {
-        try checkOpen()
-        try await writer.run { [self] context throws(AuditStoreError) in
-            do {
-                try context.transaction {}
-            } catch {
-                throw failure(error, "take a write")
-            }
+        try await onWriter("take a write") { context in
+            try context.transaction {}
         }
     }
 
@@ -215,13 +196,14 @@ public final class SQLiteAuditStore: AuditStore {
 
     // MARK: - Jobs (run on a worker's thread)
 
-    private func write(_ records: [PreparedAuditRecord], context: WriteContext) throws -> [AuditRecord] {
+    private func write(_ items: [AuditAppend], context: WriteContext) throws -> [AuditAppended] {
         var last = tail.withLock { $0 }
         var rows = SQLiteSearchIndex.Rows()
-        let stored = try context.transaction { () throws -> [AuditRecord] in
-            var stored: [AuditRecord] = []
-            stored.reserveCapacity(records.count)
-            for prepared in records {
+        let stored = try context.transaction { () throws -> [AuditAppended] in
+            var stored: [AuditAppended] = []
+            stored.reserveCapacity(items.count)
+            for item in items {
+                let prepared = item.record
                 var record = prepared.record
                 record.sequence = last.sequence + 1
                 record.previousHash = last.hash
@@ -232,7 +214,10 @@ public final class SQLiteAuditStore: AuditStore {
                 try SQLiteRecordCodec.insert(record, maxTimeMillis: maxTime, recordStatement: context.insertRecord)
                 last = ChainPoint(sequence: record.sequence, hash: record.hash, maxTimeMillis: maxTime)
                 rows.add(record)
-                stored.append(record)
+                let admission = try item.delivery.map { delivery in
+                    try SQLiteDeliveryCodec.admit(delivery, requestId: record.requestId, context.connection)
+                }
+                stored.append(AuditAppended(record: record, admission: admission))
             }
             return stored
         }
@@ -506,13 +491,40 @@ public final class SQLiteAuditStore: AuditStore {
         return try loadCheckpoint(connection) ?? .genesis
     }
 
-    /// The least busy read connection.
-    private func reader() -> SQLiteWorker<ReadContext> {
-        var best = readers[0]
-        for candidate in readers.dropFirst() where candidate.load < best.load {
-            best = candidate
+    /// Runs `job` on the write thread, after the work already submitted; its errors are reported
+    /// as failing to `action` ("append 3 records").
+    func onWriter<Result: Sendable>(
+        _ action: @autoclosure @escaping @Sendable () -> String,
+        _ job: @escaping @Sendable (WriteContext) throws -> Result
+    ) async throws(AuditStoreError) -> Result {
+        try await perform(on: writer, action, job)
+    }
+
+    /// Runs `job` on the least busy read connection; its errors are reported as failing to `action`.
+    func onReader<Result: Sendable>(
+        _ action: @autoclosure @escaping @Sendable () -> String,
+        _ job: @escaping @Sendable (ReadContext) throws -> Result
+    ) async throws(AuditStoreError) -> Result {
+        var reader = readers[0]
+        for candidate in readers.dropFirst() where candidate.load < reader.load {
+            reader = candidate
         }
-        return best
+        return try await perform(on: reader, action, job)
+    }
+
+    private func perform<Context, Result: Sendable>(
+        on worker: SQLiteWorker<Context>,
+        _ action: @escaping @Sendable () -> String,
+        _ job: @escaping @Sendable (Context) throws -> Result
+    ) async throws(AuditStoreError) -> Result {
+        try checkOpen()
+        return try await worker.run { [self] context throws(AuditStoreError) in
+            do {
+                return try job(context)
+            } catch {
+                throw failure(error, action())
+            }
+        }
     }
 
     private func checkOpen() throws(AuditStoreError) {
