@@ -4,13 +4,17 @@
 /// above this protocol, `AuditWriter` included, works with any of them. Records are appended only
 /// through one `AuditWriter`, which calls `append` one batch at a time.
 public protocol AuditStore: Sendable {
-    /// Stores `records` in one transaction, in order, and returns them as stored.
+    /// Stores the records of `items` in one transaction, in order, with their deliveries, and
+    /// returns them as stored, one result per item.
     ///
     /// The store assigns each record the next `sequence` (1, 2, 3... without gaps), the previous
     /// record's hash as `previousHash` (64 zeros for the first record, the checkpoint's hash after
-    /// pruning everything) and its `hash`. Either every record of the batch is stored or none is.
-    /// Called only by the writer, one call at a time.
-    func append(_ records: [PreparedAuditRecord]) async throws(AuditStoreError) -> [AuditRecord]
+    /// pruning everything) and its `hash`. An item's delivery is admitted in the same transaction:
+    /// stored as `pending` (`created`), or, when its source already submitted its `webhookId`, not
+    /// stored again (`duplicate`, with the delivery stored first), which fails nothing. Either
+    /// every record and delivery of the batch is stored or none is. Called only by the writer,
+    /// one call at a time.
+    func append(_ items: [AuditAppend]) async throws(AuditStoreError) -> [AuditAppended]
 
     /// One page of the records matching `query`, newest first (sequence descending).
     ///
@@ -53,9 +57,10 @@ extension AuditStore {
     /// None: the drain task runs on the global executor.
     public var writeExecutor: (any TaskExecutor)? { nil }
 
-    /// Prepares `records` on the calling thread, then appends them (see `append(_:)`).
+    /// Prepares `records` on the calling thread, then appends them without deliveries (see
+    /// `append(_:)`).
     public func append(_ records: [AuditRecord]) async throws(AuditStoreError) -> [AuditRecord] {
-        try await append(records.map(PreparedAuditRecord.init))
+        try await append(records.map { AuditAppend(PreparedAuditRecord($0)) }).map(\.record)
     }
 }
 
@@ -144,15 +149,20 @@ public struct AuditQuery: Sendable, Hashable {
 
     /// Throws `invalidQuery` when the limit is out of range or the time window is empty.
     func validate() throws(AuditStoreError) {
-        guard (1...Self.maximumLimit).contains(limit) else {
-            throw AuditStoreError(
-                code: .invalidQuery, detail: "The limit must be between 1 and \(Self.maximumLimit); got \(limit)."
-            )
-        }
+        try Self.validate(limit: limit)
         if let sinceMillis, let untilMillis, sinceMillis >= untilMillis {
             throw AuditStoreError(
                 code: .invalidQuery,
                 detail: "The time window is empty: since (\(sinceMillis)) must be earlier than until (\(untilMillis))."
+            )
+        }
+    }
+
+    /// Throws `invalidQuery` unless `limit` is 1...1000: the bound of every page, audit or outbox.
+    static func validate(limit: Int) throws(AuditStoreError) {
+        guard (1...maximumLimit).contains(limit) else {
+            throw AuditStoreError(
+                code: .invalidQuery, detail: "The limit must be between 1 and \(maximumLimit); got \(limit)."
             )
         }
     }

@@ -1,7 +1,8 @@
 /// Why an audit operation failed, as a stable code and one sentence for people and logs.
 ///
-/// The gateway answers 503 when a record cannot be written (`unavailable`), and 400 for a query it
-/// refused (`invalidQuery`).
+/// The gateway answers 503 when a record cannot be written (`unavailable`), 400 for a query it
+/// refused (`invalidQuery`), 404 for an unknown delivery (`notFound`) and 409 for a transition the
+/// outbox or an idempotency key does not allow (`conflict`).
 public struct AuditStoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The stable codes; the raw value is what logs and problem documents carry.
     public enum Code: String, Sendable, Hashable, CaseIterable {
@@ -15,6 +16,11 @@ public struct AuditStoreError: Error, Sendable, Hashable, CustomStringConvertibl
         case invalidQuery = "invalid_query"
         /// The audit secret is too short, or its file cannot be read, parsed or created.
         case invalidSecret = "invalid_secret"
+        /// No delivery has the id given.
+        case notFound = "not_found"
+        /// The delivery or idempotency key is not in a state that allows the operation (e.g.
+        /// retrying a delivery that is not dead or unknown).
+        case conflict
     }
 
     /// What went wrong.

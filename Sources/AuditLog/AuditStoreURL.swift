@@ -59,10 +59,11 @@ public enum AuditStoreURL {
         }
     }
 
-    /// Opens the store `url` names (see `parse(_:)`); `sqlite` configures an SQLite store.
+    /// Opens the store `url` names (see `parse(_:)`); `sqlite` configures an SQLite store. The
+    /// store also holds the webhook outbox and the idempotency keys.
     public static func open(
         _ url: String, keys: AuditKeys, sqlite: SQLiteAuditStore.Configuration = SQLiteAuditStore.Configuration()
-    ) throws(AuditStoreError) -> any AuditStore {
+    ) throws(AuditStoreError) -> any AuditStore & OutboxStore & IdempotencyStore {
         switch try parse(url) {
         case .sqlite(let path):
             try SQLiteAuditStore(path: path, keys: keys, configuration: sqlite)

@@ -12,14 +12,17 @@ import Synchronization
 /// When an append fails, every record of that batch fails with the store's error (the gateway
 /// answers 503) and `isHealthy` turns false until an append succeeds again.
 ///
+/// A record may carry a webhook delivery (`record(_:delivery:)`): it is admitted to the outbox in
+/// the transaction of its batch, so a delivery exists exactly when its intake's record does.
+///
 /// The drain task runs on the store's `writeExecutor` when it has one (the SQLite store's write
 /// thread), so an append costs no thread hop. It lives until `shutdown()`, which must be called
 /// (after the server stopped accepting requests) to commit what is queued; close the store after.
 public final class AuditWriter: Sendable {
-    private typealias Reply = UnsafeContinuation<Result<AuditRecord, AuditStoreError>, Never>
+    private typealias Reply = UnsafeContinuation<Result<AuditAppended, AuditStoreError>, Never>
 
     private struct Waiting {
-        var record: PreparedAuditRecord
+        var item: AuditAppend
         var reply: Reply
     }
 
@@ -54,8 +57,31 @@ public final class AuditWriter: Sendable {
     /// `shutdown()`. Cancelling the calling task does not withdraw a queued record: the call still
     /// returns when it is committed, so an acknowledged request always has its record.
     public func record(_ record: AuditRecord) async throws(AuditStoreError) -> AuditRecord {
-        // Digested here, on the caller's thread, so the one drain task only chains and stores.
-        let prepared = PreparedAuditRecord(record)
+        try await submit(AuditAppend(PreparedAuditRecord(record))).record
+    }
+
+    /// Queues `record` with the webhook `delivery` its request submitted, and returns the record
+    /// as stored and the delivery's admission once both are committed, in one transaction.
+    ///
+    /// A `delivery` whose source already submitted its `webhookId` is not stored again: the
+    /// admission is `duplicate`, with the delivery stored first, and the record is stored all the
+    /// same. Throws as `record(_:)` does; then neither the record nor the delivery is stored.
+    public func record(
+        _ record: AuditRecord, delivery: NewDelivery
+    ) async throws(AuditStoreError) -> (AuditRecord, DeliveryAdmission) {
+        let stored = try await submit(AuditAppend(PreparedAuditRecord(record), delivery: delivery))
+        guard let admission = stored.admission else {
+            throw AuditStoreError(
+                code: .corrupt,
+                detail: "The audit store committed record \(stored.record.sequence) without admitting its delivery \(delivery.id)."
+            )
+        }
+        return (stored.record, admission)
+    }
+
+    /// Queues `item` (its record digested on the caller's thread, so the one drain task only
+    /// chains and stores) and returns it as stored once committed.
+    private func submit(_ item: AuditAppend) async throws(AuditStoreError) -> AuditAppended {
         // Each continuation is resumed exactly once: by `commit`/`fail`, or right here when refused.
         let result = await withUnsafeContinuation { (reply: Reply) in
             enum Admission {
@@ -65,7 +91,7 @@ public final class AuditWriter: Sendable {
             }
             let admission = state.withLock { state -> Admission in
                 guard !state.isShutDown else { return .refused }
-                state.queue.append(Waiting(record: prepared, reply: reply))
+                state.queue.append(Waiting(item: item, reply: reply))
                 guard let drainer = state.parkedDrainer else { return .queued }
                 state.parkedDrainer = nil
                 return .queuedAndWake(drainer)
@@ -156,9 +182,9 @@ public final class AuditWriter: Sendable {
 
     private func commit(_ batch: [Waiting]) async {
         let started = ContinuousClock.now
-        let result: Result<[AuditRecord], AuditStoreError>
+        let result: Result<[AuditAppended], AuditStoreError>
         do {
-            result = .success(try await store.append(batch.map(\.record)))
+            result = .success(try await store.append(batch.map(\.item)))
         } catch {
             result = .failure(error)
         }
@@ -172,8 +198,8 @@ public final class AuditWriter: Sendable {
                 state.isHealthy = true
                 state.lastCommitDuration = elapsed
             }
-            for (waiting, record) in zip(batch, stored) {
-                waiting.reply.resume(returning: .success(record))
+            for (waiting, appended) in zip(batch, stored) {
+                waiting.reply.resume(returning: .success(appended))
             }
         case .success(let stored):
             fail(batch, AuditStoreError(

@@ -66,7 +66,9 @@ struct PruneTests {
         #expect(try await reopened.verify() == AuditVerification(checked: 1, firstBad: nil, checkpointSequence: Int64(count)))
         #expect(try await reopened.query(AuditQuery(sinceMillis: 0)).records.map(\.sequence) == [Int64(count) + 1])
         await reopened.close()
-        #expect(try RawDatabase(path: store.path).column("SELECT count(*) FROM audit_phones") == ["2"])
+        #expect(try RawDatabase(path: store.path).column("SELECT phones FROM audit_records") == [
+            SQLiteRecordCodec.encodePhones(Fixtures.record(0, timeMillis: 5).phones)
+        ])
     }
 
     @Test("a forged checkpoint breaks the chain at the first record after it")
@@ -84,7 +86,7 @@ struct PruneTests {
         try RawDatabase(path: store.path).execute("""
             UPDATE audit_checkpoint SET hash = (SELECT previous_hash FROM audit_records WHERE sequence = 4);
             INSERT INTO audit_records SELECT 2, request_id, time_ms, max_time_ms, principal, role, auth_method, client_address,
-              operation, method, path, service_id, entry_count, outcome, reason, validation_codes, upstream_status,
+              operation, method, path, service_id, entry_count, outcome, reason, validation_codes, phones, upstream_status,
               upstream_attempts, upstream_latency_us, total_latency_us, response_status, previous_hash, hash
               FROM audit_records WHERE sequence = 4;
             """)

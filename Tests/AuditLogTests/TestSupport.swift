@@ -53,6 +53,19 @@ enum Fixtures {
         )
     }
 
+    /// A webhook delivery varied by `index`: id `dlv-INDEX`, webhook id `wh-INDEX` unless given,
+    /// created (and due) at `(index + 1) * 1000` unless given. Its payload ends with a NUL and a
+    /// byte that is not UTF-8: payloads are kept as bytes, not text.
+    static func delivery(
+        _ index: Int, source: String = "crm", webhookId: String? = nil, createdMillis: Int64? = nil
+    ) -> NewDelivery {
+        NewDelivery(
+            id: "dlv-\(index)", source: source, webhookId: webhookId ?? "wh-\(index)", operation: "schedule_callback",
+            serviceId: 21429, payload: Array(#"{"phoneNumber":"4155550123","index":\#(index)}"#.utf8) + [0, 0xFF],
+            createdMillis: createdMillis ?? Int64(index + 1) * 1000
+        )
+    }
+
     /// Opens a store in `directory`.
     static func store(
         in directory: TemporaryDirectory, name: String = "audit.sqlite",

@@ -20,7 +20,7 @@ struct VerificationTests {
 
     static let allColumns = """
         request_id, time_ms, max_time_ms, principal, role, auth_method, client_address, operation, method, path, \
-        service_id, entry_count, outcome, reason, validation_codes, upstream_status, upstream_attempts, \
+        service_id, entry_count, outcome, reason, validation_codes, phones, upstream_status, upstream_attempts, \
         upstream_latency_us, total_latency_us, response_status
         """
 
@@ -61,18 +61,17 @@ struct VerificationTests {
          UPDATE audit_records SET sequence = -4 WHERE sequence = 4;
          UPDATE audit_records SET sequence = 4 WHERE sequence = 5;
          UPDATE audit_records SET sequence = 5 WHERE sequence = -4;
-         UPDATE audit_phones SET sequence = -4 WHERE sequence = 4;
-         UPDATE audit_phones SET sequence = 4 WHERE sequence = 5;
-         UPDATE audit_phones SET sequence = 5 WHERE sequence = -4;
          """,
          4, "record 4 does not follow record 3: its previous hash is not the hash of record 3, so a record was inserted, removed or moved here"),
         // (e) the phones are covered by the hash
-        ("UPDATE audit_phones SET fingerprint = printf('%064d', 0) WHERE sequence = 7 AND position = 0",
+        ("UPDATE audit_records SET phones = replace(phones, substr(phones, 16, 64), printf('%064d', 0)) WHERE sequence = 7",
          7, "record 7 was altered or forged: its hash does not match its content"),
-        ("DELETE FROM audit_phones WHERE sequence = 8 AND position = 1",
+        ("UPDATE audit_records SET phones = substr(phones, 1, 80) || ']' WHERE sequence = 8",
          8, "record 8 was altered or forged: its hash does not match its content"),
-        ("INSERT INTO audit_phones VALUES (2, 0, 'feed', '******0000')",
+        ("UPDATE audit_records SET phones = '[\"******0000\",\"feed\"]' WHERE sequence = 2",
          2, "record 2 was altered or forged: its hash does not match its content"),
+        ("UPDATE audit_records SET phones = '[\"******0000\"]' WHERE sequence = 3",
+         3, "record 3 is unreadable: its phones column is not a JSON array of masked number and fingerprint pairs"),
     ] as [(String, Int64, String)])
     func tampering(sql: String, sequence: Int64, problem: String) async throws {
         let verification = try await verify(after: sql)

@@ -17,9 +17,9 @@ final class BreakableStore: AuditStore {
         if broken.withLock({ $0 }) { throw AuditStoreError(code: .unavailable, detail: "disk I/O error (test)") }
     }
 
-    func append(_ records: [PreparedAuditRecord]) async throws(AuditStoreError) -> [AuditRecord] {
+    func append(_ items: [AuditAppend]) async throws(AuditStoreError) -> [AuditAppended] {
         try check()
-        return try await inner.append(records)
+        return try await inner.append(items)
     }
     func query(_ query: AuditQuery) async throws(AuditStoreError) -> AuditPage { try await inner.query(query) }
     func verify() async throws(AuditStoreError) -> AuditVerification { try await inner.verify() }

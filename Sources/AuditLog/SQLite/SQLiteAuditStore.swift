@@ -12,6 +12,10 @@ import Synchronization
 /// (`kill -9`, a crash); `.full` also survives a power loss or an OS crash, for one `fsync` per
 /// commit. One store, in one process, must own a file: the store remembers the end of the chain.
 /// See `SQLiteSchema` for the tables.
+///
+/// The same database holds the webhook outbox (`OutboxStore`, in `SQLiteAuditStore+Outbox.swift`),
+/// whose deliveries are admitted in the transaction of their record, and the idempotency keys
+/// (`IdempotencyStore`): their writes also run on the write thread, their reads on the readers.
 public final class SQLiteAuditStore: AuditStore {
     /// Settings of the SQLite store.
     public struct Configuration: Sendable, Hashable {
@@ -132,54 +136,36 @@ public final class SQLiteAuditStore: AuditStore {
     /// The write thread: the writer's drain task runs there, so appends need no thread hop.
     public var writeExecutor: (any TaskExecutor)? { writer.executor }
 
-    public func append(_ records: [PreparedAuditRecord]) async throws(AuditStoreError) -> [AuditRecord] {
-        guard !records.isEmpty else { return [] }
-        try checkOpen()
-        return try await writer.run { [self] context throws(AuditStoreError) in
-            do {
-                return try write(records, context: context)
-            } catch {
-                throw failure(error, "append \(records.count) record\(records.count == 1 ? "" : "s")")
-            }
+    public func append(_ items: [AuditAppend]) async throws(AuditStoreError) -> [AuditAppended] {
+        guard !items.isEmpty else { return [] }
+        return try await onWriter("append \(items.count) record\(items.count == 1 ? "" : "s")") { [self] context in
+            try write(items, context: context)
         }
     }
 
     public func query(_ query: AuditQuery) async throws(AuditStoreError) -> AuditPage {
         try query.validate()
-        try checkOpen()
-        return try await reader().run { [self] context throws(AuditStoreError) in
-            do {
-                return try page(query, context: context)
-            } catch {
-                throw failure(error, "run the query")
-            }
+        return try await onReader("run the query") { [self] context in
+            try page(query, context: context)
         }
     }
 
     public func verify() async throws(AuditStoreError) -> AuditVerification {
-        try checkOpen()
         // Taken before the walk's snapshot, which therefore holds at least this much.
         let expectedLastSequence = tail.withLock { $0.sequence }
-        return try await reader().run { [self] context throws(AuditStoreError) in
-            do {
-                return try walk(context, expectedLastSequence: expectedLastSequence)
-            } catch {
-                throw failure(error, "verify the chain")
-            }
+        return try await onReader("verify the chain") { [self] context in
+            try walk(context, expectedLastSequence: expectedLastSequence)
         }
     }
 
     public func prune(olderThanMillis cutoffMillis: Int64) async throws(AuditStoreError) -> Int {
-        try checkOpen()
         var total = 0
         while true {
             let done = total
-            let chunk = try await writer.run { [self] context throws(AuditStoreError) in
-                do {
-                    return try pruneChunk(olderThan: cutoffMillis, context: context)
-                } catch {
-                    throw failure(error, "prune records older than \(cutoffMillis) (\(done) were pruned before the failure)")
-                }
+            let chunk = try await onWriter(
+                "prune records older than \(cutoffMillis) (\(done) were pruned before the failure)"
+            ) { [self] context in
+                try pruneChunk(olderThan: cutoffMillis, context: context)
             }
             total += chunk.deleted
             if chunk.finished { return total }
@@ -187,13 +173,8 @@ public final class SQLiteAuditStore: AuditStore {
     }
 
     public func checkWritable() async throws(AuditStoreError) {
-        try checkOpen()
-        try await writer.run { [self] context throws(AuditStoreError) in
-            do {
-                try context.transaction {}
-            } catch {
-                throw failure(error, "take a write")
-            }
+        try await onWriter("take a write") { context in
+            try context.transaction {}
         }
     }
 
@@ -215,13 +196,14 @@ public final class SQLiteAuditStore: AuditStore {
 
     // MARK: - Jobs (run on a worker's thread)
 
-    private func write(_ records: [PreparedAuditRecord], context: WriteContext) throws -> [AuditRecord] {
+    private func write(_ items: [AuditAppend], context: WriteContext) throws -> [AuditAppended] {
         var last = tail.withLock { $0 }
         var rows = SQLiteSearchIndex.Rows()
-        let stored = try context.transaction { () throws -> [AuditRecord] in
-            var stored: [AuditRecord] = []
-            stored.reserveCapacity(records.count)
-            for prepared in records {
+        let stored = try context.transaction { () throws -> [AuditAppended] in
+            var stored: [AuditAppended] = []
+            stored.reserveCapacity(items.count)
+            for item in items {
+                let prepared = item.record
                 var record = prepared.record
                 record.sequence = last.sequence + 1
                 record.previousHash = last.hash
@@ -229,13 +211,13 @@ public final class SQLiteAuditStore: AuditStore {
                     previousHash: last.hash, sequence: record.sequence, contentDigest: prepared.contentDigest
                 )
                 let maxTime = max(last.maxTimeMillis, record.timeMillis)
-                try SQLiteRecordCodec.insert(
-                    record, maxTimeMillis: maxTime,
-                    recordStatement: context.insertRecord, phoneStatement: context.insertPhone
-                )
+                try SQLiteRecordCodec.insert(record, maxTimeMillis: maxTime, recordStatement: context.insertRecord)
                 last = ChainPoint(sequence: record.sequence, hash: record.hash, maxTimeMillis: maxTime)
                 rows.add(record)
-                stored.append(record)
+                let admission = try item.delivery.map { delivery in
+                    try SQLiteDeliveryCodec.admit(delivery, requestId: record.requestId, context.connection)
+                }
+                stored.append(AuditAppended(record: record, admission: admission))
             }
             return stored
         }
@@ -288,7 +270,7 @@ public final class SQLiteAuditStore: AuditStore {
         if let status = query.status { filter("r.response_status = ?", .integer(Int64(status))) }
         if let requestId = query.requestId { filter("r.request_id = ?", .text(requestId)) }
         if let fingerprint = query.phoneFingerprint {
-            filter("EXISTS (SELECT 1 FROM audit_phones p WHERE p.sequence = r.sequence AND p.fingerprint = ?)", .text(fingerprint))
+            filter("instr(r.phones, ?) > 0", .text(SQLiteRecordCodec.phonesTerm(fingerprint: fingerprint)))
         }
         let exact = conditions.joined()
 
@@ -305,9 +287,7 @@ public final class SQLiteAuditStore: AuditStore {
             }
             while try statement.step() {
                 if records.count == query.limit { return true }
-                var record = try SQLiteRecordCodec.decode(statement).record
-                record.phones = try SQLiteRecordCodec.phones(of: record.sequence, statement: context.selectPhones)
-                records.append(record)
+                records.append(try SQLiteRecordCodec.decode(statement).record)
             }
             return false
         }
@@ -417,8 +397,7 @@ public final class SQLiteAuditStore: AuditStore {
                 verifier.reject(error.sequence, "record \(error.sequence) is unreadable: \(error.detail)")
                 break
             }
-            var record = row.record
-            record.phones = try SQLiteRecordCodec.phones(of: record.sequence, statement: context.selectPhones)
+            let record = row.record
             guard verifier.check(record) else { break }
             maxTime = max(maxTime, record.timeMillis)
             guard row.maxTimeMillis == maxTime else {
@@ -448,10 +427,6 @@ public final class SQLiteAuditStore: AuditStore {
             let connection = context.connection
             let (last, finished) = try Self.lastPrunable(olderThan: cutoffMillis, connection)
             guard let last else { return (0, true) }
-            let phones = try connection.cached("DELETE FROM audit_phones WHERE sequence <= ?1")
-            defer { phones.reset() }
-            try phones.bind(1, last.sequence)
-            try phones.run()
             // Index blocks wholly pruned; rows of a partly pruned block point nowhere and are ignored.
             let search = try connection.cached("DELETE FROM audit_search WHERE block < ?1")
             defer { search.reset() }
@@ -516,13 +491,40 @@ public final class SQLiteAuditStore: AuditStore {
         return try loadCheckpoint(connection) ?? .genesis
     }
 
-    /// The least busy read connection.
-    private func reader() -> SQLiteWorker<ReadContext> {
-        var best = readers[0]
-        for candidate in readers.dropFirst() where candidate.load < best.load {
-            best = candidate
+    /// Runs `job` on the write thread, after the work already submitted; its errors are reported
+    /// as failing to `action` ("append 3 records").
+    func onWriter<Result: Sendable>(
+        _ action: @autoclosure @escaping @Sendable () -> String,
+        _ job: @escaping @Sendable (WriteContext) throws -> Result
+    ) async throws(AuditStoreError) -> Result {
+        try await perform(on: writer, action, job)
+    }
+
+    /// Runs `job` on the least busy read connection; its errors are reported as failing to `action`.
+    func onReader<Result: Sendable>(
+        _ action: @autoclosure @escaping @Sendable () -> String,
+        _ job: @escaping @Sendable (ReadContext) throws -> Result
+    ) async throws(AuditStoreError) -> Result {
+        var reader = readers[0]
+        for candidate in readers.dropFirst() where candidate.load < reader.load {
+            reader = candidate
         }
-        return best
+        return try await perform(on: reader, action, job)
+    }
+
+    private func perform<Context, Result: Sendable>(
+        on worker: SQLiteWorker<Context>,
+        _ action: @escaping @Sendable () -> String,
+        _ job: @escaping @Sendable (Context) throws -> Result
+    ) async throws(AuditStoreError) -> Result {
+        try checkOpen()
+        return try await worker.run { [self] context throws(AuditStoreError) in
+            do {
+                return try job(context)
+            } catch {
+                throw failure(error, action())
+            }
+        }
     }
 
     private func checkOpen() throws(AuditStoreError) {
@@ -566,7 +568,6 @@ struct ChainPoint: Sendable {
 final class WriteContext {
     let connection: SQLiteConnection
     let insertRecord: SQLiteStatement
-    let insertPhone: SQLiteStatement
     private let begin: SQLiteStatement
     private let commit: SQLiteStatement
     private let rollback: SQLiteStatement
@@ -582,7 +583,6 @@ final class WriteContext {
     init(connection: SQLiteConnection) throws(SQLiteError) {
         self.connection = connection
         insertRecord = try SQLiteStatement(connection: connection.handle, sql: SQLiteRecordCodec.insertRecord)
-        insertPhone = try SQLiteStatement(connection: connection.handle, sql: SQLiteRecordCodec.insertPhone)
         begin = try SQLiteStatement(connection: connection.handle, sql: "BEGIN IMMEDIATE")
         commit = try SQLiteStatement(connection: connection.handle, sql: "COMMIT")
         rollback = try SQLiteStatement(connection: connection.handle, sql: "ROLLBACK")
@@ -613,11 +613,10 @@ final class WriteContext {
         let rows = try SQLiteStatement(
             connection: connection.handle,
             sql: """
-                SELECT sequence, request_id, principal, role, operation, service_id, outcome, response_status \
+                SELECT sequence, request_id, principal, role, operation, service_id, outcome, response_status, phones \
                 FROM audit_records WHERE sequence BETWEEN ?1 AND ?2 ORDER BY sequence
                 """
         )
-        let phones = try SQLiteStatement(connection: connection.handle, sql: SQLiteRecordCodec.selectPhones)
         var from = indexedThrough + 1
         while from <= tail {
             let through = min(tail, from + SQLiteSearchIndex.blockSize - 1)
@@ -627,7 +626,8 @@ final class WriteContext {
                 let sequence = rows.int64(0)
                 searchBacklog.add(
                     sequence: sequence, requestId: rows.text(1),
-                    fingerprints: try SQLiteRecordCodec.phones(of: sequence, statement: phones).map(\.fingerprint),
+                    // An unreadable column indexes no number; verification reports the record.
+                    fingerprints: (SQLiteRecordCodec.decodePhones(rows.text(8)) ?? []).map(\.fingerprint),
                     principal: rows.optionalText(2), role: rows.optionalText(3), operation: rows.text(4),
                     serviceId: rows.optionalInt64(5), outcome: rows.text(6), status: rows.int64(7)
                 )
@@ -692,13 +692,11 @@ final class WriteContext {
     }
 }
 
-/// A read-only connection and its phone lookup; used only on its read worker's thread.
+/// A read-only connection; used only on its read worker's thread.
 final class ReadContext {
     let connection: SQLiteConnection
-    let selectPhones: SQLiteStatement
 
     init(connection: SQLiteConnection) throws(SQLiteError) {
         self.connection = connection
-        selectPhones = try SQLiteStatement(connection: connection.handle, sql: SQLiteRecordCodec.selectPhones)
     }
 }

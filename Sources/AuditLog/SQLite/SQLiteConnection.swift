@@ -146,6 +146,17 @@ final class SQLiteStatement {
         try check(result)
     }
 
+    /// Binds `value` to parameter `index` (1-based) as a blob (an empty one when `value` is). The
+    /// bytes are copied.
+    func bind(_ index: Int32, _ value: [UInt8]) throws(SQLiteError) {
+        let result = value.withUnsafeBytes { bytes -> Int32 in
+            guard let base = bytes.baseAddress, bytes.count > 0 else { return sqlite3_bind_zeroblob(handle, index, 0) }
+            guard bytes.count <= Int(Int32.max) else { return SQLITE_TOOBIG }
+            return sqlite3_bind_blob(handle, index, base, Int32(bytes.count), csqlite_transient())
+        }
+        try check(result)
+    }
+
     /// Binds `value` to parameter `index` (1-based).
     func bind(_ index: Int32, _ value: SQLiteValue) throws(SQLiteError) {
         switch value {
@@ -187,6 +198,14 @@ final class SQLiteStatement {
         guard let bytes = sqlite3_column_text(handle, column) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+
+    /// The column as bytes; NULL reads as no bytes.
+    func blob(_ column: Int32) -> [UInt8] {
+        // Read the pointer first: asking for the size first could convert the value.
+        guard let bytes = sqlite3_column_blob(handle, column) else { return [] }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return Array(UnsafeRawBufferPointer(start: bytes, count: count))
     }
 
     func optionalText(_ column: Int32) -> String? {

@@ -4,14 +4,16 @@ struct UnreadableRecord: Error {
     var detail: String
 }
 
-/// How a record maps onto `audit_records` and `audit_phones`.
+/// How a record maps onto `audit_records`. The phones are one column (a JSON array of strings:
+/// masked number, fingerprint, and so on): one row per record, not one more per number, is what
+/// keeps an append to a few pages.
 enum SQLiteRecordCodec {
     /// The record columns, in the order `decode` reads them.
     private static let names = [
         "sequence", "request_id", "time_ms", "principal", "role", "auth_method", "client_address", "operation",
         "method", "path", "service_id", "entry_count", "outcome", "reason", "validation_codes", "upstream_status",
         "upstream_attempts", "upstream_latency_us", "total_latency_us", "response_status", "previous_hash", "hash",
-        "max_time_ms",
+        "max_time_ms", "phones",
     ]
 
     /// The columns `decode` reads, for a query that names `audit_records` `r`.
@@ -22,14 +24,8 @@ enum SQLiteRecordCodec {
         VALUES (\((1...names.count).map { "?\($0)" }.joined(separator: ", ")))
         """
 
-    static let insertPhone = "INSERT INTO audit_phones (sequence, position, fingerprint, masked) VALUES (?1, ?2, ?3, ?4)"
-
-    static let selectPhones = "SELECT masked, fingerprint FROM audit_phones WHERE sequence = ?1 ORDER BY position"
-
-    /// Inserts a stored record (sequence and hashes assigned) and its phones.
-    static func insert(
-        _ record: AuditRecord, maxTimeMillis: Int64, recordStatement: SQLiteStatement, phoneStatement: SQLiteStatement
-    ) throws(SQLiteError) {
+    /// Inserts a stored record (sequence and hashes assigned).
+    static func insert(_ record: AuditRecord, maxTimeMillis: Int64, recordStatement: SQLiteStatement) throws(SQLiteError) {
         defer { recordStatement.reset() }
         try recordStatement.bind(1, record.sequence)
         try recordStatement.bind(2, record.requestId)
@@ -54,15 +50,25 @@ enum SQLiteRecordCodec {
         try recordStatement.bind(21, record.previousHash)
         try recordStatement.bind(22, record.hash)
         try recordStatement.bind(23, maxTimeMillis)
+        try recordStatement.bind(24, encodePhones(record.phones))
         try recordStatement.run()
-        for (position, phone) in record.phones.enumerated() {
-            defer { phoneStatement.reset() }
-            try phoneStatement.bind(1, record.sequence)
-            try phoneStatement.bind(2, Int64(position))
-            try phoneStatement.bind(3, phone.fingerprint)
-            try phoneStatement.bind(4, phone.masked)
-            try phoneStatement.run()
-        }
+    }
+
+    /// The `phones` column of `phones`.
+    static func encodePhones(_ phones: [AuditPhone]) -> String {
+        CanonicalJSON.encodeStringArray(phones.flatMap { [$0.masked, $0.fingerprint] })
+    }
+
+    /// The phones of a `phones` column; nil when it is not a list of pairs.
+    static func decodePhones(_ text: String) -> [AuditPhone]? {
+        guard let flat = CanonicalJSON.decodeStringArray(text), flat.count % 2 == 0 else { return nil }
+        return stride(from: 0, to: flat.count, by: 2).map { AuditPhone(masked: flat[$0], fingerprint: flat[$0 + 1]) }
+    }
+
+    /// The quoted fingerprint as it appears in a `phones` column: `instr` finds it exactly, since a
+    /// fingerprint is 64 hex digits and a masked number never is.
+    static func phonesTerm(fingerprint: String) -> String {
+        "\"" + fingerprint + "\""
     }
 
     /// The record in the current row of a statement selecting `columns`, without its phones, and
@@ -78,6 +84,9 @@ enum SQLiteRecordCodec {
         guard let validationCodes = CanonicalJSON.decodeStringArray(row.text(14)) else {
             throw UnreadableRecord(sequence: sequence, detail: "its validation_codes column is not a JSON array of strings")
         }
+        guard let phones = decodePhones(row.text(23)) else {
+            throw UnreadableRecord(sequence: sequence, detail: "its phones column is not a JSON array of masked number and fingerprint pairs")
+        }
         let record = AuditRecord(
             sequence: sequence,
             requestId: row.text(1),
@@ -90,6 +99,7 @@ enum SQLiteRecordCodec {
             method: row.text(8),
             path: row.text(9),
             serviceId: row.optionalInt64(10),
+            phones: phones,
             entryCount: row.optionalInt64(11).map { Int(truncatingIfNeeded: $0) },
             outcome: outcome,
             reason: row.optionalText(13),
@@ -105,14 +115,4 @@ enum SQLiteRecordCodec {
         return (record, row.int64(22))
     }
 
-    /// The phones of record `sequence`, in position order; `statement` is `selectPhones`.
-    static func phones(of sequence: Int64, statement: SQLiteStatement) throws(SQLiteError) -> [AuditPhone] {
-        defer { statement.reset() }
-        try statement.bind(1, sequence)
-        var phones: [AuditPhone] = []
-        while try statement.step() {
-            phones.append(AuditPhone(masked: statement.text(0), fingerprint: statement.text(1)))
-        }
-        return phones
-    }
 }

@@ -6,18 +6,32 @@
 ///   max_time_ms INTEGER,   -- the largest time_ms up to and including this record (indexed)
 ///   principal, role, auth_method, client_address, operation, method, path, service_id,
 ///   entry_count, outcome, reason, validation_codes (JSON array of strings),
+///   phones (JSON array of strings: masked number, fingerprint, masked number, fingerprint...),
 ///   upstream_status, upstream_attempts, upstream_latency_us, total_latency_us, response_status,
 ///   previous_hash, hash
-/// audit_phones     -- one row per phone of a record, in request order (covered by the record's hash)
-///   PRIMARY KEY (sequence, position), fingerprint, masked
 /// audit_search     -- the filters' index, one row per (block, term, sequence); see SQLiteSearchIndex
 ///   PRIMARY KEY (block, term, sequence)
 /// audit_search_progress -- one row: the last sequence audit_search covers
 /// audit_checkpoint -- at most one row: the last pruned record (sequence, hash, max_time_ms)
+/// deliveries       -- the webhook outbox, one row per delivery; position (the rowid) is arrival order
+///   position INTEGER PRIMARY KEY, id UNIQUE, source, webhook_id, operation, service_id,
+///   payload BLOB, request_id, created_ms, status, attempts, next_attempt_ms, updated_ms,
+///   last_error, upstream_status; UNIQUE (source, webhook_id)
+///   indexes (status, next_attempt_ms) for claims and the next wake-up, (status, position) for lists
+/// idempotency_keys -- one row per (principal, key): request_digest BLOB, created_ms, and the kept
+///   response (response_status, response_headers, response_body), NULL while in progress;
+///   index (created_ms) for pruning
 /// ```
 ///
-/// Appends touch only the right edge of `audit_records`, `audit_phones` and the `max_time_ms`
-/// index, so a commit writes a handful of pages whatever the filters: per-column indexes
+/// `deliveries` and `idempotency_keys` are mutable state (a delivery's status and attempts change,
+/// keys expire), so they are not in the hash chain, which only covers what never changes: the
+/// immutable facts (which webhook was accepted, from whom, when, with what answer) are in the
+/// audit records, and a delivery names its record by `request_id`. They live in the audit
+/// database so that a delivery and its record commit in one transaction. Pruning the trail
+/// leaves them alone.
+///
+/// Appends touch only the right edge of `audit_records` and the `max_time_ms` index, so a
+/// commit writes a handful of pages whatever the filters: per-column indexes
 /// (principal, operation, request id, fingerprint...) would add a page per index and per distinct
 /// value to every commit, which measured 4-5 times slower. The filters are served instead by
 /// `audit_search`, written one block of records at a time (`SQLiteSearchIndex`).
@@ -51,6 +65,7 @@ enum SQLiteSchema {
             outcome TEXT NOT NULL,
             reason TEXT,
             validation_codes TEXT NOT NULL,
+            phones TEXT NOT NULL,
             upstream_status INTEGER,
             upstream_attempts INTEGER NOT NULL,
             upstream_latency_us INTEGER,
@@ -60,13 +75,6 @@ enum SQLiteSchema {
             hash TEXT NOT NULL
         );
         CREATE INDEX audit_records_max_time ON audit_records (max_time_ms);
-        CREATE TABLE audit_phones (
-            sequence INTEGER NOT NULL,
-            position INTEGER NOT NULL,
-            fingerprint TEXT NOT NULL,
-            masked TEXT NOT NULL,
-            PRIMARY KEY (sequence, position)
-        ) WITHOUT ROWID;
         CREATE TABLE audit_search (
             block INTEGER NOT NULL,
             term INTEGER NOT NULL,
@@ -85,6 +93,37 @@ enum SQLiteSchema {
             max_time_ms INTEGER NOT NULL,
             pruned_at_ms INTEGER NOT NULL
         );
+        CREATE TABLE deliveries (
+            position INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            source TEXT NOT NULL,
+            webhook_id TEXT NOT NULL,
+            operation TEXT NOT NULL,
+            service_id INTEGER NOT NULL,
+            payload BLOB NOT NULL,
+            request_id TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_attempt_ms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            last_error TEXT,
+            upstream_status INTEGER,
+            UNIQUE (source, webhook_id)
+        );
+        CREATE INDEX deliveries_due ON deliveries (status, next_attempt_ms);
+        CREATE INDEX deliveries_status ON deliveries (status, position);
+        CREATE TABLE idempotency_keys (
+            principal TEXT NOT NULL,
+            key TEXT NOT NULL,
+            request_digest BLOB NOT NULL,
+            created_ms INTEGER NOT NULL,
+            response_status INTEGER,
+            response_headers TEXT,
+            response_body BLOB,
+            PRIMARY KEY (principal, key)
+        );
+        CREATE INDEX idempotency_keys_created ON idempotency_keys (created_ms);
         """
 
     /// Creates the schema in an empty file, or checks that the file holds an audit database this

@@ -82,14 +82,14 @@ enum SQLiteSearchIndex {
             for fingerprint in fingerprints {
                 perRecord.append(Entry(term: term(.phone, fingerprint), sequence: sequence))
             }
-            var terms = perBlock[block(of: sequence), default: []]
-            if let principal { terms.insert(term(.principal, principal)) }
-            if let role { terms.insert(term(.role, role)) }
-            terms.insert(term(.operation, operation))
-            if let serviceId { terms.insert(term(.serviceId, String(serviceId))) }
-            terms.insert(term(.outcome, outcome))
-            terms.insert(term(.status, String(status)))
-            perBlock[block(of: sequence)] = terms
+            // Inserted in place: taking the set out and putting it back copied it for every record.
+            let key = block(of: sequence)
+            if let principal { perBlock[key, default: []].insert(term(.principal, principal)) }
+            if let role { perBlock[key, default: []].insert(term(.role, role)) }
+            perBlock[key, default: []].insert(term(.operation, operation))
+            if let serviceId { perBlock[key, default: []].insert(term(.serviceId, String(serviceId))) }
+            perBlock[key, default: []].insert(term(.outcome, outcome))
+            perBlock[key, default: []].insert(term(.status, String(status)))
         }
 
         /// Adds rows gathered separately (from records stored after these).

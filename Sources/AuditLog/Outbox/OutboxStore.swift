@@ -1,0 +1,51 @@
+/// The webhook outbox: deliveries admitted with their intake's audit record
+/// (`AuditStore.append`), then claimed, completed, listed and retried here.
+///
+/// Implementations are database-specific (`SQLiteAuditStore`), in the same database as the audit
+/// trail, so a delivery and its record commit in one transaction. The state rules are
+/// database-neutral (`Delivery`'s transitions); errors are `AuditStoreError`s: `notFound` for an
+/// unknown id, `conflict` for a transition the delivery's status does not allow, `invalidQuery`
+/// for a limit outside 1...1000.
+public protocol OutboxStore: Sendable {
+    /// Claims up to `limit` pending deliveries due at `nowMillis` (`nextAttemptMillis <= nowMillis`),
+    /// most overdue first (then in arrival order), in one transaction: each becomes `sending` with
+    /// one more attempt. Returns them as claimed.
+    func claimDueDeliveries(nowMillis: Int64, limit: Int) async throws(AuditStoreError) -> [Delivery]
+
+    /// Records how the attempt of the claimed (`sending`) delivery `id` ended; returns it as updated.
+    @discardableResult
+    func completeDelivery(id: String, outcome: DeliveryOutcome, nowMillis: Int64) async throws(AuditStoreError) -> Delivery
+
+    /// The delivery `id`; nil when there is none.
+    func delivery(id: String) async throws(AuditStoreError) -> Delivery?
+
+    /// One page of deliveries, newest first (in arrival order), only those with `status` when
+    /// given; `beforeCursor` is the previous page's `nextCursor`.
+    func deliveries(status: DeliveryStatus?, limit: Int, beforeCursor: Int64?) async throws(AuditStoreError) -> DeliveryPage
+
+    /// Makes the `dead` or `unknown` delivery `id` pending and due at `nowMillis` (an operator's
+    /// retry); returns it as updated.
+    @discardableResult
+    func retryDelivery(id: String, nowMillis: Int64) async throws(AuditStoreError) -> Delivery
+
+    /// Marks every `sending` delivery `unknown` with `Delivery.interruptedError`: they were in flight
+    /// when the process stopped. Call once at start-up, before the worker starts; returns how many.
+    func recoverInterruptedDeliveries(nowMillis: Int64) async throws(AuditStoreError) -> Int
+
+    /// When the earliest pending delivery is due (the worker sleeps until then); nil when none is pending.
+    func nextDueMillis() async throws(AuditStoreError) -> Int64?
+}
+
+/// One page of deliveries.
+public struct DeliveryPage: Sendable, Hashable {
+    /// The deliveries, newest first.
+    public var deliveries: [Delivery]
+    /// The `beforeCursor` of the next page (an opaque position); nil when no delivery follows.
+    public var nextCursor: Int64?
+
+    /// Creates a page.
+    public init(deliveries: [Delivery], nextCursor: Int64?) {
+        self.deliveries = deliveries
+        self.nextCursor = nextCursor
+    }
+}

@@ -1,0 +1,351 @@
+@testable import AuditLog
+import Testing
+
+@Suite("Webhook outbox")
+struct OutboxTests {
+    /// Appends `Fixtures.record(index)` with each delivery, in one batch, and returns the admissions.
+    static func admit(_ store: SQLiteAuditStore, _ deliveries: [(index: Int, delivery: NewDelivery)]) async throws -> [DeliveryAdmission] {
+        try await store.append(deliveries.map { AuditAppend(PreparedAuditRecord(Fixtures.record($0.index)), delivery: $0.delivery) })
+            .map { try #require($0.admission) }
+    }
+
+    /// Admits `Fixtures.delivery(index)` for each index, one batch, and returns them as stored.
+    static func admit(_ store: SQLiteAuditStore, _ indexes: Range<Int>) async throws -> [Delivery] {
+        try await admit(store, indexes.map { ($0, Fixtures.delivery($0)) }).map(\.delivery)
+    }
+
+    /// `submitted`, admitted with `Fixtures.record(index)`, as it should be stored after its attempts.
+    static func expected(
+        _ submitted: NewDelivery, index: Int, _ status: DeliveryStatus, attempts: Int, next: Int64, updated: Int64,
+        lastError: String?, upstream: Int?
+    ) -> Delivery {
+        var delivery = Delivery(submitted: submitted, requestId: "req-\(index)")
+        delivery.status = status
+        delivery.attempts = attempts
+        delivery.nextAttemptMillis = next
+        delivery.updatedMillis = updated
+        delivery.lastError = lastError
+        delivery.upstreamStatus = upstream
+        return delivery
+    }
+
+    @Test("a delivery submitted with its record is stored with it: pending, due at once, linked by request id")
+    func storedWithRecord() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Fixtures.store(in: directory)
+        let writer = AuditWriter(store: store)
+        let submitted = Fixtures.delivery(7)
+        let (record, admission) = try await writer.record(Fixtures.record(7), delivery: submitted)
+        #expect(record.sequence == 1)
+        #expect(record.requestId == "req-7")
+        let expected = Delivery(
+            id: "dlv-7", source: "crm", webhookId: "wh-7", operation: "schedule_callback", serviceId: 21429,
+            payload: submitted.payload, createdMillis: 8000, requestId: "req-7", status: .pending, attempts: 0,
+            nextAttemptMillis: 8000, updatedMillis: 8000, lastError: nil, upstreamStatus: nil
+        )
+        #expect(admission == .created(expected))
+        #expect(Delivery(submitted: submitted, requestId: "req-7") == expected)
+        #expect(try await store.delivery(id: "dlv-7") == expected)
+        #expect(try await store.delivery(id: "dlv-8") == nil)
+        #expect(try await store.query(AuditQuery(requestId: "req-7")).records == [record])
+        #expect(try await store.nextDueMillis() == 8000)
+        await writer.shutdown()
+        #expect(try await store.verify() == AuditVerification(checked: 1, firstBad: nil, checkpointSequence: nil))
+        await store.close()
+    }
+
+    @Test("a failing batch stores neither its records nor their deliveries, whichever part fails")
+    func failingBatch() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Fixtures.store(in: directory)
+        let raw = try RawDatabase(path: store.path)
+        // The second record of the batch cannot be stored: the first, and its delivery, must go too.
+        try raw.execute("""
+            CREATE TRIGGER refuse_record BEFORE INSERT ON audit_records WHEN NEW.request_id = 'req-2'
+            BEGIN SELECT RAISE(ABORT, 'injected record failure'); END
+            """)
+        let batch = [
+            AuditAppend(PreparedAuditRecord(Fixtures.record(1)), delivery: Fixtures.delivery(1)),
+            AuditAppend(PreparedAuditRecord(Fixtures.record(2))),
+        ]
+        let recordFailure = await #expect(throws: AuditStoreError.self) { try await store.append(batch) }
+        #expect(recordFailure == AuditStoreError(
+            code: .unavailable,
+            detail: "The audit store at \(store.path) could not append 2 records: injected record failure (SQLite error 1811)."
+        ))
+        #expect(try await store.delivery(id: "dlv-1") == nil)
+        #expect(try await store.query(AuditQuery()).records.isEmpty)
+
+        // The delivery cannot be stored: its record, submitted through the writer, must not be either.
+        try raw.execute("""
+            DROP TRIGGER refuse_record;
+            CREATE TRIGGER refuse_delivery BEFORE INSERT ON deliveries
+            BEGIN SELECT RAISE(ABORT, 'injected delivery failure'); END
+            """)
+        let writer = AuditWriter(store: store)
+        let deliveryFailure = await #expect(throws: AuditStoreError.self) {
+            try await writer.record(Fixtures.record(3), delivery: Fixtures.delivery(3))
+        }
+        #expect(deliveryFailure == AuditStoreError(
+            code: .unavailable,
+            detail: "The audit store at \(store.path) could not append 1 record: injected delivery failure (SQLite error 1811)."
+        ))
+        #expect(try await store.delivery(id: "dlv-3") == nil)
+        #expect(try await store.query(AuditQuery()).records.isEmpty)
+        #expect(try raw.column("SELECT count(*) FROM deliveries") == ["0"])
+
+        // Once the fault is gone the chain starts at 1, as if the failed batches never happened.
+        try raw.execute("DROP TRIGGER refuse_delivery")
+        let (record, admission) = try await writer.record(Fixtures.record(4), delivery: Fixtures.delivery(4))
+        #expect(record.sequence == 1)
+        #expect(record.previousHash == AuditRecord.genesisHash)
+        #expect(admission == .created(Delivery(submitted: Fixtures.delivery(4), requestId: "req-4")))
+        await writer.shutdown()
+        #expect(try await store.verify().isIntact)
+        await store.close()
+    }
+
+    @Test("64 concurrent submissions of one webhook id: exactly one delivery is created, every other gets it as a duplicate")
+    func concurrentDuplicates() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Fixtures.store(in: directory)
+        let writer = AuditWriter(store: store)
+        let admissions = try await withThrowingTaskGroup(of: DeliveryAdmission.self) { group in
+            for index in 0..<64 {
+                group.addTask {
+                    try await writer.record(Fixtures.record(index), delivery: Fixtures.delivery(index, webhookId: "wh-same")).1
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let created = admissions.compactMap { admission -> Delivery? in
+            if case .created(let delivery) = admission { return delivery }
+            return nil
+        }
+        #expect(created.count == 1)
+        let first = try #require(created.first)
+        #expect(admissions.filter { $0 == .duplicate(first) }.count == 63)
+        // Every submission's record is in the trail; only one delivery is in the outbox.
+        #expect(writer.recordsWritten == 64)
+        let page = try await store.deliveries(status: nil, limit: 1000, beforeCursor: nil)
+        #expect(page == DeliveryPage(deliveries: [first], nextCursor: nil))
+        #expect(try await store.query(AuditQuery(requestId: first.requestId)).records.count == 1)
+        await writer.shutdown()
+        await store.close()
+    }
+
+    @Test("a webhook id is unique per source: two sources get two deliveries, a repeat within one batch is a duplicate")
+    func uniquePerSource() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Fixtures.store(in: directory)
+        let admissions = try await Self.admit(store, [
+            (1, Fixtures.delivery(1, source: "crm-a", webhookId: "wh-shared")),
+            (2, Fixtures.delivery(2, source: "crm-b", webhookId: "wh-shared")),
+            (3, Fixtures.delivery(3, source: "crm-a", webhookId: "wh-shared")),
+        ])
+        let first = Delivery(submitted: Fixtures.delivery(1, source: "crm-a", webhookId: "wh-shared"), requestId: "req-1")
+        let second = Delivery(submitted: Fixtures.delivery(2, source: "crm-b", webhookId: "wh-shared"), requestId: "req-2")
+        #expect(admissions == [.created(first), .created(second), .duplicate(first)])
+        #expect(try await store.delivery(id: "dlv-3") == nil)
+        #expect(try await store.deliveries(status: nil, limit: 10, beforeCursor: nil).deliveries == [second, first])
+        await store.close()
+    }
+
+    @Test("claiming takes the due pending deliveries, most overdue first, and marks them sending with one more attempt")
+    func claim() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Fixtures.store(in: directory)
+        // Due at 1000, 2000, 3000 and 9000.
+        let stored = try await Self.admit(store, 0..<3) + Self.admit(store, [(8, Fixtures.delivery(8))]).map(\.delivery)
+        #expect(try await store.claimDueDeliveries(nowMillis: 999, limit: 10) == [])
+        let claimed = try await store.claimDueDeliveries(nowMillis: 5000, limit: 2)
+        let expected = (0..<2).map { index in
+            Self.expected(
+                Fixtures.delivery(index), index: index, .sending, attempts: 1, next: stored[index].nextAttemptMillis,
+                updated: 5000, lastError: nil, upstream: nil
+            )
+        }
+        #expect(claimed == expected)
+        #expect(try await store.delivery(id: "dlv-0") == expected[0])
+        #expect(try await store.claimDueDeliveries(nowMillis: 5000, limit: 10).map(\.id) == ["dlv-2"])
+        #expect(try await store.claimDueDeliveries(nowMillis: 5000, limit: 10) == [])
+        #expect(try await store.nextDueMillis() == 9000)
+        for limit in [0, 1001] {
+            let error = await #expect(throws: AuditStoreError.self) {
+                try await store.claimDueDeliveries(nowMillis: 5000, limit: limit)
+            }
+            #expect(error == AuditStoreError(code: .invalidQuery, detail: "The limit must be between 1 and 1000; got \(limit)."))
+        }
+        _ = try await store.claimDueDeliveries(nowMillis: 9000, limit: 10)
+        #expect(try await store.nextDueMillis() == nil)
+        await store.close()
+    }
+
+    @Test("completing an attempt records its outcome: status, schedule, last error and LiveVox's status")
+    func complete() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Fixtures.store(in: directory)
+        let cases: [(outcome: DeliveryOutcome, status: DeliveryStatus, next: Int64, error: String?, upstream: Int?)] = [
+            (.delivered(upstreamStatus: 204), .delivered, 1000, nil, 204),
+            (.retry(atMillis: 65_000, error: "LiveVox answered 503", upstreamStatus: 503), .pending, 65_000, "LiveVox answered 503", 503),
+            (.retry(atMillis: 70_000, error: "connection refused", upstreamStatus: nil), .pending, 70_000, "connection refused", nil),
+            (.dead(reason: "LiveVox refused it: invalid service", upstreamStatus: 400), .dead, 1000, "LiveVox refused it: invalid service", 400),
+            (.unknown(reason: "timed out after sending"), .unknown, 1000, "timed out after sending", nil),
+        ]
+        for (index, test) in cases.enumerated() {
+            let submitted = Fixtures.delivery(index, createdMillis: 1000)
+            _ = try await Self.admit(store, [(index, submitted)])
+            let claimed = try await store.claimDueDeliveries(nowMillis: 2000, limit: 1)
+            #expect(claimed.map(\.id) == [submitted.id])
+            let completed = try await store.completeDelivery(id: submitted.id, outcome: test.outcome, nowMillis: 3000)
+            let expected = Self.expected(
+                submitted, index: index, test.status, attempts: 1, next: test.next, updated: 3000,
+                lastError: test.error, upstream: test.upstream
+            )
+            #expect(completed == expected, "\(test.outcome)")
+            #expect(try await store.delivery(id: submitted.id) == expected, "\(test.outcome)")
+        }
+        await store.close()
+    }
+
+    @Test("a retry is scheduled: not claimed before its time, claimed at it, and the schedule survives reopening")
+    func retrySchedule() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Fixtures.store(in: directory)
+        _ = try await Self.admit(store, 0..<1)
+        _ = try await store.claimDueDeliveries(nowMillis: 1000, limit: 1)
+        try await store.completeDelivery(
+            id: "dlv-0", outcome: .retry(atMillis: 31_000, error: "LiveVox answered 429", upstreamStatus: 429), nowMillis: 1500
+        )
+        await store.close()
+
+        let reopened = try Fixtures.store(in: directory)
+        let expected = Self.expected(
+            Fixtures.delivery(0), index: 0, .pending, attempts: 1, next: 31_000, updated: 1500,
+            lastError: "LiveVox answered 429", upstream: 429
+        )
+        #expect(try await reopened.delivery(id: "dlv-0") == expected)
+        #expect(try await reopened.nextDueMillis() == 31_000)
+        #expect(try await reopened.claimDueDeliveries(nowMillis: 30_999, limit: 10) == [])
+        let second = try await reopened.claimDueDeliveries(nowMillis: 31_000, limit: 10)
+        #expect(second.map(\.attempts) == [2])
+        #expect(second.map(\.status) == [.sending])
+        #expect(second.map(\.lastError) == ["LiveVox answered 429"])
+        await reopened.close()
+    }
+
+    @Test("only a claimed delivery can be completed, and an unknown id is not found")
+    func completeRules() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Fixtures.store(in: directory)
+        _ = try await Self.admit(store, 0..<1)
+        let pending = await #expect(throws: AuditStoreError.self) {
+            try await store.completeDelivery(id: "dlv-0", outcome: .delivered(upstreamStatus: 204), nowMillis: 2000)
+        }
+        #expect(pending == AuditStoreError(
+            code: .conflict, detail: "The delivery dlv-0 is pending, not sending: only a claimed delivery can be completed."
+        ))
+        let missing = await #expect(throws: AuditStoreError.self) {
+            try await store.completeDelivery(id: "dlv-404", outcome: .delivered(upstreamStatus: 204), nowMillis: 2000)
+        }
+        #expect(missing == AuditStoreError(code: .notFound, detail: "No delivery has the id dlv-404."))
+        #expect(try await store.delivery(id: "dlv-0") == Delivery(submitted: Fixtures.delivery(0), requestId: "req-0"))
+        await store.close()
+    }
+
+    @Test("an operator's retry revives only a dead or unknown delivery, due at once, its history kept")
+    func operatorRetry() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Fixtures.store(in: directory)
+        // dlv-0 stays pending, dlv-1 sending; dlv-2 delivered, dlv-3 dead, dlv-4 unknown.
+        _ = try await Self.admit(store, 0..<5)
+        _ = try await store.claimDueDeliveries(nowMillis: 5000, limit: 5)
+        try await store.completeDelivery(id: "dlv-0", outcome: .retry(atMillis: 60_000, error: "busy", upstreamStatus: 503), nowMillis: 5000)
+        try await store.completeDelivery(id: "dlv-2", outcome: .delivered(upstreamStatus: 204), nowMillis: 5000)
+        try await store.completeDelivery(id: "dlv-3", outcome: .dead(reason: "refused", upstreamStatus: 422), nowMillis: 5000)
+        try await store.completeDelivery(id: "dlv-4", outcome: .unknown(reason: "timed out"), nowMillis: 5000)
+        for (id, status) in [("dlv-0", "pending"), ("dlv-1", "sending"), ("dlv-2", "delivered")] {
+            let refused = await #expect(throws: AuditStoreError.self) { try await store.retryDelivery(id: id, nowMillis: 7000) }
+            #expect(refused == AuditStoreError(
+                code: .conflict, detail: "The delivery \(id) is \(status): only a dead or unknown delivery can be retried."
+            ))
+        }
+        let missing = await #expect(throws: AuditStoreError.self) { try await store.retryDelivery(id: "nope", nowMillis: 7000) }
+        #expect(missing == AuditStoreError(code: .notFound, detail: "No delivery has the id nope."))
+        for (index, lastError, upstream) in [(3, "refused", 422), (4, "timed out", nil as Int?)] {
+            let expected = Self.expected(
+                Fixtures.delivery(index), index: index, .pending, attempts: 1, next: 7000, updated: 7000,
+                lastError: lastError, upstream: upstream
+            )
+            #expect(try await store.retryDelivery(id: "dlv-\(index)", nowMillis: 7000) == expected)
+        }
+        #expect(try await store.claimDueDeliveries(nowMillis: 7000, limit: 10).map(\.id) == ["dlv-3", "dlv-4"])
+        await store.close()
+    }
+
+    @Test("deliveries in flight when the process stopped are marked unknown at start-up, never claimed again")
+    func interrupted() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Fixtures.store(in: directory)
+        _ = try await Self.admit(store, 0..<3)
+        #expect(try await store.claimDueDeliveries(nowMillis: 2000, limit: 10).map(\.id) == ["dlv-0", "dlv-1"])
+        // The process stops while both are being sent: nothing completes them.
+        await store.close()
+
+        let reopened = try Fixtures.store(in: directory)
+        #expect(try await reopened.recoverInterruptedDeliveries(nowMillis: 9000) == 2)
+        for index in 0..<2 {
+            let expected = Self.expected(
+                Fixtures.delivery(index), index: index, .unknown, attempts: 1, next: Int64(index + 1) * 1000, updated: 9000,
+                lastError: "interrupted: the process stopped while it was being sent; it may or may not have reached LiveVox",
+                upstream: nil
+            )
+            #expect(try await reopened.delivery(id: "dlv-\(index)") == expected)
+        }
+        #expect(try await reopened.recoverInterruptedDeliveries(nowMillis: 9500) == 0)
+        #expect(try await reopened.claimDueDeliveries(nowMillis: 10_000, limit: 10).map(\.id) == ["dlv-2"])
+        await reopened.close()
+    }
+
+    @Test("listing pages newest first by status, without gaps or duplicates", arguments: [nil, DeliveryStatus.pending, .sending, .dead])
+    func listing(status: DeliveryStatus?) async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Fixtures.store(in: directory)
+        let stored = try await Self.admit(store, 0..<25)
+        // The nine oldest are being sent.
+        let claimed = try await store.claimDueDeliveries(nowMillis: 9000, limit: 100)
+        #expect(claimed.count == 9)
+        let current = claimed + stored[9...]
+        let expected = current.filter { status == nil || $0.status == status }.reversed().map(\.id)
+        var seen: [String] = []
+        var cursor: Int64?
+        var pages = 0
+        repeat {
+            let page = try await store.deliveries(status: status, limit: 4, beforeCursor: cursor)
+            #expect(page.deliveries.count <= 4)
+            #expect(page.deliveries.allSatisfy { status == nil || $0.status == status })
+            seen += page.deliveries.map(\.id)
+            cursor = page.nextCursor
+            pages += 1
+        } while cursor != nil
+        #expect(seen == expected)
+        #expect(pages == max(1, (expected.count + 3) / 4))
+        let error = await #expect(throws: AuditStoreError.self) {
+            try await store.deliveries(status: status, limit: 0, beforeCursor: nil)
+        }
+        #expect(error == AuditStoreError(code: .invalidQuery, detail: "The limit must be between 1 and 1000; got 0."))
+        await store.close()
+    }
+
+    @Test("pruning the audit trail keeps the deliveries, and the chain stays verifiable")
+    func pruneKeepsDeliveries() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Fixtures.store(in: directory)
+        let stored = try await Self.admit(store, 0..<3)
+        #expect(try await store.prune(olderThanMillis: .max) == 3)
+        #expect(try await store.query(AuditQuery()).records.isEmpty)
+        #expect(try await store.deliveries(status: nil, limit: 10, beforeCursor: nil).deliveries == stored.reversed())
+        #expect(try await store.verify() == AuditVerification(checked: 0, firstBad: nil, checkpointSequence: 3))
+        await store.close()
+    }
+}
