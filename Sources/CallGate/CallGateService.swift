@@ -87,9 +87,14 @@ public enum CallGateService {
         } catch {
             throw SettingsError("The webhook sources file cannot be used: \(error)")
         }
-        let worker = audit?.outbox.map {
-            DeliveryWorker(outbox: $0, client: client, policy: DeliveryPolicy(maxAge: .seconds(settings.webhookRetryHours * 3600)),
-                           nowMillis: { Int64(Date().timeIntervalSince1970 * 1000) }, logger: logger)
+        var worker: DeliveryWorker?
+        var deliveriesArrived: (@Sendable () -> Void)?
+        if let outbox = audit?.outbox {
+            let started = DeliveryWorker(
+                outbox: outbox, client: client, policy: DeliveryPolicy(maxAge: .seconds(settings.webhookRetryHours * 3600)),
+                nowMillis: { Int64(Date().timeIntervalSince1970 * 1000) }, logger: logger)
+            worker = started
+            deliveriesArrived = { started.wake() }
         }
 
         let gateway = Gateway(
@@ -98,7 +103,7 @@ public enum CallGateService {
                 validator: RequestValidator(maxBatchSize: settings.maxBatchSize, allowedRegions: try settings.regions()),
                 upstreamTimeZone: IANATimeZone.named(settings.upstreamTimeZone)!,
                 openAPIDocument: openAPIDocument, defaultRateLimit: settings.defaultRateLimit),
-            keys: keys, jwt: jwt, webhooks: webhooks, deliveriesArrived: worker.map { worker in { worker.wake() } },
+            keys: keys, jwt: jwt, webhooks: webhooks, deliveriesArrived: deliveriesArrived,
             client: client, audit: audit,
             metrics: metrics,
             exposition: {
