@@ -102,7 +102,8 @@ public enum CallGateService {
                 maxBodyBytes: settings.maxBodyBytes,
                 validator: RequestValidator(maxBatchSize: settings.maxBatchSize, allowedRegions: try settings.regions()),
                 upstreamTimeZone: IANATimeZone.named(settings.upstreamTimeZone)!,
-                openAPIDocument: openAPIDocument, defaultRateLimit: settings.defaultRateLimit),
+                openAPIDocument: openAPIDocument, defaultRateLimit: settings.defaultRateLimit,
+                idempotencyTTLMillis: Int64(settings.idempotencyTTLHours) * 3_600_000),
             keys: keys, jwt: jwt, webhooks: webhooks, deliveriesArrived: deliveriesArrived,
             client: client, audit: audit,
             metrics: metrics,
@@ -147,7 +148,8 @@ public enum CallGateService {
         if let audit {
             // Stopped after the HTTP server (services stop in reverse order): every answered
             // request's record is committed before the store closes.
-            services.append(.init(service: AuditService(trail: audit, retentionDays: settings.auditRetentionDays, logger: logger)))
+            services.append(.init(service: AuditService(trail: audit, retentionDays: settings.auditRetentionDays,
+                                                           idempotencyTTLMillis: Int64(settings.idempotencyTTLHours) * 3_600_000, logger: logger)))
         }
         if let worker {
             // Stopped before the store closes and after the server: it finishes what it is sending.
@@ -183,23 +185,30 @@ extension CallGateService {
 struct AuditService: Service {
     let trail: AuditTrail
     let retentionDays: Int
+    let idempotencyTTLMillis: Int64
     let logger: Logger
 
+    /// Hourly: Idempotency-Keys past their time; and, with a retention, audit records older than it.
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            guard retentionDays > 0 else {
-                try? await Task.sleep(for: .seconds(Int64.max / 2))
-                return
-            }
             while !Task.isCancelled {
-                let cutoff = Int64(Date().timeIntervalSince1970 * 1000) - Int64(retentionDays) * 86_400_000
-                do {
-                    let pruned = try await trail.store.prune(olderThanMillis: cutoff)
-                    if pruned > 0 { logger.notice("Audit records pruned", metadata: ["audit.pruned": "\(pruned)", "audit.retention_days": "\(retentionDays)"]) }
-                } catch {
-                    logger.error("Audit pruning failed", metadata: ["audit.error": "\(error)"])
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                if let keys = trail.idempotency {
+                    do {
+                        _ = try await keys.pruneIdempotency(olderThanMillis: now - idempotencyTTLMillis)
+                    } catch {
+                        logger.error("Idempotency-Key pruning failed", metadata: ["audit.error": "\(error)"])
+                    }
                 }
-                try? await Task.sleep(for: .seconds(86_400))
+                if retentionDays > 0 {
+                    do {
+                        let pruned = try await trail.store.prune(olderThanMillis: now - Int64(retentionDays) * 86_400_000)
+                        if pruned > 0 { logger.notice("Audit records pruned", metadata: ["audit.pruned": "\(pruned)", "audit.retention_days": "\(retentionDays)"]) }
+                    } catch {
+                        logger.error("Audit pruning failed", metadata: ["audit.error": "\(error)"])
+                    }
+                }
+                try? await Task.sleep(for: .seconds(3600))
             }
         }
         await trail.shutdown()

@@ -21,11 +21,14 @@ public final class Gateway: Sendable {
         public var openAPIDocument: [UInt8]
         /// The rate limit of principals that have none of their own; nil: no limit.
         public var defaultRateLimit: RateLimit?
+        /// How long an Idempotency-Key is kept, in milliseconds.
+        public var idempotencyTTLMillis: Int64
 
         /// Creates a configuration.
         public init(maxBodyBytes: Int = 1 << 20, validator: RequestValidator = RequestValidator(),
                     upstreamTimeZone: IANATimeZone = IANATimeZone.named("UTC")!, openAPIDocument: [UInt8] = [],
-                    defaultRateLimit: RateLimit? = nil) {
+                    defaultRateLimit: RateLimit? = nil, idempotencyTTLMillis: Int64 = 24 * 3_600_000) {
+            self.idempotencyTTLMillis = idempotencyTTLMillis
             self.maxBodyBytes = maxBodyBytes
             self.validator = validator
             self.upstreamTimeZone = upstreamTimeZone
@@ -198,8 +201,16 @@ public final class Gateway: Sendable {
         scoped[metadataKey: "principal"] = .string(principal.name)
         let logger = scoped
         if let problem = authorize(principal, route) { return .failure(problem) }
-        let requestId = draft.requestId
+        if let key = request.header("idempotency-key"), route.surface == .v1, route.isMutating {
+            return await idempotent(key: key, request, route, principal, &draft, logger)
+        }
+        return await operate(route, request, principal, &draft, logger)
+    }
 
+    /// Runs an authorized operation: read and validate the body, apply the Agent rule, forward.
+    func operate(_ route: GatewayRoute, _ request: GatewayRequest, _ principal: Principal, _ draft: inout AuditDraft,
+                 _ logger: Logger) async -> Result<GatewayResponse, Problem> {
+        let requestId = draft.requestId
         switch route {
         case .queueStats(let serviceId, let surface):
             return await forward(surface, &draft) { try await self.client.queueStats(serviceId: serviceId, requestId: requestId, logger: logger) }
@@ -272,7 +283,7 @@ public final class Gateway: Sendable {
         case .deliveries, .delivery, .deliveryRetry:
             return await deliveryRoute(route, request)
         case .health, .readiness, .openAPI, .metrics, .webhook:
-            preconditionFailure("answered above")
+            preconditionFailure("answered by handle")
         }
     }
 
@@ -388,6 +399,7 @@ public final class Gateway: Sendable {
             draft.upstreamStatus = error.upstreamStatus
             draft.upstreamAttempts = error.attempts
             draft.upstreamLatency = error.upstreamLatency
+            draft.upstreamMayHaveActed = error.upstreamMayHaveActed
             return .failure(Self.problem(for: error))
         } catch {
             return .failure(Problem(502, .upstreamError, "The call to LiveVox failed: \(error)."))
@@ -475,6 +487,14 @@ extension GatewayRoute {
         case .openAPI: "openapi"
         case .metrics: "metrics"
         default: operation?.rawValue ?? "unknown"
+        }
+    }
+
+    /// Whether the route asks LiveVox to act (launch calls, schedule a callback).
+    var isMutating: Bool {
+        switch self {
+        case .launchManualCalls, .scheduleCallback: true
+        default: false
         }
     }
 

@@ -54,6 +54,8 @@ tags:
     description: The LiveVox Supervisor Calls paths and bodies, unchanged.
   - name: audit
     description: The audit trail (Sysadmin and Superuser).
+  - name: webhooks
+    description: Signed webhooks from CRMs, and the outbox of their deliveries.
   - name: operations
     description: Health, readiness, metrics and this contract; no key needed.
 
@@ -174,6 +176,7 @@ paths:
     parameters:
       - $ref: '#/components/parameters/ServiceId'
       - $ref: '#/components/parameters/RequestId'
+      - $ref: '#/components/parameters/IdempotencyKey'
     post:
       tags: [v1]
       operationId: v1LaunchManualCalls
@@ -214,6 +217,7 @@ paths:
         '404': {$ref: '#/components/responses/V1NotFound'}
         '413': {$ref: '#/components/responses/V1PayloadTooLarge'}
         '415': {$ref: '#/components/responses/V1UnsupportedMediaType'}
+        '409': {$ref: '#/components/responses/IdempotencyInProgress'}
         '422': {$ref: '#/components/responses/V1ValidationFailed'}
         '4XX': {$ref: '#/components/responses/V1UpstreamRefused'}
         '502': {$ref: '#/components/responses/BadGateway'}
@@ -224,6 +228,7 @@ paths:
     parameters:
       - $ref: '#/components/parameters/ServiceId'
       - $ref: '#/components/parameters/RequestId'
+      - $ref: '#/components/parameters/IdempotencyKey'
     post:
       tags: [v1]
       operationId: v1ScheduleCallback
@@ -286,6 +291,7 @@ paths:
         '404': {$ref: '#/components/responses/V1NotFound'}
         '413': {$ref: '#/components/responses/V1PayloadTooLarge'}
         '415': {$ref: '#/components/responses/V1UnsupportedMediaType'}
+        '409': {$ref: '#/components/responses/IdempotencyInProgress'}
         '422': {$ref: '#/components/responses/V1ValidationFailed'}
         '4XX': {$ref: '#/components/responses/V1UpstreamRefused'}
         '502': {$ref: '#/components/responses/BadGateway'}
@@ -496,6 +502,125 @@ paths:
         '503': {$ref: '#/components/responses/ServiceUnavailable'}
         '504': {$ref: '#/components/responses/GatewayTimeout'}
 
+  # ------------------------------------------------------------------ webhooks and their deliveries
+  /v1/webhooks/callbacks:
+    parameters:
+      - $ref: '#/components/parameters/RequestId'
+      - $ref: '#/components/parameters/WebhookId'
+      - $ref: '#/components/parameters/WebhookTimestamp'
+    post:
+      tags: [webhooks]
+      operationId: webhookScheduleCallback
+      summary: A signed webhook asking for a callback, accepted into the outbox.
+      description: |
+        The body of `POST /v1/services/{serviceId}/callbacks` plus `serviceId`, signed as the Standard
+        Webhooks specification says (`webhook-id`, `webhook-timestamp`, `webhook-signature`). The
+        signature is checked over the raw bytes first; then the body is validated and normalized like
+        the `/v1` endpoint, written to the outbox with its audit record, and answered 202 with a
+        delivery id before LiveVox is called. The same `webhook-id` again gets the same delivery.
+      security: &webhookSecurity
+        - webhookSignature: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/WebhookCallbackRequest'}
+            example: {serviceId: 21429, phone: '415 814 9720', account: '1234', at: '2030-01-15T10:00', timeZone: PT}
+      responses: &webhookResponses
+        '202': {$ref: '#/components/responses/WebhookAccepted'}
+        '400': {$ref: '#/components/responses/V1BadRequestBody'}
+        '401': {$ref: '#/components/responses/WebhookUnauthenticated'}
+        '403': {$ref: '#/components/responses/V1Forbidden'}
+        '413': {$ref: '#/components/responses/V1PayloadTooLarge'}
+        '415': {$ref: '#/components/responses/V1UnsupportedMediaType'}
+        '422': {$ref: '#/components/responses/V1ValidationFailed'}
+        '429': {$ref: '#/components/responses/TooManyRequests'}
+        '503': {$ref: '#/components/responses/ServiceUnavailable'}
+
+  /v1/webhooks/manual-calls:
+    parameters:
+      - $ref: '#/components/parameters/RequestId'
+      - $ref: '#/components/parameters/WebhookId'
+      - $ref: '#/components/parameters/WebhookTimestamp'
+    post:
+      tags: [webhooks]
+      operationId: webhookLaunchManualCalls
+      summary: A signed webhook asking for manual calls, accepted into the outbox.
+      description: The body of `POST /v1/services/{serviceId}/manual-calls` plus `serviceId`; otherwise as `/v1/webhooks/callbacks`.
+      security: *webhookSecurity
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/WebhookManualCallsRequest'}
+            example: {serviceId: 21429, calls: [{phone: '(415) 205-7483', account: A-1}]}
+      responses: *webhookResponses
+
+  /v1/deliveries:
+    parameters:
+      - $ref: '#/components/parameters/RequestId'
+    get:
+      tags: [webhooks]
+      operationId: v1ListDeliveries
+      summary: The outbox's deliveries, newest first.
+      description: Sysadmin and Superuser. Pass `nextCursor` as `cursor` for the next page.
+      security: *v1Security
+      parameters:
+        - {name: status, in: query, required: false, schema: {$ref: '#/components/schemas/DeliveryStatus'}}
+        - {name: limit, in: query, required: false, description: 'Deliveries per page (default 100).', schema: {type: integer, minimum: 1, maximum: 1000}}
+        - {name: cursor, in: query, required: false, description: The previous page's `nextCursor`., schema: {type: string, pattern: '^[1-9][0-9]{0,18}$'}}
+      responses:
+        '200':
+          description: A page of deliveries.
+          headers: *requestIdHeader
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/DeliveryPage'}
+        '400': {$ref: '#/components/responses/AuditBadRequest'}
+        '401': {$ref: '#/components/responses/Unauthenticated'}
+        '403': {$ref: '#/components/responses/V1Forbidden'}
+        '429': {$ref: '#/components/responses/TooManyRequests'}
+        '503': {$ref: '#/components/responses/ServiceUnavailable'}
+
+  /v1/deliveries/{deliveryId}:
+    parameters:
+      - $ref: '#/components/parameters/DeliveryId'
+      - $ref: '#/components/parameters/RequestId'
+    get:
+      tags: [webhooks]
+      operationId: v1GetDelivery
+      summary: One delivery, without its payload.
+      description: Sysadmin and Superuser.
+      security: *v1Security
+      responses:
+        '200': {$ref: '#/components/responses/DeliveryShown'}
+        '401': {$ref: '#/components/responses/Unauthenticated'}
+        '403': {$ref: '#/components/responses/V1Forbidden'}
+        '404': {$ref: '#/components/responses/NotFound'}
+        '429': {$ref: '#/components/responses/TooManyRequests'}
+        '503': {$ref: '#/components/responses/ServiceUnavailable'}
+
+  /v1/deliveries/{deliveryId}/retry:
+    parameters:
+      - $ref: '#/components/parameters/DeliveryId'
+      - $ref: '#/components/parameters/RequestId'
+    post:
+      tags: [webhooks]
+      operationId: v1RetryDelivery
+      summary: Sends a dead or unknown delivery again.
+      description: |
+        Sysadmin and Superuser. Only a `dead` or `unknown` delivery goes back to `pending` (for an
+        `unknown` one, check at LiveVox first that it did not act); any other gets 409.
+      security: *v1Security
+      responses:
+        '200': {$ref: '#/components/responses/DeliveryShown'}
+        '401': {$ref: '#/components/responses/Unauthenticated'}
+        '403': {$ref: '#/components/responses/V1Forbidden'}
+        '404': {$ref: '#/components/responses/NotFound'}
+        '409': {$ref: '#/components/responses/DeliveryConflict'}
+        '429': {$ref: '#/components/responses/TooManyRequests'}
+        '503': {$ref: '#/components/responses/ServiceUnavailable'}
+
   # ------------------------------------------------------------------ operations
   /v1/audit:
     parameters:
@@ -675,6 +800,15 @@ paths:
 
 components:
   securitySchemes:
+    webhookSignature:
+      type: apiKey
+      in: header
+      name: webhook-signature
+      description: |
+        Standard Webhooks: `v1,<base64 of HMAC-SHA256(secret, "<webhook-id>.<webhook-timestamp>.<raw body>")>`,
+        several space-separated while a secret rotates; the secret is a source's `whsec_...` (made with
+        `callgate webhooks add-source`). With `webhook-id` and `webhook-timestamp` (unix seconds, at
+        most `--webhooks-tolerance-seconds` from now).
     bearerAuth:
       type: http
       scheme: bearer
@@ -699,6 +833,37 @@ components:
         so that such a client only changes its base URL and token.
 
   parameters:
+    IdempotencyKey:
+      name: Idempotency-Key
+      in: header
+      required: false
+      description: |
+        1 to 255 visible ASCII characters (a UUID). The same key with the same request (method, path,
+        body) within `--idempotency-ttl-hours` replays the first answer (`Idempotency-Replayed: true`)
+        without calling LiveVox again; with another request: 422 `idempotency_key_reused`; while the
+        first runs: 409 `idempotency_key_in_progress`. Keys are per principal.
+      schema: {type: string, minLength: 1, maxLength: 255, pattern: '^[!-~]+$'}
+      example: 6f1c0e7a-3b9d-4e52-a0c4-2d8f9b1e7c55
+    WebhookId:
+      name: webhook-id
+      in: header
+      required: true
+      description: The webhook's id, the same on every retry of it (1 to 256 printable ASCII characters).
+      schema: {type: string, minLength: 1, maxLength: 256}
+      example: msg_2KWPBgLlAfxdpx2AI54pPJ85f4W
+    WebhookTimestamp:
+      name: webhook-timestamp
+      in: header
+      required: true
+      description: When the webhook was signed, in unix seconds.
+      schema: {type: string, pattern: '^[0-9]{1,12}$'}
+      example: '1796515200'
+    DeliveryId:
+      name: deliveryId
+      in: path
+      required: true
+      schema: {type: string, pattern: '^dlv_[0-9a-z]{26}$'}
+      example: dlv_0k3f9w2m5q8r1t4v7x0z3b6d9g
     ServiceId:
       name: serviceId
       in: path
@@ -769,6 +934,63 @@ components:
             instance: /v1/services/21429/queue
             code: unauthenticated
             requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+    IdempotencyInProgress:
+      description: '`idempotency_key_in_progress`: a request with this Idempotency-Key is still being handled; retry after `Retry-After`.'
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+        Retry-After: {$ref: '#/components/headers/Retry-After'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - properties:
+                  status: {const: 409}
+                  code: {const: idempotency_key_in_progress}
+    WebhookAccepted:
+      description: The webhook is in the outbox (or was already, when `duplicate`); LiveVox is called by the delivery worker.
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/json:
+          schema: {$ref: '#/components/schemas/WebhookAcceptance'}
+          example: {deliveryId: dlv_0k3f9w2m5q8r1t4v7x0z3b6d9g, status: pending, webhookId: msg_2KWPBgLlAfxdpx2AI54pPJ85f4W, duplicate: false}
+    WebhookUnauthenticated:
+      description: |
+        `unauthenticated`: a webhook header is missing or malformed, the timestamp is more than
+        `--webhooks-tolerance-seconds` away, or no source's secret signs the raw body; the audit trail
+        records the precise reason (`missing_webhook_headers`, `malformed_webhook_id`,
+        `malformed_timestamp`, `stale_timestamp`, `malformed_signature`, `signature_mismatch`).
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+        WWW-Authenticate: {$ref: '#/components/headers/WWW-Authenticate'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - properties:
+                  status: {const: 401}
+                  code: {const: unauthenticated}
+    DeliveryShown:
+      description: The delivery.
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/json:
+          schema: {$ref: '#/components/schemas/Delivery'}
+    DeliveryConflict:
+      description: '`delivery_not_retryable`: only a dead or unknown delivery can be retried.'
+      headers:
+        X-Request-ID: {$ref: '#/components/headers/X-Request-ID'}
+      content:
+        application/problem+json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/Problem'
+              - properties:
+                  status: {const: 409}
+                  code: {const: delivery_not_retryable}
     TooManyRequests:
       description: |
         The principal sent more than its rate limit (its own, or `--rate-limit-per-second`): nothing
@@ -972,7 +1194,7 @@ components:
               - $ref: '#/components/schemas/Problem'
               - properties:
                   status: {const: 400}
-                  code: {enum: [invalid_service_id, malformed_json, upstream_refused]}
+                  code: {enum: [invalid_service_id, malformed_json, invalid_idempotency_key, upstream_refused]}
           examples:
             malformed:
               summary: 'The answer to {"calls": [{"phone": "4152057483",}]}'
@@ -1343,7 +1565,7 @@ components:
       type: string
       description: |
         The stable codes. `internal_error` (500) is reserved: no route answers it.
-      enum: [malformed_json, unauthenticated, forbidden_role, forbidden_service, forbidden_agent, forbidden_token, not_found,
+      enum: [malformed_json, unauthenticated, forbidden_role, forbidden_service, forbidden_agent, forbidden_token, delivery_not_retryable, invalid_idempotency_key, idempotency_key_reused, idempotency_key_in_progress, not_found,
              method_not_allowed, invalid_service_id, invalid_query, body_too_large, unsupported_media_type,
              validation_failed, rate_limited, upstream_refused, upstream_error, upstream_unavailable,
              upstream_timeout, not_ready, audit_unavailable, internal_error]
@@ -1359,6 +1581,9 @@ components:
               properties:
                 status: {const: 422}
                 code: {const: upstream_refused}
+            - properties:
+                status: {const: 422}
+                code: {const: idempotency_key_reused}
     UpstreamReport:
       type: object
       description: What LiveVox said (upstream failures and `/v1` refusals).
@@ -1503,6 +1728,63 @@ components:
         at: {$ref: '#/components/schemas/DateTimeInput'}
         timeZone: {$ref: '#/components/schemas/TimeZoneInput'}
         transactionId: {$ref: '#/components/schemas/StrictPositiveId'}
+
+    WebhookCallbackRequest:
+      type: object
+      additionalProperties: false
+      required: [serviceId, phone]
+      properties:
+        serviceId: {$ref: '#/components/schemas/ServiceId'}
+        phone: {$ref: '#/components/schemas/PhoneInput'}
+        account: {$ref: '#/components/schemas/TextField'}
+        agentLoginId: {$ref: '#/components/schemas/TextField'}
+        at: {$ref: '#/components/schemas/DateTimeInput'}
+        timeZone: {$ref: '#/components/schemas/TimeZoneInput'}
+        transactionId: {$ref: '#/components/schemas/StrictPositiveId'}
+    WebhookManualCallsRequest:
+      type: object
+      additionalProperties: false
+      required: [serviceId, calls]
+      properties:
+        serviceId: {$ref: '#/components/schemas/ServiceId'}
+        calls: {$ref: '#/components/schemas/V1ManualCallsRequest/properties/calls'}
+    WebhookAcceptance:
+      type: object
+      required: [deliveryId, status, webhookId, duplicate]
+      properties:
+        deliveryId: {type: string, pattern: '^dlv_[0-9a-z]{26}$'}
+        status: {$ref: '#/components/schemas/DeliveryStatus'}
+        webhookId: {type: string}
+        duplicate: {type: boolean, description: 'True when an earlier copy of this webhook (same source and webhook-id) made the delivery.'}
+    DeliveryStatus:
+      type: string
+      description: |
+        `pending` (waiting for its next attempt), `sending`, `delivered`, `dead` (LiveVox refused it, or
+        retries ran out), `unknown` (it may have reached LiveVox without an answer: check before retrying).
+      enum: [pending, sending, delivered, dead, unknown]
+    Delivery:
+      type: object
+      required: [id, status, source, webhookId, operation, requestId, serviceId, attempts, createdAt, updatedAt, nextAttemptAt, lastError, upstreamStatus]
+      properties:
+        id: {type: string, pattern: '^dlv_[0-9a-z]{26}$'}
+        status: {$ref: '#/components/schemas/DeliveryStatus'}
+        source: {type: string, description: The webhook source that signed it.}
+        webhookId: {type: string}
+        operation: {type: string, enum: [schedule_callback, launch_manual_calls]}
+        requestId: {type: string, description: The request id of the webhook (its audit record).}
+        serviceId: {$ref: '#/components/schemas/ServiceId'}
+        attempts: {type: integer, minimum: 0}
+        createdAt: {type: string, format: date-time}
+        updatedAt: {type: string, format: date-time}
+        nextAttemptAt: {type: string, format: date-time}
+        lastError: {type: [string, 'null']}
+        upstreamStatus: {type: [integer, 'null']}
+    DeliveryPage:
+      type: object
+      required: [deliveries, nextCursor]
+      properties:
+        deliveries: {type: array, items: {$ref: '#/components/schemas/Delivery'}}
+        nextCursor: {type: [string, 'null'], description: Pass as `cursor` for the next page; null on the last.}
 
     # --- /v1 answers
     V1QueueStats:

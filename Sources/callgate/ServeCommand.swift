@@ -43,6 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: help("webhooks.sourcesFile")) var webhooksSourcesFile: String?
     @Option(help: help("webhooks.toleranceSeconds")) var webhooksToleranceSeconds: String?
     @Option(help: help("webhooks.retryHours")) var webhooksRetryHours: String?
+    @Option(help: help("idempotency.ttlHours")) var idempotencyTtlHours: String?
     @Option(help: help("jwt.audience")) var jwtAudience: String?
     @Option(help: help("jwt.issuers")) var jwtIssuers: String?
     @Option(help: help("jwt.hs256Secrets")) var jwtHs256Secrets: String?
@@ -73,7 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("audit.retentionDays", auditRetentionDays), ("rateLimit.perSecond", rateLimitPerSecond),
             ("rateLimit.burst", rateLimitBurst), ("webhooks.sourcesFile", webhooksSourcesFile),
             ("webhooks.toleranceSeconds", webhooksToleranceSeconds), ("webhooks.retryHours", webhooksRetryHours),
-            ("jwt.audience", jwtAudience), ("jwt.issuers", jwtIssuers),
+            ("idempotency.ttlHours", idempotencyTtlHours), ("jwt.audience", jwtAudience), ("jwt.issuers", jwtIssuers),
             ("jwt.hs256Secrets", jwtHs256Secrets), ("jwt.jwksFile", jwtJwksFile), ("jwt.leewaySeconds", jwtLeewaySeconds),
             ("jwt.roleClaim", jwtRoleClaim), ("jwt.servicesClaim", jwtServicesClaim),
             ("jwt.agentLoginIdClaim", jwtAgentLoginIdClaim),

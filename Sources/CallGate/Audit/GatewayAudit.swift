@@ -37,6 +37,9 @@ public final class AuditTrail: Sendable {
     /// The outbox of the store, when it has one (webhook deliveries).
     var outbox: (any OutboxStore)? { store as? any OutboxStore }
 
+    /// The Idempotency-Key store of the store, when it has one.
+    var idempotency: (any IdempotencyStore)? { store as? any IdempotencyStore }
+
     /// Commits the record of `event`; `false` (logged with the request id) when it could not be.
     func commit(_ event: AuditEvent, logger: Logger) async -> Bool {
         await commit(event, delivery: nil, logger: logger) != nil
@@ -112,6 +115,8 @@ struct AuditDraft: Sendable {
     var upstreamStatus: Int?
     var upstreamAttempts = 0
     var upstreamLatency: Duration?
+    /// Whether LiveVox may have acted although the call failed (sent, but no answer).
+    var upstreamMayHaveActed = false
     /// The rate limiter's decision, when the principal is limited: not recorded (a refusal is, as
     /// `rate_limited`), but its `RateLimit-*` headers go on the answer.
     var rateLimit: RateLimiter.Decision?

@@ -29,6 +29,9 @@ public struct Problem: Error, Sendable, Hashable {
         case notReady = "not_ready"
         case auditUnavailable = "audit_unavailable"
         case deliveryNotRetryable = "delivery_not_retryable"
+        case invalidIdempotencyKey = "invalid_idempotency_key"
+        case idempotencyKeyReused = "idempotency_key_reused"
+        case idempotencyKeyInProgress = "idempotency_key_in_progress"
         case internalError = "internal_error"
 
         /// The short, human title of the problem type.
@@ -55,6 +58,9 @@ public struct Problem: Error, Sendable, Hashable {
             case .notReady: "Not ready"
             case .auditUnavailable: "Audit trail unavailable"
             case .deliveryNotRetryable: "Delivery not retryable"
+            case .invalidIdempotencyKey: "Invalid Idempotency-Key"
+            case .idempotencyKeyReused: "Idempotency-Key reused"
+            case .idempotencyKeyInProgress: "Idempotency-Key in use"
             case .internalError: "Internal error"
             }
         }

@@ -66,6 +66,8 @@ public struct GatewaySettings: Sendable, Hashable {
     public var webhookToleranceSeconds: Int
     /// How long an accepted webhook is retried, in hours.
     public var webhookRetryHours: Int
+    /// How long an Idempotency-Key is kept, in hours.
+    public var idempotencyTTLHours: Int
     /// CallGate's name in JWTs' `aud`; set, it turns JWT bearer tokens on.
     public var jwtAudience: String?
     /// Accepted JWT issuers, comma-separated.
@@ -158,6 +160,8 @@ public struct GatewaySettings: Sendable, Hashable {
                     help: "How far a webhook-timestamp may be from now (401 beyond)."),
             Setting(key: "webhooks.retryHours", defaultValue: "24", isSecret: false,
                     help: "How long an accepted webhook is retried before its delivery is dead."),
+            Setting(key: "idempotency.ttlHours", defaultValue: "24", isSecret: false,
+                    help: "How long an Idempotency-Key and its answer are kept."),
             Setting(key: "jwt.audience", defaultValue: nil, isSecret: false,
                     help: "CallGate's name in JWTs' aud; setting it accepts JWT bearer tokens (with jwt.issuers and keys)."),
             Setting(key: "jwt.issuers", defaultValue: nil, isSecret: false, help: "Accepted JWT iss values, comma-separated."),
@@ -250,6 +254,7 @@ public struct GatewaySettings: Sendable, Hashable {
             webhookSourcesFile: text("webhooks.sourcesFile")!,
             webhookToleranceSeconds: try integer("webhooks.toleranceSeconds", in: 1...86_400),
             webhookRetryHours: try integer("webhooks.retryHours", in: 1...720),
+            idempotencyTTLHours: try integer("idempotency.ttlHours", in: 1...720),
             jwtAudience: text("jwt.audience").flatMap { $0.isEmpty ? nil : $0 },
             jwtIssuers: text("jwt.issuers"),
             jwtHS256Secrets: text("jwt.hs256Secrets"),
