@@ -36,6 +36,7 @@ build-bench: build-release
 	$(SWIFT) build -c release --product PhoneParseBench
 	$(SWIFT) build -c release --product UpstreamBench
 	$(SWIFT) build -c release --product AuditBench
+	$(SWIFT) build -c release --product WebhookBench
 
 test-swift: build
 	$(SWIFT) test --skip-build
@@ -63,6 +64,7 @@ bench: deps venv build-bench
 	@scripts/ensure-debian-packages.sh $(BENCH_PACKAGES)
 	bench/run.sh
 	bench/proxy.sh
+	bench/webhooks.sh
 
 clean:
 	rm -rf .build $(VENV)

@@ -129,6 +129,12 @@ let package = Package(
             ],
             path: "bench/UpstreamBench"
         ),
+        // `make bench`: signed webhooks accepted per second into the durable outbox.
+        .executableTarget(
+            name: "WebhookBench",
+            dependencies: ["CallGate", "CurlTransport"],
+            path: "bench/WebhookBench"
+        ),
         .testTarget(
             name: "CallGateCoreTests",
             dependencies: [

@@ -51,8 +51,6 @@ public final class Gateway: Sendable {
     let nowMillis: @Sendable () -> Int64
     let logger: Logger
     let rateLimiter = RateLimiter()
-    private let clock = ContinuousClock()
-    private let clockOrigin = ContinuousClock.now
 
     /// Whether the gateway can serve LiveVox operations, and if not why.
     public struct Readiness: Sendable, Hashable {
@@ -138,18 +136,13 @@ public final class Gateway: Sendable {
     /// Counts the request against the principal's rate limit; the refusal when it is over.
     func limitRate(_ principal: Principal, _ draft: inout AuditDraft) -> Problem? {
         guard let limit = principal.rateLimit ?? configuration.defaultRateLimit else { return nil }
-        let decision = rateLimiter.check(principal.rateLimitKey, limit, nowNanos: nanosSinceStart())
+        // The gateway's clock (the wall clock; fixed in tests), so limits are decided deterministically there.
+        let decision = rateLimiter.check(principal.rateLimitKey, limit, nowNanos: nowMillis() &* 1_000_000)
         draft.rateLimit = decision
         guard let retryAfter = decision.retryAfterSeconds else { return nil }
         var problem = Problem(429, .rateLimited, "'\(principal.name)' may make \(Self.rate(limit)) (bursts of \(limit.burst)); retry in \(retryAfter) s.")
         problem.retryAfterSeconds = retryAfter
         return problem
-    }
-
-    /// Monotonic nanoseconds since the gateway was made, for the rate limiter.
-    private func nanosSinceStart() -> Int64 {
-        let (seconds, attoseconds) = clockOrigin.duration(to: clock.now).components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 
     /// "20 requests per second", "1 request per second", "0.5 requests per second".

@@ -61,7 +61,8 @@ public final class RateLimiter: Sendable {
     /// A limiter with no history.
     public init() {}
 
-    /// Decides one request of the principal identified by `key` at `nowNanos` (a monotonic clock).
+    /// Decides one request of the principal identified by `key` at `nowNanos` (nanoseconds of any
+    /// clock that does not go back much: a step back only delays the next admissions by as much).
     public func check(_ key: String, _ limit: RateLimit, nowNanos: Int64) -> Decision {
         let interval = max(1, Int64((1e9 / limit.requestsPerSecond).rounded(.up)))
         let window = interval * Int64(limit.burst)
