@@ -2,6 +2,8 @@ import AuditLog
 import CallGateCore
 import Foundation
 import LiveVoxClient
+import LiveVoxSimulator
+import Synchronization
 import Testing
 
 @testable import CallGate
@@ -172,6 +174,51 @@ struct WebhookIntakeTests {
         let retry = await harness.gateway.send("POST", "/v1/deliveries/\(id)/retry", key: "sysadmin")
         #expect(retry.status == 409)
         #expect(retry.json?["code"] == .string("delivery_not_retryable"))
+        await harness.shutdown()
+    }
+}
+
+extension WebhookIntakeTests {
+    @Test("LiveVox down for a while, then back: every accepted delivery is retried on schedule and arrives exactly once")
+    func outage() async throws {
+        let harness = try await WebhookGateway.make()
+        let simulator = harness.gateway.simulator.simulator
+        try simulator.addFault(FaultRule(kind: .error, pathPrefix: "/callControl", status: 503,
+                                         body: #"{"code": 503, "message": "Maintenance"}"#))
+        for index in 0..<10 {
+            #expect(await harness.post("callbacks", Self.callback, id: "outage-\(index)").status == 202)
+        }
+        // The worker's clock starts where the gateway's is (deliveries are due at once) and is moved by hand.
+        let clock = Mutex(GatewayHarness.now)
+        let worker = DeliveryWorker(outbox: harness.store, client: harness.gateway.gateway.client,
+                                    nowMillis: { clock.withLock { $0 } }, logger: harness.gateway.gateway.logger)
+        #expect(await worker.deliverDue() == 10)
+        let waiting = try await harness.deliveries()
+        #expect(waiting.allSatisfy { $0.status == .pending && $0.attempts == 1 && $0.upstreamStatus == 503 })
+        // Retried 5 s later at the earliest (plus up to 20 % jitter): nothing is due before.
+        #expect(waiting.allSatisfy { $0.nextAttemptMillis >= GatewayHarness.now + 5_000 && $0.nextAttemptMillis <= GatewayHarness.now + 6_000 })
+        clock.withLock { $0 += 4_000 }
+        #expect(await worker.deliverDue() == 0)
+        let attemptsWhileDown = simulator.requests.filter { $0.path.hasSuffix("/ScheduleCallback") }.count
+        #expect(attemptsWhileDown >= 10)
+
+        // Back: the client's breaker (open for 5 s after 5 failures in a row) lets a probe through
+        // after its real-time pause; deliveries it turned away wait for their next attempt.
+        simulator.clearFaults()
+        try await Task.sleep(for: .seconds(6))
+        var rounds = 0
+        while try await harness.deliveries().contains(where: { $0.status != .delivered }), rounds < 10 {
+            clock.withLock { $0 += 3_600_000 }
+            _ = await worker.deliverDue()
+            rounds += 1
+        }
+        let delivered = try await harness.deliveries()
+        #expect(delivered.count == 10)
+        #expect(delivered.allSatisfy { $0.status == .delivered && $0.attempts >= 2 && $0.lastError == nil && $0.upstreamStatus == 204 })
+        // Exactly one call per delivery reached LiveVox once it was back.
+        let sentAfter = simulator.requests.filter { $0.path.hasSuffix("/ScheduleCallback") }.count - attemptsWhileDown
+        #expect(sentAfter == 10)
+        #expect(await worker.deliverDue() == 0)
         await harness.shutdown()
     }
 }
