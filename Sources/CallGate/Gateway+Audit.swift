@@ -53,17 +53,25 @@ extension Gateway {
         } catch {
             return .failure(Self.storeProblem(error))
         }
+        return .success(Self.page("records", page.records, nextCursor: page.nextCursor, AuditRecordFormat.appendJSON))
+    }
+
+    /// A JSON page, `{"<name>":[...],"nextCursor":"..."|null}`: audit records and deliveries alike.
+    static func page<Item>(_ name: StaticString, _ items: [Item], nextCursor: Int64?,
+                           _ append: (Item, inout [UInt8]) -> Void) -> GatewayResponse {
         var out: [UInt8] = []
-        out.reserveCapacity(64 + page.records.count * 600)
-        JSONBytes.appendRaw("{\"records\":[", to: &out)
-        for (index, record) in page.records.enumerated() {
+        out.reserveCapacity(64 + items.count * 600)
+        JSONBytes.appendRaw("{\"", to: &out)
+        JSONBytes.appendRaw(name, to: &out)
+        JSONBytes.appendRaw("\":[", to: &out)
+        for (index, item) in items.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            AuditRecordFormat.appendJSON(record, to: &out)
+            append(item, &out)
         }
         JSONBytes.appendRaw("],\"nextCursor\":", to: &out)
-        if let cursor = page.nextCursor { JSONBytes.appendString(String(cursor), to: &out) } else { JSONBytes.appendRaw("null", to: &out) }
+        if let nextCursor { JSONBytes.appendString(String(nextCursor), to: &out) } else { JSONBytes.appendRaw("null", to: &out) }
         out.append(UInt8(ascii: "}"))
-        return .success(Self.json(200, out))
+        return json(200, out)
     }
 
     func auditVerify() async -> Result<GatewayResponse, Problem> {

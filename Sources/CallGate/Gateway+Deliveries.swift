@@ -29,16 +29,7 @@ extension Gateway {
                 case .failure(let problem): return .failure(problem)
                 }
                 let page = try await outbox.deliveries(status: status, limit: limit, beforeCursor: cursor)
-                var out: [UInt8] = []
-                JSONBytes.appendRaw("{\"deliveries\":[", to: &out)
-                for (index, delivery) in page.deliveries.enumerated() {
-                    if index > 0 { out.append(UInt8(ascii: ",")) }
-                    Self.appendJSON(delivery, to: &out)
-                }
-                JSONBytes.appendRaw("],\"nextCursor\":", to: &out)
-                if let next = page.nextCursor { JSONBytes.appendString(String(next), to: &out) } else { JSONBytes.appendRaw("null", to: &out) }
-                out.append(UInt8(ascii: "}"))
-                return .success(Self.json(200, out))
+                return .success(Self.page("deliveries", page.deliveries, nextCursor: page.nextCursor, Self.appendJSON))
             }
         } catch {
             switch error.code {
@@ -63,21 +54,22 @@ extension Gateway {
                 switch name {
                 case "status":
                     guard let parsed = DeliveryStatus(rawValue: value) else {
-                        return .failure(AuditFilters.invalid(name, "use pending, sending, delivered, dead or unknown"))
+                        return .failure(AuditFilters.invalid(
+                            name, "is '\(AuditFilters.shown(value))': use pending, sending, delivered, dead or unknown"))
                     }
                     status = parsed
                 case "limit":
-                    guard let parsed = Int(value), (1...1000).contains(parsed) else {
-                        return .failure(AuditFilters.invalid(name, "use a whole number from 1 to 1000"))
+                    switch AuditFilters.limit(value) {
+                    case .success(let parsed): limit = parsed
+                    case .failure(let why): return .failure(AuditFilters.invalid(name, why.text))
                     }
-                    limit = parsed
                 case "cursor":
-                    guard let parsed = Int64(value), parsed > 0 else {
-                        return .failure(AuditFilters.invalid(name, "use the nextCursor of the previous page"))
+                    switch AuditFilters.cursor(value) {
+                    case .success(let parsed): cursor = parsed
+                    case .failure(let why): return .failure(AuditFilters.invalid(name, why.text))
                     }
-                    cursor = parsed
                 default:
-                    return .failure(AuditFilters.invalid(name, "the deliveries take status, limit and cursor"))
+                    return .failure(AuditFilters.invalid(name, "is not a parameter of the deliveries; they take status, limit and cursor"))
                 }
             }
             return .success((status, limit, cursor))

@@ -170,7 +170,13 @@ struct WebhookIntakeTests {
         #expect(await harness.gateway.send("GET", "/v1/deliveries/nope", key: "sysadmin").status == 404)
         let listed = await harness.gateway.send("GET", "/v1/deliveries?status=delivered", key: "sysadmin")
         #expect(Self.first(listed.json?["deliveries"])?["id"] == .string(id))
-        #expect(await harness.gateway.send("GET", "/v1/deliveries?status=lost", key: "sysadmin").status == 400)
+        let lost = await harness.gateway.send("GET", "/v1/deliveries?status=lost", key: "sysadmin")
+        #expect(lost.status == 400)
+        #expect(lost.json?["detail"] == .string("The query parameter 'status' is 'lost': use pending, sending, delivered, dead or unknown."))
+        #expect(await harness.gateway.send("GET", "/v1/deliveries?limit=0", key: "sysadmin").json?["detail"]
+                == .string("The query parameter 'limit' is '0': use a whole number from 1 to 1000."))
+        #expect(await harness.gateway.send("GET", "/v1/deliveries?page=2", key: "sysadmin").json?["detail"]
+                == .string("The query parameter 'page' is not a parameter of the deliveries; they take status, limit and cursor."))
         let retry = await harness.gateway.send("POST", "/v1/deliveries/\(id)/retry", key: "sysadmin")
         #expect(retry.status == 409)
         #expect(retry.json?["code"] == .string("delivery_not_retryable"))

@@ -68,15 +68,15 @@ public enum AuditFilters {
                 guard !value.isEmpty else { return .failure(invalid(name, "is empty")) }
                 query.requestId = value
             case "cursor":
-                guard let sequence = Int64(value), sequence > 0 else {
-                    return .failure(invalid(name, "is '\(shown(value))': pass the nextCursor of the previous page unchanged"))
+                switch cursor(value) {
+                case .success(let sequence): query.beforeSequence = sequence
+                case .failure(let why): return .failure(invalid(name, why.text))
                 }
-                query.beforeSequence = sequence
             case "limit":
-                guard let limit = Int(value), (1...AuditQuery.maximumLimit).contains(limit) else {
-                    return .failure(invalid(name, "is '\(shown(value))': use a whole number from 1 to \(AuditQuery.maximumLimit)"))
+                switch limit(value) {
+                case .success(let limit): query.limit = limit
+                case .failure(let why): return .failure(invalid(name, why.text))
                 }
-                query.limit = limit
             default:
                 break
             }
@@ -105,11 +105,32 @@ public enum AuditFilters {
         return .success(pairs)
     }
 
+    /// Why a parameter's value is refused, as the rest of the sentence after its name.
+    struct Why: Error {
+        let text: String
+    }
+
+    /// A page cursor: the positive `nextCursor` of the previous page (audit records, deliveries).
+    static func cursor(_ value: String) -> Result<Int64, Why> {
+        guard let cursor = Int64(value), cursor > 0 else {
+            return .failure(Why(text: "is '\(shown(value))': pass the nextCursor of the previous page unchanged"))
+        }
+        return .success(cursor)
+    }
+
+    /// A page size from 1 to `AuditQuery.maximumLimit` (audit records, deliveries).
+    static func limit(_ value: String) -> Result<Int, Why> {
+        guard let limit = Int(value), (1...AuditQuery.maximumLimit).contains(limit) else {
+            return .failure(Why(text: "is '\(shown(value))': use a whole number from 1 to \(AuditQuery.maximumLimit)"))
+        }
+        return .success(limit)
+    }
+
     static func invalid(_ name: String, _ why: String) -> Problem {
         Problem(400, .invalidQuery, "The query parameter '\(shown(name))' \(why).")
     }
 
-    private static func shown(_ text: String) -> String {
+    static func shown(_ text: String) -> String {
         text.count > 60 ? String(text.prefix(60)) + "..." : text
     }
 
