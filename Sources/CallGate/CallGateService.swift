@@ -87,12 +87,13 @@ public enum CallGateService {
         } catch {
             throw SettingsError("The webhook sources file cannot be used: \(error)")
         }
+        let nowMillis: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
         var worker: DeliveryWorker?
         var deliveriesArrived: (@Sendable () -> Void)?
         if let outbox = audit?.outbox {
             let started = DeliveryWorker(
                 outbox: outbox, client: client, policy: DeliveryPolicy(maxAge: .seconds(settings.webhookRetryHours * 3600)),
-                nowMillis: { Int64(Date().timeIntervalSince1970 * 1000) }, logger: logger)
+                nowMillis: nowMillis, logger: logger)
             worker = started
             deliveriesArrived = { started.wake() }
         }
@@ -122,7 +123,7 @@ public enum CallGateService {
                 }
                 return .init(isReady: true, detail: "ready")
             },
-            nowMillis: { Int64(Date().timeIntervalSince1970 * 1000) },
+            nowMillis: nowMillis,
             logger: logger)
 
         let server = GatewayHTTPChannel(gateway: gateway, maxBodyBytes: settings.maxBodyBytes).server(
