@@ -180,7 +180,7 @@ let package = Package(
                            .product(name: "Prometheus", package: "swift-prometheus")]
         ),
         // Runs the built `callgate` binary as a subprocess: exit codes, formats, stdin/stdout.
-        .testTarget(name: "callgateTests", dependencies: ["callgate"]),
+        .testTarget(name: "callgateTests", dependencies: ["callgate", "CallGate", "CurlTransport"]),
     ],
     swiftLanguageModes: [.v6]
 )
