@@ -1,4 +1,5 @@
 import ArgumentParser
+import CallGate
 import CallGateCore
 
 /// A new identity as `keys create` and `webhooks add-source` take it: its name, its role,
@@ -41,5 +42,28 @@ struct IdentityOptions: ParsableArguments {
         _ = try parsedServices()
         if role == .agent, agentLoginId == nil { throw ValidationError("An Agent needs --agent-login-id.") }
         if role != .agent, agentLoginId != nil { throw ValidationError("Only an Agent takes --agent-login-id.") }
+    }
+}
+
+/// An identity's own rate limit, as `keys create` and `webhooks add-source` take it.
+struct RateLimitOptions: ParsableArguments {
+    @Option(help: "Its own rate limit, in requests per second (default: the gateway's --rate-limit-per-second).")
+    var rateLimit: Double?
+
+    @Option(help: "With --rate-limit: how many requests may come at once (default: twice the rate).")
+    var burst: Int?
+
+    func validate() throws {
+        _ = try parsed()
+    }
+
+    func parsed() throws -> RateLimit? {
+        guard let rateLimit else {
+            if burst != nil { throw ValidationError("--burst needs --rate-limit.") }
+            return nil
+        }
+        let limit = RateLimit(requestsPerSecond: rateLimit, burst: burst)
+        if let problem = limit.problem(in: "--rate-limit/--burst") { throw ValidationError(problem) }
+        return limit
     }
 }

@@ -25,33 +25,15 @@ struct KeysCommand: ParsableCommand {
 
         @OptionGroup var identity: IdentityOptions
 
-        @Option(help: "The key's own rate limit, in requests per second (default: the gateway's --rate-limit-per-second).")
-        var rateLimit: Double?
-
-        @Option(help: "With --rate-limit: how many requests may come at once (default: twice the rate).")
-        var burst: Int?
-
-        func parsedRateLimit() throws -> RateLimit? {
-            guard let rateLimit else {
-                if burst != nil { throw ValidationError("--burst needs --rate-limit.") }
-                return nil
-            }
-            let limit = RateLimit(requestsPerSecond: rateLimit, burst: burst)
-            if let problem = limit.problem(in: "--rate-limit/--burst") { throw ValidationError(problem) }
-            return limit
-        }
+        @OptionGroup var limit: RateLimitOptions
 
         @OptionGroup var file: FileOption
-
-        func validate() throws {
-            _ = try parsedRateLimit()
-        }
 
         func run() throws {
             var keys = try KeysFile.loadOrEmpty(path: file.file)
             let role = try identity.parsedRole()
             let key = try keys.create(name: identity.name, role: role, services: try identity.parsedServices(),
-                                      agentLoginId: identity.agentLoginId, rateLimit: try parsedRateLimit())
+                                      agentLoginId: identity.agentLoginId, rateLimit: try limit.parsed())
             try keys.save(path: file.file)
             FileHandleStream.standardError.write("Created key '\(identity.name)' (\(role.rawValue)) in \(file.file). It is shown only now:\n")
             print(key)

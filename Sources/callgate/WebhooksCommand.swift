@@ -36,13 +36,15 @@ struct WebhooksCommand: ParsableCommand {
 
         @OptionGroup var identity: IdentityOptions
 
+        @OptionGroup var limit: RateLimitOptions
+
         @OptionGroup var file: FileOption
 
         func run() throws {
             var sources = try WebhookSourcesFile.loadOrEmpty(path: file.file)
             let role = try identity.parsedRole()
             let secret = try sources.addSource(name: identity.name, role: role, services: try identity.parsedServices(),
-                                               agentLoginId: identity.agentLoginId)
+                                               agentLoginId: identity.agentLoginId, rateLimit: try limit.parsed())
             try sources.save(path: file.file)
             FileHandleStream.standardError.write("Added webhook source '\(identity.name)' (\(role.rawValue)) to \(file.file). Its secret:\n")
             print(secret)

@@ -120,4 +120,46 @@ struct RateLimitTests {
         // Unauthenticated requests are refused before any limit is counted.
         #expect(await gateway.send("GET", "/v1/services/21429/queue").headers["ratelimit-limit"] == nil)
     }
+
+    @Test("A webhook source's own limit (sources file) applies to its webhooks; a refused one leaves nothing in the outbox")
+    func webhookSource() async throws {
+        let webhooks = try await WebhookGateway.make(sourceRateLimit: RateLimit(requestsPerSecond: 0.5, burst: 1))
+        defer { Task { await webhooks.shutdown() } }
+        let body = #"{"serviceId": 21429, "phone": "4158149720", "at": "2030-01-15T10:00", "timeZone": "PT"}"#
+        let first = await webhooks.post("callbacks", body, id: "limited-1")
+        #expect(first.status == 202)
+        #expect([first.headers["ratelimit-limit"], first.headers["ratelimit-remaining"]] == ["1", "0"])
+        let refused = await webhooks.post("callbacks", body, id: "limited-2")
+        #expect(refused.status == 429)
+        #expect(refused.headers["retry-after"] == "2")
+        #expect(refused.json?["detail"] == .string("'crm' may make 0.5 requests per second (bursts of 1); retry in 2 s."))
+        #expect(try await webhooks.deliveries().map(\.webhookId) == ["limited-1"])
+        let reloaded = try WebhookSourcesFile.load(path: webhooks.sourcesPath)
+        #expect(reloaded.sources.first?.rateLimit == RateLimit(requestsPerSecond: 0.5, burst: 1))
+    }
+
+    @Test("A token's rateLimit claim limits that token; a malformed claim gets 403 saying what is expected")
+    func tokenClaim() async throws {
+        let gateway = try await JWTGatewayTests.gateway()
+        defer { Task { await gateway.shutdown() } }
+        let exp = Int(Date().timeIntervalSince1970) + 600
+        func token(_ limit: String) -> String {
+            JWTGatewayTests.token(#"{"iss":"https://idp.internal","aud":"callgate","sub":"reports","exp":\#(exp),"role":"Manager","rateLimit":\#(limit)}"#)
+        }
+        let limited = token(#"{"requestsPerSecond": 1, "burst": 1}"#)
+        let first = await gateway.send("GET", "/v1/services/21429/queue", key: limited)
+        #expect(first.status == 200)
+        #expect(first.headers["ratelimit-limit"] == "1")
+        let refused = await gateway.send("GET", "/v1/services/21429/queue", key: limited)
+        #expect(refused.status == 429)
+        #expect(refused.json?["detail"] == .string("'reports' may make 1 request per second (bursts of 1); retry in 1 s."))
+        for malformed in [#""fast""#, #"{"requestsPerSecond": 0}"#, #"{"requestsPerSecond": 5, "burst": 1.5}"#,
+                          #"{"requestsPerSecond": 5, "window": 60}"#] {
+            let answer = await gateway.send("GET", "/v1/services/21429/queue", key: token(malformed))
+            #expect(answer.status == 403, "\(malformed)")
+            #expect(answer.json?["code"] == .string("forbidden_token"))
+            #expect(answer.json?["detail"] == .string(
+                #"The token's rateLimit claim must be an object such as {"requestsPerSecond": 20, "burst": 40} (rate above 0 and at most 1000000, burst from 1 to 1000000); omit it for the gateway's default limit."#))
+        }
+    }
 }

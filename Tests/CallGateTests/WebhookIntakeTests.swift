@@ -15,19 +15,23 @@ struct WebhookGateway {
     let store: SQLiteAuditStore
     let trail: AuditTrail
     let secret: WebhookSecret
+    /// The sources file the gateway reads.
+    let sourcesPath: String
 
-    static func make() async throws -> WebhookGateway {
+    static func make(sourceRateLimit: RateLimit? = nil) async throws -> WebhookGateway {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-wh-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let keys = try AuditKeys(secret: Array("an audit secret for the tests, 32+ bytes".utf8))
         let store = try SQLiteAuditStore(path: directory + "/audit.sqlite", keys: keys)
         let trail = AuditTrail(store: store, keys: keys)
         var sources = WebhookSourcesFile()
-        let secret = try sources.addSource(name: "crm", role: .manager, services: [21429], agentLoginId: nil)
+        let secret = try sources.addSource(name: "crm", role: .manager, services: [21429], agentLoginId: nil,
+                                           rateLimit: sourceRateLimit)
         try sources.save(path: directory + "/sources.yaml")
         let webhooks = try WebhookSourceStore(path: directory + "/sources.yaml")
         let gateway = try await GatewayHarness(audit: trail, webhooks: webhooks)
-        return WebhookGateway(gateway: gateway, store: store, trail: trail, secret: try WebhookSecret.parse(secret))
+        return WebhookGateway(gateway: gateway, store: store, trail: trail, secret: try WebhookSecret.parse(secret),
+                              sourcesPath: directory + "/sources.yaml")
     }
 
     /// Posts `body` to `/v1/webhooks/{kind}`, signed (or with `signature` given), at `timestamp`.

@@ -28,7 +28,7 @@ struct WebhooksCommandTests {
             #expect(added.stderr.contains(#"webhook-signature: v1,<base64 of HMAC-SHA256(key, "<webhook-id>.<webhook-timestamp>.<raw body>")>"#))
 
             let agent = try CLI.run(["webhooks", "add-source", "--name", "dialer", "--role", "Agent", "--agent-login-id", "agent007",
-                                     "--file", file], stdin: "")
+                                     "--rate-limit", "50", "--burst", "100", "--file", file], stdin: "")
             #expect(agent.status == 0)
 
             let rotated = try CLI.run(["webhooks", "rotate", "crm", "--file", file], stdin: "")
@@ -51,6 +51,7 @@ struct WebhooksCommandTests {
 
             let contents = try String(contentsOfFile: file, encoding: .utf8)
             #expect(contents.contains(secret) && contents.contains(newSecret))
+            #expect(contents.contains("requestsPerSecond: 50") && contents.contains("burst: 100"))
 
             let retired = try CLI.run(["webhooks", "retire", "crm", "--file", file], stdin: "")
             #expect(retired.status == 0)
@@ -68,6 +69,8 @@ struct WebhooksCommandTests {
         ["webhooks", "add-source", "--name", "x", "--role", "Manager", "--services", "12,abc"],
         ["webhooks", "add-source", "--name", "", "--role", "Manager"],
         ["webhooks", "rotate"],
+        ["webhooks", "add-source", "--name", "x", "--role", "Manager", "--burst", "10"],
+        ["webhooks", "add-source", "--name", "x", "--role", "Manager", "--rate-limit", "0"],
     ])
     func usage(arguments: [String]) throws {
         let result = try CLI.run(arguments + ["--file", "/nonexistent/webhook-sources.yaml"], stdin: "")

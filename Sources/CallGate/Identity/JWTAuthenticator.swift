@@ -133,7 +133,33 @@ public final class JWTAuthenticator: Sendable {
             }
             agentLoginId = id
         }
-        return .success(Principal(name: subject, role: role, services: services, agentLoginId: agentLoginId, authMethod: .jwt))
+        var rateLimit: RateLimit?
+        if let claim = claims.fields[settings.rateLimitClaim] {
+            guard let limit = Self.rateLimit(claim) else { return .failure(.malformedRateLimit(claim: settings.rateLimitClaim)) }
+            rateLimit = limit
+        }
+        return .success(Principal(name: subject, role: role, services: services, agentLoginId: agentLoginId, authMethod: .jwt,
+                                  rateLimit: rateLimit))
+    }
+
+    /// The token's own rate limit: `{"requestsPerSecond": 20, "burst": 40}` (burst optional), or
+    /// nil when the claim is not such an object or names an unusable limit.
+    static func rateLimit(_ claim: JWTHeaderField) -> RateLimit? {
+        guard case .object(let members) = claim, Set(members.keys).isSubset(of: ["requestsPerSecond", "burst"]) else { return nil }
+        let rate: Double
+        switch members["requestsPerSecond"] {
+        case .int(let value): rate = Double(value)
+        case .decimal(let value): rate = value
+        default: return nil
+        }
+        var burst: Int?
+        switch members["burst"] {
+        case nil: break
+        case .int(let value): burst = value
+        default: return nil
+        }
+        let limit = RateLimit(requestsPerSecond: rate, burst: burst)
+        return limit.problem(in: "") == nil ? limit : nil
     }
 
     /// A positive interval in whole seconds, rounded up, capped so that absurd claims cannot overflow.
@@ -274,6 +300,8 @@ public enum JWTRefusal: Error, Sendable, Hashable {
     case malformedServices(claim: String)
     /// An Agent token without its agent login id claim.
     case agentWithoutLoginId(claim: String)
+    /// The rate-limit claim is not an object with a usable `requestsPerSecond` (and `burst`).
+    case malformedRateLimit(claim: String)
 
     /// The stable code.
     public var code: String {
@@ -293,13 +321,14 @@ public enum JWTRefusal: Error, Sendable, Hashable {
         case .unknownRole: "unknown_role"
         case .malformedServices: "malformed_services"
         case .agentWithoutLoginId: "agent_without_login_id"
+        case .malformedRateLimit: "malformed_rate_limit"
         }
     }
 
     /// 401 (the token does not authenticate) or 403 (it does, but names no usable principal).
     public var status: Int {
         switch self {
-        case .missingSubject, .missingRole, .unknownRole, .malformedServices, .agentWithoutLoginId: 403
+        case .missingSubject, .missingRole, .unknownRole, .malformedServices, .agentWithoutLoginId, .malformedRateLimit: 403
         default: 401
         }
     }
@@ -337,6 +366,8 @@ public enum JWTRefusal: Error, Sendable, Hashable {
             "The token's \(claim) claim must be a non-empty array of service ids (positive integers); omit it for every service."
         case .agentWithoutLoginId(let claim):
             "An Agent token needs its \(claim) claim."
+        case .malformedRateLimit(let claim):
+            "The token's \(claim) claim must be an object such as {\"requestsPerSecond\": 20, \"burst\": 40} (rate above 0 and at most 1000000, burst from 1 to 1000000); omit it for the gateway's default limit."
         }
     }
 }

@@ -23,11 +23,14 @@ public struct JWTSettings: Sendable, Hashable {
     public var servicesClaim: String
     /// The claim holding an Agent's agent login id.
     public var agentLoginIdClaim: String
+    /// The claim holding the token's own rate limit, `{"requestsPerSecond": 20, "burst": 40}`;
+    /// absent means the gateway's default limit.
+    public var rateLimitClaim: String
 
-    /// Creates settings; the claim names default to `role`, `services` and `agentLoginId`.
+    /// Creates settings; the claim names default to `role`, `services`, `agentLoginId` and `rateLimit`.
     public init(hs256Secrets: [String] = [], jwksFile: String? = nil, issuers: [String], audience: String,
                 leewaySeconds: Int = 30, roleClaim: String = "role", servicesClaim: String = "services",
-                agentLoginIdClaim: String = "agentLoginId") {
+                agentLoginIdClaim: String = "agentLoginId", rateLimitClaim: String = "rateLimit") {
         self.hs256Secrets = hs256Secrets
         self.jwksFile = jwksFile
         self.issuers = issuers
@@ -36,6 +39,7 @@ public struct JWTSettings: Sendable, Hashable {
         self.roleClaim = roleClaim
         self.servicesClaim = servicesClaim
         self.agentLoginIdClaim = agentLoginIdClaim
+        self.rateLimitClaim = rateLimitClaim
     }
 }
 

@@ -17,6 +17,19 @@ public struct RateLimit: Sendable, Hashable, Codable {
         self.burst = burst ?? max(1, Int((requestsPerSecond * 2).rounded(.up)))
     }
 
+    private enum CodingKeys: String, CodingKey { case requestsPerSecond, burst }
+
+    /// Writes a whole rate as an integer (`50`, not YAML's `5e+1`), so the files stay readable.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        if requestsPerSecond == requestsPerSecond.rounded(), abs(requestsPerSecond) <= 1e15 {
+            try container.encode(Int64(requestsPerSecond), forKey: .requestsPerSecond)
+        } else {
+            try container.encode(requestsPerSecond, forKey: .requestsPerSecond)
+        }
+        try container.encode(burst, forKey: .burst)
+    }
+
     /// Why the limit cannot be used, or nil; `subject` names where it was given.
     public func problem(in subject: String) -> String? {
         guard requestsPerSecond.isFinite, requestsPerSecond > 0, requestsPerSecond <= 1_000_000 else {

@@ -82,6 +82,7 @@ public struct GatewaySettings: Sendable, Hashable {
     public var jwtRoleClaim: String
     public var jwtServicesClaim: String
     public var jwtAgentLoginIdClaim: String
+    public var jwtRateLimitClaim: String
 
     /// The JWT settings, when JWT bearer tokens are on.
     public var jwt: JWTSettings? {
@@ -91,7 +92,8 @@ public struct GatewaySettings: Sendable, Hashable {
         }
         return JWTSettings(hs256Secrets: list(jwtHS256Secrets), jwksFile: jwtJWKSFile, issuers: list(jwtIssuers),
                            audience: jwtAudience, leewaySeconds: jwtLeewaySeconds, roleClaim: jwtRoleClaim,
-                           servicesClaim: jwtServicesClaim, agentLoginIdClaim: jwtAgentLoginIdClaim)
+                           servicesClaim: jwtServicesClaim, agentLoginIdClaim: jwtAgentLoginIdClaim,
+                           rateLimitClaim: jwtRateLimitClaim)
     }
 
     /// The default rate limit, when there is one.
@@ -174,6 +176,8 @@ public struct GatewaySettings: Sendable, Hashable {
                     help: "The claim holding the allowed service ids (absent: every service)."),
             Setting(key: "jwt.agentLoginIdClaim", defaultValue: "agentLoginId", isSecret: false,
                     help: "The claim holding an Agent's agent login id."),
+            Setting(key: "jwt.rateLimitClaim", defaultValue: "rateLimit", isSecret: false,
+                    help: "The claim holding a token's own rate limit, {\"requestsPerSecond\": 20, \"burst\": 40} (absent: the default limit)."),
         ]
     }
 
@@ -262,7 +266,8 @@ public struct GatewaySettings: Sendable, Hashable {
             jwtLeewaySeconds: try integer("jwt.leewaySeconds", in: 0...3600),
             jwtRoleClaim: text("jwt.roleClaim")!,
             jwtServicesClaim: text("jwt.servicesClaim")!,
-            jwtAgentLoginIdClaim: text("jwt.agentLoginIdClaim")!
+            jwtAgentLoginIdClaim: text("jwt.agentLoginIdClaim")!,
+            jwtRateLimitClaim: text("jwt.rateLimitClaim")!
         )
         try settings.validate()
         return settings

@@ -14,6 +14,9 @@ import Foundation
 ///     role: Manager
 ///     services: [21429, 50123]      # absent: every service
 ///     agentLoginId: agent007        # Agents only, and required for them
+///     rateLimit:                    # optional; absent: the gateway's --rate-limit-per-second
+///       requestsPerSecond: 50
+///       burst: 100
 ///     secrets:                      # oldest first; the last is the newest
 ///       - whsec_...                 # 32 random bytes, base64
 ///     createdAt: 2026-11-29T17:00:00Z
@@ -33,16 +36,19 @@ public struct WebhookSourcesFile: Codable, Sendable, Equatable {
         public var secrets: [String]
         /// When the source was added (ISO 8601).
         public var createdAt: String
+        /// The source's own rate limit; absent means the gateway's default.
+        public var rateLimit: RateLimit?
 
         /// Creates an entry.
         public init(name: String, role: String, services: [Int64]? = nil, agentLoginId: String? = nil,
-                    secrets: [String], createdAt: String) {
+                    secrets: [String], createdAt: String, rateLimit: RateLimit? = nil) {
             self.name = name
             self.role = role
             self.services = services
             self.agentLoginId = agentLoginId
             self.secrets = secrets
             self.createdAt = createdAt
+            self.rateLimit = rateLimit
         }
     }
 
@@ -80,6 +86,7 @@ public struct WebhookSourcesFile: Codable, Sendable, Equatable {
             } catch {
                 throw WebhookSourcesFileError("\(position): \(error.message)")
             }
+            if let problem = source.rateLimit?.problem(in: "\(position), rateLimit") { throw WebhookSourcesFileError(problem) }
             guard !source.secrets.isEmpty else {
                 throw WebhookSourcesFileError("\(position): secrets is empty; a source needs at least one secret.")
             }
@@ -109,14 +116,14 @@ public struct WebhookSourcesFile: Codable, Sendable, Equatable {
 
     /// Adds a source with a new secret and returns the secret (`whsec_...`) for the sender.
     public mutating func addSource(name: String, role: LiveVoxRole, services: [Int64]?, agentLoginId: String?,
-                                   now: Date = Date()) throws(WebhookSourcesFileError) -> String {
+                                   rateLimit: RateLimit? = nil, now: Date = Date()) throws(WebhookSourcesFileError) -> String {
         guard !sources.contains(where: { $0.name == name }) else {
             throw WebhookSourcesFileError("A webhook source named '\(name)' already exists; choose another name.")
         }
         let secret = WebhookSecret.generate()
         var updated = self
         updated.sources.append(Source(name: name, role: role.rawValue, services: services, agentLoginId: agentLoginId,
-                                      secrets: [secret.text], createdAt: IdentityFile.timestamp(now)))
+                                      secrets: [secret.text], createdAt: IdentityFile.timestamp(now), rateLimit: rateLimit))
         try updated.validate(path: "the new source")
         self = updated
         return secret.text
@@ -145,7 +152,7 @@ public struct WebhookSourcesFile: Codable, Sendable, Equatable {
         let candidates = sources.compactMap { source -> WebhookVerifier.Source? in
             guard let role = LiveVoxRole(name: source.role) else { return nil }
             let principal = Principal(name: source.name, role: role, services: source.services.map(Set.init),
-                                      agentLoginId: source.agentLoginId, authMethod: .webhook)
+                                      agentLoginId: source.agentLoginId, authMethod: .webhook, rateLimit: source.rateLimit)
             return WebhookVerifier.Source(principal: principal, secrets: source.secrets.compactMap { try? WebhookSecret.parse($0) })
         }
         return WebhookVerifier(sources: candidates, toleranceSeconds: toleranceSeconds)
