@@ -79,6 +79,25 @@ public final class AuditWriter: Sendable {
         return (stored.record, admission)
     }
 
+    /// Queues `record`, the audit record of an attempt of a delivery, with its `completion`, and
+    /// returns the record as stored and the delivery as completed, both committed in one
+    /// transaction (with whatever else the batch carries: no transaction of their own).
+    ///
+    /// Throws as `record(_:)` does, and `notFound` or `conflict` when the delivery is missing or
+    /// not `sending`: then the record is stored and the delivery left as it was.
+    public func record(
+        _ record: AuditRecord, completing completion: DeliveryCompletion
+    ) async throws(AuditStoreError) -> (AuditRecord, Delivery) {
+        let stored = try await submit(AuditAppend(PreparedAuditRecord(record), completion: completion))
+        guard let completed = stored.completed else {
+            throw AuditStoreError(
+                code: .corrupt,
+                detail: "The audit store committed record \(stored.record.sequence) without completing delivery \(completion.deliveryId)."
+            )
+        }
+        return (stored.record, try completed.get())
+    }
+
     /// Queues `item` (its record digested on the caller's thread, so the one drain task only
     /// chains and stores) and returns it as stored once committed.
     private func submit(_ item: AuditAppend) async throws(AuditStoreError) -> AuditAppended {

@@ -90,10 +90,9 @@ public enum CallGateService {
         let nowMillis: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
         var worker: DeliveryWorker?
         var deliveriesArrived: (@Sendable () -> Void)?
-        if let outbox = audit?.outbox {
-            let started = DeliveryWorker(
-                outbox: outbox, client: client, policy: DeliveryPolicy(maxAge: .seconds(settings.webhookRetryHours * 3600)),
-                nowMillis: nowMillis, logger: logger)
+        if let audit, let started = DeliveryWorker(
+            trail: audit, client: client, policy: DeliveryPolicy(maxAge: .seconds(settings.webhookRetryHours * 3600)),
+            nowMillis: nowMillis, logger: logger) {
             worker = started
             deliveriesArrived = { started.wake() }
         }

@@ -253,6 +253,37 @@ struct OutboxTests {
         await store.close()
     }
 
+    @Test("an attempt's record and its delivery's new state commit together; a completion that does not apply keeps the record and says why")
+    func attemptRecords() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Fixtures.store(in: directory)
+        let writer = AuditWriter(store: store)
+        _ = try await Self.admit(store, 0..<2)
+        _ = try await store.claimDueDeliveries(nowMillis: 5000, limit: 1)
+        let (record, delivered) = try await writer.record(
+            Fixtures.record(0), completing: DeliveryCompletion(deliveryId: "dlv-0", outcome: .delivered(upstreamStatus: 204), nowMillis: 6000))
+        #expect(record.sequence == 3)
+        #expect(delivered == Self.expected(Fixtures.delivery(0), index: 0, .delivered, attempts: 1, next: 1000, updated: 6000,
+                                           lastError: nil, upstream: 204))
+        #expect(try await store.delivery(id: "dlv-0") == delivered)
+        // dlv-1 was never claimed: its completion is refused, the attempt's record is kept.
+        let refused = await #expect(throws: AuditStoreError.self) {
+            try await writer.record(Fixtures.record(1), completing: DeliveryCompletion(
+                deliveryId: "dlv-1", outcome: .delivered(upstreamStatus: 204), nowMillis: 6000))
+        }
+        #expect(refused?.code == .conflict)
+        #expect(try await store.delivery(id: "dlv-1")?.status == .pending)
+        let missing = await #expect(throws: AuditStoreError.self) {
+            try await writer.record(Fixtures.record(2), completing: DeliveryCompletion(
+                deliveryId: "dlv-404", outcome: .delivered(upstreamStatus: 204), nowMillis: 6000))
+        }
+        #expect(missing == AuditStoreError(code: .notFound, detail: "No delivery has the id dlv-404."))
+        #expect(try await store.query(AuditQuery(limit: 10)).records.map(\.sequence) == [5, 4, 3, 2, 1])
+        await writer.shutdown()
+        #expect(try await store.verify().firstBad == nil)
+        await store.close()
+    }
+
     @Test("an operator's retry revives only a dead or unknown delivery, due at once, its history kept")
     func operatorRetry() async throws {
         let directory = try TemporaryDirectory()

@@ -44,6 +44,11 @@ struct WebhookGateway {
         ], body: body)
     }
 
+    /// A delivery worker over the outbox, sending through the gateway's client, on `nowMillis`.
+    func worker(nowMillis: @escaping @Sendable () -> Int64) throws -> DeliveryWorker {
+        try #require(DeliveryWorker(trail: trail, client: gateway.gateway.client, nowMillis: nowMillis, logger: gateway.gateway.logger))
+    }
+
     func shutdown() async {
         await gateway.shutdown()
         await trail.shutdown()
@@ -157,11 +162,22 @@ struct WebhookIntakeTests {
         let harness = try await WebhookGateway.make()
         let accepted = await harness.post("manual-calls", #"{"serviceId": 21429, "calls": [{"phone": "(415) 205-7483"}]}"#, id: "msg_7")
         let id = try #require(Self.string(accepted.json?["deliveryId"]))
-        let worker = DeliveryWorker(outbox: harness.store, client: harness.gateway.gateway.client,
-                                    nowMillis: { Int64(Date().timeIntervalSince1970 * 1000) }, logger: harness.gateway.gateway.logger)
+        let worker = try harness.worker { Int64(Date().timeIntervalSince1970 * 1000) }
         #expect(await worker.deliverDue() == 1)
         #expect(await worker.deliverDue() == 0)
         #expect(harness.gateway.simulator.simulator.requests.filter { $0.path.hasSuffix("/LaunchManualCalls") }.count == 1)
+        // The attempt is in the audit trail under the webhook's request id, with its numbers.
+        let records = try await harness.records()
+        let intake = try #require(records.first { $0.authMethod == "webhook" })
+        let attempt = try #require(records.first { $0.authMethod == "outbox" })
+        #expect(records.count == 2)
+        #expect(attempt.requestId == intake.requestId)
+        #expect(attempt.principal == "crm" && attempt.operation == intake.operation && attempt.serviceId == 21429)
+        #expect(attempt.method == "POST" && attempt.path == "/v1/deliveries/\(id)")
+        #expect(attempt.phones == intake.phones && attempt.phones.map(\.masked) == ["******7483"] && attempt.entryCount == 1)
+        #expect(attempt.outcome == .allowed && attempt.reason == nil)
+        #expect(attempt.upstreamStatus == 204 && attempt.upstreamAttempts == 1 && attempt.responseStatus == 204)
+        #expect(attempt.upstreamLatencyMicros != nil)
 
         let shown = await harness.gateway.send("GET", "/v1/deliveries/\(id)", key: "sysadmin")
         #expect(shown.status == 200)
@@ -200,8 +216,7 @@ extension WebhookIntakeTests {
         }
         // The worker's clock starts where the gateway's is (deliveries are due at once) and is moved by hand.
         let clock = Mutex(GatewayHarness.now)
-        let worker = DeliveryWorker(outbox: harness.store, client: harness.gateway.gateway.client,
-                                    nowMillis: { clock.withLock { $0 } }, logger: harness.gateway.gateway.logger)
+        let worker = try harness.worker { clock.withLock { $0 } }
         #expect(await worker.deliverDue() == 10)
         let waiting = try await harness.deliveries()
         #expect(waiting.allSatisfy { $0.status == .pending && $0.attempts == 1 && $0.upstreamStatus == 503 })
@@ -229,6 +244,13 @@ extension WebhookIntakeTests {
         let sentAfter = simulator.requests.filter { $0.path.hasSuffix("/ScheduleCallback") }.count - attemptsWhileDown
         #expect(sentAfter == 10)
         #expect(await worker.deliverDue() == 0)
+        // One audit record per attempt: the failed ones as errors with their reason, then one
+        // delivery each.
+        let attempts = try await harness.records().filter { $0.authMethod == "outbox" }
+        #expect(attempts.count == delivered.map(\.attempts).reduce(0, +))
+        #expect(attempts.filter { $0.responseStatus == 204 }.count == 10)
+        #expect(attempts.filter { $0.responseStatus != 204 }.allSatisfy { $0.outcome == .error && $0.reason != nil && $0.responseStatus == 503 })
+        #expect(Set(attempts.map(\.requestId)) == Set(delivered.map(\.requestId)))
         await harness.shutdown()
     }
 }
@@ -272,5 +294,21 @@ struct DeliveryPolicyTests {
         let timeout = Self.error(.upstreamTimeout, mayHaveActed: true)
         #expect(Self.policy.outcome(failed: timeout, attempts: 1, createdMillis: Self.now, nowMillis: Self.now, random: 0)
                 == .unknown(reason: "LiveVox may have acted on it: LiveVox did not answer in time. Check at LiveVox before retrying it."))
+    }
+}
+
+@Suite("Delivery ids")
+struct DeliveryIDTests {
+    @Test("dlv_ and 26 base-36 characters, distinct, every character used about as often")
+    func shape() {
+        let ids = (0..<20_000).map { _ in DeliveryID.generate() }
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { $0.utf8.count == 30 && $0.hasPrefix("dlv_") && $0.utf8.dropFirst(4).allSatisfy(DeliveryID.alphabet.contains) })
+        var counts = [UInt8: Int]()
+        for id in ids { for byte in id.utf8.dropFirst(4) { counts[byte, default: 0] += 1 } }
+        // 520,000 characters over 36: about 14,444 each; a biased mapping (byte % 36 over all 256
+        // values) would give the first four characters about 12 % more than the rest.
+        #expect(counts.count == 36)
+        #expect(counts.values.allSatisfy { abs($0 - 14_444) < 600 }, "\(counts.values.sorted())")
     }
 }

@@ -23,8 +23,11 @@ extension SQLiteAuditStore: OutboxStore {
     public func completeDelivery(
         id: String, outcome: DeliveryOutcome, nowMillis: Int64
     ) async throws(AuditStoreError) -> Delivery {
-        try await transition(id: id, "complete delivery \(id)") { delivery throws(AuditStoreError) in
-            try delivery.completed(outcome, nowMillis: nowMillis)
+        try await onWriter("complete delivery \(id)") { context in
+            try context.transaction {
+                try SQLiteDeliveryCodec.complete(DeliveryCompletion(deliveryId: id, outcome: outcome, nowMillis: nowMillis),
+                                                 context.connection).get()
+            }
         }
     }
 

@@ -217,7 +217,10 @@ public final class SQLiteAuditStore: AuditStore {
                 let admission = try item.delivery.map { delivery in
                     try SQLiteDeliveryCodec.admit(delivery, requestId: record.requestId, context.connection)
                 }
-                stored.append(AuditAppended(record: record, admission: admission))
+                let completed = try item.completion.map { completion in
+                    try SQLiteDeliveryCodec.complete(completion, context.connection)
+                }
+                stored.append(AuditAppended(record: record, admission: admission, completed: completed))
             }
             return stored
         }

@@ -105,4 +105,22 @@ enum SQLiteDeliveryCodec {
         }
         return .duplicate(existing.delivery)
     }
+
+    /// Applies `completion` to its delivery in the transaction in progress: the delivery as
+    /// written, or, written nothing, why it cannot be completed. Throws only the database's errors.
+    static func complete(
+        _ completion: DeliveryCompletion, _ connection: SQLiteConnection
+    ) throws -> Result<Delivery, AuditStoreError> {
+        guard let current = try select(selectById, [.text(completion.deliveryId)], connection).first?.delivery else {
+            return .failure(AuditStoreError(code: .notFound, detail: "No delivery has the id \(completion.deliveryId)."))
+        }
+        let next: Delivery
+        do {
+            next = try current.completed(completion.outcome, nowMillis: completion.nowMillis)
+        } catch {
+            return .failure(error)
+        }
+        try update(next, connection)
+        return .success(next)
+    }
 }

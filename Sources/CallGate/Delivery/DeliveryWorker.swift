@@ -8,6 +8,11 @@ import Synchronization
 /// Forwards the outbox's deliveries to LiveVox: claims those due, sends each through the LiveVox
 /// client (its session, retries and breaker), and records the outcome `DeliveryPolicy` decides.
 ///
+/// Each attempt is an audit record of its own (request id: the webhook's, so `requestId=` finds
+/// the intake and every attempt; principal: the source; `authMethod` `outbox`), committed through
+/// the group-commit writer in one transaction with the delivery's new state: attempts cost no
+/// transaction of their own, and the trail says what happened to every accepted webhook.
+///
 /// At start it marks the deliveries a previous process left `sending` as `unknown` (they may or may
 /// not have reached LiveVox). It then claims up to `batch` due deliveries at a time and sends them
 /// concurrently; with none due it sleeps until the next is due (at most a second), or until
@@ -15,6 +20,7 @@ import Synchronization
 /// the deliveries it is sending and stops; the others stay in the outbox for the next start.
 public final class DeliveryWorker: Service, Sendable {
     private let outbox: any OutboxStore
+    private let trail: AuditTrail
     private let client: LiveVoxClient
     private let policy: DeliveryPolicy
     private let batch: Int
@@ -23,10 +29,13 @@ public final class DeliveryWorker: Service, Sendable {
     private let woken = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
 
-    /// A worker over `outbox`, sending through `client`.
-    public init(outbox: any OutboxStore, client: LiveVoxClient, policy: DeliveryPolicy = DeliveryPolicy(), batch: Int = 32,
-                nowMillis: @escaping @Sendable () -> Int64, logger: Logger) {
+    /// A worker over the outbox of `trail`'s store, sending through `client`; nil when the store
+    /// has no outbox.
+    public init?(trail: AuditTrail, client: LiveVoxClient, policy: DeliveryPolicy = DeliveryPolicy(), batch: Int = 32,
+                 nowMillis: @escaping @Sendable () -> Int64, logger: Logger) {
+        guard let outbox = trail.outbox else { return nil }
         self.outbox = outbox
+        self.trail = trail
         self.client = client
         self.policy = policy
         self.batch = batch
@@ -76,16 +85,19 @@ public final class DeliveryWorker: Service, Sendable {
     }
 
     private func deliver(_ delivery: Delivery) async {
-        let outcome = await attempt(delivery)
+        let started = ContinuousClock.now
+        let attempt = await self.attempt(delivery)
+        let record = trail.attemptRecord(delivery, attempt, timeMillis: nowMillis(), totalLatency: started.duration(to: .now))
+        let completion = DeliveryCompletion(deliveryId: delivery.id, outcome: attempt.outcome, nowMillis: nowMillis())
         do {
-            _ = try await outbox.completeDelivery(id: delivery.id, outcome: outcome, nowMillis: nowMillis())
+            _ = try await trail.writer.record(record, completing: completion)
         } catch {
             // Left `sending`: the next start marks it unknown rather than sending it twice.
             logger.error("A delivery's outcome could not be recorded", metadata: [
                 "delivery.id": "\(delivery.id)", "outbox.error": "\(error)",
             ])
         }
-        switch outcome {
+        switch attempt.outcome {
         case .delivered: break
         case .retry(_, let error, _):
             logger.info("Delivery to be retried", metadata: ["delivery.id": "\(delivery.id)", "delivery.error": "\(error)"])
@@ -96,8 +108,20 @@ public final class DeliveryWorker: Service, Sendable {
         }
     }
 
-    private func attempt(_ delivery: Delivery) async -> DeliveryOutcome {
-        do {
+    /// One attempt: what the policy makes of it, and what LiveVox did, for the audit record.
+    struct Attempt: Sendable {
+        var outcome: DeliveryOutcome
+        var upstreamStatus: Int?
+        var upstreamAttempts = 0
+        var upstreamLatency: Duration?
+        /// The status the gateway would have answered a caller: LiveVox's, or the problem's (5xx).
+        var status: Int
+        /// The problem code the gateway would have answered, if any.
+        var problem: String?
+    }
+
+    private func attempt(_ delivery: Delivery) async -> Attempt {
+        do throws(LiveVoxError) {
             let response: LiveVoxResponse<LiveVoxNoContent>
             switch GatewayOperation(rawValue: delivery.operation) {
             case .scheduleCallback:
@@ -107,12 +131,18 @@ public final class DeliveryWorker: Service, Sendable {
                 response = try await client.launchManualCalls(serviceId: delivery.serviceId, body: delivery.payload,
                                                               requestId: delivery.requestId, logger: logger)
             default:
-                return .dead(reason: "The outbox holds an operation this build does not deliver: \(delivery.operation).", upstreamStatus: nil)
+                return Attempt(outcome: .dead(reason: "The outbox holds an operation this build does not deliver: \(delivery.operation).",
+                                              upstreamStatus: nil), status: 500, problem: Problem.Code.internalError.rawValue)
             }
-            return policy.outcome(answered: response.status, error: response.errorBody)
+            return Attempt(outcome: policy.outcome(answered: response.status, error: response.errorBody),
+                           upstreamStatus: response.status, upstreamAttempts: response.attempts,
+                           upstreamLatency: response.upstreamLatency, status: response.status)
         } catch {
-            return policy.outcome(failed: error, attempts: delivery.attempts, createdMillis: delivery.createdMillis,
-                                  nowMillis: nowMillis(), random: Double.random(in: 0...1))
+            let outcome = policy.outcome(failed: error, attempts: delivery.attempts, createdMillis: delivery.createdMillis,
+                                         nowMillis: nowMillis(), random: Double.random(in: 0...1))
+            let problem = Gateway.problem(for: error)
+            return Attempt(outcome: outcome, upstreamStatus: error.upstreamStatus, upstreamAttempts: error.attempts,
+                           upstreamLatency: error.upstreamLatency, status: problem.status, problem: problem.code.rawValue)
         }
     }
 
