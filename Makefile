@@ -36,7 +36,6 @@ build-bench: build-release
 	$(SWIFT) build -c release --product PhoneParseBench
 	$(SWIFT) build -c release --product UpstreamBench
 	$(SWIFT) build -c release --product AuditBench
-	$(SWIFT) build -c release --product WebhookBench
 
 test-swift: build
 	$(SWIFT) test --skip-build

@@ -129,12 +129,6 @@ let package = Package(
             ],
             path: "bench/UpstreamBench"
         ),
-        // `make bench`: signed webhooks accepted per second into the durable outbox.
-        .executableTarget(
-            name: "WebhookBench",
-            dependencies: ["CallGate", "CurlTransport"],
-            path: "bench/WebhookBench"
-        ),
         .testTarget(
             name: "CallGateCoreTests",
             dependencies: [

@@ -299,16 +299,22 @@ struct DeliveryPolicyTests {
 
 @Suite("Delivery ids")
 struct DeliveryIDTests {
-    @Test("dlv_ and 26 base-36 characters, distinct, every character used about as often")
+    @Test("dlv_, the time in 9 base-36 digits, 17 random base-36 characters: distinct, sorted by time, the random part uniform")
     func shape() {
-        let ids = (0..<20_000).map { _ in DeliveryID.generate() }
+        let now: Int64 = 1_796_000_000_123
+        let ids = (0..<30_000).map { DeliveryID.generate(nowMillis: now + Int64($0 / 1000)) }
         #expect(Set(ids).count == ids.count)
         #expect(ids.allSatisfy { $0.utf8.count == 30 && $0.hasPrefix("dlv_") && $0.utf8.dropFirst(4).allSatisfy(DeliveryID.alphabet.contains) })
+        #expect(Int64(ids[0].dropFirst(4).prefix(9), radix: 36) == now)
+        #expect(ids.last.map { Int64($0.dropFirst(4).prefix(9), radix: 36) } == now + 29)
+        // Ids of later milliseconds sort after earlier ones (the index grows at its end).
+        #expect(zip(ids, ids.dropFirst(1000)).allSatisfy { $0 < $1 })
+        #expect(DeliveryID.generate(nowMillis: 5).hasPrefix("dlv_000000005"))
         var counts = [UInt8: Int]()
-        for id in ids { for byte in id.utf8.dropFirst(4) { counts[byte, default: 0] += 1 } }
-        // 520,000 characters over 36: about 14,444 each; a biased mapping (byte % 36 over all 256
-        // values) would give the first four characters about 12 % more than the rest.
+        for id in ids { for byte in id.utf8.dropFirst(13) { counts[byte, default: 0] += 1 } }
+        // 510,000 random characters over 36: about 14,167 each; a biased mapping (byte % 36 over
+        // all 256 values) would give the first four characters about 14 % more than the rest.
         #expect(counts.count == 36)
-        #expect(counts.values.allSatisfy { abs($0 - 14_444) < 600 }, "\(counts.values.sorted())")
+        #expect(counts.values.allSatisfy { abs($0 - 14_167) < 600 }, "\(counts.values.sorted())")
     }
 }
