@@ -1521,7 +1521,13 @@ components:
         requestId: {type: string}
         principal: {type: [string, 'null'], description: Null when the caller was not authenticated.}
         role: {type: [string, 'null']}
-        authMethod: {type: [string, 'null'], enum: [api_key, webhook, jwt, null]}
+        authMethod:
+          type: [string, 'null']
+          enum: [api_key, webhook, jwt, outbox, null]
+          description: >-
+            How the caller authenticated; `outbox` marks a delivery attempt of an accepted webhook (principal: its source,
+            requestId: the webhook's, path: /v1/deliveries/{id}).
+        reason: {type: [string, 'null'], description: 'The problem code answered, if any; for a delivery attempt, why it will be retried or was given up.'}
         clientAddress: {type: [string, 'null']}
         operation: {type: string}
         method: {type: string}
@@ -1537,7 +1543,6 @@ components:
               fingerprint: {type: string, description: HMAC-SHA256 of the number with the audit secret (hex).}
         entryCount: {type: [integer, 'null']}
         outcome: {type: string, enum: [allowed, denied, error]}
-        reason: {type: [string, 'null'], description: The problem code answered, if any.}
         validationCodes: {type: array, items: {type: string}}
         upstreamStatus: {type: [integer, 'null']}
         upstreamAttempts: {type: integer, minimum: 0}
