@@ -5,18 +5,7 @@
 # Prints a Markdown table; record it with this command in docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${CALLGATE_BIN:-.build/release/callgate}
-duration=${BENCH_SECONDS:-10}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+. bench/common.sh
 stub=$(free_port); proxy=$(free_port); gate=$(free_port); unaudited=$(free_port)
 mkdir -p "$work/logs"
 cat > "$work/nginx.conf" <<NGINX

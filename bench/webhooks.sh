@@ -7,18 +7,7 @@
 #   BENCH_SECONDS=10 (measured run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${CALLGATE_BIN:-.build/release/callgate}
-duration=${BENCH_SECONDS:-10}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+. bench/common.sh
 port=$(free_port)
 stub=$(free_port)
 secret=$("$bin" webhooks add-source --name bench --role Manager --file "$work/sources.yaml" 2>/dev/null)
