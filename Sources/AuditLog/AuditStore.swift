@@ -16,10 +16,6 @@ public protocol AuditStore: Sendable {
     /// one call at a time.
     func append(_ items: [AuditAppend]) async throws(AuditStoreError) -> [AuditAppended]
 
-    /// Whether the store indexes `AuditSearchTerms`: then `AuditWriter` computes each record's
-    /// terms before appending it (`PreparedAuditRecord.searchTerms`), off the store's writer.
-    var indexesSearchTerms: Bool { get }
-
     /// One page of the records matching `query`, newest first (sequence descending).
     ///
     /// Throws `invalidQuery` when the limit is outside 1...1000 or the time window is empty.
@@ -219,9 +215,4 @@ public struct AuditVerification: Sendable, Hashable {
         self.firstBad = firstBad
         self.checkpointSequence = checkpointSequence
     }
-}
-
-extension AuditStore {
-    /// By default a store computes whatever it indexes itself.
-    public var indexesSearchTerms: Bool { false }
 }

@@ -57,7 +57,7 @@ public final class AuditWriter: Sendable {
     /// `shutdown()`. Cancelling the calling task does not withdraw a queued record: the call still
     /// returns when it is committed, so an acknowledged request always has its record.
     public func record(_ record: AuditRecord) async throws(AuditStoreError) -> AuditRecord {
-        try await submit(AuditAppend(prepare(record))).record
+        try await submit(AuditAppend(PreparedAuditRecord(record))).record
     }
 
     /// Queues `record` with the webhook `delivery` its request submitted, and returns the record
@@ -69,7 +69,7 @@ public final class AuditWriter: Sendable {
     public func record(
         _ record: AuditRecord, delivery: NewDelivery
     ) async throws(AuditStoreError) -> (AuditRecord, DeliveryAdmission) {
-        let stored = try await submit(AuditAppend(prepare(record), delivery: delivery))
+        let stored = try await submit(AuditAppend(PreparedAuditRecord(record), delivery: delivery))
         guard let admission = stored.admission else {
             throw AuditStoreError(
                 code: .corrupt,
@@ -88,7 +88,7 @@ public final class AuditWriter: Sendable {
     public func record(
         _ record: AuditRecord, completing completion: DeliveryCompletion
     ) async throws(AuditStoreError) -> (AuditRecord, Delivery) {
-        let stored = try await submit(AuditAppend(prepare(record), completion: completion))
+        let stored = try await submit(AuditAppend(PreparedAuditRecord(record), completion: completion))
         guard let completed = stored.completed else {
             throw AuditStoreError(
                 code: .corrupt,
@@ -96,11 +96,6 @@ public final class AuditWriter: Sendable {
             )
         }
         return (stored.record, try completed.get())
-    }
-
-    /// `record` prepared on the caller's thread: digested, and its search terms when the store wants them.
-    private func prepare(_ record: AuditRecord) -> PreparedAuditRecord {
-        PreparedAuditRecord(record, searchTerms: store.indexesSearchTerms)
     }
 
     /// Queues `item` (its record digested on the caller's thread, so the one drain task only

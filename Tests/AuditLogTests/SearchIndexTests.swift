@@ -63,34 +63,3 @@ struct SearchIndexTests {
         await store.close()
     }
 }
-
-@Suite("Search terms")
-struct AuditSearchTermsTests {
-    @Test("An integer's term is its decimal text's (stored indexes stay valid); terms are per kind")
-    func integerTerms() {
-        for value: Int64 in [0, 7, 204, 21429, 1_000_000_007, .max, -1, .min] {
-            for kind: AuditSearchTerms.Kind in [.serviceId, .status] {
-                #expect(AuditSearchTerms.term(kind, value) == AuditSearchTerms.term(kind, String(value)), "\(value)")
-            }
-        }
-        #expect(AuditSearchTerms.term(.serviceId, 204) != AuditSearchTerms.term(.status, 204))
-    }
-
-    @Test("A record's terms: request id and each phone per record; principal, role, operation, service, outcome, status per block")
-    func recordTerms() {
-        let record = Fixtures.record(3)
-        let terms = AuditSearchTerms(record)
-        #expect(terms.perRecord == [AuditSearchTerms.term(.requestId, record.requestId)]
-                + record.phones.map { AuditSearchTerms.term(.phone, $0.fingerprint) })
-        var expected: [Int64] = []
-        if let principal = record.principal { expected.append(AuditSearchTerms.term(.principal, principal)) }
-        if let role = record.role { expected.append(AuditSearchTerms.term(.role, role)) }
-        expected.append(AuditSearchTerms.term(.operation, record.operation))
-        if let serviceId = record.serviceId { expected.append(AuditSearchTerms.term(.serviceId, String(serviceId))) }
-        expected.append(AuditSearchTerms.term(.outcome, record.outcome.rawValue))
-        expected.append(AuditSearchTerms.term(.status, String(record.responseStatus)))
-        #expect(terms.perBlock == expected)
-        #expect(PreparedAuditRecord(record, searchTerms: true).searchTerms == terms)
-        #expect(PreparedAuditRecord(record).searchTerms == nil)
-    }
-}

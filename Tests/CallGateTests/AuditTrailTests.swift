@@ -13,8 +13,6 @@ final class BreakableStore: AuditStore {
 
     init(_ inner: any AuditStore) { self.inner = inner }
 
-    var indexesSearchTerms: Bool { inner.indexesSearchTerms }
-
     private func check() throws(AuditStoreError) {
         if broken.withLock({ $0 }) { throw AuditStoreError(code: .unavailable, detail: "disk I/O error (test)") }
     }

@@ -143,9 +143,6 @@ public final class SQLiteAuditStore: AuditStore {
         }
     }
 
-    /// The search index (`SQLiteSearchIndex`) is built from `AuditSearchTerms`.
-    public var indexesSearchTerms: Bool { true }
-
     public func query(_ query: AuditQuery) async throws(AuditStoreError) -> AuditPage {
         try query.validate()
         return try await onReader("run the query") { [self] context in
@@ -216,7 +213,7 @@ public final class SQLiteAuditStore: AuditStore {
                 let maxTime = max(last.maxTimeMillis, record.timeMillis)
                 try SQLiteRecordCodec.insert(record, maxTimeMillis: maxTime, recordStatement: context.insertRecord)
                 last = ChainPoint(sequence: record.sequence, hash: record.hash, maxTimeMillis: maxTime)
-                rows.add(prepared.searchTerms ?? AuditSearchTerms(record), sequence: record.sequence)
+                rows.add(record)
                 let admission = try item.delivery.map { delivery in
                     try SQLiteDeliveryCodec.admit(delivery, requestId: record.requestId, context.connection)
                 }
@@ -630,13 +627,13 @@ final class WriteContext {
             try rows.bind(2, through)
             while try rows.step() {
                 let sequence = rows.int64(0)
-                searchBacklog.add(AuditSearchTerms(
-                    requestId: rows.text(1),
+                searchBacklog.add(
+                    sequence: sequence, requestId: rows.text(1),
                     // An unreadable column indexes no number; verification reports the record.
                     fingerprints: (SQLiteRecordCodec.decodePhones(rows.text(8)) ?? []).map(\.fingerprint),
                     principal: rows.optionalText(2), role: rows.optionalText(3), operation: rows.text(4),
                     serviceId: rows.optionalInt64(5), outcome: rows.text(6), status: rows.int64(7)
-                ), sequence: sequence)
+                )
             }
             rows.reset()
             try indexCompleteBlocks(tail: through, all: true)

@@ -29,7 +29,10 @@ enum SQLiteSearchIndex {
         }
     }
 
-    typealias Kind = AuditSearchTerms.Kind
+    /// What a term filters on; the raw value is hashed in front of the filter's value.
+    enum Kind: UInt8 {
+        case requestId = 1, principal, role, operation, serviceId, outcome, status, phone
+    }
 
     /// The `sequence` of a per-block row.
     static let wholeBlock: Int64 = 0
@@ -43,9 +46,14 @@ enum SQLiteSearchIndex {
         (sequence - 1) / blockSize
     }
 
-    /// The term for a filter and its value (`AuditSearchTerms.term`).
+    /// The term for a filter and its value: FNV-1a 64 over the kind byte and the value's UTF-8.
     static func term(_ kind: Kind, _ value: String) -> Int64 {
-        AuditSearchTerms.term(kind, value)
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        hash = (hash ^ UInt64(kind.rawValue)) &* 0x0000_0100_0000_01B3
+        for byte in value.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        return Int64(bitPattern: hash)
     }
 
     /// Index rows gathered from stored records, handed out block by block.
@@ -57,19 +65,31 @@ enum SQLiteSearchIndex {
 
         /// Adds the rows of a stored record.
         mutating func add(_ record: AuditRecord) {
-            add(AuditSearchTerms(record), sequence: record.sequence)
+            add(
+                sequence: record.sequence, requestId: record.requestId,
+                fingerprints: record.phones.map(\.fingerprint), principal: record.principal, role: record.role,
+                operation: record.operation, serviceId: record.serviceId, outcome: record.outcome.rawValue,
+                status: Int64(record.responseStatus)
+            )
         }
 
-        /// Adds the rows of the record stored as `sequence`, whose terms are `terms`.
-        mutating func add(_ terms: AuditSearchTerms, sequence: Int64) {
-            for term in terms.perRecord {
-                perRecord.append(Entry(term: term, sequence: sequence))
+        /// Adds the rows of the record with these filter values.
+        mutating func add(
+            sequence: Int64, requestId: String, fingerprints: [String], principal: String?, role: String?,
+            operation: String, serviceId: Int64?, outcome: String, status: Int64
+        ) {
+            perRecord.append(Entry(term: term(.requestId, requestId), sequence: sequence))
+            for fingerprint in fingerprints {
+                perRecord.append(Entry(term: term(.phone, fingerprint), sequence: sequence))
             }
             // Inserted in place: taking the set out and putting it back copied it for every record.
             let key = block(of: sequence)
-            for term in terms.perBlock {
-                perBlock[key, default: []].insert(term)
-            }
+            if let principal { perBlock[key, default: []].insert(term(.principal, principal)) }
+            if let role { perBlock[key, default: []].insert(term(.role, role)) }
+            perBlock[key, default: []].insert(term(.operation, operation))
+            if let serviceId { perBlock[key, default: []].insert(term(.serviceId, String(serviceId))) }
+            perBlock[key, default: []].insert(term(.outcome, outcome))
+            perBlock[key, default: []].insert(term(.status, String(status)))
         }
 
         /// Adds rows gathered separately (from records stored after these).
@@ -116,9 +136,9 @@ enum SQLiteSearchIndex {
         if let principal = query.principal { terms.append(term(.principal, principal)) }
         if let role = query.role { terms.append(term(.role, role)) }
         if let operation = query.operation { terms.append(term(.operation, operation)) }
-        if let serviceId = query.serviceId { terms.append(AuditSearchTerms.term(.serviceId, serviceId)) }
+        if let serviceId = query.serviceId { terms.append(term(.serviceId, String(serviceId))) }
         if let outcome = query.outcome { terms.append(term(.outcome, outcome.rawValue)) }
-        if let status = query.status { terms.append(AuditSearchTerms.term(.status, Int64(status))) }
+        if let status = query.status { terms.append(term(.status, String(status))) }
         return terms
     }
 }
