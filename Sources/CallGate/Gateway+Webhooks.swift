@@ -74,9 +74,10 @@ extension Gateway {
                 return .failure(.validation(failure))
             }
         }
+        let accepted = nowMillis()
         draft.delivery = NewDelivery(
-            id: DeliveryID.generate(nowMillis: nowMillis()), source: principal.name, webhookId: verified.webhookId,
-            operation: operation.rawValue, serviceId: serviceId, payload: payload, createdMillis: nowMillis())
+            id: DeliveryID.generate(nowMillis: accepted), source: principal.name, webhookId: verified.webhookId,
+            operation: operation.rawValue, serviceId: serviceId, payload: payload, createdMillis: accepted)
         // The body is written once the outbox has the delivery (see `respond`).
         return .success(GatewayResponse(status: 202, headers: [], body: []))
     }

@@ -180,14 +180,25 @@ struct AuditEvent: Sendable {
     }
 
     /// allowed, denied (the gateway refused) or error (a failure, upstream or ours).
-    var outcome: AuditOutcome {
-        if responseStatus >= 500 { return .error }
-        if let problem, !problem.hasPrefix("upstream_") { return .denied }
-        return .allowed
-    }
+    var outcome: AuditOutcome { AuditOutcome(status: responseStatus, problem: problem) }
 
     /// Whether the operation changes something at LiveVox.
     var isMutating: Bool {
         draft.operation == GatewayOperation.launchManualCalls.rawValue || draft.operation == GatewayOperation.scheduleCallback.rawValue
+    }
+}
+
+extension AuditOutcome {
+    /// The outcome of an answer with `status` and problem code `problem`: error for a 5xx (a
+    /// failure, upstream or ours), denied when the gateway refused, allowed otherwise (LiveVox's
+    /// own refusals, `upstream_...`, included).
+    init(status: Int, problem: String?) {
+        if status >= 500 {
+            self = .error
+        } else if let problem, !problem.hasPrefix("upstream_") {
+            self = .denied
+        } else {
+            self = .allowed
+        }
     }
 }

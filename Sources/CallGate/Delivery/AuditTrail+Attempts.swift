@@ -13,18 +13,11 @@ extension AuditTrail {
         case .retry(_, let error, _): error
         case .dead(let reason, _), .unknown(let reason): reason
         }
-        let outcome: AuditOutcome = if attempt.status >= 500 {
-            .error
-        } else if let problem = attempt.problem, !problem.hasPrefix("upstream_") {
-            .denied
-        } else {
-            .allowed
-        }
         return AuditRecord(
             requestId: delivery.requestId, timeMillis: timeMillis, principal: delivery.source, role: nil,
             authMethod: Self.attemptAuthMethod, clientAddress: nil, operation: delivery.operation, method: "POST",
             path: "/v1/deliveries/\(delivery.id)", serviceId: delivery.serviceId, phones: numbers.map { keys.phone($0) },
-            entryCount: numbers.count, outcome: outcome, reason: reason, validationCodes: [],
+            entryCount: numbers.count, outcome: AuditOutcome(status: attempt.status, problem: attempt.problem), reason: reason, validationCodes: [],
             upstreamStatus: attempt.upstreamStatus, upstreamAttempts: attempt.upstreamAttempts,
             upstreamLatencyMicros: attempt.upstreamLatency.map(Self.micros), totalLatencyMicros: Self.micros(totalLatency),
             responseStatus: attempt.status)

@@ -87,8 +87,9 @@ public final class DeliveryWorker: Service, Sendable {
     private func deliver(_ delivery: Delivery) async {
         let started = ContinuousClock.now
         let attempt = await self.attempt(delivery)
-        let record = trail.attemptRecord(delivery, attempt, timeMillis: nowMillis(), totalLatency: started.duration(to: .now))
-        let completion = DeliveryCompletion(deliveryId: delivery.id, outcome: attempt.outcome, nowMillis: nowMillis())
+        let ended = nowMillis()
+        let record = trail.attemptRecord(delivery, attempt, timeMillis: ended, totalLatency: started.duration(to: .now))
+        let completion = DeliveryCompletion(deliveryId: delivery.id, outcome: attempt.outcome, nowMillis: ended)
         do {
             _ = try await trail.writer.record(record, completing: completion)
         } catch {

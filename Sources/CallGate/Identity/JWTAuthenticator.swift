@@ -146,12 +146,7 @@ public final class JWTAuthenticator: Sendable {
     /// nil when the claim is not such an object or names an unusable limit.
     static func rateLimit(_ claim: JWTHeaderField) -> RateLimit? {
         guard case .object(let members) = claim, Set(members.keys).isSubset(of: ["requestsPerSecond", "burst"]) else { return nil }
-        let rate: Double
-        switch members["requestsPerSecond"] {
-        case .int(let value): rate = Double(value)
-        case .decimal(let value): rate = value
-        default: return nil
-        }
+        guard let rate = members["requestsPerSecond"].flatMap(JWTClaimSet.number) else { return nil }
         var burst: Int?
         switch members["burst"] {
         case nil: break
@@ -248,7 +243,12 @@ struct JWTClaimSet: JWTPayload {
 
     /// A NumericDate (RFC 7519): seconds, whole or not.
     func number(_ name: String) -> Double? {
-        switch fields[name] {
+        fields[name].flatMap(Self.number)
+    }
+
+    /// A JSON number, whole or not.
+    static func number(_ field: JWTHeaderField) -> Double? {
+        switch field {
         case .int(let value): Double(value)
         case .decimal(let value): value
         default: nil
