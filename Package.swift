@@ -30,11 +30,14 @@ let package = Package(
         .target(name: "CallGateCore"),
         // The C shim over libcurl (libcurl4-openssl-dev): typed wrappers for the variadic calls.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // Thread names and the allocator's trim threshold: C functions Swift cannot call directly.
+        .target(name: "CProcess"),
         // A generic async HTTP client over one curl multi handle on one thread.
         .target(
             name: "CurlTransport",
             dependencies: [
                 "CCurl",
+                "CProcess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -69,6 +72,7 @@ let package = Package(
             name: "AuditLog",
             dependencies: [
                 "CSQLite",
+                "CProcess",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -102,6 +106,7 @@ let package = Package(
                 "AuditLog",
                 "CallGate",
                 "CallGateCore",
+                "CProcess",
                 "LiveVoxSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,3 +1,4 @@
+import CProcess
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -26,6 +27,10 @@ enum CurlThread {
             let body = Unmanaged<Body>.fromOpaque(argument).takeRetainedValue()
             #else
             let body = Unmanaged<Body>.fromOpaque(argument!).takeRetainedValue()
+            #endif
+            #if canImport(Glibc)
+            // Named for `top -H`, `perf` and `ps -L` (a new thread inherits its creator's name).
+            cprocess_name_current_thread("callgate-curl")
             #endif
             body.run()
             return nil

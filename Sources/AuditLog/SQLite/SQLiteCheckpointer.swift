@@ -30,7 +30,7 @@ final class SQLiteCheckpointer: Sendable {
             throw AuditStoreError(code: .unavailable, detail: "The audit database \(path) left write-ahead logging.")
         }
         worker = try SQLiteWorker(
-            label: "audit-checkpointer", context: connection,
+            label: "audit-checkpt", context: connection,
             closedDetail: "The audit store at \(path) is closed."
         )
     }

@@ -1,3 +1,4 @@
+import CProcess
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -119,7 +120,10 @@ final class WorkerThread: TaskExecutor, @unchecked Sendable {
             let run: () -> Void
             init(_ run: @escaping () -> Void) { self.run = run }
         }
-        let body = Unmanaged.passRetained(Body { [self] in loop() }).toOpaque()
+        let body = Unmanaged.passRetained(Body { [self] in
+            WorkerThread.nameCurrentThread(name)
+            loop()
+        }).toOpaque()
         #if canImport(Darwin)
         var handle: pthread_t?
         let result = pthread_create(&handle, nil, { argument in
@@ -150,6 +154,14 @@ final class WorkerThread: TaskExecutor, @unchecked Sendable {
         pthread_mutex_destroy(mutex)
         condition.deallocate()
         mutex.deallocate()
+    }
+
+    /// Names the calling thread (at most 15 bytes are kept), so that `top -H`, `perf` and `ps -L`
+    /// show which of the store's threads is busy.
+    static func nameCurrentThread(_ name: String) {
+        #if canImport(Glibc)
+        cprocess_name_current_thread(name)
+        #endif
     }
 
     /// Whether the caller runs on this thread.
