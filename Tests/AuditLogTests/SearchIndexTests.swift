@@ -1,8 +1,17 @@
-import AuditLog
+@testable import AuditLog
 import Testing
 
 @Suite("Search index")
 struct SearchIndexTests {
+    @Test("an integer's term (written by the store) is the term of its decimal text (asked by queries)",
+          arguments: [0, 7, 9, 10, 99, 100, 200, 204, 503, 21429, -1, -40, Int64.max, Int64.min])
+    func integerTerms(value: Int64) {
+        for kind in [SQLiteSearchIndex.Kind.status, .serviceId] {
+            #expect(SQLiteSearchIndex.term(kind, value) == SQLiteSearchIndex.term(kind, String(value)))
+        }
+        #expect(SQLiteSearchIndex.term(.status, value) != SQLiteSearchIndex.term(.serviceId, value))
+    }
+
     @Test("records not yet indexed when the store closed are indexed after reopening, and found all along")
     func backlogAfterReopen() async throws {
         let directory = try TemporaryDirectory()

@@ -48,53 +48,89 @@ enum SQLiteSearchIndex {
 
     /// The term for a filter and its value: FNV-1a 64 over the kind byte and the value's UTF-8.
     static func term(_ kind: Kind, _ value: String) -> Int64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        hash = (hash ^ UInt64(kind.rawValue)) &* 0x0000_0100_0000_01B3
+        var hash = fnvStart(kind)
         for byte in value.utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+            hash = fnv(hash, byte)
         }
         return Int64(bitPattern: hash)
+    }
+
+    /// The term of an integer value: the same as of its decimal text, without making the text.
+    static func term(_ kind: Kind, _ value: Int64) -> Int64 {
+        var hash = fnvStart(kind)
+        if value < 0 { hash = fnv(hash, UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var divisor: UInt64 = 1
+        while magnitude / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            hash = fnv(hash, UInt8(ascii: "0") + UInt8(magnitude / divisor))
+            magnitude %= divisor
+            divisor /= 10
+        }
+        return Int64(bitPattern: hash)
+    }
+
+    private static func fnvStart(_ kind: Kind) -> UInt64 {
+        fnv(0xCBF2_9CE4_8422_2325, kind.rawValue)
+    }
+
+    private static func fnv(_ hash: UInt64, _ byte: UInt8) -> UInt64 {
+        (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
     }
 
     /// Index rows gathered from stored records, handed out block by block.
     struct Rows {
         /// Per-record rows, in sequence order.
         private var perRecord: [Entry] = []
-        /// Per-block terms, by block.
+        /// Per-block terms of the blocks before `block`, by block.
         private var perBlock: [Int64: Set<Int64>] = [:]
+        /// The block of the latest record and its per-block terms so far (kept apart from
+        /// `perBlock`, so that a record costs no dictionary lookups).
+        private var block: Int64 = -1
+        private var terms: Set<Int64> = []
 
         /// Adds the rows of a stored record.
         mutating func add(_ record: AuditRecord) {
             add(
                 sequence: record.sequence, requestId: record.requestId,
-                fingerprints: record.phones.map(\.fingerprint), principal: record.principal, role: record.role,
+                fingerprints: record.phones.lazy.map(\.fingerprint), principal: record.principal, role: record.role,
                 operation: record.operation, serviceId: record.serviceId, outcome: record.outcome.rawValue,
                 status: Int64(record.responseStatus)
             )
         }
 
-        /// Adds the rows of the record with these filter values.
+        /// Adds the rows of the record with these filter values (records come in sequence order).
         mutating func add(
-            sequence: Int64, requestId: String, fingerprints: [String], principal: String?, role: String?,
+            sequence: Int64, requestId: String, fingerprints: some Sequence<String>, principal: String?, role: String?,
             operation: String, serviceId: Int64?, outcome: String, status: Int64
         ) {
             perRecord.append(Entry(term: term(.requestId, requestId), sequence: sequence))
             for fingerprint in fingerprints {
                 perRecord.append(Entry(term: term(.phone, fingerprint), sequence: sequence))
             }
-            // Inserted in place: taking the set out and putting it back copied it for every record.
-            let key = block(of: sequence)
-            if let principal { perBlock[key, default: []].insert(term(.principal, principal)) }
-            if let role { perBlock[key, default: []].insert(term(.role, role)) }
-            perBlock[key, default: []].insert(term(.operation, operation))
-            if let serviceId { perBlock[key, default: []].insert(term(.serviceId, String(serviceId))) }
-            perBlock[key, default: []].insert(term(.outcome, outcome))
-            perBlock[key, default: []].insert(term(.status, String(status)))
+            let recordBlock = SQLiteSearchIndex.block(of: sequence)
+            if recordBlock != block { moveTerms(to: recordBlock) }
+            if let principal { terms.insert(term(.principal, principal)) }
+            if let role { terms.insert(term(.role, role)) }
+            terms.insert(term(.operation, operation))
+            if let serviceId { terms.insert(term(.serviceId, serviceId)) }
+            terms.insert(term(.outcome, outcome))
+            terms.insert(term(.status, status))
+        }
+
+        /// Files the current block's terms under it and starts `next`'s (with what it already has).
+        private mutating func moveTerms(to next: Int64) {
+            if block >= 0, !terms.isEmpty { perBlock[block, default: []].formUnion(terms) }
+            block = next
+            terms = perBlock.removeValue(forKey: next) ?? []
         }
 
         /// Adds rows gathered separately (from records stored after these).
         mutating func add(_ other: Rows) {
             perRecord += other.perRecord
+            var other = other
+            other.moveTerms(to: -1)
+            moveTerms(to: -1)
             perBlock.merge(other.perBlock) { $0.union($1) }
         }
 
@@ -107,7 +143,9 @@ enum SQLiteSearchIndex {
                 defer { last = row }
                 return row == last
             }
-            rows += (perBlock[block] ?? []).sorted().map { Entry(term: $0, sequence: wholeBlock) }
+            var blockTerms = perBlock[block] ?? []
+            if block == self.block { blockTerms.formUnion(terms) }
+            rows += blockTerms.sorted().map { Entry(term: $0, sequence: wholeBlock) }
             return rows
         }
 
@@ -115,6 +153,10 @@ enum SQLiteSearchIndex {
         mutating func remove(through block: Int64) {
             perRecord.removeSubrange(..<count(through: block))
             perBlock = perBlock.filter { $0.key > block }
+            if self.block <= block {
+                self.block = -1
+                terms = []
+            }
         }
 
         private func count(through block: Int64) -> Int {

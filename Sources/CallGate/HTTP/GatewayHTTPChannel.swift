@@ -13,10 +13,12 @@ import NIOHTTP1
 /// runs each request in a task whose executor is the connection's event loop, so a request crosses
 /// threads only to reach curl and to come back.
 ///
-/// HTTP itself is NIO's: `configureHTTPServerPipeline` with pipelining assistance (one request at a
-/// time per connection, later ones held back) and error handling (a malformed request gets 400 and
-/// the connection closes). Graceful shutdown is the pipeline handler's quiescing: an idle
-/// connection closes at once, a busy one after its answer.
+/// HTTP parsing and encoding are NIO's (`configureHTTPServerPipeline`). Pipelining, answering
+/// requests in order, is the handler's own, and so are malformed requests (400, `Connection: close`,
+/// after the answers to the requests before them): NIO's pipelining handler stops reading while any request is in flight and
+/// starts again after each answer, two `epoll_ctl` calls per request; this one holds reads back only
+/// while a pipelined request actually waits. Graceful shutdown quiesces: an idle connection closes at
+/// once, a busy one after its answer (which says `Connection: close`).
 struct GatewayHTTPChannel: ServerChildChannel {
     struct Value: ServerChildChannelValue {
         let channel: any Channel
@@ -32,7 +34,7 @@ struct GatewayHTTPChannel: ServerChildChannel {
             // an accepted X-Request-ID (RequestID.accept) or LiveVox's visible-ASCII Content-Type
             // (Gateway.passThrough), and the validator cost about 1% of the event loops' time.
             try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false
+                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false
             )
             try pipeline.addHandler(GatewayHTTPHandler(gateway: gateway, maxBodyBytes: maxBodyBytes,
                                                        executor: EventLoopTaskExecutor.of(channel.eventLoop)))
@@ -53,9 +55,11 @@ struct GatewayHTTPChannel: ServerChildChannel {
 }
 
 /// One connection's requests: collects the head and (up to the limit) the body, runs the pipeline
-/// in a task on the connection's event loop, and writes the answer.
-final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// in a task on the connection's event loop, and writes the answer. Requests that arrive while an
+/// answer is pending wait in `pipelined`, in order; reads are held back only while some wait.
+final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let gateway: Gateway
@@ -64,6 +68,20 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var body: ByteBuffer?
     private var bodyTooLarge = false
     private var bodyPromise: EventLoopPromise<[UInt8]>?
+
+    /// A request has started and its answer's end is not written yet.
+    private var answerPending = false
+    /// What arrived while an answer was pending, oldest first.
+    private var pipelined = CircularBuffer<Waiting>()
+    private enum Waiting {
+        case part(HTTPServerRequestPart)
+        /// The bytes after the parts before it were not HTTP.
+        case malformed
+    }
+    /// A read the channel asked for while requests were waiting in `pipelined`.
+    private var readHeld = false
+    /// The server is shutting down: the pending answer is the connection's last.
+    private var quiescing = false
 
     /// The peer's IP address, read once per connection.
     private var clientAddress: String?
@@ -87,8 +105,71 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if pipelined.isEmpty, !(answerPending && part.isHead) {
+            receive(part, context: context)
+        } else if !quiescing {
+            pipelined.append(.part(part))
+        }
+    }
+
+    /// A request that is not HTTP gets 400 and the connection closes, once the requests before it
+    /// are answered; the decoder reads nothing after it.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        if !answerPending {
+            Self.refuseMalformed(context: context)
+        } else if !quiescing {
+            pipelined.append(.malformed)
+        }
+    }
+
+    private static func refuseMalformed(context: ChannelHandlerContext) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Connection", value: "close")
+        headers.add(name: "Content-Length", value: "0")
+        context.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))),
+                      promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    /// Holds the read back while pipelined requests wait, so that a client cannot queue more than one
+    /// read's worth of them.
+    func read(context: ChannelHandlerContext) {
+        if pipelined.isEmpty {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        quiescing = true
+        pipelined.removeAll()
+        if !answerPending { context.close(promise: nil) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // A pipeline still waiting for the body learns that it will not come.
+        bodyPromise?.fail(ChannelError.ioOnClosedChannel)
+        bodyPromise = nil
+        pipelined.removeAll()
+        context.fireChannelInactive()
+    }
+
+    /// One part of the request whose turn it is.
+    private func receive(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
+            answerPending = true
             body = nil
             bodyTooLarge = false
             let promise = context.eventLoop.makePromise(of: [UInt8].self)
@@ -116,11 +197,28 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        // A pipeline still waiting for the body learns that it will not come.
-        bodyPromise?.fail(ChannelError.ioOnClosedChannel)
-        bodyPromise = nil
-        context.fireChannelInactive()
+    /// The answer's end is written: closes the connection if it was the last answer, otherwise starts
+    /// the next pipelined request and reads again once none waits.
+    private func answerEnded(keepAlive: Bool, context: ChannelHandlerContext) {
+        answerPending = false
+        guard keepAlive, !quiescing else { return }
+        while let waiting = pipelined.first {
+            switch waiting {
+            case .malformed:
+                guard !answerPending else { return }
+                pipelined.removeAll()
+                Self.refuseMalformed(context: context)
+                return
+            case .part(let part):
+                if answerPending, part.isHead { return }
+                pipelined.removeFirst()
+                receive(part, context: context)
+            }
+        }
+        if pipelined.isEmpty, readHeld {
+            readHeld = false
+            context.read()
+        }
     }
 
     private func start(_ head: HTTPRequestHead, body: EventLoopFuture<[UInt8]>, context: ChannelHandlerContext) {
@@ -144,6 +242,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             },
             clientAddress: clientAddress)
         let writer = ResponseWriter(
+            handler: NIOLoopBound(self, eventLoop: context.eventLoop),
             context: NIOLoopBound(context, eventLoop: context.eventLoop), version: head.version,
             keepAlive: head.isKeepAlive, omitBody: head.method == .HEAD)
         let gateway = self.gateway
@@ -159,6 +258,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Writes one answer on the connection's event loop (where the task normally already runs).
     struct ResponseWriter: Sendable {
+        let handler: NIOLoopBound<GatewayHTTPHandler>
         let context: NIOLoopBound<ChannelHandlerContext>
         let version: HTTPVersion
         let keepAlive: Bool
@@ -168,20 +268,24 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         /// fails midway cannot change the status any more: the connection is closed without the
         /// final chunk, so the client sees a truncated body rather than a complete-looking one.
         func stream(_ answer: GatewayResponse, _ produce: @Sendable (any GatewayBodyWriter) async throws -> Void) async {
-            let context = self.context
-            let version = self.version, keepAlive = self.keepAlive
+            let context = self.context, handler = self.handler
+            let version = self.version, requestedKeepAlive = self.keepAlive
             let headWritten = context.eventLoop.submit {
+                let keepAlive = requestedKeepAlive && !handler.value.quiescing
                 var headers = HTTPHeaders()
                 for header in answer.headers { headers.add(name: header.name, value: header.value) }
                 if !keepAlive { headers.add(name: "Connection", value: "close") }
                 let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: answer.status), headers: headers)
                 context.value.writeAndFlush(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
+                return keepAlive
             }
             do {
-                try await headWritten.get()
+                let keepAlive = try await headWritten.get()
                 if !omitBody { try await produce(ChannelBodyWriter(context: context)) }
                 try await context.eventLoop.flatSubmit {
-                    context.value.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+                    let written = context.value.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+                    handler.value.answerEnded(keepAlive: keepAlive, context: context.value)
+                    return written
                 }.get()
                 if !keepAlive { context.eventLoop.execute { context.value.close(promise: nil) } }
             } catch {
@@ -192,17 +296,20 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         func write(_ answer: GatewayResponse) {
             let eventLoop = context.eventLoop
             if eventLoop.inEventLoop {
-                GatewayHTTPHandler.write(answer, version: version, keepAlive: keepAlive, omitBody: omitBody, context: context.value)
+                handler.value.write(answer, version: version, keepAlive: keepAlive, omitBody: omitBody, context: context.value)
             } else {
+                let handler = self.handler, context = self.context
+                let version = self.version, keepAlive = self.keepAlive, omitBody = self.omitBody
                 eventLoop.execute {
-                    GatewayHTTPHandler.write(answer, version: version, keepAlive: keepAlive, omitBody: omitBody, context: context.value)
+                    handler.value.write(answer, version: version, keepAlive: keepAlive, omitBody: omitBody, context: context.value)
                 }
             }
         }
     }
 
-    fileprivate static func write(_ answer: GatewayResponse, version: HTTPVersion, keepAlive: Bool, omitBody: Bool,
-                              context: ChannelHandlerContext) {
+    fileprivate func write(_ answer: GatewayResponse, version: HTTPVersion, keepAlive requestedKeepAlive: Bool, omitBody: Bool,
+                           context: ChannelHandlerContext) {
+        let keepAlive = requestedKeepAlive && !quiescing
         var headers = HTTPHeaders()
         headers.reserveCapacity(answer.headers.count + 2)
         for header in answer.headers { headers.add(name: header.name, value: header.value) }
@@ -216,10 +323,18 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
         }
         let written = context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+        answerEnded(keepAlive: keepAlive, context: context)
         if !keepAlive {
             let channel = context.channel
             written.whenComplete { _ in channel.close(promise: nil) }
         }
+    }
+}
+
+private extension HTTPServerRequestPart {
+    var isHead: Bool {
+        if case .head = self { return true }
+        return false
     }
 }
 

@@ -1,0 +1,233 @@
+import CurlTransport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// HTTP/1.1 connection handling of `callgate serve`, over raw sockets: pipelined requests answered
+/// in order, `Connection: close`, and the graceful drain on SIGTERM.
+@Suite("HTTP connections of callgate serve (the binary, raw sockets)", .serialized)
+struct HTTPConnectionTests {
+    /// One response as read off the socket.
+    struct Response {
+        var status: Int
+        var headers: [String: String]
+        var body: String
+    }
+
+    /// A blocking TCP connection to 127.0.0.1 with a 10 s receive timeout.
+    final class Connection {
+        let fd: Int32
+        private var buffer: [UInt8] = []
+
+        init(port: Int) throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var timeout = timeval(tv_sec: 10, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = in_port_t(UInt16(port)).bigEndian
+            let connected = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard connected == 0 else {
+                close(fd)
+                throw POSIXError(.ECONNREFUSED)
+            }
+        }
+
+        deinit { close(fd) }
+
+        func send(_ text: String) {
+            let bytes = Array(text.utf8)
+            var sent = 0
+            while sent < bytes.count {
+                let written = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                guard written > 0 else { return }
+                sent += written
+            }
+        }
+
+        /// More bytes; false at end of stream (or after the timeout).
+        private func fill() -> Bool {
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { return false }
+            buffer.append(contentsOf: chunk[..<count])
+            return true
+        }
+
+        /// The next response (its body sized by Content-Length), or nil when the server closed first.
+        func next() -> Response? {
+            let separator: [UInt8] = [13, 10, 13, 10]
+            var end: Int?
+            while true {
+                if buffer.count >= 4 {
+                    end = (0...(buffer.count - 4)).first { Array(buffer[$0..<($0 + 4)]) == separator }
+                }
+                if end != nil { break }
+                guard fill() else { return nil }
+            }
+            let head = String(decoding: buffer[..<end!], as: UTF8.self).components(separatedBy: "\r\n")
+            let status = Int(head[0].split(separator: " ")[1])!
+            var headers: [String: String] = [:]
+            for line in head.dropFirst() {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+            let length = Int(headers["content-length"] ?? "0")!
+            let bodyStart = end! + 4
+            while buffer.count < bodyStart + length {
+                guard fill() else { return nil }
+            }
+            let body = String(decoding: buffer[bodyStart..<(bodyStart + length)], as: UTF8.self)
+            buffer.removeFirst(bodyStart + length)
+            return Response(status: status, headers: headers, body: body)
+        }
+
+        /// Whether the server closed the connection with nothing more to read.
+        func closedByServer() -> Bool {
+            buffer.isEmpty && !fill()
+        }
+    }
+
+    /// `callgate simulate` and `callgate serve` in front of it, each in a process of its own.
+    struct Running {
+        let simulator: WebhookCrashTests.Running
+        let serve: WebhookCrashTests.Running
+        let simulatorURL: String
+        let port: Int
+        let key: String
+    }
+
+    func start(in directory: URL) async throws -> Running {
+        let keys = directory.appendingPathComponent("keys.yaml").path
+        let created = try CLI.run(["keys", "create", "--name", "crm", "--role", "Manager", "--file", keys], stdin: "")
+        try #require(created.status == 0)
+        let crash = try WebhookCrashTests()
+        let simulatorPort = try ServeCommandTests.freePort()
+        let simulator = try WebhookCrashTests.Running(["simulate", "--port", String(simulatorPort)])
+        let simulatorURL = "http://127.0.0.1:\(simulatorPort)"
+        try await crash.waitUntilUp(simulatorURL + "/_sim/clock")
+        let port = try ServeCommandTests.freePort()
+        let serve = try WebhookCrashTests.Running([
+            "serve", "--port", String(port), "--keys-file", keys, "--log-level", "error",
+            "--store", "sqlite:" + directory.appendingPathComponent("audit.sqlite").path,
+            "--audit-key-file", directory.appendingPathComponent("audit.key").path,
+            "--upstream-url", simulatorURL, "--upstream-access-token", "sim-access-token",
+            "--upstream-client-name", "SIM", "--upstream-user-name", "sim-user", "--upstream-password", "sim-password"])
+        try await crash.waitUntilUp("http://127.0.0.1:\(port)/readyz")
+        return Running(simulator: simulator, serve: serve, simulatorURL: simulatorURL, port: port,
+                       key: created.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    func withDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-http-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        return try await body(directory)
+    }
+
+    @Test("Pipelined requests sent in one write are answered in order, each whole, and the connection stays open")
+    func pipelinedInOrder() async throws {
+        try await withDirectory { directory in
+            let running = try await start(in: directory)
+            let invalid = #"{"calls": [{"phone": "555"}]}"#
+            let connection = try Connection(port: running.port)
+            // The first one waits for LiveVox while the others are already read.
+            connection.send(
+                "GET /v1/services/21429/queue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(running.key)\r\n\r\n"
+                + "POST /v1/services/21429/manual-calls HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(running.key)\r\n"
+                + "Content-Type: application/json\r\nContent-Length: \(invalid.utf8.count)\r\n\r\n\(invalid)"
+                + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /no/such/path HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(running.key)\r\n\r\n")
+            let answers = (0..<4).compactMap { _ in connection.next() }
+            #expect(answers.map(\.status) == [200, 422, 200, 404])
+            #expect(answers.first?.body.contains(#""serviceId":21429"#) == true)
+            #expect(answers[safe: 1]?.body.contains("/calls/0/phone") == true)
+            #expect(answers[safe: 2]?.body == #"{"status":"ok"}"#)
+            #expect(Set(answers.compactMap { $0.headers["x-request-id"] }).count == 4)
+            // Still usable afterwards.
+            connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(connection.next()?.status == 200)
+        }
+    }
+
+    @Test("Connection: close in the middle of a pipeline: that answer says so and is the last one")
+    func closeMidPipeline() async throws {
+        try await withDirectory { directory in
+            let running = try await start(in: directory)
+            let connection = try Connection(port: running.port)
+            connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                            + "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                            + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            let first = connection.next(), second = connection.next()
+            #expect(first?.status == 200)
+            #expect(first?.headers["connection"] == nil)
+            #expect(second?.status == 200)
+            #expect(second?.headers["connection"] == "close")
+            #expect(connection.closedByServer())
+        }
+    }
+
+    @Test("Bytes that are not HTTP after a pipelined request: that request is answered first, then 400 and the connection closes")
+    func malformedAfterPipelined() async throws {
+        try await withDirectory { directory in
+            let running = try await start(in: directory)
+            let connection = try Connection(port: running.port)
+            connection.send("GET /v1/services/21429/queue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(running.key)\r\n\r\n"
+                            + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                            + "HELLO THERE\r\n\r\n")
+            let answers = (0..<3).compactMap { _ in connection.next() }
+            #expect(answers.map(\.status) == [200, 200, 400])
+            #expect(answers[safe: 2]?.headers["connection"] == "close")
+            #expect(connection.closedByServer())
+
+            // Alone on a fresh connection: 400 at once.
+            let alone = try Connection(port: running.port)
+            alone.send("HELLO THERE\r\n\r\n")
+            #expect(alone.next()?.status == 400)
+            #expect(alone.closedByServer())
+        }
+    }
+
+    @Test("SIGTERM drains: a request waiting on LiveVox is answered (with Connection: close), an idle connection is closed, exit 0")
+    func gracefulDrain() async throws {
+        try await withDirectory { directory in
+            let running = try await start(in: directory)
+            let crash = try WebhookCrashTests()
+            let fault = try await crash.call(
+                "POST", running.simulatorURL + "/_sim/faults",
+                headers: [HTTPHeaderField(name: "Content-Type", value: "application/json")],
+                body: Array(#"{"kind": "latency", "latencyMilliseconds": 1500, "pathPrefix": "/callControl"}"#.utf8))
+            try #require(fault.status == 201)
+
+            let idle = try Connection(port: running.port)
+            idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(idle.next()?.status == 200)
+            let busy = try Connection(port: running.port)
+            busy.send("GET /v1/services/21429/queue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(running.key)\r\n\r\n")
+            try await Task.sleep(for: .milliseconds(500))
+
+            let process = running.serve.process
+            kill(process.processIdentifier, SIGTERM)
+            #expect(idle.closedByServer())
+            let answer = busy.next()
+            #expect(answer?.status == 200)
+            #expect(answer?.headers["connection"] == "close")
+            #expect(busy.closedByServer())
+            process.waitUntilExit()
+            #expect(process.terminationReason == .exit)
+            #expect(process.terminationStatus == 0)
+        }
+    }
+}
+
+private extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}
