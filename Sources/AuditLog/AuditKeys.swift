@@ -16,7 +16,8 @@ public struct AuditKeys: Sendable {
 
     /// HMAC-SHA256 under the chain key, with its two padded-key blocks already absorbed.
     private let chainMAC: ChainMAC
-    private let fingerprintKey: SymmetricKey
+    /// HMAC-SHA256 under the fingerprint key, prepared the same way.
+    private let fingerprintMAC: PreparedHMAC
 
     /// Derives the keys from `secret`; throws `invalidSecret` when it is shorter than 16 bytes.
     public init(secret: [UInt8]) throws(AuditStoreError) {
@@ -28,7 +29,7 @@ public struct AuditKeys: Sendable {
         }
         let master = SymmetricKey(data: secret)
         chainMAC = ChainMAC(key: Self.derive(master, label: "callgate audit chain v2"))
-        fingerprintKey = Self.derive(master, label: "callgate phone fingerprint v1")
+        fingerprintMAC = PreparedHMAC(key: Self.derive(master, label: "callgate phone fingerprint v1"))
     }
 
     private static func derive(_ master: SymmetricKey, label: String) -> SymmetricKey {
@@ -42,8 +43,9 @@ public struct AuditKeys: Sendable {
     /// (the gateway uses the 10-digit national number): `4152057483` and `(415) 205-7483` give
     /// different fingerprints.
     public func fingerprint(phone digits: String) -> String {
-        let code = HMAC<SHA256>.authenticationCode(for: Array(digits.utf8), using: fingerprintKey)
-        return code.withUnsafeBytes { Hex.encode($0) }
+        var running = fingerprintMAC.start()
+        running.update(utf8: digits)
+        return running.finalize().withUnsafeBytes { Hex.encode($0) }
     }
 
     /// The masked form and the fingerprint of a normalized number.
@@ -121,42 +123,20 @@ public struct AuditKeys: Sendable {
     }
 }
 
-/// HMAC-SHA256 (RFC 2104) with the inner and outer hash states prepared once per key.
-///
-/// Equivalent to `HMAC<SHA256>`, which the tests check; it exists because the chain hashes every
-/// record on the writer's thread, where `HMAC.update(data:)`'s generic `DataProtocol` path cost as
-/// much as the hashing itself.
+/// HMAC-SHA256 under the chain key: the record chain's hash.
 struct ChainMAC: Sendable {
-    private let inner: SHA256
-    private let outer: SHA256
+    private let mac: PreparedHMAC
 
     init(key: SymmetricKey) {
-        // A key longer than SHA-256's 64-byte block is hashed first; a shorter one is zero-padded.
-        var block = key.withUnsafeBytes { Array($0) }
-        if block.count > 64 {
-            block = Array(SHA256.hash(data: block))
-        }
-        block += [UInt8](repeating: 0, count: 64 - block.count)
-        var inner = SHA256()
-        var outer = SHA256()
-        block = block.map { $0 ^ 0x36 }
-        block.withUnsafeBytes { inner.update(bufferPointer: $0) }
-        block = block.map { $0 ^ 0x36 ^ 0x5C }
-        block.withUnsafeBytes { outer.update(bufferPointer: $0) }
-        self.inner = inner
-        self.outer = outer
+        mac = PreparedHMAC(key: key)
     }
 
     /// Lowercase hex HMAC of `text`'s UTF-8, "|", the decimal `sequence`, "|" and `digest`.
     func authenticate(_ text: String, sequence: Int64, _ digest: SHA256.Digest) -> String {
-        var inner = inner
-        var text = text
-        text.withUTF8 { inner.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        var separated = "|\(sequence)|"
-        separated.withUTF8 { inner.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        digest.withUnsafeBytes { inner.update(bufferPointer: $0) }
-        var outer = outer
-        inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
-        return outer.finalize().withUnsafeBytes { Hex.encode($0) }
+        var running = mac.start()
+        running.update(utf8: text)
+        running.update(utf8: "|\(sequence)|")
+        digest.withUnsafeBytes { running.update(bytes: $0) }
+        return running.finalize().withUnsafeBytes { Hex.encode($0) }
     }
 }

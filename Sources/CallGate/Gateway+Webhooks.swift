@@ -68,7 +68,7 @@ extension Gateway {
                 if principal.role == .agent, case .failure(let problem) = Self.applyAgentRule(principal, to: &valid) {
                     return .failure(problem)
                 }
-                payload = LiveVoxJSON.encode(valid.request)
+                payload = valid.request.liveVoxJSON
             case .failure(let failure):
                 draft.noteRefused(body, failure: failure, surface: .v1, allowed: configuration.validator.allowedRegions)
                 return .failure(.validation(failure))

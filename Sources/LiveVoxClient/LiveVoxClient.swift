@@ -83,7 +83,7 @@ public final class LiveVoxClient: Sendable {
     public func scheduleCallback(
         serviceId: Int64, _ request: ScheduleCallbackRequest, requestId: String? = nil, logger: Logger? = nil
     ) async throws(LiveVoxError) -> LiveVoxResponse<LiveVoxNoContent> {
-        try await scheduleCallback(serviceId: serviceId, body: LiveVoxJSON.encode(request), requestId: requestId, logger: logger)
+        try await scheduleCallback(serviceId: serviceId, body: request.liveVoxJSON, requestId: requestId, logger: logger)
     }
 
     /// `POST .../ScheduleCallback` with a JSON body the caller already encoded (bytes through).

@@ -52,6 +52,26 @@ struct CanonicalFormTests {
         }
     }
 
+    @Test("a prepared HMAC gives HMAC-SHA256's code for any key length, message and split into pieces",
+          arguments: [1, 16, 32, 63, 64, 65, 100])
+    func preparedHMAC(keyLength: Int) {
+        let key = SymmetricKey(data: (0..<keyLength).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 1) })
+        let prepared = PreparedHMAC(key: key)
+        for message in ["", "a", "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W.1674087231.{\"a\":1}", String(repeating: "é", count: 300)] {
+            let expected = Array(HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: key))
+            var whole = prepared.start()
+            whole.update(utf8: message)
+            #expect(Array(whole.finalize()) == expected)
+            // A second use of the same key, the message as raw bytes in two pieces.
+            let bytes = Array(message.utf8)
+            let middle = bytes.count / 2
+            var pieces = prepared.start()
+            bytes[..<middle].withUnsafeBytes { pieces.update(bytes: $0) }
+            bytes[middle...].withUnsafeBytes { pieces.update(bytes: $0) }
+            #expect(Array(pieces.finalize()) == expected)
+        }
+    }
+
     @Test("the chain MAC is HMAC-SHA256 over previous hash, sequence and content digest", arguments: [16, 32, 64, 65, 100])
     func chainMAC(keyLength: Int) {
         let key = SymmetricKey(data: (0..<keyLength).map { UInt8(truncatingIfNeeded: $0 &* 7) })

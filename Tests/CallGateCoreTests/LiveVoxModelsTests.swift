@@ -68,6 +68,33 @@ struct LiveVoxModelsTests {
         #expect(try encodeSorted(request) == #"{"account":"1234","date":"1549398063000","phoneNumber":"4158149720"}"#)
     }
 
+    @Test("ScheduleCallback's byte writer gives the same JSON as JSONEncoder (the members present, escaped)",
+          arguments: [
+            ScheduleCallbackRequest(phoneNumber: "4158149720"),
+            ScheduleCallbackRequest(transactionId: 27_460_618_101, phoneNumber: "4158149720", account: "1234",
+                                    agentLoginId: "agent007", date: 1_549_398_063_000, timeZone: "PT"),
+            ScheduleCallbackRequest(transactionId: -1, phoneNumber: "2125550123", account: "quote \" back\\ tab\t é 😀 \u{01}",
+                                    date: 0, timeZone: "ET"),
+            ScheduleCallbackRequest(phoneNumber: "2125550123", agentLoginId: "a/b", date: Int64.max),
+          ])
+    func scheduleCallbackBytes(request: ScheduleCallbackRequest) throws {
+        let written = request.liveVoxJSON
+        let encoded = try JSONEncoder().encode(request)
+        #expect(try JSONSerialization.jsonObject(with: Data(written)) as? NSDictionary
+                == JSONSerialization.jsonObject(with: encoded) as? NSDictionary)
+        #expect(try decode(ScheduleCallbackRequest.self, String(decoding: written, as: UTF8.self)) == request)
+    }
+
+    @Test("ScheduleCallback's bytes: the members in declaration order, date as a string, nothing for absent ones")
+    func scheduleCallbackExactBytes() {
+        let full = ScheduleCallbackRequest(transactionId: 27_460_618_101, phoneNumber: "4158149720", account: "1234",
+                                           agentLoginId: "agent007", date: 1_549_398_063_000, timeZone: "PT")
+        #expect(String(decoding: full.liveVoxJSON, as: UTF8.self)
+                == #"{"transactionId":27460618101,"phoneNumber":"4158149720","account":"1234","agentLoginId":"agent007","date":"1549398063000","timeZone":"PT"}"#)
+        #expect(String(decoding: ScheduleCallbackRequest(phoneNumber: "4158149720").liveVoxJSON, as: UTF8.self)
+                == #"{"phoneNumber":"4158149720"}"#)
+    }
+
     @Test("Non-attempted calls decode the reference example and encode with its string quirks")
     func nonAttemptedExample() throws {
         let json = """

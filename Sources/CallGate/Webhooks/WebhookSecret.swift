@@ -1,3 +1,4 @@
+import AuditLog
 import Crypto
 import Foundation
 
@@ -17,10 +18,13 @@ public struct WebhookSecret: Sendable {
     public let text: String
     /// The HMAC-SHA256 key: the base64-decoded bytes after the prefix.
     public let key: SymmetricKey
+    /// The key prepared once for every signature checked with it.
+    private let hmac: PreparedHMAC
 
     private init(text: String, key: SymmetricKey) {
         self.text = text
         self.key = key
+        hmac = PreparedHMAC(key: key)
     }
 
     /// A new secret of ``generatedKeyLength`` bytes from the system's cryptographic random source.
@@ -47,14 +51,16 @@ public struct WebhookSecret: Sendable {
 
     /// HMAC-SHA256 of `"<id>.<timestamp>.<body>"`, fed piece by piece so the body is not copied.
     /// `timestamp` is the header's text as sent, so the MAC covers exactly what the sender signed.
-    func mac(id: String, timestamp: String, body: some DataProtocol) -> HashedAuthenticationCode<SHA256> {
-        var hmac = HMAC<SHA256>(key: key)
-        hmac.update(data: Array(id.utf8))
-        hmac.update(data: [UInt8(ascii: ".")])
-        hmac.update(data: Array(timestamp.utf8))
-        hmac.update(data: [UInt8(ascii: ".")])
-        hmac.update(data: body)
-        return hmac.finalize()
+    func mac(id: String, timestamp: String, body: some DataProtocol) -> SHA256.Digest {
+        var running = hmac.start()
+        running.update(utf8: id)
+        running.update(utf8: ".")
+        running.update(utf8: timestamp)
+        running.update(utf8: ".")
+        for region in body.regions {
+            region.withUnsafeBytes { running.update(bytes: $0) }
+        }
+        return running.finalize()
     }
 }
 

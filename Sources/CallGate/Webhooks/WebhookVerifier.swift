@@ -115,7 +115,7 @@ public struct WebhookVerifier: Sendable {
 
     /// Compares every byte whatever the first difference, so the time taken says nothing of where
     /// a forged MAC goes wrong.
-    static func constantTimeEqual(_ mac: HashedAuthenticationCode<SHA256>, _ candidate: [UInt8]) -> Bool {
+    static func constantTimeEqual(_ mac: SHA256.Digest, _ candidate: [UInt8]) -> Bool {
         guard candidate.count == SHA256.byteCount else { return false }
         var difference: UInt8 = 0
         mac.withUnsafeBytes { bytes in

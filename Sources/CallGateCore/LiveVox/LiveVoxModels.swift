@@ -107,6 +107,40 @@ public struct ScheduleCallbackRequest: Codable, Sendable, Hashable {
         try c.encodeIfPresent(date.map(String.init), forKey: .date)
         try c.encodeIfPresent(timeZone, forKey: .timeZone)
     }
+
+    /// The JSON LiveVox is sent, written straight to bytes: the same members, in the same order and
+    /// form, as `encode(to:)` gives through `JSONEncoder` (which cost about 9 µs per webhook).
+    public var liveVoxJSON: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(160)
+        out.append(UInt8(ascii: "{"))
+        if let transactionId {
+            JSONBytes.appendRaw("\"transactionId\":", to: &out)
+            JSONBytes.appendInteger(transactionId, to: &out)
+            out.append(UInt8(ascii: ","))
+        }
+        JSONBytes.appendRaw("\"phoneNumber\":", to: &out)
+        JSONBytes.appendString(phoneNumber, to: &out)
+        if let account {
+            JSONBytes.appendRaw(",\"account\":", to: &out)
+            JSONBytes.appendString(account, to: &out)
+        }
+        if let agentLoginId {
+            JSONBytes.appendRaw(",\"agentLoginId\":", to: &out)
+            JSONBytes.appendString(agentLoginId, to: &out)
+        }
+        if let date {
+            JSONBytes.appendRaw(",\"date\":\"", to: &out)
+            JSONBytes.appendInteger(date, to: &out)
+            out.append(UInt8(ascii: "\""))
+        }
+        if let timeZone {
+            JSONBytes.appendRaw(",\"timeZone\":", to: &out)
+            JSONBytes.appendString(timeZone, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
 }
 
 /// The answer of `GET /callControl/supervisor/calls/queue/{serviceId}`.
