@@ -4,16 +4,26 @@ import Crypto
 ///
 /// The digest (canonical JSON, then SHA-256) is most of the chaining's cost and needs nothing from
 /// the store, so `AuditWriter` prepares each record on its caller's thread; the store's single
-/// writer is left with one short HMAC per record (`AuditKeys.chainHash`).
+/// writer is left with one short HMAC per record (`AuditKeys.chainHash`). The stored form of the
+/// phones is made here too, for the same reason.
 public struct PreparedAuditRecord: Sendable {
     /// The record, not yet numbered.
     public let record: AuditRecord
     /// `record.contentDigest()`.
     public let contentDigest: SHA256.Digest
+    /// The phones as one JSON array of strings (masked number, fingerprint, and so on), for stores
+    /// that keep them in one column.
+    public let phonesJSON: String
 
-    /// Prepares `record`, computing its content digest.
+    /// Prepares `record`, computing its content digest and its phones' stored form.
     public init(_ record: AuditRecord) {
         self.record = record
         self.contentDigest = record.contentDigest()
+        self.phonesJSON = Self.phonesJSON(record.phones)
+    }
+
+    /// The stored form of `phones`.
+    public static func phonesJSON(_ phones: [AuditPhone]) -> String {
+        CanonicalJSON.encodeStringArray(phones.flatMap { [$0.masked, $0.fingerprint] })
     }
 }

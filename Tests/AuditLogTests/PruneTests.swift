@@ -67,7 +67,7 @@ struct PruneTests {
         #expect(try await reopened.query(AuditQuery(sinceMillis: 0)).records.map(\.sequence) == [Int64(count) + 1])
         await reopened.close()
         #expect(try RawDatabase(path: store.path).column("SELECT phones FROM audit_records") == [
-            SQLiteRecordCodec.encodePhones(Fixtures.record(0, timeMillis: 5).phones)
+            PreparedAuditRecord.phonesJSON(Fixtures.record(0, timeMillis: 5).phones)
         ])
     }
 

@@ -211,7 +211,8 @@ public final class SQLiteAuditStore: AuditStore {
                     previousHash: last.hash, sequence: record.sequence, contentDigest: prepared.contentDigest
                 )
                 let maxTime = max(last.maxTimeMillis, record.timeMillis)
-                try SQLiteRecordCodec.insert(record, maxTimeMillis: maxTime, recordStatement: context.insertRecord)
+                try SQLiteRecordCodec.insert(record, phonesJSON: prepared.phonesJSON, maxTimeMillis: maxTime,
+                                             recordStatement: context.insertRecord)
                 last = ChainPoint(sequence: record.sequence, hash: record.hash, maxTimeMillis: maxTime)
                 rows.add(record)
                 let admission = try item.delivery.map { delivery in

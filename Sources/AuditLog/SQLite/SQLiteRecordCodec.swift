@@ -24,8 +24,10 @@ enum SQLiteRecordCodec {
         VALUES (\((1...names.count).map { "?\($0)" }.joined(separator: ", ")))
         """
 
-    /// Inserts a stored record (sequence and hashes assigned).
-    static func insert(_ record: AuditRecord, maxTimeMillis: Int64, recordStatement: SQLiteStatement) throws(SQLiteError) {
+    /// Inserts a stored record (sequence and hashes assigned) with its phones in stored form
+    /// (``PreparedAuditRecord/phonesJSON``).
+    static func insert(_ record: AuditRecord, phonesJSON: String, maxTimeMillis: Int64,
+                       recordStatement: SQLiteStatement) throws(SQLiteError) {
         defer { recordStatement.reset() }
         try recordStatement.bind(1, record.sequence)
         try recordStatement.bind(2, record.requestId)
@@ -50,13 +52,8 @@ enum SQLiteRecordCodec {
         try recordStatement.bind(21, record.previousHash)
         try recordStatement.bind(22, record.hash)
         try recordStatement.bind(23, maxTimeMillis)
-        try recordStatement.bind(24, encodePhones(record.phones))
+        try recordStatement.bind(24, phonesJSON)
         try recordStatement.run()
-    }
-
-    /// The `phones` column of `phones`.
-    static func encodePhones(_ phones: [AuditPhone]) -> String {
-        CanonicalJSON.encodeStringArray(phones.flatMap { [$0.masked, $0.fingerprint] })
     }
 
     /// The phones of a `phones` column; nil when it is not a list of pairs.
