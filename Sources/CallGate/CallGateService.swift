@@ -188,7 +188,8 @@ struct AuditService: Service {
     let idempotencyTTLMillis: Int64
     let logger: Logger
 
-    /// Hourly: Idempotency-Keys past their time; and, with a retention, audit records older than it.
+    /// Hourly: Idempotency-Keys past their time; and, with a retention, audit records and delivered
+    /// webhook deliveries older than it.
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
@@ -206,6 +207,17 @@ struct AuditService: Service {
                         if pruned > 0 { logger.notice("Audit records pruned", metadata: ["audit.pruned": "\(pruned)", "audit.retention_days": "\(retentionDays)"]) }
                     } catch {
                         logger.error("Audit pruning failed", metadata: ["audit.error": "\(error)"])
+                    }
+                    if let outbox = trail.outbox {
+                        do {
+                            let pruned = try await outbox.pruneDeliveredDeliveries(olderThanMillis: now - Int64(retentionDays) * 86_400_000)
+                            if pruned > 0 {
+                                logger.notice("Delivered webhook deliveries pruned",
+                                              metadata: ["outbox.pruned": "\(pruned)", "audit.retention_days": "\(retentionDays)"])
+                            }
+                        } catch {
+                            logger.error("Delivery pruning failed", metadata: ["audit.error": "\(error)"])
+                        }
                     }
                 }
                 try? await Task.sleep(for: .seconds(3600))

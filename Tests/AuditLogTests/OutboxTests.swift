@@ -368,6 +368,41 @@ struct OutboxTests {
         await store.close()
     }
 
+    @Test("pruning delivered deliveries removes only delivered ones last updated before the cutoff, in bounded chunks")
+    func pruneDelivered() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Fixtures.store(in: directory)
+        // 0-6 delivered at 3000, 7 delivered at 9000; 8 dead, 9 unknown and 10 retrying at 3000; 11 sending; 12 pending.
+        _ = try await Self.admit(store, 0..<13)
+        let claimed = try await store.claimDueDeliveries(nowMillis: 20_000, limit: 12)
+        #expect(claimed.count == 12)
+        for index in 0..<7 {
+            _ = try await store.completeDelivery(id: "dlv-\(index)", outcome: .delivered(upstreamStatus: 204), nowMillis: 3000)
+        }
+        _ = try await store.completeDelivery(id: "dlv-7", outcome: .delivered(upstreamStatus: 204), nowMillis: 9000)
+        _ = try await store.completeDelivery(id: "dlv-8", outcome: .dead(reason: "refused", upstreamStatus: 400), nowMillis: 3000)
+        _ = try await store.completeDelivery(id: "dlv-9", outcome: .unknown(reason: "timed out"), nowMillis: 3000)
+        _ = try await store.completeDelivery(id: "dlv-10", outcome: .retry(atMillis: 99_000, error: "503", upstreamStatus: 503),
+                                             nowMillis: 3000)
+        let before = try await store.deliveries(status: nil, limit: 100, beforeCursor: nil).deliveries
+
+        // Chunks of 3: 7 old delivered ones take three transactions.
+        #expect(try await store.pruneDeliveredDeliveries(olderThanMillis: 5000, chunk: 3) == 7)
+        let after = try await store.deliveries(status: nil, limit: 100, beforeCursor: nil).deliveries
+        #expect(after.map(\.id) == ["dlv-12", "dlv-11", "dlv-10", "dlv-9", "dlv-8", "dlv-7"])
+        #expect(after == before.filter { !["dlv-0", "dlv-1", "dlv-2", "dlv-3", "dlv-4", "dlv-5", "dlv-6"].contains($0.id) })
+        for index in 0..<7 { #expect(try await store.delivery(id: "dlv-\(index)") == nil) }
+        #expect(try await store.pruneDeliveredDeliveries(olderThanMillis: 5000) == 0)
+        // The one delivered later goes once the cutoff passes it; nothing else ever does.
+        #expect(try await store.pruneDeliveredDeliveries(olderThanMillis: .max) == 1)
+        #expect(try await store.deliveries(status: nil, limit: 100, beforeCursor: nil).deliveries.map(\.id)
+                == ["dlv-12", "dlv-11", "dlv-10", "dlv-9", "dlv-8"])
+        // The audit records stay (they have a retention of their own), and the chain verifies.
+        #expect(try await store.query(AuditQuery()).records.count == 13)
+        #expect(try await store.verify().firstBad == nil)
+        await store.close()
+    }
+
     @Test("pruning the audit trail keeps the deliveries, and the chain stays verifiable")
     func pruneKeepsDeliveries() async throws {
         let directory = try TemporaryDirectory()

@@ -34,6 +34,13 @@ public protocol OutboxStore: Sendable {
 
     /// When the earliest pending delivery is due (the worker sleeps until then); nil when none is pending.
     func nextDueMillis() async throws(AuditStoreError) -> Int64?
+
+    /// Deletes the `delivered` deliveries last updated before `cutoffMillis` (the audit retention:
+    /// their records go at the same age); returns how many. `pending`, `sending`, `dead` and
+    /// `unknown` ones are kept whatever their age: they still need the worker or an operator. A
+    /// webhook that old cannot be replayed (its timestamp is long outside the tolerance), so
+    /// forgetting its id loses no deduplication.
+    func pruneDeliveredDeliveries(olderThanMillis cutoffMillis: Int64) async throws(AuditStoreError) -> Int
 }
 
 /// One page of deliveries.

@@ -82,6 +82,36 @@ extension SQLiteAuditStore: OutboxStore {
         }
     }
 
+    public func pruneDeliveredDeliveries(olderThanMillis cutoffMillis: Int64) async throws(AuditStoreError) -> Int {
+        try await pruneDeliveredDeliveries(olderThanMillis: cutoffMillis, chunk: 10_000)
+    }
+
+    /// Deletes in transactions of at most `chunk` deliveries, so that the writer (and every request
+    /// waiting for a commit) is never held for long.
+    func pruneDeliveredDeliveries(olderThanMillis cutoffMillis: Int64, chunk: Int) async throws(AuditStoreError) -> Int {
+        var total = 0
+        while true {
+            let done = total
+            let deleted = try await onWriter(
+                "prune delivered deliveries older than \(cutoffMillis) (\(done) were pruned before the failure)"
+            ) { context in
+                try context.transaction {
+                    let statement = try context.connection.cached("""
+                        DELETE FROM deliveries WHERE position IN (SELECT position FROM deliveries \
+                        WHERE status = 'delivered' AND updated_ms < ?1 ORDER BY position LIMIT ?2)
+                        """)
+                    defer { statement.reset() }
+                    try statement.bind(1, cutoffMillis)
+                    try statement.bind(2, Int64(chunk))
+                    try statement.run()
+                    return context.connection.changes
+                }
+            }
+            total += deleted
+            if deleted < chunk { return total }
+        }
+    }
+
     public func nextDueMillis() async throws(AuditStoreError) -> Int64? {
         try await onReader("find the next due delivery") { context in
             let statement = try context.connection.cached(

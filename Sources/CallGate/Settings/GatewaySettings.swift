@@ -151,7 +151,7 @@ public struct GatewaySettings: Sendable, Hashable {
             Setting(key: "audit.secret", defaultValue: nil, isSecret: true,
                     help: "The audit secret itself (at least 16 bytes); overrides the key file. Keep it across restarts."),
             Setting(key: "audit.retentionDays", defaultValue: "0", isSecret: false,
-                    help: "Days audit records are kept (pruned daily, verifiable from a checkpoint); 0 keeps them forever."),
+                    help: "Days audit records, and delivered webhook deliveries, are kept (pruned hourly; the trail stays verifiable from a checkpoint); 0 keeps them forever."),
             Setting(key: "rateLimit.perSecond", defaultValue: "0", isSecret: false,
                     help: "Requests per second per principal without a limit of its own (429 above); 0: no default limit."),
             Setting(key: "rateLimit.burst", defaultValue: "0", isSecret: false,
