@@ -353,6 +353,9 @@ public final class Gateway: Sendable {
             return .success(try await request.readBody(configuration.maxBodyBytes))
         } catch is BodyTooLarge {
             return .failure(Problem(413, .bodyTooLarge, "The body is larger than \(configuration.maxBodyBytes) bytes."))
+        } catch is BodyMalformed {
+            return .failure(Problem(400, .malformedJSON,
+                                    "The body's HTTP framing is broken (for example a chunk size that is not hexadecimal); the connection is closed after this answer."))
         } catch {
             return .failure(Problem(400, .malformedJSON, "The body could not be read: the connection ended before it was complete."))
         }

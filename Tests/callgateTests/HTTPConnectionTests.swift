@@ -196,6 +196,23 @@ struct HTTPConnectionTests {
         }
     }
 
+    @Test("A body whose chunked framing breaks off: 400 saying so, with Connection: close, then the connection closes")
+    func brokenChunkedBody() async throws {
+        try await withDirectory { directory in
+            let running = try await start(in: directory)
+            let connection = try Connection(port: running.port)
+            connection.send("POST /v1/services/21429/manual-calls HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(running.key)\r\n"
+                            + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            + "5\r\n{\"cal\r\nZZ\r\nls\": []}\r\n0\r\n\r\n")
+            let answer = connection.next()
+            #expect(answer?.status == 400)
+            #expect(answer?.headers["connection"] == "close")
+            #expect(answer?.headers["content-type"] == "application/problem+json")
+            #expect(answer?.body.contains("framing is broken") == true)
+            #expect(connection.closedByServer())
+        }
+    }
+
     @Test("SIGTERM drains: a request waiting on LiveVox is answered (with Connection: close), an idle connection is closed, exit 0")
     func gracefulDrain() async throws {
         try await withDirectory { directory in

@@ -34,6 +34,12 @@ public struct BodyTooLarge: Error, Sendable {
     public init() {}
 }
 
+/// Thrown by a body reader when the body's framing is not HTTP (a broken chunk, for example).
+public struct BodyMalformed: Error, Sendable {
+    /// Creates the error.
+    public init() {}
+}
+
 /// The gateway's answer, independent of the HTTP server.
 public struct GatewayResponse: Sendable {
     /// The HTTP status.

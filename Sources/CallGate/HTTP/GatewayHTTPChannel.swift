@@ -80,8 +80,9 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
     /// A read the channel asked for while requests were waiting in `pipelined`.
     private var readHeld = false
-    /// The server is shutting down: the pending answer is the connection's last.
-    private var quiescing = false
+    /// The pending answer is the connection's last: the server is shutting down, or the request
+    /// being read stopped being HTTP.
+    private var lastAnswer = false
 
     /// The peer's IP address, read once per connection.
     private var clientAddress: String?
@@ -108,21 +109,30 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let part = unwrapInboundIn(data)
         if pipelined.isEmpty, !(answerPending && part.isHead) {
             receive(part, context: context)
-        } else if !quiescing {
+        } else if !lastAnswer {
             pipelined.append(.part(part))
         }
     }
 
     /// A request that is not HTTP gets 400 and the connection closes, once the requests before it
-    /// are answered; the decoder reads nothing after it.
+    /// are answered; the decoder reads nothing after it. A request whose body breaks off (a bad
+    /// chunk, say) is answered 400 by the gateway (its body could not be read), and that answer is
+    /// the connection's last.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard error is HTTPParserError else {
             context.fireErrorCaught(error)
             return
         }
-        if !answerPending {
+        if let promise = bodyPromise {
+            bodyPromise = nil
+            body = nil
+            lastAnswer = true
+            pipelined.removeAll()
+            promise.fail(BodyMalformed())
+            if !answerPending { context.close(promise: nil) }
+        } else if !answerPending {
             Self.refuseMalformed(context: context)
-        } else if !quiescing {
+        } else if !lastAnswer {
             pipelined.append(.malformed)
         }
     }
@@ -152,7 +162,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireUserInboundEventTriggered(event)
             return
         }
-        quiescing = true
+        lastAnswer = true
         pipelined.removeAll()
         if !answerPending { context.close(promise: nil) }
     }
@@ -197,20 +207,21 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// The answer's end is written: closes the connection if it was the last answer, otherwise starts
-    /// the next pipelined request and reads again once none waits.
-    private func answerEnded(keepAlive: Bool, context: ChannelHandlerContext) {
+    /// The answer's end is written: returns true when it was the connection's last (the caller closes
+    /// the connection once it is sent); otherwise starts the next pipelined request and reads again
+    /// once none waits.
+    private func answerEnded(keepAlive: Bool, context: ChannelHandlerContext) -> Bool {
         answerPending = false
-        guard keepAlive, !quiescing else { return }
+        guard keepAlive, !lastAnswer else { return true }
         while let waiting = pipelined.first {
             switch waiting {
             case .malformed:
-                guard !answerPending else { return }
+                guard !answerPending else { return false }
                 pipelined.removeAll()
                 Self.refuseMalformed(context: context)
-                return
+                return false
             case .part(let part):
-                if answerPending, part.isHead { return }
+                if answerPending, part.isHead { return false }
                 pipelined.removeFirst()
                 receive(part, context: context)
             }
@@ -219,6 +230,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             readHeld = false
             context.read()
         }
+        return false
     }
 
     private func start(_ head: HTTPRequestHead, body: EventLoopFuture<[UInt8]>, context: ChannelHandlerContext) {
@@ -271,7 +283,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let context = self.context, handler = self.handler
             let version = self.version, requestedKeepAlive = self.keepAlive
             let headWritten = context.eventLoop.submit {
-                let keepAlive = requestedKeepAlive && !handler.value.quiescing
+                let keepAlive = requestedKeepAlive && !handler.value.lastAnswer
                 var headers = HTTPHeaders()
                 for header in answer.headers { headers.add(name: header.name, value: header.value) }
                 if !keepAlive { headers.add(name: "Connection", value: "close") }
@@ -282,12 +294,12 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             do {
                 let keepAlive = try await headWritten.get()
                 if !omitBody { try await produce(ChannelBodyWriter(context: context)) }
-                try await context.eventLoop.flatSubmit {
+                let last = try await context.eventLoop.flatSubmit {
                     let written = context.value.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
-                    handler.value.answerEnded(keepAlive: keepAlive, context: context.value)
-                    return written
+                    let last = handler.value.answerEnded(keepAlive: keepAlive, context: context.value)
+                    return written.map { last }
                 }.get()
-                if !keepAlive { context.eventLoop.execute { context.value.close(promise: nil) } }
+                if last { context.eventLoop.execute { context.value.close(promise: nil) } }
             } catch {
                 context.eventLoop.execute { context.value.close(promise: nil) }
             }
@@ -309,7 +321,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     fileprivate func write(_ answer: GatewayResponse, version: HTTPVersion, keepAlive requestedKeepAlive: Bool, omitBody: Bool,
                            context: ChannelHandlerContext) {
-        let keepAlive = requestedKeepAlive && !quiescing
+        let keepAlive = requestedKeepAlive && !lastAnswer
         var headers = HTTPHeaders()
         headers.reserveCapacity(answer.headers.count + 2)
         for header in answer.headers { headers.add(name: header.name, value: header.value) }
@@ -323,8 +335,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
         }
         let written = context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
-        answerEnded(keepAlive: keepAlive, context: context)
-        if !keepAlive {
+        if answerEnded(keepAlive: keepAlive, context: context) {
             let channel = context.channel
             written.whenComplete { _ in channel.close(promise: nil) }
         }
