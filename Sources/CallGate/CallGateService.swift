@@ -195,28 +195,16 @@ struct AuditService: Service {
             while !Task.isCancelled {
                 let now = Int64(Date().timeIntervalSince1970 * 1000)
                 if let keys = trail.idempotency {
-                    do {
-                        _ = try await keys.pruneIdempotency(olderThanMillis: now - idempotencyTTLMillis)
-                    } catch {
-                        logger.error("Idempotency-Key pruning failed", metadata: ["audit.error": "\(error)"])
+                    await prune("Idempotency-Keys", logged: false) {
+                        try await keys.pruneIdempotency(olderThanMillis: now - idempotencyTTLMillis)
                     }
                 }
                 if retentionDays > 0 {
-                    do {
-                        let pruned = try await trail.store.prune(olderThanMillis: now - Int64(retentionDays) * 86_400_000)
-                        if pruned > 0 { logger.notice("Audit records pruned", metadata: ["audit.pruned": "\(pruned)", "audit.retention_days": "\(retentionDays)"]) }
-                    } catch {
-                        logger.error("Audit pruning failed", metadata: ["audit.error": "\(error)"])
-                    }
+                    let cutoff = now - Int64(retentionDays) * 86_400_000
+                    await prune("Audit records") { try await trail.store.prune(olderThanMillis: cutoff) }
                     if let outbox = trail.outbox {
-                        do {
-                            let pruned = try await outbox.pruneDeliveredDeliveries(olderThanMillis: now - Int64(retentionDays) * 86_400_000)
-                            if pruned > 0 {
-                                logger.notice("Delivered webhook deliveries pruned",
-                                              metadata: ["outbox.pruned": "\(pruned)", "audit.retention_days": "\(retentionDays)"])
-                            }
-                        } catch {
-                            logger.error("Delivery pruning failed", metadata: ["audit.error": "\(error)"])
+                        await prune("Delivered webhook deliveries") {
+                            try await outbox.pruneDeliveredDeliveries(olderThanMillis: cutoff)
                         }
                     }
                 }
@@ -224,6 +212,18 @@ struct AuditService: Service {
             }
         }
         await trail.shutdown()
+    }
+
+    /// Runs one pruning; logs how many `what` went (when `logged` and any did) or why it failed.
+    private func prune(_ what: String, logged: Bool = true, _ work: () async throws -> Int) async {
+        do {
+            let pruned = try await work()
+            if logged, pruned > 0 {
+                logger.notice("\(what) pruned", metadata: ["audit.pruned": "\(pruned)", "audit.retention_days": "\(retentionDays)"])
+            }
+        } catch {
+            logger.error("\(what) pruning failed", metadata: ["audit.error": "\(error)"])
+        }
     }
 }
 

@@ -126,17 +126,17 @@ struct HTTPConnectionTests {
                        key: created.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    func withDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
+    /// Runs `body` against a fresh pair of processes in a temporary directory, removed afterwards.
+    func withServe(_ body: (Running) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        return try await body(directory)
+        try await body(try await start(in: directory))
     }
 
     @Test("Pipelined requests sent in one write are answered in order, each whole, and the connection stays open")
     func pipelinedInOrder() async throws {
-        try await withDirectory { directory in
-            let running = try await start(in: directory)
+        try await withServe { running in
             let invalid = #"{"calls": [{"phone": "555"}]}"#
             let connection = try Connection(port: running.port)
             // The first one waits for LiveVox while the others are already read.
@@ -160,8 +160,7 @@ struct HTTPConnectionTests {
 
     @Test("Connection: close in the middle of a pipeline: that answer says so and is the last one")
     func closeMidPipeline() async throws {
-        try await withDirectory { directory in
-            let running = try await start(in: directory)
+        try await withServe { running in
             let connection = try Connection(port: running.port)
             connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
                             + "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
@@ -177,8 +176,7 @@ struct HTTPConnectionTests {
 
     @Test("Bytes that are not HTTP after a pipelined request: that request is answered first, then 400 and the connection closes")
     func malformedAfterPipelined() async throws {
-        try await withDirectory { directory in
-            let running = try await start(in: directory)
+        try await withServe { running in
             let connection = try Connection(port: running.port)
             connection.send("GET /v1/services/21429/queue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(running.key)\r\n\r\n"
                             + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -198,8 +196,7 @@ struct HTTPConnectionTests {
 
     @Test("A body whose chunked framing breaks off: 400 saying so, with Connection: close, then the connection closes")
     func brokenChunkedBody() async throws {
-        try await withDirectory { directory in
-            let running = try await start(in: directory)
+        try await withServe { running in
             let connection = try Connection(port: running.port)
             connection.send("POST /v1/services/21429/manual-calls HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(running.key)\r\n"
                             + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -215,8 +212,7 @@ struct HTTPConnectionTests {
 
     @Test("SIGTERM drains: a request waiting on LiveVox is answered (with Connection: close), an idle connection is closed, exit 0")
     func gracefulDrain() async throws {
-        try await withDirectory { directory in
-            let running = try await start(in: directory)
+        try await withServe { running in
             let crash = try WebhookCrashTests()
             let fault = try await crash.call(
                 "POST", running.simulatorURL + "/_sim/faults",
