@@ -42,7 +42,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: help("audit.retentionDays")) var auditRetentionDays: String?
     @Option(help: help("rateLimit.perSecond")) var rateLimitPerSecond: String?
     @Option(help: help("rateLimit.burst")) var rateLimitBurst: String?
-    @Option(help: help("webhooks.sourcesFile")) var webhooksSourcesFile: String?
+    // Also spelt `--webhook-sources-file`, as the webhooks issue and older notes write it.
+    @Option(name: [.long, .customLong("webhook-sources-file")], help: help("webhooks.sourcesFile")) var webhooksSourcesFile: String?
     @Option(help: help("webhooks.toleranceSeconds")) var webhooksToleranceSeconds: String?
     @Option(help: help("webhooks.retryHours")) var webhooksRetryHours: String?
     @Option(help: help("idempotency.ttlHours")) var idempotencyTtlHours: String?

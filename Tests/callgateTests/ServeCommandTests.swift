@@ -90,4 +90,17 @@ struct ServeCommandTests {
         #expect(result.status == 2)
         #expect(result.stderr.contains("--port / CALLGATE_PORT is 'eighty'"))
     }
+
+    @Test("--webhook-sources-file is accepted as a spelling of --webhooks-sources-file")
+    func webhookSourcesSpelling() throws {
+        for flag in ["--webhooks-sources-file", "--webhook-sources-file"] {
+            // Parsed (the error is about the port, read after the options), not refused as unknown.
+            let result = try CLI.run(["serve", flag, "/nonexistent/sources.yaml", "--port", "eighty"], stdin: "")
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("--port / CALLGATE_PORT is 'eighty'"), "\(flag): \(result.stderr)")
+        }
+        let unknown = try CLI.run(["serve", "--webhook-source-file", "/nonexistent/sources.yaml"], stdin: "")
+        #expect(unknown.status == 2)
+        #expect(!unknown.stderr.contains("CALLGATE_PORT"))
+    }
 }
