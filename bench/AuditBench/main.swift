@@ -64,6 +64,39 @@ func procStatusKiB(_ field: String) -> Int? {
     return nil
 }
 
+/// CPU seconds (user and system) of this process's thread named `name` (Linux), from
+/// `/proc/self/task/*/stat`; nil when there is none.
+func threadCPUSeconds(named name: String) -> Double? {
+    guard let tasks = opendir("/proc/self/task") else { return nil }
+    defer { closedir(tasks) }
+    func read(_ path: String) -> String? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 1024)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+    while let entry = readdir(tasks) {
+        let tid = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard tid.first?.isNumber == true,
+              read("/proc/self/task/\(tid)/comm")?.split(separator: "\n").first.map(String.init) == name,
+              let stat = read("/proc/self/task/\(tid)/stat"),
+              let close = stat.lastIndex(of: ")") else { continue }
+        // After the command's ")": state is field 3, utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+    return nil
+}
+
+/// CPU seconds (user and system) of the whole process so far.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
@@ -169,6 +202,8 @@ let latencies = try await withThrowingTaskGroup(of: [Int64].self) { group in
 }
 let elapsed = seconds(clock.now - started)
 await writer.shutdown()
+let writerCPU = threadCPUSeconds(named: "audit-writer")
+let processCPU = processCPUSeconds()
 
 let verifyStarted = clock.now
 let verification = try await store.verify()
@@ -187,7 +222,9 @@ print("""
     \(format(Double(writer.recordsWritten) / Double(max(1, writer.commits)), 1)) | \
     \(microseconds(percentile(0.50))) | \(microseconds(percentile(0.99))) | \(format(peakMiB, 0)) MiB |
 
-    writer busy \(format(100 * seconds(writer.commitTime) / elapsed, 0)) % of the time; verify: \(verification.isIntact ? "intact" : "BROKEN: \(verification.firstBad?.problem ?? "")"), \
+    writer busy \(format(100 * seconds(writer.commitTime) / elapsed, 0)) % of the time; CPU per record: \
+    writer thread \(writerCPU.map { format($0 * 1e6 / Double(latencies.count), 1) + " µs" } ?? "unknown"), \
+    whole process \(format(processCPU * 1e6 / Double(latencies.count), 1)) µs; verify: \(verification.isIntact ? "intact" : "BROKEN: \(verification.firstBad?.problem ?? "")"), \
     \(verification.checked) records in \(format(verifySeconds, 2)) s
     """)
 
