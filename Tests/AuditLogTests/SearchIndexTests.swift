@@ -1,4 +1,5 @@
 @testable import AuditLog
+import Foundation
 import Testing
 
 @Suite("Search index")
@@ -39,25 +40,79 @@ struct SearchIndexTests {
         await second.close()
     }
 
-    @Test("verify finds a search index row removed to hide a record, and accepts extra rows", arguments: [
-        // The request id of record 100.
-        ("""
-         DELETE FROM audit_search WHERE block = 0 AND sequence = 100
-           AND term = (SELECT term FROM audit_search WHERE block = 0 AND sequence = 100 ORDER BY term LIMIT 1)
-         """, 100 as Int64?),
-        // A per-block row (principal, role, operation...) of block 1: reported at its first record.
-        ("DELETE FROM audit_search WHERE block = 1 AND sequence = 0 AND term = (SELECT min(term) FROM audit_search WHERE block = 1 AND sequence = 0)",
-         4097),
-        // An extra row only adds a candidate that the exact conditions drop.
-        ("INSERT INTO audit_search VALUES (0, 42, 7)", nil),
-    ])
-    func tampering(sql: String, sequence: Int64?) async throws {
+    @Test("a version 2 file (a row per request id and phone) is upgraded when opened: chain intact, index rebuilt, records found")
+    func upgradeFromVersion2() async throws {
+        let directory = try TemporaryDirectory()
+        let written = try Fixtures.store(in: directory)
+        try await Fixtures.fill(written, count: 5000, batch: 1000)
+        await written.close()
+        // What version 2 had: no postings table, and the per-record rows in audit_search.
+        let raw = try RawDatabase(path: written.path)
+        try raw.execute("""
+            DROP TABLE audit_search_postings;
+            INSERT INTO audit_search VALUES (0, 12345, 17);
+            PRAGMA user_version = 2
+            """)
+        let store = try Fixtures.store(in: directory)
+        #expect(try raw.column("PRAGMA user_version") == ["3"])
+        #expect(try raw.column("SELECT count(*) FROM audit_search WHERE sequence != 0") == ["0"])
+        #expect(try raw.column("SELECT indexed_through FROM audit_search_progress") == ["4096"])
+        #expect(try Int(raw.column("SELECT count(*) FROM audit_search_postings WHERE block = 0").first ?? "") ?? 0 > 200)
+        // Sequence s holds Fixtures.record(s - 1).
+        #expect(try await store.query(AuditQuery(requestId: Fixtures.record(99).requestId)).records.map(\.sequence) == [100])
+        #expect(try await store.query(AuditQuery(requestId: Fixtures.record(4500).requestId)).records.map(\.sequence) == [4501])
+        #expect(try await store.verify() == AuditVerification(checked: 5000, firstBad: nil, checkpointSequence: nil))
+        await store.close()
+    }
+
+    /// An edit of the stored index, and the record verify must name (nil: none, the trail is intact).
+    enum Tamper: String, CaseIterable, Sendable {
+        /// The request id entry of record 100, taken out of its bucket's blob.
+        case requestIdOfRecord100
+        /// A per-block row (principal, role, operation...) of block 1: reported at its first record.
+        case blockTermOfBlock1
+        /// An extra entry only adds a candidate that the exact conditions drop.
+        case extraEntry
+
+        var sequence: Int64? {
+            switch self {
+            case .requestIdOfRecord100: 100
+            case .blockTermOfBlock1: 4097
+            case .extraEntry: nil
+            }
+        }
+
+        func apply(to database: RawDatabase) throws {
+            switch self {
+            case .requestIdOfRecord100:
+                // Sequence 100 holds Fixtures.record(99).
+                let term = SQLiteSearchIndex.term(.requestId, Fixtures.record(99).requestId)
+                let bucket = SQLiteSearchIndex.bucket(of: term)
+                let entry = SQLiteSearchIndex.storedRows(of: [.init(term: term, sequence: 100)], block: 0)
+                guard case .postings(_, let bytes) = entry.first else { Issue.record("no postings row"); return }
+                let stored = try database.column("SELECT hex(entries) FROM audit_search_postings WHERE block = 0 AND bucket = \(bucket)")
+                let hex = bytes.map { String($0, radix: 16, uppercase: true).leftPadded(to: 2) }.joined()
+                let blob = try #require(stored.first)
+                #expect(blob.contains(hex))
+                let edited = blob.replacingFirst(hex, with: "")
+                try database.execute("UPDATE audit_search_postings SET entries = X'\(edited)' WHERE block = 0 AND bucket = \(bucket)")
+            case .blockTermOfBlock1:
+                try database.execute("DELETE FROM audit_search WHERE block = 1 AND sequence = 0 AND term = (SELECT min(term) FROM audit_search WHERE block = 1 AND sequence = 0)")
+            case .extraEntry:
+                try database.execute("UPDATE audit_search_postings SET entries = CAST(entries || X'2A00000000000000' || X'0600' AS BLOB) WHERE block = 0 AND bucket = 0")
+            }
+        }
+    }
+
+    @Test("verify finds a search index entry removed to hide a record, and accepts extra entries", arguments: Tamper.allCases)
+    func tampering(tamper: Tamper) async throws {
+        let sequence = tamper.sequence
         let directory = try TemporaryDirectory()
         let written = try Fixtures.store(in: directory)
         try await Fixtures.fill(written, count: 8500, batch: 1000)
         // Closing finishes the index of both whole blocks.
         await written.close()
-        try RawDatabase(path: written.path).execute(sql)
+        try tamper.apply(to: RawDatabase(path: written.path))
         let store = try Fixtures.store(in: directory)
         let verification = try await store.verify()
         if let sequence {
@@ -70,5 +125,16 @@ struct SearchIndexTests {
             #expect(verification.isIntact)
         }
         await store.close()
+    }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
+    }
+
+    func replacingFirst(_ target: String, with replacement: String) -> String {
+        guard let range = range(of: target) else { return self }
+        return replacingCharacters(in: range, with: replacement)
     }
 }

@@ -314,11 +314,12 @@ public final class SQLiteAuditStore: AuditStore {
             var block = SQLiteSearchIndex.block(of: top)
             while !more, top >= lowest, block >= SQLiteSearchIndex.block(of: lowest) {
                 if let recordTerm {
-                    let probe = "SELECT \(SQLiteRecordCodec.columns) FROM audit_search s " +
-                        "JOIN audit_records r ON r.sequence = s.sequence " +
-                        "WHERE s.block = ? AND s.term = ? AND s.sequence BETWEEN ? AND ?\(exact) " +
-                        "ORDER BY s.sequence DESC LIMIT ?"
-                    more = try collect(probe, [.integer(block), .integer(recordTerm), .integer(lowest), .integer(top)])
+                    let candidates = try postings(of: recordTerm, in: block, connection)
+                        .filter { $0 >= lowest && $0 <= top }
+                        .sorted(by: >)
+                    for sequence in candidates where !more {
+                        more = try collect(scan, [.integer(sequence), .integer(sequence)])
+                    }
                 } else if try blockTerms.allSatisfy({ try blockHolds(block, $0, connection) }) {
                     let first = max(lowest, block * SQLiteSearchIndex.blockSize + 1)
                     let last = min(top, (block + 1) * SQLiteSearchIndex.blockSize)
@@ -328,6 +329,16 @@ public final class SQLiteAuditStore: AuditStore {
             }
         }
         return AuditPage(records: records, nextCursor: more ? records.last?.sequence : nil)
+    }
+
+    /// The sequences of `block` whose per-record terms include `term` (a sequence at most once).
+    private func postings(of term: Int64, in block: Int64, _ connection: SQLiteConnection) throws -> Set<Int64> {
+        let statement = try connection.cached(SQLiteSearchIndex.postings)
+        defer { statement.reset() }
+        try statement.bind(1, block)
+        try statement.bind(2, SQLiteSearchIndex.bucket(of: term))
+        guard try statement.step() else { return [] }
+        return Set(SQLiteSearchIndex.entries(statement.blob(0), block: block).lazy.filter { $0.term == term }.map(\.sequence))
     }
 
     /// Whether some record of `block` has the per-block `term`.
@@ -374,12 +385,18 @@ public final class SQLiteAuditStore: AuditStore {
             let expected = blockRows.rows(of: block)
             blockRows.remove(through: block)
             guard (block + 1) * SQLiteSearchIndex.blockSize <= indexedThrough else { return true }
-            let statement = try connection.cached("SELECT term, sequence FROM audit_search WHERE block = ?1")
-            defer { statement.reset() }
-            try statement.bind(1, block)
             var stored = Set<SQLiteSearchIndex.Entry>()
-            while try statement.step() {
-                stored.insert(SQLiteSearchIndex.Entry(term: statement.int64(0), sequence: statement.int64(1)))
+            let blockTerms = try connection.cached("SELECT term FROM audit_search WHERE block = ?1 AND sequence = 0")
+            defer { blockTerms.reset() }
+            try blockTerms.bind(1, block)
+            while try blockTerms.step() {
+                stored.insert(SQLiteSearchIndex.Entry(term: blockTerms.int64(0), sequence: SQLiteSearchIndex.wholeBlock))
+            }
+            let postings = try connection.cached("SELECT entries FROM audit_search_postings WHERE block = ?1")
+            defer { postings.reset() }
+            try postings.bind(1, block)
+            while try postings.step() {
+                stored.formUnion(SQLiteSearchIndex.entries(postings.blob(0), block: block))
             }
             let missing = expected.filter { !stored.contains($0) }
             guard !missing.isEmpty else { return true }
@@ -436,6 +453,10 @@ public final class SQLiteAuditStore: AuditStore {
             defer { search.reset() }
             try search.bind(1, SQLiteSearchIndex.block(of: last.sequence + 1))
             try search.run()
+            let postings = try connection.cached("DELETE FROM audit_search_postings WHERE block < ?1")
+            defer { postings.reset() }
+            try postings.bind(1, SQLiteSearchIndex.block(of: last.sequence + 1))
+            try postings.run()
             let records = try connection.cached("DELETE FROM audit_records WHERE sequence <= ?1")
             defer { records.reset() }
             try records.bind(1, last.sequence)
@@ -578,6 +599,7 @@ final class WriteContext {
     /// The log's size after the last commit.
     let logFrames = WALFrames()
     private let insertSearch: SQLiteStatement
+    private let insertPostings: SQLiteStatement
     private let setSearchProgress: SQLiteStatement
     /// The index rows of the records after `indexedThrough`.
     private var searchBacklog = SQLiteSearchIndex.Rows()
@@ -591,6 +613,7 @@ final class WriteContext {
         commit = try SQLiteStatement(connection: connection.handle, sql: "COMMIT")
         rollback = try SQLiteStatement(connection: connection.handle, sql: "ROLLBACK")
         insertSearch = try SQLiteStatement(connection: connection.handle, sql: SQLiteSearchIndex.insert)
+        insertPostings = try SQLiteStatement(connection: connection.handle, sql: SQLiteSearchIndex.insertPostings)
         setSearchProgress = try SQLiteStatement(connection: connection.handle, sql: SQLiteSearchIndex.setProgress)
         indexedThrough = try connection.integer(SQLiteSearchIndex.progress) ?? 0
         connection.watchLog(logFrames)
@@ -647,12 +670,12 @@ final class WriteContext {
         searchBacklog.add(rows)
     }
 
-    /// Index rows stored per transaction: a block (about 7000 rows) goes in over several appends,
+    /// Index rows stored per transaction: a block (about 300 rows) goes in over several appends,
     /// so no append waits for a whole block.
-    static let searchSliceSize = 1024
+    static let searchSliceSize = 64
 
     /// The block being stored, its rows, and how many are stored already.
-    private var blockInProgress: (block: Int64, rows: [SQLiteSearchIndex.Entry], stored: Int)?
+    private var blockInProgress: (block: Int64, rows: [SQLiteSearchIndex.StoredRow], stored: Int)?
 
     /// Stores the next slice of index rows of the oldest whole block of records up to `tail`, or,
     /// with `all`, every whole block. A block counts as indexed (and queries use its rows) once its
@@ -662,18 +685,26 @@ final class WriteContext {
         repeat {
             if blockInProgress == nil, indexedThrough + SQLiteSearchIndex.blockSize <= tail {
                 let block = SQLiteSearchIndex.block(of: indexedThrough + SQLiteSearchIndex.blockSize)
-                blockInProgress = (block, searchBacklog.rows(of: block), 0)
+                blockInProgress = (block, SQLiteSearchIndex.storedRows(of: searchBacklog.rows(of: block), block: block), 0)
             }
             guard let (block, rows, stored) = blockInProgress else { return }
             let slice = rows[stored..<min(rows.count, stored + Self.searchSliceSize)]
             let finished = slice.endIndex == rows.count
             let end = (block + 1) * SQLiteSearchIndex.blockSize
             try transaction {
-                for entry in slice {
-                    try insertSearch.bind(1, block)
-                    try insertSearch.bind(2, entry.term)
-                    try insertSearch.bind(3, entry.sequence)
-                    try run(insertSearch)
+                for row in slice {
+                    switch row {
+                    case .postings(let bucket, let entries):
+                        try insertPostings.bind(1, block)
+                        try insertPostings.bind(2, bucket)
+                        try insertPostings.bind(3, entries)
+                        try run(insertPostings)
+                    case .blockTerm(let term):
+                        try insertSearch.bind(1, block)
+                        try insertSearch.bind(2, term)
+                        try insertSearch.bind(3, SQLiteSearchIndex.wholeBlock)
+                        try run(insertSearch)
+                    }
                 }
                 if finished {
                     try setSearchProgress.bind(1, end)

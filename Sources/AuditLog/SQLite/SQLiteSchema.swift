@@ -9,8 +9,9 @@
 ///   phones (JSON array of strings: masked number, fingerprint, masked number, fingerprint...),
 ///   upstream_status, upstream_attempts, upstream_latency_us, total_latency_us, response_status,
 ///   previous_hash, hash
-/// audit_search     -- the filters' index, one row per (block, term, sequence); see SQLiteSearchIndex
+/// audit_search     -- the per-block filters' index, one row per (block, term, 0); see SQLiteSearchIndex
 ///   PRIMARY KEY (block, term, sequence)
+/// audit_search_postings -- request ids' and phones' index, one row per (block, bucket): entries BLOB
 /// audit_search_progress -- one row: the last sequence audit_search covers
 /// audit_checkpoint -- at most one row: the last pruned record (sequence, hash, max_time_ms)
 /// deliveries       -- the webhook outbox, one row per delivery; position (the rowid) is arrival order
@@ -44,8 +45,25 @@ enum SQLiteSchema {
     static let applicationId: Int64 = 0x4347_4155
     /// `PRAGMA user_version` of the current schema. Version 2 chains records with the content
     /// digest (`callgate audit chain v2`); version 1 files, hashed over the whole content, are not
-    /// opened, since appending to them would break their chain.
-    static let version: Int64 = 2
+    /// opened, since appending to them would break their chain. Version 3 keeps the chain of
+    /// version 2 and stores the request ids' and phones' index by bucket
+    /// (`audit_search_postings`); a version 2 file is upgraded when opened (`upgradeFrom2`).
+    static let version: Int64 = 3
+
+    /// Turns a version 2 file into version 3: the search index is emptied and rebuilt from the
+    /// records when the store opens (`WriteContext.catchUpSearchIndex`); the records, their chain
+    /// and the checkpoint are left as they are.
+    private static let upgradeFrom2 = """
+        CREATE TABLE audit_search_postings (
+            block INTEGER NOT NULL,
+            bucket INTEGER NOT NULL,
+            entries BLOB NOT NULL,
+            PRIMARY KEY (block, bucket)
+        ) WITHOUT ROWID;
+        DELETE FROM audit_search;
+        UPDATE audit_search_progress SET indexed_through = 0;
+        PRAGMA user_version = 3;
+        """
 
     private static let create = """
         CREATE TABLE audit_records (
@@ -80,6 +98,12 @@ enum SQLiteSchema {
             term INTEGER NOT NULL,
             sequence INTEGER NOT NULL,
             PRIMARY KEY (block, term, sequence)
+        ) WITHOUT ROWID;
+        CREATE TABLE audit_search_postings (
+            block INTEGER NOT NULL,
+            bucket INTEGER NOT NULL,
+            entries BLOB NOT NULL,
+            PRIMARY KEY (block, bucket)
         ) WITHOUT ROWID;
         CREATE TABLE audit_search_progress (
             id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -143,6 +167,8 @@ enum SQLiteSchema {
                         code: .corrupt,
                         detail: "The file \(path) holds another database, not a CallGate audit trail; give the audit store a file of its own."
                     )
+                } else if version == 2 {
+                    try connection.execute(upgradeFrom2)
                 } else if version < Self.version {
                     throw AuditStoreError(
                         code: .corrupt,
