@@ -108,6 +108,32 @@ struct SQLiteAuditStoreTests {
         await store.close()
     }
 
+    @Test("a time window is found by binary search over 2000 jittered times, with gaps in the sequence too")
+    func timeWindowSearch() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Fixtures.store(in: directory)
+        // Mostly increasing, each up to half a second off: requests that finished out of order.
+        let times: [Int64] = (0..<2000).map { (index: Int) -> Int64 in
+            let jitter = Int64(index * 7919 % 97) - 48
+            return Int64(index) * 10 + jitter
+        }
+        var stored = try await store.append(times.enumerated().map { Fixtures.record($0.offset, timeMillis: $0.element) })
+        let windows: [(Int64, Int64)] = [(-100, 5), (0, 1), (3, 400), (5000, 5100), (12_345, 12_400), (19_900, 30_000), (19_999, 20_100), (25_000, 26_000)]
+        func check(_ label: String) async throws {
+            for (since, until) in windows {
+                let expected: [Int64] = stored.filter { $0.timeMillis >= since && $0.timeMillis < until }.reversed().map { $0.sequence }
+                let page = try await store.query(AuditQuery(sinceMillis: since, untilMillis: until, limit: 1000))
+                #expect(page.records.map(\.sequence) == Array(expected), "\(label) [\(since), \(until))")
+            }
+        }
+        try await check("contiguous")
+        // Rows deleted behind the store's back (verify reports them): the search still bounds the scan.
+        try RawDatabase(path: directory.file("audit.sqlite")).execute("DELETE FROM audit_records WHERE sequence = 3 OR sequence BETWEEN 500 AND 1300 OR sequence = 2000")
+        stored.removeAll { $0.sequence == 3 || (500...1300).contains($0.sequence) || $0.sequence == 2000 }
+        try await check("with gaps")
+        await store.close()
+    }
+
     @Test("the limit must be 1...1000 and the time window non-empty")
     func limits() async throws {
         let directory = try TemporaryDirectory()

@@ -50,17 +50,20 @@ struct SearchIndexTests {
         let raw = try RawDatabase(path: written.path)
         try raw.execute("""
             DROP TABLE audit_search_postings;
+            CREATE INDEX audit_records_max_time ON audit_records (max_time_ms);
             INSERT INTO audit_search VALUES (0, 12345, 17);
             PRAGMA user_version = 2
             """)
         let store = try Fixtures.store(in: directory)
         #expect(try raw.column("PRAGMA user_version") == ["3"])
+        #expect(try raw.column("SELECT count(*) FROM sqlite_schema WHERE name = 'audit_records_max_time'") == ["0"])
         #expect(try raw.column("SELECT count(*) FROM audit_search WHERE sequence != 0") == ["0"])
         #expect(try raw.column("SELECT indexed_through FROM audit_search_progress") == ["4096"])
         #expect(try Int(raw.column("SELECT count(*) FROM audit_search_postings WHERE block = 0").first ?? "") ?? 0 > 200)
         // Sequence s holds Fixtures.record(s - 1).
         #expect(try await store.query(AuditQuery(requestId: Fixtures.record(99).requestId)).records.map(\.sequence) == [100])
         #expect(try await store.query(AuditQuery(requestId: Fixtures.record(4500).requestId)).records.map(\.sequence) == [4501])
+        #expect(try await store.query(AuditQuery(sinceMillis: Fixtures.record(4990).timeMillis)).records.map(\.sequence) == Array((4991...5000).reversed()))
         #expect(try await store.verify() == AuditVerification(checked: 5000, firstBad: nil, checkpointSequence: nil))
         await store.close()
     }

@@ -352,14 +352,36 @@ public final class SQLiteAuditStore: AuditStore {
     }
 
     /// The smallest sequence a record at or after `millis` can have: the first record whose
-    /// `max_time_ms` reaches it (nil when none does, so no record can match).
+    /// `max_time_ms` reaches it (nil when none does, so no record can match). `max_time_ms` never
+    /// decreases along the sequence, so a binary search on the rowid finds it; gaps in the
+    /// sequence (which verify reports) do not stop it.
     private func firstSequence(reaching millis: Int64, _ connection: SQLiteConnection) throws -> Int64? {
-        let statement = try connection.cached(
-            "SELECT sequence FROM audit_records WHERE max_time_ms >= ?1 ORDER BY max_time_ms, sequence LIMIT 1"
+        let last = try connection.cached("SELECT max(sequence) FROM audit_records")
+        defer { last.reset() }
+        guard try last.step(), var high = last.optionalInt64(0) else { return nil }
+        let probe = try connection.cached(
+            "SELECT sequence, max_time_ms FROM audit_records WHERE sequence >= ?1 ORDER BY sequence LIMIT 1"
         )
-        defer { statement.reset() }
-        try statement.bind(1, millis)
-        return try statement.step() ? statement.int64(0) : nil
+        var low: Int64 = 0
+        var found: Int64?
+        // The first match is in low...high, or is `found`.
+        while low <= high {
+            let middle = low + (high - low) / 2
+            try probe.bind(1, middle)
+            let row = try probe.step() ? (sequence: probe.int64(0), maxTime: probe.int64(1)) : nil
+            probe.reset()
+            guard let row, row.sequence <= high else {
+                high = middle - 1
+                continue
+            }
+            if row.maxTime >= millis {
+                found = row.sequence
+                high = middle - 1
+            } else {
+                low = row.sequence + 1
+            }
+        }
+        return found
     }
 
     /// Walks the whole chain in one read transaction, so a concurrent prune or append cannot

@@ -51,8 +51,13 @@ final class SQLiteConnection {
     /// Dynamic queries are cached too; past this many distinct texts the cache starts over.
     private static let cacheLimit = 128
 
+    /// Process-wide settings, applied before the first connection opens: no memory statistics
+    /// (a global mutex per allocation otherwise).
+    private static let configured: Bool = csqlite_disable_memory_statistics() == SQLITE_OK
+
     /// Opens the database file at `path`, read-write (creating it) or read-only.
     init(path: String, readOnly: Bool, busyTimeoutMillis: Int32) throws(SQLiteError) {
+        _ = Self.configured
         var connection: OpaquePointer?
         let access = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         let result = sqlite3_open_v2(path, &connection, access | SQLITE_OPEN_NOMUTEX, nil)
