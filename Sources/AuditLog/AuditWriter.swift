@@ -21,13 +21,20 @@ import Synchronization
 public final class AuditWriter: Sendable {
     private typealias Reply = UnsafeContinuation<Result<AuditAppended, AuditStoreError>, Never>
 
-    private struct Waiting {
-        var item: AuditAppend
-        var reply: Reply
+    /// Records queued for one commit, and their callers. Batches are handed back emptied
+    /// (`State.spare`), so that queueing a record does not allocate: an item is a few hundred bytes,
+    /// and a fresh array per batch cost the writer about a tenth of its time in `malloc`.
+    private struct Batch {
+        var items: [AuditAppend] = []
+        var replies: [Reply] = []
+
+        var isEmpty: Bool { items.isEmpty }
     }
 
     private struct State {
-        var queue: [Waiting] = []
+        var queue = Batch()
+        /// An emptied batch with its capacity, to queue into next.
+        var spare: Batch?
         /// The drain task, parked while the queue is empty.
         var parkedDrainer: CheckedContinuation<Void, Never>?
         var drainTask: Task<Void, Never>?
@@ -110,7 +117,8 @@ public final class AuditWriter: Sendable {
             }
             let admission = state.withLock { state -> Admission in
                 guard !state.isShutDown else { return .refused }
-                state.queue.append(Waiting(item: item, reply: reply))
+                state.queue.items.append(item)
+                state.queue.replies.append(reply)
                 guard let drainer = state.parkedDrainer else { return .queued }
                 state.parkedDrainer = nil
                 return .queuedAndWake(drainer)
@@ -144,7 +152,7 @@ public final class AuditWriter: Sendable {
     /// False after a failed append, until an append succeeds again.
     public var isHealthy: Bool { state.withLock { $0.isHealthy } }
     /// Records waiting for the next commit (not counting the one running).
-    public var queueDepth: Int { state.withLock { $0.queue.count } }
+    public var queueDepth: Int { state.withLock { $0.queue.items.count } }
     /// Successful appends (transactions) so far.
     public var commits: Int { state.withLock { $0.commits } }
     /// Failed appends so far.
@@ -158,8 +166,11 @@ public final class AuditWriter: Sendable {
     public var commitTime: Duration { state.withLock { $0.commitTime } }
 
     private func drain() async {
-        while let batch = await nextBatch() {
+        while var batch = await nextBatch() {
             await commit(batch)
+            batch.items.removeAll(keepingCapacity: true)
+            batch.replies.removeAll(keepingCapacity: true)
+            state.withLock { $0.spare = batch }
             // Under constant load the loop never waits: let other work sharing the executor run
             // (with SQLite, the readiness probe and prunes share the write thread).
             await Task.yield()
@@ -167,16 +178,19 @@ public final class AuditWriter: Sendable {
     }
 
     /// Everything queued, waiting for a record when there is none; nil once shut down and empty.
-    private func nextBatch() async -> [Waiting]? {
+    private func nextBatch() async -> Batch? {
         enum Next {
-            case batch([Waiting])
+            case batch(Batch)
             case finished
             case park
         }
         while true {
             let next = state.withLock { state -> Next in
                 if !state.queue.isEmpty {
-                    defer { state.queue = [] }
+                    defer {
+                        state.queue = state.spare ?? Batch()
+                        state.spare = nil
+                    }
                     return .batch(state.queue)
                 }
                 return state.isShutDown ? .finished : .park
@@ -199,44 +213,44 @@ public final class AuditWriter: Sendable {
         }
     }
 
-    private func commit(_ batch: [Waiting]) async {
+    private func commit(_ batch: Batch) async {
         let started = ContinuousClock.now
         let result: Result<[AuditAppended], AuditStoreError>
         do {
-            result = .success(try await store.append(batch.map(\.item)))
+            result = .success(try await store.append(batch.items))
         } catch {
             result = .failure(error)
         }
         let elapsed = ContinuousClock.now - started
         state.withLock { $0.commitTime += elapsed }
         switch result {
-        case .success(let stored) where stored.count == batch.count:
+        case .success(let stored) where stored.count == batch.items.count:
             state.withLock { state in
                 state.commits += 1
                 state.recordsWritten += stored.count
                 state.isHealthy = true
                 state.lastCommitDuration = elapsed
             }
-            for (waiting, appended) in zip(batch, stored) {
-                waiting.reply.resume(returning: .success(appended))
+            for (reply, appended) in zip(batch.replies, stored) {
+                reply.resume(returning: .success(appended))
             }
         case .success(let stored):
             fail(batch, AuditStoreError(
                 code: .corrupt,
-                detail: "The audit store returned \(stored.count) records for a batch of \(batch.count); none of them is acknowledged."
+                detail: "The audit store returned \(stored.count) records for a batch of \(batch.items.count); none of them is acknowledged."
             ))
         case .failure(let error):
             fail(batch, error)
         }
     }
 
-    private func fail(_ batch: [Waiting], _ error: AuditStoreError) {
+    private func fail(_ batch: Batch, _ error: AuditStoreError) {
         state.withLock { state in
             state.failedCommits += 1
             state.isHealthy = false
         }
-        for waiting in batch {
-            waiting.reply.resume(returning: .failure(error))
+        for reply in batch.replies {
+            reply.resume(returning: .failure(error))
         }
     }
 }
