@@ -198,7 +198,6 @@ public final class SQLiteAuditStore: AuditStore {
 
     private func write(_ items: [AuditAppend], context: WriteContext) throws -> [AuditAppended] {
         var last = tail.withLock { $0 }
-        var rows = SQLiteSearchIndex.Rows()
         let stored = try context.transaction { () throws -> [AuditAppended] in
             var stored: [AuditAppended] = []
             stored.reserveCapacity(items.count)
@@ -214,7 +213,6 @@ public final class SQLiteAuditStore: AuditStore {
                 try SQLiteRecordCodec.insert(record, phonesJSON: prepared.phonesJSON, maxTimeMillis: maxTime,
                                              recordStatement: context.insertRecord)
                 last = ChainPoint(sequence: record.sequence, hash: record.hash, maxTimeMillis: maxTime)
-                rows.add(record)
                 let admission = try item.delivery.map { delivery in
                     try SQLiteDeliveryCodec.admit(delivery, requestId: record.requestId, context.connection)
                 }
@@ -227,7 +225,9 @@ public final class SQLiteAuditStore: AuditStore {
         }
         // Only a committed batch moves the tail: a failed one leaves it where the database is.
         tail.withLock { $0 = last }
-        context.addToSearchBacklog(rows)
+        // The committed records' index rows go straight into the backlog: a rolled-back batch never
+        // gets here, and a separate set of rows per batch, merged after, cost more than the adding.
+        for appended in stored { context.addToSearchBacklog(appended.record) }
         let frames = context.logFrames.count
         if frames >= checkpointHardLimitFrames {
             // See SQLiteCheckpointer: only the frames added since its last pass are left to copy.
@@ -687,9 +687,9 @@ final class WriteContext {
         }
     }
 
-    /// Adds the index rows of records just committed.
-    func addToSearchBacklog(_ rows: SQLiteSearchIndex.Rows) {
-        searchBacklog.add(rows)
+    /// Adds the index rows of a record just committed (records come in sequence order).
+    func addToSearchBacklog(_ record: AuditRecord) {
+        searchBacklog.add(record)
     }
 
     /// Index rows stored per transaction: a block (about 300 rows) goes in over several appends,

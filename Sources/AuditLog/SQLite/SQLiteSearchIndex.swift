@@ -188,15 +188,6 @@ enum SQLiteSearchIndex {
             terms = perBlock.removeValue(forKey: next) ?? []
         }
 
-        /// Adds rows gathered separately (from records stored after these).
-        mutating func add(_ other: Rows) {
-            perRecord += other.perRecord
-            var other = other
-            other.moveTerms(to: -1)
-            moveTerms(to: -1)
-            perBlock.merge(other.perBlock) { $0.union($1) }
-        }
-
         /// The rows of `block`, the first block held: its per-record rows sorted and without
         /// duplicates (a record may carry the same phone twice), then its per-block rows.
         func rows(of block: Int64) -> [Entry] {
