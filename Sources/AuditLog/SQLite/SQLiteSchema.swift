@@ -52,16 +52,21 @@ enum SQLiteSchema {
     /// drops the index on `max_time_ms`; a version 2 file is upgraded when opened (`upgradeFrom2`).
     static let version: Int64 = 3
 
-    /// Turns a version 2 file into version 3: the search index is emptied and rebuilt from the
-    /// records when the store opens (`WriteContext.catchUpSearchIndex`); the records, their chain
-    /// and the checkpoint are left as they are.
-    private static let upgradeFrom2 = """
+    /// The table of the request ids' and phones' index (`SQLiteSearchIndex`), new in version 3.
+    private static let createPostings = """
         CREATE TABLE audit_search_postings (
             block INTEGER NOT NULL,
             bucket INTEGER NOT NULL,
             entries BLOB NOT NULL,
             PRIMARY KEY (block, bucket)
         ) WITHOUT ROWID;
+        """
+
+    /// Turns a version 2 file into version 3: the search index is emptied and rebuilt from the
+    /// records when the store opens (`WriteContext.catchUpSearchIndex`); the records, their chain
+    /// and the checkpoint are left as they are.
+    private static let upgradeFrom2 = """
+        \(createPostings)
         DROP INDEX IF EXISTS audit_records_max_time;
         DELETE FROM audit_search;
         UPDATE audit_search_progress SET indexed_through = 0;
@@ -101,12 +106,7 @@ enum SQLiteSchema {
             sequence INTEGER NOT NULL,
             PRIMARY KEY (block, term, sequence)
         ) WITHOUT ROWID;
-        CREATE TABLE audit_search_postings (
-            block INTEGER NOT NULL,
-            bucket INTEGER NOT NULL,
-            entries BLOB NOT NULL,
-            PRIMARY KEY (block, bucket)
-        ) WITHOUT ROWID;
+        \(createPostings)
         CREATE TABLE audit_search_progress (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             indexed_through INTEGER NOT NULL
