@@ -80,7 +80,11 @@ extension AuditRecord {
 
     /// SHA-256 of `canonicalBytes()`: what the chain hash covers of the record's content.
     public func contentDigest() -> SHA256.Digest {
-        SHA256.hash(data: canonicalBytes())
+        // Through the buffer: `hash(data:)` takes the generic `DataProtocol` path, which cost about
+        // as much as the hashing.
+        var hasher = SHA256()
+        canonicalBytes().withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return hasher.finalize()
     }
 }
 
@@ -153,6 +157,7 @@ struct CanonicalJSON {
     /// A JSON array of strings in the canonical form, as text (the SQLite store keeps validation
     /// codes this way).
     static func encodeStringArray(_ values: [String]) -> String {
+        if values.isEmpty { return "[]" }
         var json = CanonicalJSON(capacity: 2 + values.count * 24)
         json.stringArray(values)
         return String(decoding: json.bytes, as: UTF8.self)

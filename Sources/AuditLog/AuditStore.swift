@@ -60,7 +60,8 @@ extension AuditStore {
     /// Prepares `records` on the calling thread, then appends them without deliveries (see
     /// `append(_:)`).
     public func append(_ records: [AuditRecord]) async throws(AuditStoreError) -> [AuditRecord] {
-        try await append(records.map { AuditAppend(PreparedAuditRecord($0)) }).map(\.record)
+        let stored = try await append(records.map { AuditAppend(PreparedAuditRecord($0)) })
+        return zip(stored, records).map { $0.stored($1) }
     }
 }
 

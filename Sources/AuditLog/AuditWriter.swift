@@ -64,7 +64,13 @@ public final class AuditWriter: Sendable {
     /// `shutdown()`. Cancelling the calling task does not withdraw a queued record: the call still
     /// returns when it is committed, so an acknowledged request always has its record.
     public func record(_ record: AuditRecord) async throws(AuditStoreError) -> AuditRecord {
-        try await submit(AuditAppend(PreparedAuditRecord(record))).record
+        try await submit(AuditAppend(PreparedAuditRecord(record))).stored(record)
+    }
+
+    /// Queues `record` and returns its place in the chain once it is committed: `record(_:)` for
+    /// callers that need only to know it is stored. Throws as `record(_:)` does.
+    public func append(_ record: AuditRecord) async throws(AuditStoreError) -> AuditAppended {
+        try await submit(AuditAppend(PreparedAuditRecord(record)))
     }
 
     /// Queues `record` with the webhook `delivery` its request submitted, and returns the record
@@ -80,10 +86,10 @@ public final class AuditWriter: Sendable {
         guard let admission = stored.admission else {
             throw AuditStoreError(
                 code: .corrupt,
-                detail: "The audit store committed record \(stored.record.sequence) without admitting its delivery \(delivery.id)."
+                detail: "The audit store committed record \(stored.sequence) without admitting its delivery \(delivery.id)."
             )
         }
-        return (stored.record, admission)
+        return (stored.stored(record), admission)
     }
 
     /// Queues `record`, the audit record of an attempt of a delivery, with its `completion`, and
@@ -99,10 +105,10 @@ public final class AuditWriter: Sendable {
         guard let completed = stored.completed else {
             throw AuditStoreError(
                 code: .corrupt,
-                detail: "The audit store committed record \(stored.record.sequence) without completing delivery \(completion.deliveryId)."
+                detail: "The audit store committed record \(stored.sequence) without completing delivery \(completion.deliveryId)."
             )
         }
-        return (stored.record, try completed.get())
+        return (stored.stored(record), try completed.get())
     }
 
     /// Queues `item` (its record digested on the caller's thread, so the one drain task only

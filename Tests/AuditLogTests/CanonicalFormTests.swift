@@ -76,7 +76,13 @@ struct CanonicalFormTests {
     func chainMAC(keyLength: Int) {
         let key = SymmetricKey(data: (0..<keyLength).map { UInt8(truncatingIfNeeded: $0 &* 7) })
         let mac = ChainMAC(key: key)
-        for (text, sequence, content) in [("", Int64(1), [UInt8]()), (AuditRecord.genesisHash, 42, Array("{}".utf8)), ("é", 9_000_000_001, [UInt8](repeating: 9, count: 1000))] {
+        let cases: [(String, Int64, [UInt8])] = [
+            ("", 1, []), (AuditRecord.genesisHash, 42, Array("{}".utf8)), ("é", 9_000_000_001, [UInt8](repeating: 9, count: 1000)),
+            // The sequence's decimal digits at their edges: written without formatting, so checked here.
+            ("a", 0, [1]), ("a", 9, [1]), ("a", 10, [1]), ("a", 99, [1]), ("a", 100, [1]),
+            ("a", .max, [2]), ("a", -7, [3]), ("a", .min, [4]),
+        ]
+        for (text, sequence, content) in cases {
             let digest = SHA256.hash(data: content)
             let expected = HMAC<SHA256>.authenticationCode(for: Array("\(text)|\(sequence)|".utf8) + Array(digest), using: key)
             #expect(mac.authenticate(text, sequence: sequence, digest) == expected.map { String(format: "%02x", $0) }.joined())

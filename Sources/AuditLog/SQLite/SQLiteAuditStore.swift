@@ -203,23 +203,20 @@ public final class SQLiteAuditStore: AuditStore {
             stored.reserveCapacity(items.count)
             for item in items {
                 let prepared = item.record
-                var record = prepared.record
-                record.sequence = last.sequence + 1
-                record.previousHash = last.hash
-                record.hash = keys.chainHash(
-                    previousHash: last.hash, sequence: record.sequence, contentDigest: prepared.contentDigest
-                )
-                let maxTime = max(last.maxTimeMillis, record.timeMillis)
-                try SQLiteRecordCodec.insert(record, phonesJSON: prepared.phonesJSON, maxTimeMillis: maxTime,
-                                             recordStatement: context.insertRecord)
-                last = ChainPoint(sequence: record.sequence, hash: record.hash, maxTimeMillis: maxTime)
+                let sequence = last.sequence + 1
+                let hash = keys.chainHash(previousHash: last.hash, sequence: sequence, contentDigest: prepared.contentDigest)
+                let maxTime = max(last.maxTimeMillis, prepared.record.timeMillis)
+                try SQLiteRecordCodec.insert(prepared, sequence: sequence, previousHash: last.hash, hash: hash,
+                                             maxTimeMillis: maxTime, recordStatement: context.insertRecord)
                 let admission = try item.delivery.map { delivery in
-                    try SQLiteDeliveryCodec.admit(delivery, requestId: record.requestId, context.connection)
+                    try SQLiteDeliveryCodec.admit(delivery, requestId: prepared.record.requestId, context.connection)
                 }
                 let completed = try item.completion.map { completion in
                     try SQLiteDeliveryCodec.complete(completion, context.connection)
                 }
-                stored.append(AuditAppended(record: record, admission: admission, completed: completed))
+                stored.append(AuditAppended(sequence: sequence, previousHash: last.hash, hash: hash,
+                                            admission: admission, completed: completed))
+                last = ChainPoint(sequence: sequence, hash: hash, maxTimeMillis: maxTime)
             }
             return stored
         }
@@ -227,7 +224,9 @@ public final class SQLiteAuditStore: AuditStore {
         tail.withLock { $0 = last }
         // The committed records' index rows go straight into the backlog: a rolled-back batch never
         // gets here, and a separate set of rows per batch, merged after, cost more than the adding.
-        for appended in stored { context.addToSearchBacklog(appended.record) }
+        for (item, appended) in zip(items, stored) {
+            context.addToSearchBacklog(item.record.record, sequence: appended.sequence)
+        }
         let frames = context.logFrames.count
         if frames >= checkpointHardLimitFrames {
             // See SQLiteCheckpointer: only the frames added since its last pass are left to copy.
@@ -688,8 +687,8 @@ final class WriteContext {
     }
 
     /// Adds the index rows of a record just committed (records come in sequence order).
-    func addToSearchBacklog(_ record: AuditRecord) {
-        searchBacklog.add(record)
+    func addToSearchBacklog(_ record: AuditRecord, sequence: Int64) {
+        searchBacklog.add(record, sequence: sequence)
     }
 
     /// Index rows stored per transaction: a block (about 300 rows) goes in over several appends,

@@ -24,12 +24,13 @@ enum SQLiteRecordCodec {
         VALUES (\((1...names.count).map { "?\($0)" }.joined(separator: ", ")))
         """
 
-    /// Inserts a stored record (sequence and hashes assigned) with its phones in stored form
-    /// (``PreparedAuditRecord/phonesJSON``).
-    static func insert(_ record: AuditRecord, phonesJSON: String, maxTimeMillis: Int64,
-                       recordStatement: SQLiteStatement) throws(SQLiteError) {
+    /// Inserts a prepared record with the sequence and hashes the store assigned it, its phones and
+    /// validation codes in the stored forms the preparation made.
+    static func insert(_ prepared: PreparedAuditRecord, sequence: Int64, previousHash: String, hash: String,
+                       maxTimeMillis: Int64, recordStatement: SQLiteStatement) throws(SQLiteError) {
         defer { recordStatement.reset() }
-        try recordStatement.bind(1, record.sequence)
+        let record = prepared.record
+        try recordStatement.bind(1, sequence)
         try recordStatement.bind(2, record.requestId)
         try recordStatement.bind(3, record.timeMillis)
         try recordStatement.bind(4, record.principal)
@@ -43,16 +44,16 @@ enum SQLiteRecordCodec {
         try recordStatement.bind(12, record.entryCount.map(Int64.init))
         try recordStatement.bind(13, record.outcome.rawValue)
         try recordStatement.bind(14, record.reason)
-        try recordStatement.bind(15, CanonicalJSON.encodeStringArray(record.validationCodes))
+        try recordStatement.bind(15, prepared.validationCodesJSON)
         try recordStatement.bind(16, record.upstreamStatus.map(Int64.init))
         try recordStatement.bind(17, Int64(record.upstreamAttempts))
         try recordStatement.bind(18, record.upstreamLatencyMicros)
         try recordStatement.bind(19, record.totalLatencyMicros)
         try recordStatement.bind(20, Int64(record.responseStatus))
-        try recordStatement.bind(21, record.previousHash)
-        try recordStatement.bind(22, record.hash)
+        try recordStatement.bind(21, previousHash)
+        try recordStatement.bind(22, hash)
         try recordStatement.bind(23, maxTimeMillis)
-        try recordStatement.bind(24, phonesJSON)
+        try recordStatement.bind(24, prepared.phonesJSON)
         try recordStatement.run()
     }
 

@@ -152,10 +152,11 @@ enum SQLiteSearchIndex {
         private var block: Int64 = -1
         private var terms: Set<Int64> = []
 
-        /// Adds the rows of a stored record.
-        mutating func add(_ record: AuditRecord) {
+        /// Adds the rows of a stored record; `sequence` is its sequence when the record itself is not
+        /// numbered yet (as appended, before the store assigned it).
+        mutating func add(_ record: AuditRecord, sequence: Int64? = nil) {
             add(
-                sequence: record.sequence, requestId: record.requestId,
+                sequence: sequence ?? record.sequence, requestId: record.requestId,
                 fingerprints: record.phones.lazy.map(\.fingerprint), principal: record.principal, role: record.role,
                 operation: record.operation, serviceId: record.serviceId, outcome: record.outcome.rawValue,
                 status: Int64(record.responseStatus)

@@ -59,7 +59,7 @@ public final class AuditTrail: Sendable {
             if let delivery {
                 admission = try await writer.record(record(of: event), delivery: delivery).1
             } else {
-                _ = try await writer.record(record(of: event))
+                _ = try await writer.append(record(of: event))
             }
             metrics?.recordAuditCommit(started.duration(to: .now), committed: true)
             return .some(admission)
