@@ -90,6 +90,13 @@ struct HTTPConnectionTests {
             return Response(status: status, headers: headers, body: body)
         }
 
+        /// Everything the server sends until it closes the connection, as text.
+        func untilClosed() -> String {
+            while fill() {}
+            defer { buffer.removeAll() }
+            return String(decoding: buffer, as: UTF8.self)
+        }
+
         /// Whether the server closed the connection with nothing more to read.
         func closedByServer() -> Bool {
             buffer.isEmpty && !fill()
@@ -102,13 +109,17 @@ struct HTTPConnectionTests {
         let serve: WebhookCrashTests.Running
         let simulatorURL: String
         let port: Int
+        /// A Manager's key, and a Sysadmin's (for the audit trail).
         let key: String
+        let adminKey: String
     }
 
     func start(in directory: URL) async throws -> Running {
         let keys = directory.appendingPathComponent("keys.yaml").path
         let created = try CLI.run(["keys", "create", "--name", "crm", "--role", "Manager", "--file", keys], stdin: "")
         try #require(created.status == 0)
+        let admin = try CLI.run(["keys", "create", "--name", "ops", "--role", "Sysadmin", "--file", keys], stdin: "")
+        try #require(admin.status == 0)
         let crash = try WebhookCrashTests()
         let simulatorPort = try ServeCommandTests.freePort()
         let simulator = try WebhookCrashTests.Running(["simulate", "--port", String(simulatorPort)])
@@ -123,7 +134,8 @@ struct HTTPConnectionTests {
             "--upstream-client-name", "SIM", "--upstream-user-name", "sim-user", "--upstream-password", "sim-password"])
         try await crash.waitUntilUp("http://127.0.0.1:\(port)/readyz")
         return Running(simulator: simulator, serve: serve, simulatorURL: simulatorURL, port: port,
-                       key: created.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+                       key: created.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+                       adminKey: admin.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// Runs `body` against a fresh pair of processes in a temporary directory, removed afterwards.
@@ -207,6 +219,96 @@ struct HTTPConnectionTests {
             #expect(answer?.headers["content-type"] == "application/problem+json")
             #expect(answer?.body.contains("framing is broken") == true)
             #expect(connection.closedByServer())
+        }
+    }
+
+    @Test("Answers are framed exactly: status line, Content-Length, HEAD without a body, HTTP/1.0 with and without keep-alive")
+    func framing() async throws {
+        try await withServe { running in
+            // HTTP/1.1: status line with its reason phrase, the body's exact length, the connection kept.
+            let connection = try Connection(port: running.port)
+            connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(running.key)\r\n\r\n")
+            connection.send("HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let raw = connection.untilClosed()
+            let ok = #"{"status":"ok"}"#
+            #expect(raw.hasPrefix("HTTP/1.1 200 OK\r\n"))
+            #expect(raw.contains("\r\nContent-Length: \(ok.utf8.count)\r\n\r\n\(ok)HTTP/1.1 404 Not Found\r\n"))
+            // The HEAD answer: same head as the GET (its length included), nothing after it.
+            let head = try #require(raw.range(of: "HTTP/1.1 200 OK\r\n", options: .backwards))
+            let headText = String(raw[head.lowerBound...])
+            #expect(headText.contains("\r\nContent-Length: \(ok.utf8.count)\r\n"))
+            #expect(headText.contains("\r\nConnection: close\r\n"))
+            #expect(headText.hasSuffix("\r\n\r\n"))
+            #expect(!headText.contains(ok))
+
+            // HTTP/1.0 without keep-alive: answered in 1.0, then closed.
+            let plain = try Connection(port: running.port)
+            plain.send("GET /healthz HTTP/1.0\r\n\r\n")
+            let first = plain.untilClosed()
+            #expect(first.hasPrefix("HTTP/1.0 200 OK\r\n"))
+            #expect(first.contains("\r\nConnection: close\r\n"))
+            #expect(first.hasSuffix("\r\n\r\n" + ok))
+
+            // HTTP/1.0 with keep-alive: the answer says so and the connection takes another request.
+            let kept = try Connection(port: running.port)
+            kept.send("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            let answer = kept.next()
+            #expect(answer?.status == 200)
+            #expect(answer?.headers["connection"] == "keep-alive")
+            kept.send("GET /healthz HTTP/1.0\r\n\r\n")
+            #expect(kept.next()?.body == ok)
+            #expect(kept.closedByServer())
+        }
+    }
+
+    @Test("A streamed export is sent in chunks that decode to every record, ended by the last chunk; HTTP/1.0 gets it unframed")
+    func streamedExportFraming() async throws {
+        try await withServe { running in
+            // Three audited requests to export.
+            for _ in 0..<3 {
+                let connection = try Connection(port: running.port)
+                connection.send("GET /v1/services/21429/queue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(running.key)\r\n\r\n")
+                #expect(connection.next()?.status == 200)
+            }
+            let request = "/v1/audit?operation=get_queue_stats"
+            let connection = try Connection(port: running.port)
+            connection.send("GET \(request) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(running.adminKey)\r\n"
+                            + "Accept: application/x-ndjson\r\nConnection: close\r\n\r\n")
+            let raw = Array(connection.untilClosed().utf8)
+            let blank = try #require((0...(raw.count - 4)).first { raw[$0..<($0 + 4)].elementsEqual([13, 10, 13, 10]) })
+            let head = String(decoding: raw[..<blank], as: UTF8.self)
+            #expect(head.hasPrefix("HTTP/1.1 200 OK\r\n"))
+            #expect(head.contains("\r\nTransfer-Encoding: chunked"))
+            #expect(!head.lowercased().contains("content-length"))
+            // Decode the chunks: size in hex, CRLF, that many bytes, CRLF; a zero size ends the body.
+            var index = blank + 4, body: [UInt8] = [], ended = false
+            while index < raw.count {
+                let lineEnd = try #require((index..<(raw.count - 1)).first { raw[$0] == 13 && raw[$0 + 1] == 10 })
+                let size = try #require(Int(String(decoding: raw[index..<lineEnd], as: UTF8.self), radix: 16))
+                index = lineEnd + 2
+                if size == 0 {
+                    #expect(Array(raw[index...]) == [13, 10])
+                    ended = true
+                    break
+                }
+                body += raw[index..<(index + size)]
+                #expect(Array(raw[(index + size)..<(index + size + 2)]) == [13, 10])
+                index += size + 2
+            }
+            #expect(ended)
+            let lines = String(decoding: body, as: UTF8.self).split(separator: "\n")
+            #expect(lines.count == 3)
+            #expect(lines.allSatisfy { $0.contains(#""operation":"get_queue_stats""#) })
+
+            // HTTP/1.0 has no chunks: the same records as they are, and the end of the body is the close.
+            let old = try Connection(port: running.port)
+            old.send("GET \(request) HTTP/1.0\r\nAuthorization: Bearer \(running.adminKey)\r\nAccept: application/x-ndjson\r\n\r\n")
+            let unframed = old.untilClosed()
+            #expect(unframed.hasPrefix("HTTP/1.0 200 OK\r\n"))
+            #expect(!unframed.contains("Transfer-Encoding"))
+            #expect(unframed.contains("\r\nConnection: close\r\n"))
+            let records = unframed.components(separatedBy: "\r\n\r\n").dropFirst().joined().split(separator: "\n")
+            #expect(records.count == 3)
         }
     }
 

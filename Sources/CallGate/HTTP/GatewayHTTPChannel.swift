@@ -13,7 +13,12 @@ import NIOHTTP1
 /// runs each request in a task whose executor is the connection's event loop, so a request crosses
 /// threads only to reach curl and to come back.
 ///
-/// HTTP parsing and encoding are NIO's (`configureHTTPServerPipeline`). Pipelining, answering
+/// HTTP parsing is NIO's (`HTTPRequestDecoder`). Each answer is written as bytes by the handler
+/// (`HTTPResponseBytes`): head and body in one buffer, one write, where NIO's response encoder
+/// built an `HTTPHeaders` per answer and wrote head, body and end as three parts (about a tenth of
+/// the event loops' time, `docs/benchmarks.md`). Every header the gateway writes is a constant, a
+/// number, an accepted X-Request-ID (RequestID.accept) or LiveVox's visible-ASCII Content-Type
+/// (Gateway.passThrough), so none needs validating on the way out. Pipelining, answering
 /// requests in order, is the handler's own, and so are malformed requests (400, `Connection: close`,
 /// after the answers to the requests before them): NIO's pipelining handler stops reading while any request is in flight and
 /// starts again after each answer, two `epoll_ctl` calls per request; this one holds reads back only
@@ -30,12 +35,8 @@ struct GatewayHTTPChannel: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
-            // No outbound header validation: every header the gateway writes is a constant, a number,
-            // an accepted X-Request-ID (RequestID.accept) or LiveVox's visible-ASCII Content-Type
-            // (Gateway.passThrough), and the validator cost about 1% of the event loops' time.
-            try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false
-            )
+            // NIO's request decoder; answers are encoded by the handler itself (`HTTPResponseBytes`).
+            try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
             try pipeline.addHandler(GatewayHTTPHandler(gateway: gateway, maxBodyBytes: maxBodyBytes,
                                                        executor: EventLoopTaskExecutor.of(channel.eventLoop)))
             return Value(channel: channel)
@@ -59,8 +60,8 @@ struct GatewayHTTPChannel: ServerChildChannel {
 /// answer is pending wait in `pipelined`, in order; reads are held back only while some wait.
 final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let gateway: Gateway
     private let maxBodyBytes: Int
@@ -138,13 +139,10 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private static func refuseMalformed(context: ChannelHandlerContext) {
-        var headers = HTTPHeaders()
-        headers.add(name: "Connection", value: "close")
-        headers.add(name: "Content-Length", value: "0")
-        context.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))),
-                      promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: 96)
+        HTTPResponseBytes.writeHead(status: 400, headers: [], framing: .length(0), keepAlive: false, version: .http1_1, into: &buffer)
         let channel = context.channel
-        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        context.writeAndFlush(NIOAny(buffer)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// Holds the read back while pipelined requests wait, so that a client cannot queue more than one
@@ -281,21 +279,27 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         /// final chunk, so the client sees a truncated body rather than a complete-looking one.
         func stream(_ answer: GatewayResponse, _ produce: @Sendable (any GatewayBodyWriter) async throws -> Void) async {
             let context = self.context, handler = self.handler
-            let version = self.version, requestedKeepAlive = self.keepAlive
+            let version = self.version, requestedKeepAlive = self.keepAlive, omitBody = self.omitBody
+            // HTTP/1.1 frames the body in chunks; HTTP/1.0 has none, so the body ends with the connection.
+            let chunked = version.minor >= 1 && version.major == 1
             let headWritten = context.eventLoop.submit {
-                let keepAlive = requestedKeepAlive && !handler.value.lastAnswer
-                var headers = HTTPHeaders()
-                for header in answer.headers { headers.add(name: header.name, value: header.value) }
-                if !keepAlive { headers.add(name: "Connection", value: "close") }
-                let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: answer.status), headers: headers)
-                context.value.writeAndFlush(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
+                let keepAlive = requestedKeepAlive && chunked && !handler.value.lastAnswer
+                var buffer = context.value.channel.allocator.buffer(capacity: 256)
+                HTTPResponseBytes.writeHead(status: answer.status, headers: answer.headers,
+                                            framing: chunked ? .chunked : .none, keepAlive: keepAlive, version: version, into: &buffer)
+                context.value.writeAndFlush(NIOAny(buffer), promise: nil)
                 return keepAlive
             }
             do {
                 let keepAlive = try await headWritten.get()
-                if !omitBody { try await produce(ChannelBodyWriter(context: context)) }
+                if !omitBody { try await produce(ChannelBodyWriter(context: context, chunked: chunked)) }
                 let last = try await context.eventLoop.flatSubmit {
-                    let written = context.value.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+                    let written: EventLoopFuture<Void>
+                    if chunked, !omitBody {
+                        written = context.value.writeAndFlush(NIOAny(context.value.channel.allocator.buffer(staticString: "0\r\n\r\n")))
+                    } else {
+                        written = context.eventLoop.makeSucceededVoidFuture()
+                    }
                     let last = handler.value.answerEnded(keepAlive: keepAlive, context: context.value)
                     return written.map { last }
                 }.get()
@@ -322,19 +326,12 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     fileprivate func write(_ answer: GatewayResponse, version: HTTPVersion, keepAlive requestedKeepAlive: Bool, omitBody: Bool,
                            context: ChannelHandlerContext) {
         let keepAlive = requestedKeepAlive && !lastAnswer
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(answer.headers.count + 2)
-        for header in answer.headers { headers.add(name: header.name, value: header.value) }
-        headers.add(name: "Content-Length", value: String(answer.body.count))
-        if !keepAlive { headers.add(name: "Connection", value: "close") }
-        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: answer.status), headers: headers)
-        context.write(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
-        if !omitBody, !answer.body.isEmpty {
-            var buffer = context.channel.allocator.buffer(capacity: answer.body.count)
-            buffer.writeBytes(answer.body)
-            context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
-        }
-        let written = context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+        let body = omitBody ? 0 : answer.body.count
+        var buffer = context.channel.allocator.buffer(capacity: HTTPResponseBytes.headCapacity(answer.headers) + body)
+        HTTPResponseBytes.writeHead(status: answer.status, headers: answer.headers, framing: .length(answer.body.count),
+                                    keepAlive: keepAlive, version: version, into: &buffer)
+        if body > 0 { buffer.writeBytes(answer.body) }
+        let written = context.writeAndFlush(NIOAny(buffer))
         if answerEnded(keepAlive: keepAlive, context: context) {
             let channel = context.channel
             written.whenComplete { _ in channel.close(promise: nil) }
@@ -349,17 +346,97 @@ private extension HTTPServerRequestPart {
     }
 }
 
-/// Writes body pieces to a connection and waits until each is handed to the socket.
+/// Writes body pieces to a connection, as chunks or as they are, and waits until each is handed to
+/// the socket.
 private struct ChannelBodyWriter: GatewayBodyWriter {
     let context: NIOLoopBound<ChannelHandlerContext>
+    let chunked: Bool
 
     func write(_ bytes: [UInt8]) async throws {
         guard !bytes.isEmpty else { return }
-        let context = self.context
+        let context = self.context, chunked = self.chunked
         try await context.eventLoop.flatSubmit {
-            var buffer = context.value.channel.allocator.buffer(capacity: bytes.count)
+            var buffer = context.value.channel.allocator.buffer(capacity: bytes.count + (chunked ? 20 : 0))
+            if chunked { HTTPResponseBytes.writeChunkSize(bytes.count, into: &buffer) }
             buffer.writeBytes(bytes)
-            return context.value.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))))
+            if chunked { buffer.writeStaticString("\r\n") }
+            return context.value.writeAndFlush(NIOAny(buffer))
         }.get()
+    }
+}
+
+/// HTTP/1.x response heads as bytes (RFC 9112): status line, the answer's headers in order, the
+/// framing header, `Connection` when the answer says anything about it, and the blank line.
+enum HTTPResponseBytes {
+    /// How the body that follows the head is delimited.
+    enum Framing {
+        /// `Content-Length`.
+        case length(Int)
+        /// `Transfer-Encoding: chunked`.
+        case chunked
+        /// Neither: the body ends when the connection closes (HTTP/1.0).
+        case none
+    }
+
+    /// Room for a head with `headers`, so that writing it does not grow the buffer.
+    static func headCapacity(_ headers: [(name: String, value: String)]) -> Int {
+        var capacity = 128
+        for header in headers { capacity += header.name.utf8.count + header.value.utf8.count + 4 }
+        return capacity
+    }
+
+    static func writeHead(
+        status: Int, headers: [(name: String, value: String)], framing: Framing, keepAlive: Bool, version: HTTPVersion,
+        into buffer: inout ByteBuffer
+    ) {
+        buffer.writeStaticString(version.major == 1 && version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        writeDecimal(status, into: &buffer)
+        buffer.writeInteger(UInt8(ascii: " "))
+        buffer.writeString(HTTPResponseStatus(statusCode: status).reasonPhrase)
+        buffer.writeStaticString("\r\n")
+        for header in headers {
+            buffer.writeString(header.name)
+            buffer.writeStaticString(": ")
+            buffer.writeString(header.value)
+            buffer.writeStaticString("\r\n")
+        }
+        switch framing {
+        case .length(let length):
+            buffer.writeStaticString("Content-Length: ")
+            writeDecimal(length, into: &buffer)
+            buffer.writeStaticString("\r\n")
+        case .chunked:
+            buffer.writeStaticString("Transfer-Encoding: chunked\r\n")
+        case .none:
+            break
+        }
+        if !keepAlive {
+            buffer.writeStaticString("Connection: close\r\n")
+        } else if version.major == 1 && version.minor == 0 {
+            // HTTP/1.0 closes after each answer unless the answer says otherwise.
+            buffer.writeStaticString("Connection: keep-alive\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// A chunk's size line: the size in hex, CRLF.
+    static func writeChunkSize(_ size: Int, into buffer: inout ByteBuffer) {
+        buffer.writeString(String(size, radix: 16))
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// `value` (not negative) in decimal, without making a String.
+    static func writeDecimal(_ value: Int, into buffer: inout ByteBuffer) {
+        precondition(value >= 0)
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes, room for any Int
+        withUnsafeMutableBytes(of: &digits) { raw in
+            var end = raw.count, rest = value
+            repeat {
+                end -= 1
+                raw[end] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[end...]))
+        }
     }
 }
