@@ -10,8 +10,11 @@ enum CurlRequestOptions {
         options.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https", "REDIR_PROTOCOLS_STR")
         options.set(CURLOPT_FOLLOWLOCATION, 0, "FOLLOWLOCATION")
         options.set(CURLOPT_NOSIGNAL, 1, "NOSIGNAL")
-        // Reach the upstream directly: http_proxy and friends in the environment are ignored.
+        // Reach the upstream directly: http_proxy and friends in the environment are ignored. The
+        // no-proxy list "*" also spares libcurl reading no_proxy and NO_PROXY from the environment
+        // for every transfer.
         options.set(CURLOPT_PROXY, "", "PROXY")
+        options.set(CURLOPT_NOPROXY, "*", "NOPROXY")
         options.set(CURLOPT_TCP_KEEPALIVE, 1, "TCP_KEEPALIVE")
         options.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS, "HTTP_VERSION")
         options.set(CURLOPT_SSL_VERIFYPEER, 1, "SSL_VERIFYPEER")

@@ -131,7 +131,11 @@ struct HTTPConnectionTests {
             "--store", "sqlite:" + directory.appendingPathComponent("audit.sqlite").path,
             "--audit-key-file", directory.appendingPathComponent("audit.key").path,
             "--upstream-url", simulatorURL, "--upstream-access-token", "sim-access-token",
-            "--upstream-client-name", "SIM", "--upstream-user-name", "sim-user", "--upstream-password", "sim-password"])
+            "--upstream-client-name", "SIM", "--upstream-user-name", "sim-user", "--upstream-password", "sim-password"],
+            // Proxies named by the environment are ignored: LiveVox is reached directly, or nothing
+            // here would be answered (this one refuses every connection).
+            environment: ["http_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
+                          "ALL_PROXY": "http://127.0.0.1:9", "no_proxy": "", "NO_PROXY": ""])
         try await crash.waitUntilUp("http://127.0.0.1:\(port)/readyz")
         return Running(simulator: simulator, serve: serve, simulatorURL: simulatorURL, port: port,
                        key: created.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
