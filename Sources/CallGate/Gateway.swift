@@ -97,8 +97,14 @@ public final class Gateway: Sendable {
     public func respond(to request: GatewayRequest) async -> GatewayResponse {
         let started = ContinuousClock.now
         let requestId = RequestID.accept(request.header("x-request-id")) ?? RequestID.generate()
-        var logger = self.logger
-        logger[metadataKey: "request.id"] = .string(requestId)
+        return await RequestLogContext.$requestId.withValue(requestId) {
+            await respond(to: request, requestId: requestId, started: started)
+        }
+    }
+
+    /// `respond(to:)` with the request's id bound for its log lines (`RequestLogContext`).
+    private func respond(to request: GatewayRequest, requestId: String, started: ContinuousClock.Instant) async -> GatewayResponse {
+        let logger = self.logger
         var draft = AuditDraft(requestId: requestId)
         var response: GatewayResponse
         var problemCode: Problem.Code?
@@ -190,14 +196,13 @@ public final class Gateway: Sendable {
         }
         draft.principal = principal
         if let problem = limitRate(principal, &draft) { return .failure(problem) }
-        var scoped = logger
-        scoped[metadataKey: "principal"] = .string(principal.name)
-        let logger = scoped
         if let problem = authorize(principal, route) { return .failure(problem) }
-        if let key = request.header("idempotency-key"), route.surface == .v1, route.isMutating {
-            return await idempotent(key: key, request, route, principal, &draft, logger)
+        return await RequestLogContext.$principal.withValue(principal.name) {
+            if let key = request.header("idempotency-key"), route.surface == .v1, route.isMutating {
+                return await idempotent(key: key, request, route, principal, &draft, logger)
+            }
+            return await operate(route, request, principal, &draft, logger)
         }
-        return await operate(route, request, principal, &draft, logger)
     }
 
     /// Runs an authorized operation: read and validate the body, apply the Agent rule, forward.

@@ -95,7 +95,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         Self.keepFreedMemory()
         let format = GatewayLogHandler.Format(rawValue: settings.logFormat) ?? .text
-        LoggingSystem.bootstrap { label in GatewayLogHandler(label: label, format: format) }
+        LoggingSystem.bootstrap({ label, provider in GatewayLogHandler(label: label, format: format, metadataProvider: provider) },
+                                metadataProvider: .request)
         var logger = Logger(label: "callgate")
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
         let openAPI = OpenAPIDocument.bytes

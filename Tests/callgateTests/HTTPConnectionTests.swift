@@ -109,6 +109,8 @@ struct HTTPConnectionTests {
         let serve: WebhookCrashTests.Running
         let simulatorURL: String
         let port: Int
+        /// Where the gateway's log goes (`--log-level warning`).
+        let log: URL
         /// A Manager's key, and a Sysadmin's (for the audit trail).
         let key: String
         let adminKey: String
@@ -127,7 +129,7 @@ struct HTTPConnectionTests {
         try await crash.waitUntilUp(simulatorURL + "/_sim/clock")
         let port = try ServeCommandTests.freePort()
         let serve = try WebhookCrashTests.Running([
-            "serve", "--port", String(port), "--keys-file", keys, "--log-level", "error",
+            "serve", "--port", String(port), "--keys-file", keys, "--log-level", "warning",
             "--store", "sqlite:" + directory.appendingPathComponent("audit.sqlite").path,
             "--audit-key-file", directory.appendingPathComponent("audit.key").path,
             "--upstream-url", simulatorURL, "--upstream-access-token", "sim-access-token",
@@ -135,9 +137,11 @@ struct HTTPConnectionTests {
             // Proxies named by the environment are ignored: LiveVox is reached directly, or nothing
             // here would be answered (this one refuses every connection).
             environment: ["http_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
-                          "ALL_PROXY": "http://127.0.0.1:9", "no_proxy": "", "NO_PROXY": ""])
+                          "ALL_PROXY": "http://127.0.0.1:9", "no_proxy": "", "NO_PROXY": ""],
+            log: directory.appendingPathComponent("serve.log"))
         try await crash.waitUntilUp("http://127.0.0.1:\(port)/readyz")
         return Running(simulator: simulator, serve: serve, simulatorURL: simulatorURL, port: port,
+                       log: directory.appendingPathComponent("serve.log"),
                        key: created.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
                        adminKey: admin.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
@@ -313,6 +317,41 @@ struct HTTPConnectionTests {
             #expect(unframed.contains("\r\nConnection: close\r\n"))
             let records = unframed.components(separatedBy: "\r\n\r\n").dropFirst().joined().split(separator: "\n")
             #expect(records.count == 3)
+        }
+    }
+
+    @Test("A request's log lines carry its request id and principal: LiveVox failing is logged with the id the client was answered with")
+    func requestIdInLog() async throws {
+        try await withServe { running in
+            let crash = try WebhookCrashTests()
+            let fault = try await crash.call(
+                "POST", running.simulatorURL + "/_sim/faults",
+                headers: [HTTPHeaderField(name: "Content-Type", value: "application/json")],
+                body: Array(#"{"kind": "error", "status": 500, "pathPrefix": "/callControl"}"#.utf8))
+            try #require(fault.status == 201)
+            var ids: [String] = []
+            for given in ["crm-7.trace", nil] {
+                let connection = try Connection(port: running.port)
+                connection.send("GET /v1/services/21429/queue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(running.key)\r\n"
+                                + (given.map { "X-Request-ID: \($0)\r\n" } ?? "") + "\r\n")
+                let answer = try #require(connection.next())
+                #expect(answer.status == 502)
+                ids.append(try #require(answer.headers["x-request-id"]))
+            }
+            #expect(ids[0] == "crm-7.trace")
+            // The log is written as it happens; give the second line a moment to land.
+            var lines: [Substring] = []
+            for _ in 0..<50 {
+                let log = try String(contentsOf: running.log, encoding: .utf8)
+                lines = log.split(separator: "\n").filter { $0.contains("LiveVox operation failed") }
+                if lines.count >= 2 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(lines.count == 2)
+            for (line, id) in zip(lines, ids) {
+                #expect(line.contains(" request.id=\(id) "), "\(line)")
+                #expect(line.contains(" principal=crm "), "\(line)")
+            }
         }
     }
 

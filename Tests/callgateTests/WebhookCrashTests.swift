@@ -18,14 +18,20 @@ struct WebhookCrashTests {
     final class Running: @unchecked Sendable {
         let process = Process()
 
-        init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        /// `log`: a file to take the process's standard error (its log), else it is dropped.
+        init(_ arguments: [String], environment: [String: String] = [:], log: URL? = nil) throws {
             process.executableURL = CLI.binary
             process.arguments = arguments
             if !environment.isEmpty {
                 process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             }
             process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            if let log {
+                FileManager.default.createFile(atPath: log.path, contents: nil)
+                process.standardError = try FileHandle(forWritingTo: log)
+            } else {
+                process.standardError = FileHandle.nullDevice
+            }
             try process.run()
         }
 
