@@ -154,8 +154,11 @@ public final class LiveVoxClient: Sendable {
         var latency = Duration.zero
         var replayedAfter401 = false
         var sessionId: String?
-        var logger = logger
-        logger[metadataKey: "upstream.operation"] = "\(operation)"
+        // Each line says which operation it is about; made only when a line is logged (a logger
+        // given the operation in its metadata cost a handler and a dictionary copy per request).
+        func log(_ level: Logger.Level, _ message: @autoclosure () -> Logger.Message, _ metadata: Logger.Metadata = [:]) {
+            logger.log(level: level, message(), metadata: metadata.merging(["upstream.operation": "\(operation)"]) { old, _ in old })
+        }
 
         func failure(_ code: Code, status: Int? = nil, said: LiveVoxErrorBody? = nil,
                      transport: LiveVoxTransportError.Kind? = nil, retryAfter: Duration? = nil,
@@ -174,12 +177,12 @@ public final class LiveVoxClient: Sendable {
             if Task.isCancelled { throw failure(.cancelled) }
             let permit = breaker.withLock { $0.requestPermission(now: clock.now) }
             if case .reject(let wait) = permit {
-                logger.debug("LiveVox circuit open, request not sent")
+                log(.debug, "LiveVox circuit open, request not sent")
                 throw failure(.circuitOpen, retryAfter: wait)
             }
             let isProbe = permit == .proceedAsProbe
             guard let timeout = retry.startAttempt(now: clock.now) else {
-                record(.abandoned, probe: isProbe, logger: logger)
+                record(.abandoned, probe: isProbe, log: log)
                 throw failure(.upstreamTimeout)
             }
             var request = makeRequest(endpoint, sessionId: sessionId, body: body, timeout: timeout)
@@ -202,11 +205,11 @@ public final class LiveVoxClient: Sendable {
             switch result {
             case .failure(let error):
                 if error.kind == .cancelled || Task.isCancelled {
-                    record(.abandoned, probe: isProbe, logger: logger)
+                    record(.abandoned, probe: isProbe, log: log)
                     throw failure(.cancelled, transport: error.kind, mayHaveActed: !error.requestNeverSent)
                 }
-                record(.failure, probe: isProbe, logger: logger)
-                logger.debug("LiveVox exchange failed", metadata: [
+                record(.failure, probe: isProbe, log: log)
+                log(.debug, "LiveVox exchange failed", [
                     "upstream.transport_error": "\(error.kind.rawValue)",
                     "upstream.attempt": "\(retry.attempts)",
                 ])
@@ -216,10 +219,10 @@ public final class LiveVoxClient: Sendable {
                     mayHaveActed: !error.requestNeverSent)
 
             case .success(let response):
-                record(response.status >= 500 ? .failure : .success, probe: isProbe, logger: logger)
+                record(response.status >= 500 ? .failure : .success, probe: isProbe, log: log)
                 if response.status == 401, authenticated, !replayedAfter401, let stale = sessionId {
                     // The session died: one new login (shared with every call that saw it die), one replay.
-                    logger.info("LiveVox session refused, logging in again")
+                    log(.info, "LiveVox session refused, logging in again")
                     replayedAfter401 = true
                     sessionId = try await cache.sessionId(replacing: stale, login: login).get()
                     continue
@@ -232,7 +235,7 @@ public final class LiveVoxClient: Sendable {
                 let retryAfter = response.header("Retry-After").flatMap {
                     RetryAfter.parse($0, nowSecondsSince1970: clock.secondsSince1970)
                 }
-                logger.debug("LiveVox answered with a failure", metadata: [
+                log(.debug, "LiveVox answered with a failure", [
                     "upstream.status": "\(response.status)",
                     "upstream.attempt": "\(retry.attempts)",
                 ])
@@ -247,14 +250,14 @@ public final class LiveVoxClient: Sendable {
             let action = jitter.withLock { retry.decide(after: outcome, now: clock.now, jitter: &$0) }
             switch action {
             case .giveUp(let reason):
-                logger.warning("LiveVox operation failed", metadata: [
+                log(.warning, "LiveVox operation failed", [
                     "upstream.error": "\(finalError.code.rawValue)",
                     "upstream.attempts": "\(retry.attempts)",
                     "upstream.give_up": "\(reason)",
                 ])
                 throw finalError
             case .retry(let delay):
-                logger.debug("LiveVox retry scheduled", metadata: [
+                log(.debug, "LiveVox retry scheduled", [
                     "upstream.retry_in_ms": "\(delay.nanoseconds / 1_000_000)",
                 ])
                 do {
@@ -266,15 +269,18 @@ public final class LiveVoxClient: Sendable {
         }
     }
 
-    private func record(_ outcome: CircuitBreakerStateMachine.Outcome, probe: Bool, logger: Logger) {
+    private func record(
+        _ outcome: CircuitBreakerStateMachine.Outcome, probe: Bool,
+        log: (Logger.Level, @autoclosure () -> Logger.Message, Logger.Metadata) -> Void
+    ) {
         let transition = breaker.withLock { $0.record(outcome, wasProbe: probe, now: clock.now) }
         switch transition {
         case .opened(let until):
-            logger.warning("LiveVox circuit breaker opened", metadata: [
+            log(.warning, "LiveVox circuit breaker opened", [
                 "upstream.breaker.open_ms": "\((until - clock.now).nanoseconds / 1_000_000)",
             ])
         case .closed:
-            logger.notice("LiveVox circuit breaker closed")
+            log(.notice, "LiveVox circuit breaker closed", [:])
         case nil:
             break
         }

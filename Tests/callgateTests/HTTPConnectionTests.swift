@@ -351,6 +351,7 @@ struct HTTPConnectionTests {
             for (line, id) in zip(lines, ids) {
                 #expect(line.contains(" request.id=\(id) "), "\(line)")
                 #expect(line.contains(" principal=crm "), "\(line)")
+                #expect(line.contains(" upstream.operation=queueStats"), "\(line)")
             }
         }
     }
