@@ -39,6 +39,16 @@ struct APIKeyTests {
     func digest() {
         // SHA-256("abc"), FIPS 180-2 appendix B.1.
         #expect(APIKey.digest(of: "abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        // The lookup form: the same 32 bytes whether hashed from the key or read from the file's hex.
+        let hex = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        #expect(APIKeyDigest(key: "abc") == APIKeyDigest(hex: hex))
+        #expect(APIKeyDigest(key: "abc"[...]) == APIKeyDigest(hex: hex.uppercased()))
+        #expect(APIKeyDigest(key: "abd") != APIKeyDigest(hex: hex))
+        // Every byte counts, the last one included.
+        #expect(APIKeyDigest(hex: String(hex.dropLast()) + "e") != APIKeyDigest(hex: hex))
+        for invalid in ["", String(hex.dropLast()), hex + "0", String(hex.dropLast()) + "g"] {
+            #expect(APIKeyDigest(hex: invalid) == nil, "\(invalid)")
+        }
     }
 
     @Test("Created keys authenticate as their principal; revoked and unknown keys do not")

@@ -5,7 +5,7 @@ import Synchronization
 public final class APIKeyStore: Sendable {
     /// The keys file this store reads.
     public let path: String
-    private let table: Mutex<[String: Principal]>
+    private let table: Mutex<[APIKeyDigest: Principal]>
 
     /// Loads `path`; fails when the file is missing or invalid.
     public init(path: String) throws(KeysFileError) {
@@ -22,7 +22,7 @@ public final class APIKeyStore: Sendable {
     /// The principal a presented key stands for, or `nil` for an unknown, malformed or revoked key.
     public func authenticate(key: some StringProtocol) -> Principal? {
         guard APIKey.isWellFormed(key) else { return nil }
-        let digest = APIKey.digest(of: key)
+        let digest = APIKeyDigest(key: key)
         return table.withLock { $0[digest] }
     }
 

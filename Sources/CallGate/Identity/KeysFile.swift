@@ -122,11 +122,11 @@ public struct KeysFile: Codable, Sendable, Equatable {
     }
 
     /// The principals of the keys that still authenticate, by digest.
-    public func principalsByDigest() -> [String: Principal] {
-        var table: [String: Principal] = [:]
+    func principalsByDigest() -> [APIKeyDigest: Principal] {
+        var table: [APIKeyDigest: Principal] = [:]
         for entry in keys where entry.revokedAt == nil {
-            guard let role = LiveVoxRole(name: entry.role) else { continue }
-            table[entry.sha256] = Principal(name: entry.name, role: role, services: entry.services.map(Set.init),
+            guard let role = LiveVoxRole(name: entry.role), let digest = APIKeyDigest(hex: entry.sha256) else { continue }
+            table[digest] = Principal(name: entry.name, role: role, services: entry.services.map(Set.init),
                                             agentLoginId: entry.agentLoginId, authMethod: .apiKey, rateLimit: entry.rateLimit)
         }
         return table
