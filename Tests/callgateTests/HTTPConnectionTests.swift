@@ -146,6 +146,14 @@ struct HTTPConnectionTests {
                        adminKey: admin.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    /// Adds a fault rule (the simulator's `/_sim/faults` JSON) to the running simulator.
+    func injectFault(_ rule: String, into running: Running) async throws {
+        let fault = try await WebhookCrashTests().call(
+            "POST", running.simulatorURL + "/_sim/faults",
+            headers: [HTTPHeaderField(name: "Content-Type", value: "application/json")], body: Array(rule.utf8))
+        try #require(fault.status == 201)
+    }
+
     /// Runs `body` against a fresh pair of processes in a temporary directory, removed afterwards.
     func withServe(_ body: (Running) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-http-\(UUID().uuidString)")
@@ -323,12 +331,7 @@ struct HTTPConnectionTests {
     @Test("A request's log lines carry its request id and principal: LiveVox failing is logged with the id the client was answered with")
     func requestIdInLog() async throws {
         try await withServe { running in
-            let crash = try WebhookCrashTests()
-            let fault = try await crash.call(
-                "POST", running.simulatorURL + "/_sim/faults",
-                headers: [HTTPHeaderField(name: "Content-Type", value: "application/json")],
-                body: Array(#"{"kind": "error", "status": 500, "pathPrefix": "/callControl"}"#.utf8))
-            try #require(fault.status == 201)
+            try await injectFault(#"{"kind": "error", "status": 500, "pathPrefix": "/callControl"}"#, into: running)
             var ids: [String] = []
             for given in ["crm-7.trace", nil] {
                 let connection = try Connection(port: running.port)
@@ -359,12 +362,7 @@ struct HTTPConnectionTests {
     @Test("SIGTERM drains: a request waiting on LiveVox is answered (with Connection: close), an idle connection is closed, exit 0")
     func gracefulDrain() async throws {
         try await withServe { running in
-            let crash = try WebhookCrashTests()
-            let fault = try await crash.call(
-                "POST", running.simulatorURL + "/_sim/faults",
-                headers: [HTTPHeaderField(name: "Content-Type", value: "application/json")],
-                body: Array(#"{"kind": "latency", "latencyMilliseconds": 1500, "pathPrefix": "/callControl"}"#.utf8))
-            try #require(fault.status == 201)
+            try await injectFault(#"{"kind": "latency", "latencyMilliseconds": 1500, "pathPrefix": "/callControl"}"#, into: running)
 
             let idle = try Connection(port: running.port)
             idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")

@@ -84,7 +84,7 @@ struct APIKeyDigest: Hashable, Sendable {
         guard digits.count == 64 else { return nil }
         var bytes = [UInt8](repeating: 0, count: 32)
         for index in 0..<32 {
-            guard let high = Self.value(digits[2 * index]), let low = Self.value(digits[2 * index + 1]) else { return nil }
+            guard let high = hexDigitValue(digits[2 * index]), let low = hexDigitValue(digits[2 * index + 1]) else { return nil }
             bytes[index] = high << 4 | low
         }
         (w0, w1, w2, w3) = bytes.withUnsafeBytes { bytes in
@@ -93,12 +93,14 @@ struct APIKeyDigest: Hashable, Sendable {
         }
     }
 
-    private static func value(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
+}
+
+/// The value of a hex digit (either case), or nil: for key digests and percent-escapes.
+func hexDigitValue(_ digit: UInt8) -> UInt8? {
+    switch digit {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+    default: nil
     }
 }
