@@ -145,7 +145,6 @@ public enum AuditFilters {
         }
         return String(validating: bytes, as: UTF8.self)
     }
-
 }
 
 /// The three ways audit records are written out: JSON (pages and NDJSON lines) and CSV.
