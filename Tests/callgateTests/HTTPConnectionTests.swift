@@ -238,7 +238,7 @@ struct HTTPConnectionTests {
         }
     }
 
-    @Test("Answers are framed exactly: status line, Content-Length, HEAD without a body, HTTP/1.0 with and without keep-alive")
+    @Test("Answers are framed exactly: status line, Content-Length, HEAD and 204 without a body, HTTP/1.0 with and without keep-alive")
     func framing() async throws {
         try await withServe { running in
             // HTTP/1.1: status line with its reason phrase, the body's exact length, the connection kept.
@@ -256,6 +256,20 @@ struct HTTPConnectionTests {
             #expect(headText.contains("\r\nConnection: close\r\n"))
             #expect(headText.hasSuffix("\r\n\r\n"))
             #expect(!headText.contains(ok))
+
+            // LiveVox's 204 relayed: no Content-Length and no body (RFC 9110 8.6), and the connection
+            // goes on with the next request.
+            let launch = #"{"callEntry": [{"phoneNumber": "415.205.7483", "dialingTimeout": "60"}]}"#
+            let relayed = try Connection(port: running.port)
+            relayed.send("POST /callControl/supervisor/calls/21429/LaunchManualCalls HTTP/1.1\r\nHost: x\r\n"
+                         + "Authorization: Bearer \(running.key)\r\nContent-Type: application/json\r\n"
+                         + "Content-Length: \(launch.utf8.count)\r\n\r\n\(launch)"
+                         + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            let noContent = relayed.next()
+            #expect(noContent?.status == 204)
+            #expect(noContent?.headers["content-length"] == nil)
+            #expect(noContent?.headers["transfer-encoding"] == nil)
+            #expect(relayed.next()?.body == ok)
 
             // HTTP/1.0 without keep-alive: answered in 1.0, then closed.
             let plain = try Connection(port: running.port)

@@ -279,14 +279,16 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         /// final chunk, so the client sees a truncated body rather than a complete-looking one.
         func stream(_ answer: GatewayResponse, _ produce: @Sendable (any GatewayBodyWriter) async throws -> Void) async {
             let context = self.context, handler = self.handler
-            let version = self.version, requestedKeepAlive = self.keepAlive, omitBody = self.omitBody
+            let version = self.version, requestedKeepAlive = self.keepAlive
             // HTTP/1.1 frames the body in chunks; HTTP/1.0 has none, so the body ends with the connection.
-            let chunked = version.minor >= 1 && version.major == 1
+            let bodiless = !HTTPResponseBytes.hasBody(status: answer.status)
+            let chunked = !bodiless && version.major == 1 && version.minor >= 1
+            let omitBody = self.omitBody || bodiless
             let headWritten = context.eventLoop.submit {
-                let keepAlive = requestedKeepAlive && chunked && !handler.value.lastAnswer
+                let keepAlive = requestedKeepAlive && (chunked || bodiless) && !handler.value.lastAnswer
                 var buffer = context.value.channel.allocator.buffer(capacity: 256)
-                HTTPResponseBytes.writeHead(status: answer.status, headers: answer.headers,
-                                            framing: chunked ? .chunked : .none, keepAlive: keepAlive, version: version, into: &buffer)
+                HTTPResponseBytes.writeHead(status: answer.status, headers: answer.headers, framing: chunked ? .chunked : .none,
+                                            keepAlive: keepAlive, version: version, into: &buffer)
                 context.value.writeAndFlush(NIOAny(buffer), promise: nil)
                 return keepAlive
             }
@@ -326,9 +328,11 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     fileprivate func write(_ answer: GatewayResponse, version: HTTPVersion, keepAlive requestedKeepAlive: Bool, omitBody: Bool,
                            context: ChannelHandlerContext) {
         let keepAlive = requestedKeepAlive && !lastAnswer
-        let body = omitBody ? 0 : answer.body.count
+        let hasBody = HTTPResponseBytes.hasBody(status: answer.status)
+        let body = omitBody || !hasBody ? 0 : answer.body.count
         var buffer = context.channel.allocator.buffer(capacity: HTTPResponseBytes.headCapacity(answer.headers) + body)
-        HTTPResponseBytes.writeHead(status: answer.status, headers: answer.headers, framing: .length(answer.body.count),
+        HTTPResponseBytes.writeHead(status: answer.status, headers: answer.headers,
+                                    framing: hasBody ? .length(answer.body.count) : .none,
                                     keepAlive: keepAlive, version: version, into: &buffer)
         if body > 0 { buffer.writeBytes(answer.body) }
         let written = context.writeAndFlush(NIOAny(buffer))
@@ -376,6 +380,12 @@ enum HTTPResponseBytes {
         case chunked
         /// Neither: the body ends when the connection closes (HTTP/1.0).
         case none
+    }
+
+    /// Whether an answer with `status` may have a body and its framing header: not 1xx, 204 or 304
+    /// (RFC 9110 8.6 and 15.3.5, RFC 9112 6.3). A 204 relayed from LiveVox is sent without them.
+    static func hasBody(status: Int) -> Bool {
+        !(100..<200).contains(status) && status != 204 && status != 304
     }
 
     /// Room for a head with `headers`, so that writing it does not grow the buffer.
