@@ -41,7 +41,7 @@ public enum APIKey {
         hex(sha256(key))
     }
 
-    /// The SHA-256 digest of a key's bytes, the form the store looks keys up by.
+    /// The SHA-256 digest of a key's bytes (the store looks keys up by it as an `APIKeyDigest`).
     static func sha256(_ key: some StringProtocol) -> SHA256Digest {
         var text = String(key)
         return text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
@@ -70,12 +70,15 @@ struct APIKeyDigest: Hashable, Sendable {
 
     /// The digest of a presented key.
     init(key: some StringProtocol) {
-        var text = String(key)
-        let digest = text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
-        (w0, w1, w2, w3) = digest.withUnsafeBytes { bytes in
-            (bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-             bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
-        }
+        self = APIKey.sha256(key).withUnsafeBytes(Self.init(bytes:))
+    }
+
+    /// The digest whose 32 bytes are `bytes`.
+    private init(bytes: UnsafeRawBufferPointer) {
+        w0 = bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
+        w1 = bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+        w2 = bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+        w3 = bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
     }
 
     /// The digest a keys file stores as 64 hex digits (either case); nil when `hex` is not that.
@@ -87,12 +90,8 @@ struct APIKeyDigest: Hashable, Sendable {
             guard let high = hexDigitValue(digits[2 * index]), let low = hexDigitValue(digits[2 * index + 1]) else { return nil }
             bytes[index] = high << 4 | low
         }
-        (w0, w1, w2, w3) = bytes.withUnsafeBytes { bytes in
-            (bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-             bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
-        }
+        self = bytes.withUnsafeBytes(Self.init(bytes:))
     }
-
 }
 
 /// The value of a hex digit (either case), or nil: for key digests and percent-escapes.
