@@ -36,6 +36,7 @@ build-bench: build-release
 	$(SWIFT) build -c release --product PhoneParseBench
 	$(SWIFT) build -c release --product UpstreamBench
 	$(SWIFT) build -c release --product AuditBench
+	$(SWIFT) build -c release --product ProxyFloor
 
 test-swift: build
 	$(SWIFT) test --skip-build

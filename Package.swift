@@ -117,6 +117,16 @@ let package = Package(
         // `make bench`: PhoneNumber.parse throughput on one core.
         .executableTarget(name: "PhoneParseBench", dependencies: ["CallGateCore"], path: "bench/PhoneParseBench"),
         // `make bench`: sustained appends through the group-commit writer into SQLite.
+        .executableTarget(
+            name: "ProxyFloor",
+            dependencies: [
+                "CurlTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "bench/ProxyFloor"
+        ),
         .executableTarget(name: "AuditBench", dependencies: ["AuditLog"], path: "bench/AuditBench"),
         // Appends through the writer and prints each acknowledged record until it is killed; the
         // durability test runs it and kills it with SIGKILL.

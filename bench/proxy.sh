@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
-stub=$(free_port); proxy=$(free_port); gate=$(free_port); unaudited=$(free_port)
+stub=$(free_port); proxy=$(free_port); gate=$(free_port); unaudited=$(free_port); floor=$(free_port)
 mkdir -p "$work/logs"
 cat > "$work/nginx.conf" <<NGINX
 worker_processes 1;
@@ -63,6 +63,21 @@ done
 wrk -t2 -c64 -d2s "http://127.0.0.1:$proxy$path" > /dev/null
 nginx64=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$proxy$path")
 
+# The design's floor (bench/ProxyFloor): the same server, task per request, curl thread and
+# continuation as CallGate, with no authentication, validation, LiveVox client, metrics or audit.
+floor_bin=${FLOOR_BIN:-.build/release/ProxyFloor}
+"$floor_bin" "$floor" "http://127.0.0.1:$stub" 32 > "$work/logs/floor.log" 2>&1 &
+floor_pid=$!
+pids+=($floor_pid)
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$floor$path" > /dev/null 2>&1 && break
+  sleep 0.1
+done
+wrk -t2 -c64 -d2s "http://127.0.0.1:$floor$path" > /dev/null
+floor64=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$floor$path")
+floor4=$(wrk -t1 -c4 -d"${duration}s" --latency "http://127.0.0.1:$floor$path")
+kill "$floor_pid"; wait "$floor_pid" 2>/dev/null || true
+
 # CallGate with its audit trail (SQLite, every request committed before its answer).
 start_gate "$gate" "sqlite:$work/audit.sqlite"
 audited_pid=$gate_pid
@@ -103,6 +118,9 @@ echo "|---|---|---|---|---|"
 printf '| req/s at 64 connections | %.0f | %.0f | %.2fx | >= 0.5x |\n' "$n64" "$g64" "$(echo "$g64 / $n64" | bc -l)"
 echo "| p99 at 4 connections | $(echo "$nginx4" | p99) | $(echo "$gate4" | p99) | | CallGate <= nginx + 1 ms |"
 echo "| CallGate peak RSS under load | | ${rss} MiB | | <= 150 MiB |"
+f64=$(echo "$floor64" | rps)
+printf '| req/s at 64 connections, design floor (ProxyFloor: no work but the server, the curl thread and back) | | %.0f | %.2fx of nginx | |\n' "$f64" "$(echo "$f64 / $n64" | bc -l)"
+echo "| p99 at 4 connections, design floor | | $(echo "$floor4" | p99) | | |"
 printf '| req/s at 64 connections, audit off (--store none), alternating with audit on | | %s | audit on = %s of off (median %.2fx) | >= 0.85x |\n' \
   "$(printf '%.0f / ' "${plain[@]}" | sed 's| / $||')" "$(printf '%.2fx / ' "${ratios[@]}" | sed 's| / $||')" "$median"
 echo "| audit records written during the runs | | $records | | every request |"

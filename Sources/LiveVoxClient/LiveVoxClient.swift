@@ -171,7 +171,11 @@ public final class LiveVoxClient: Sendable {
         typealias Code = LiveVoxError.Code
 
         if authenticated {
-            sessionId = try await cache.sessionId(login: login).get()
+            if let valid = cache.validSession() {
+                sessionId = valid
+            } else {
+                sessionId = try await cache.sessionId(login: login).get()
+            }
         }
         while true {
             if Task.isCancelled { throw failure(.cancelled) }

@@ -335,11 +335,16 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                                     framing: hasBody ? .length(answer.body.count) : .none,
                                     keepAlive: keepAlive, version: version, into: &buffer)
         if body > 0 { buffer.writeBytes(answer.body) }
-        let written = context.writeAndFlush(NIOAny(buffer))
-        if answerEnded(keepAlive: keepAlive, context: context) {
+        // `answerEnded` closes nothing itself; it answers whether the connection ends here, which is
+        // exactly when it is not kept alive. Only then is a promise made, to close after the write.
+        if keepAlive {
+            context.writeAndFlush(NIOAny(buffer), promise: nil)
+        } else {
             let channel = context.channel
-            written.whenComplete { _ in channel.close(promise: nil) }
+            context.writeAndFlush(NIOAny(buffer)).whenComplete { _ in channel.close(promise: nil) }
         }
+        let ended = answerEnded(keepAlive: keepAlive, context: context)
+        assert(ended == !keepAlive)
     }
 }
 
