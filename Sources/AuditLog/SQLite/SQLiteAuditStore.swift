@@ -41,6 +41,8 @@ public final class SQLiteAuditStore: AuditStore {
         /// itself (see `SQLiteCheckpointer`); lowered by tests only.
         var checkpointSoftLimitFrames: Int32 = 1024
         var checkpointHardLimitFrames: Int32 = 8192
+        /// Past the soft limit, the checkpointer's passes are at most this far apart.
+        var checkpointInterval: Duration = .milliseconds(20)
 
         /// Creates settings; the defaults suit the gateway.
         public init(
@@ -116,7 +118,8 @@ public final class SQLiteAuditStore: AuditStore {
             }
             self.readers = readers
             checkpointer = try SQLiteCheckpointer(
-                path: path, busyTimeoutMillis: busyTimeout, softLimitFrames: configuration.checkpointSoftLimitFrames
+                path: path, busyTimeoutMillis: busyTimeout, softLimitFrames: configuration.checkpointSoftLimitFrames,
+                minimumInterval: configuration.checkpointInterval
             )
             checkpointHardLimitFrames = configuration.checkpointHardLimitFrames
         } catch let error as AuditStoreError {
@@ -227,12 +230,12 @@ public final class SQLiteAuditStore: AuditStore {
         for (item, appended) in zip(items, stored) {
             context.addToSearchBacklog(item.record.record, sequence: appended.sequence)
         }
-        let frames = context.logFrames.count
-        if frames >= checkpointHardLimitFrames {
+        let log = context.logFrames.position
+        if log.frames >= checkpointHardLimitFrames {
             // See SQLiteCheckpointer: only the frames added since its last pass are left to copy.
             context.connection.checkpoint()
         } else {
-            checkpointer.logGrew(to: frames)
+            checkpointer.logGrew(to: log)
         }
         // A slice that fails to store is retried after the next append; until its block is
         // indexed, queries scan the block (they stay exact). Whatever made it fail fails appends too.
