@@ -61,68 +61,75 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 wrk -t2 -c64 -d2s "http://127.0.0.1:$proxy$path" > /dev/null
-nginx64=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$proxy$path")
 
 # The design's floor (bench/ProxyFloor): the same server, task per request, curl thread and
 # continuation as CallGate, with no authentication, validation, LiveVox client, metrics or audit.
-floor_bin=${FLOOR_BIN:-.build/release/ProxyFloor}
-"$floor_bin" "$floor" "http://127.0.0.1:$stub" 32 > "$work/logs/floor.log" 2>&1 &
-floor_pid=$!
-pids+=($floor_pid)
+"${FLOOR_BIN:-.build/release/ProxyFloor}" "$floor" "http://127.0.0.1:$stub" 32 > "$work/logs/floor.log" 2>&1 &
+pids+=($!)
 for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$floor$path" > /dev/null 2>&1 && break
   sleep 0.1
 done
 wrk -t2 -c64 -d2s "http://127.0.0.1:$floor$path" > /dev/null
-floor64=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$floor$path")
-floor4=$(wrk -t1 -c4 -d"${duration}s" --latency "http://127.0.0.1:$floor$path")
-kill "$floor_pid"; wait "$floor_pid" 2>/dev/null || true
 
-# CallGate with its audit trail (SQLite, every request committed before its answer).
+# CallGate with its audit trail (SQLite, every request committed before its answer), and one with
+# `--store none` for the audit's cost. Every server stays up, idle while another is measured.
 start_gate "$gate" "sqlite:$work/audit.sqlite"
 audited_pid=$gate_pid
-if [ -n "${PROFILE:-}" ]; then
-  # PROFILE=FILE: sample CallGate's CPU (software clock; hardware counters are absent in this VM)
-  # during the 64-connection run; read it with `perf report -i FILE --no-children --sort sym`.
-  perf record -e cpu-clock -F 1999 -g -o "$PROFILE" -p "$gate_pid" -- sleep "$duration" > /dev/null 2>&1 &
-  perf_pid=$!
-fi
-gate64=$(wrk -t2 -c64 -d"${duration}s" -H "$auth" "http://127.0.0.1:$gate$path")
-[ -z "${PROFILE:-}" ] || wait "$perf_pid"
-nginx4=$(wrk -t1 -c4 -d"${duration}s" --latency "http://127.0.0.1:$proxy$path")
-gate4=$(wrk -t1 -c4 -d"${duration}s" --latency -H "$auth" "http://127.0.0.1:$gate$path")
-rss=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$gate_pid/status")
-check2xx "$gate64"
-
-# The audit's cost: the audited gateway (still running, idle between runs) against one with
-# `--store none`, in alternating runs at 64 connections, so that both see the same machine; this
-# VM's speed drifts by 20 % and more within a minute, which a single pair of runs far apart would
-# read as the audit's cost. Each pair gives a ratio; the table shows every ratio and their median.
 start_gate "$unaudited" none
-ratios=()
-plain=()
-for _ in $(seq 1 "${AUDIT_PAIRS:-3}"); do
+
+# Rounds: in each, nginx, audited CallGate, unaudited CallGate and the floor one after the other at
+# 64 connections, then nginx and audited CallGate at 4. This VM's speed drifts by 20 % and more
+# within a minute, so a ratio is taken within a round, never across; the table shows each round's
+# ratio and their median.
+median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+to_ms() { awk '{v=$1; if (v ~ /us$/) v=v/1000; else if (v ~ /ms$/) v=v+0; else if (v ~ /s$/) v=v*1000; print v}'; }
+joined() { local format=$1; shift; printf "$format / " "$@" | sed 's| / $||'; }
+n64=(); g64=(); o64=(); f64=(); gate_ratio=(); off_ratio=(); floor_ratio=(); audit_ratio=()
+n4=(); g4=(); added4=()
+for round in $(seq 1 "${ROUNDS:-3}"); do
+  nginx=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$proxy$path")
+  if [ -n "${PROFILE:-}" ] && [ "$round" = 1 ]; then
+    # PROFILE=FILE: sample the audited CallGate's CPU (software clock; hardware counters are absent
+    # in this VM) during its first 64-connection run; `perf report -i FILE --no-children --sort sym`.
+    perf record -e cpu-clock -F 1999 -g -o "$PROFILE" -p "$audited_pid" -- sleep "$duration" > /dev/null 2>&1 &
+    perf_pid=$!
+  fi
   on=$(wrk -t2 -c64 -d"${duration}s" -H "$auth" "http://127.0.0.1:$gate$path")
+  [ -z "${PROFILE:-}" ] || [ "$round" != 1 ] || wait "$perf_pid"
   off=$(wrk -t2 -c64 -d"${duration}s" -H "$auth" "http://127.0.0.1:$unaudited$path")
+  bare=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$floor$path")
   check2xx "$on"; check2xx "$off"
-  plain+=("$(echo "$off" | rps)")
-  ratios+=("$(echo "$(echo "$on" | rps) / $(echo "$off" | rps)" | bc -l)")
+  n64+=("$(echo "$nginx" | rps)"); g64+=("$(echo "$on" | rps)"); o64+=("$(echo "$off" | rps)"); f64+=("$(echo "$bare" | rps)")
+  gate_ratio+=("$(echo "${g64[-1]} / ${n64[-1]}" | bc -l)")
+  off_ratio+=("$(echo "${o64[-1]} / ${n64[-1]}" | bc -l)")
+  floor_ratio+=("$(echo "${f64[-1]} / ${n64[-1]}" | bc -l)")
+  audit_ratio+=("$(echo "${g64[-1]} / ${o64[-1]}" | bc -l)")
+  nginx4=$(wrk -t1 -c4 -d"${duration}s" --latency "http://127.0.0.1:$proxy$path")
+  gate4=$(wrk -t1 -c4 -d"${duration}s" --latency -H "$auth" "http://127.0.0.1:$gate$path")
+  check2xx "$gate4"
+  n4+=("$(echo "$nginx4" | p99 | to_ms)"); g4+=("$(echo "$gate4" | p99 | to_ms)")
+  added4+=("$(echo "${g4[-1]} - ${n4[-1]}" | bc -l)")
 done
-median=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}')
+rss=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$audited_pid/status")
 records=$("$bin" audit query --store "sqlite:$work/audit.sqlite" --audit-key-file "$work/audit.key" --limit 100000000 | wc -l)
 kill "$audited_pid"; wait "$audited_pid" 2>/dev/null || true
 
-n64=$(echo "$nginx64" | rps); g64=$(echo "$gate64" | rps)
+echo "Rounds: ${ROUNDS:-3}, ${duration} s per run; each cell lists the rounds in order, the median in parentheses."
+echo
 echo "| what | nginx proxy_pass | CallGate | ratio or difference | target |"
 echo "|---|---|---|---|---|"
-printf '| req/s at 64 connections | %.0f | %.0f | %.2fx | >= 0.5x |\n' "$n64" "$g64" "$(echo "$g64 / $n64" | bc -l)"
-echo "| p99 at 4 connections | $(echo "$nginx4" | p99) | $(echo "$gate4" | p99) | | CallGate <= nginx + 1 ms |"
-echo "| CallGate peak RSS under load | | ${rss} MiB | | <= 150 MiB |"
-f64=$(echo "$floor64" | rps)
-printf '| req/s at 64 connections, design floor (ProxyFloor: no work but the server, the curl thread and back) | | %.0f | %.2fx of nginx | |\n' "$f64" "$(echo "$f64 / $n64" | bc -l)"
-echo "| p99 at 4 connections, design floor | | $(echo "$floor4" | p99) | | |"
-printf '| req/s at 64 connections, audit off (--store none), alternating with audit on | | %s | audit on = %s of off (median %.2fx) | >= 0.85x |\n' \
-  "$(printf '%.0f / ' "${plain[@]}" | sed 's| / $||')" "$(printf '%.2fx / ' "${ratios[@]}" | sed 's| / $||')" "$median"
+printf '| req/s at 64 connections (audited) | %s | %s | %s (median %.2fx) | >= 0.5x |\n' \
+  "$(joined %.0f "${n64[@]}")" "$(joined %.0f "${g64[@]}")" "$(joined %.2fx "${gate_ratio[@]}")" "$(printf '%s\n' "${gate_ratio[@]}" | median)"
+printf '| p99 at 4 connections, ms (audited) | %s | %s | +%s (median +%.2f ms) | CallGate <= nginx + 1 ms |\n' \
+  "$(joined %.2f "${n4[@]}")" "$(joined %.2f "${g4[@]}")" "$(joined %.2f "${added4[@]}" | sed 's| / | / +|g')" "$(printf '%s\n' "${added4[@]}" | median)"
+echo "| CallGate peak RSS under load (audited) | | ${rss} MiB | | <= 150 MiB |"
+printf '| req/s at 64 connections, audit off (`--store none`) | | %s | audit on = %s of off (median %.2fx) | >= 0.85x (issue: audit) |\n' \
+  "$(joined %.0f "${o64[@]}")" "$(joined %.2fx "${audit_ratio[@]}")" "$(printf '%s\n' "${audit_ratio[@]}" | median)"
+printf '| the same, against nginx | | | %s (median %.2fx) | |\n' \
+  "$(joined %.2fx "${off_ratio[@]}")" "$(printf '%s\n' "${off_ratio[@]}" | median)"
+printf '| req/s at 64 connections, design floor (`ProxyFloor`: the server, the curl thread and back, no work) | | %s | %s of nginx (median %.2fx) | |\n' \
+  "$(joined %.0f "${f64[@]}")" "$(joined %.2fx "${floor_ratio[@]}")" "$(printf '%s\n' "${floor_ratio[@]}" | median)"
 echo "| audit records written during the runs | | $records | | every request |"
 
 # Where the upstream leg's CPU goes, layer by layer, against the same stub (no HTTP server).
