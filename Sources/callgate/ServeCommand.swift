@@ -1,6 +1,5 @@
 import ArgumentParser
 import CallGate
-import CProcess
 import Foundation
 import Logging
 
@@ -93,7 +92,6 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandleStream.standardError.write("callgate serve: \(error)\n")
             throw ExitCode(2)
         }
-        Self.keepFreedMemory()
         let format = GatewayLogHandler.Format(rawValue: settings.logFormat) ?? .text
         LoggingSystem.bootstrap({ label, provider in GatewayLogHandler(label: label, format: format, metadataProvider: provider) },
                                 metadataProvider: .request)
@@ -106,13 +104,5 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandleStream.standardError.write("callgate serve: \(error)\n")
             throw ExitCode(2)
         }
-    }
-
-    /// glibc gives the free top of each thread's heap back to the kernel (`madvise`) as soon as it
-    /// exceeds 128 KiB, and the next request faults the same pages in again: under load that was
-    /// about 2.3 page faults per request, most of them on the event loops (`docs/benchmarks.md`).
-    /// Keeping up to 32 MiB free per heap removes them; peak memory is what the service used anyway.
-    private static func keepFreedMemory() {
-        _ = cprocess_keep_freed_memory(32 << 20)
     }
 }
