@@ -69,7 +69,8 @@ public enum CallGateService {
         let client = LiveVoxClient(configuration: clientConfiguration, transport: curl, logger: logger)
 
         let registry = PrometheusCollectorRegistry()
-        let metricsFactory = PrometheusMetricsFactory(registry: registry)
+        var metricsFactory = PrometheusMetricsFactory(registry: registry)
+        metricsFactory.defaultDurationHistogramBuckets = GatewayMetrics.durationBuckets
         MetricsSystem.bootstrapIfNeeded(metricsFactory)
         let metrics = GatewayMetrics(factory: metricsFactory)
 

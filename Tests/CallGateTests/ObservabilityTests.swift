@@ -11,7 +11,9 @@ struct ObservabilityTests {
     @Test("GET /metrics counts requests by operation and status, and upstream attempts and failures")
     func metrics() async throws {
         let registry = PrometheusCollectorRegistry()
-        let metrics = GatewayMetrics(factory: PrometheusMetricsFactory(registry: registry))
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = GatewayMetrics.durationBuckets
+        let metrics = GatewayMetrics(factory: factory)
         let gateway = try await GatewayHarness(metrics: metrics, exposition: { registry.emitToBuffer() })
         defer { Task { await gateway.shutdown() } }
 
@@ -29,6 +31,12 @@ struct ObservabilityTests {
         #expect(lines.contains(#"callgate_upstream_attempts_total{operation="get_queue_stats"} 2"#))
         #expect(lines.contains("callgate_audit_queue_depth 3.0") || lines.contains("callgate_audit_queue_depth 3"))
         #expect(lines.contains(#"callgate_request_duration_seconds_count{operation="get_queue_stats"} 3"#))
+        // Buckets from 250 µs, in seconds, then the catch-all holding all three requests.
+        let buckets = text.split(separator: "\n").filter { $0.hasPrefix(#"callgate_request_duration_seconds_bucket{operation="get_queue_stats""#) }
+            .compactMap { line -> String? in line.split(separator: "le=\"").last?.split(separator: "\"").first.map(String.init) }
+        #expect(buckets == ["0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
+                            "0.5", "1.0", "2.5", "5.0", "10.0", "+Inf"], "\(text)")
+        #expect(lines.contains(#"callgate_request_duration_seconds_bucket{operation="get_queue_stats",le="+Inf"} 3"#))
     }
 
     @Test("Without an exposition, /metrics is not a route")

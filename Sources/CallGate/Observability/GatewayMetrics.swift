@@ -32,6 +32,15 @@ public final class GatewayMetrics: Sendable {
         let status: Int
     }
 
+    /// The histogram buckets for durations, in seconds from 250 µs to 10 s. A request answered from
+    /// LiveVox's queue statistics takes well under a millisecond, as does an audit commit: the
+    /// Prometheus client's default buckets, which start at 5 ms, put every one of them in the first.
+    public static let durationBuckets: [Duration] = [
+        .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500), .milliseconds(5),
+        .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+        .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+    ]
+
     /// Creates the metrics on `factory`.
     public init(factory: any MetricsFactory) {
         self.factory = factory
