@@ -58,6 +58,7 @@ final class SQLiteCheckpointer: Sendable {
     /// Called by the writer after a commit that left the log at `log`: starts a checkpoint on the
     /// checkpointer's thread when one is due and none is running, and returns at once.
     func logGrew(to log: LogPosition) {
+        // Below the soft limit, as after most commits, no pass can be due: no lock, no clock.
         guard log.frames >= softLimitFrames else { return }
         let (copied, ended) = lastPass.withLock { $0 }
         guard Self.isDue(log: log, lastCopied: copied, sinceLastPass: ended.duration(to: clock.now),
