@@ -172,6 +172,33 @@ struct CurlHTTPClientTests {
         }
     }
 
+    @Test("Header lines arrive as given on one reused handle: several, an empty value, a long one, the caller's Content-Type")
+    func headerLines() async throws {
+        try await withClient(.init(maxConnectionsPerHost: 1, maxConcurrentTransfers: 1)) { server, client in
+            let long = String(repeating: "v", count: 3000)
+            let first = try await client.execute(HTTPRequestSpec(
+                method: "POST", url: server.url("/echo"),
+                headers: [HTTPHeaderField(name: "X-Test-A", value: "1"), HTTPHeaderField(name: "X-Test-Empty", value: ""),
+                          HTTPHeaderField(name: "X-Test-Long", value: long),
+                          HTTPHeaderField(name: "Content-Type", value: "application/json")],
+                body: Array("{}".utf8)))
+            #expect(first.header("X-Test-A") == "1")
+            #expect(first.header("X-Test-Empty") == "")
+            #expect(first.header("X-Test-Long") == long)
+            #expect(first.header("X-Content-Type") == "application/json")
+            #expect(first.header("X-Expect") == "none")
+            // The next requests on the handle carry only their own lines.
+            let second = try await client.execute(HTTPRequestSpec(
+                url: server.url("/echo"), headers: [HTTPHeaderField(name: "X-Test-B", value: "2")]))
+            #expect(second.header("X-Test-B") == "2")
+            #expect(second.header("X-Test-A") == nil)
+            #expect(second.header("X-Test-Long") == nil)
+            let third = try await client.execute(HTTPRequestSpec(url: server.url("/echo")))
+            #expect(third.header("X-Test-B") == nil)
+            #expect(third.header("X-Content-Type") == "none")
+        }
+    }
+
     @Test("Each method is sent as given", arguments: ["GET", "POST", "PUT", "PATCH", "DELETE"])
     func methods(method: String) async throws {
         try await withClient { server, client in
