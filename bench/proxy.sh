@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Side-by-side proxy benchmark (issue: the gateway): wrk against nginx `proxy_pass` and against
-# CallGate (authentication and validation on), both in front of the same nginx `return 200` stub
-# that serves LiveVox's login and queue-stats JSON. Loopback only; every process is stopped at the end.
+# Side-by-side proxy benchmark (issue: the gateway): wrk against nginx `proxy_pass`, against
+# CallGate (authentication and validation on) with and without its audit trail, and against the
+# design's floor (bench/ProxyFloor), all in front of the same nginx `return 200` stub that serves
+# LiveVox's login and queue-stats JSON. Loopback only; every process is stopped at the end.
 # Prints a Markdown table; record it with this command in docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,7 +83,7 @@ start_gate "$unaudited" none
 # 64 connections, then nginx and audited CallGate at 4. This VM's speed drifts by 20 % and more
 # within a minute, so a ratio is taken within a round, never across; the table shows each round's
 # ratio and their median.
-median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 to_ms() { awk '{v=$1; if (v ~ /us$/) v=v/1000; else if (v ~ /ms$/) v=v+0; else if (v ~ /s$/) v=v*1000; print v}'; }
 joined() { local format=$1; shift; printf "$format / " "$@" | sed 's| / $||'; }
 n64=(); g64=(); o64=(); f64=(); gate_ratio=(); off_ratio=(); floor_ratio=(); audit_ratio=()
@@ -120,16 +121,16 @@ echo
 echo "| what | nginx proxy_pass | CallGate | ratio or difference | target |"
 echo "|---|---|---|---|---|"
 printf '| req/s at 64 connections (audited) | %s | %s | %s (median %.2fx) | >= 0.5x |\n' \
-  "$(joined %.0f "${n64[@]}")" "$(joined %.0f "${g64[@]}")" "$(joined %.2fx "${gate_ratio[@]}")" "$(printf '%s\n' "${gate_ratio[@]}" | median)"
-printf '| p99 at 4 connections, ms (audited) | %s | %s | +%s (median +%.2f ms) | CallGate <= nginx + 1 ms |\n' \
-  "$(joined %.2f "${n4[@]}")" "$(joined %.2f "${g4[@]}")" "$(joined %.2f "${added4[@]}" | sed 's| / | / +|g')" "$(printf '%s\n' "${added4[@]}" | median)"
+  "$(joined %.0f "${n64[@]}")" "$(joined %.0f "${g64[@]}")" "$(joined %.2fx "${gate_ratio[@]}")" "$(median "${gate_ratio[@]}")"
+printf '| p99 at 4 connections, ms (audited) | %s | %s | %s (median %+.2f ms) | CallGate <= nginx + 1 ms |\n' \
+  "$(joined %.2f "${n4[@]}")" "$(joined %.2f "${g4[@]}")" "$(joined %+.2f "${added4[@]}")" "$(median "${added4[@]}")"
 echo "| CallGate peak RSS under load (audited) | | ${rss} MiB | | <= 150 MiB |"
 printf '| req/s at 64 connections, audit off (`--store none`) | | %s | audit on = %s of off (median %.2fx) | >= 0.85x (issue: audit) |\n' \
-  "$(joined %.0f "${o64[@]}")" "$(joined %.2fx "${audit_ratio[@]}")" "$(printf '%s\n' "${audit_ratio[@]}" | median)"
+  "$(joined %.0f "${o64[@]}")" "$(joined %.2fx "${audit_ratio[@]}")" "$(median "${audit_ratio[@]}")"
 printf '| the same, against nginx | | | %s (median %.2fx) | |\n' \
-  "$(joined %.2fx "${off_ratio[@]}")" "$(printf '%s\n' "${off_ratio[@]}" | median)"
+  "$(joined %.2fx "${off_ratio[@]}")" "$(median "${off_ratio[@]}")"
 printf '| req/s at 64 connections, design floor (`ProxyFloor`: the server, the curl thread and back, no work) | | %s | %s of nginx (median %.2fx) | |\n' \
-  "$(joined %.0f "${f64[@]}")" "$(joined %.2fx "${floor_ratio[@]}")" "$(printf '%s\n' "${floor_ratio[@]}" | median)"
+  "$(joined %.0f "${f64[@]}")" "$(joined %.2fx "${floor_ratio[@]}")" "$(median "${floor_ratio[@]}")"
 echo "| audit records written during the runs | | $records | | every request |"
 
 # Where the upstream leg's CPU goes, layer by layer, against the same stub (no HTTP server).
