@@ -460,6 +460,8 @@ public final class Gateway: Sendable {
             do { _ = try response.model() } catch { return .failure(undecodable(attempts: response.attempts)) }
         }
         var headers: [(name: String, value: String)] = []
+        // Room for X-Request-ID too, which `respond` adds: one allocation, not two.
+        headers.reserveCapacity(2)
         // Relayed only when it is plain visible ASCII: the HTTP layer writes headers unvalidated.
         if let contentType = response.contentType, !response.body.isEmpty,
            contentType.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {

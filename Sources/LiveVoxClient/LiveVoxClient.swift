@@ -17,6 +17,8 @@ public final class LiveVoxClient: Sendable {
     private let breaker: Mutex<CircuitBreakerStateMachine>
     private let jitter: Mutex<SplitMix64>
     private let baseURL: String
+    /// The configured path prefix, normalized once (`LiveVoxEndpoint.normalizedPrefix`).
+    private let pathPrefix: String
     private let constantHeaders: [LiveVoxHTTPHeader]
     private let loginBody: [UInt8]
     private let cache = LiveVoxSessionCache()
@@ -42,6 +44,7 @@ public final class LiveVoxClient: Sendable {
         var base = configuration.baseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
+        self.pathPrefix = LiveVoxEndpoint.normalizedPrefix(configuration.pathPrefix)
         self.constantHeaders = [
             LiveVoxHTTPHeader(name: "LV-Access", value: configuration.accessToken),
             LiveVoxHTTPHeader(name: "Accept", value: "application/json"),
@@ -291,11 +294,15 @@ public final class LiveVoxClient: Sendable {
     }
 
     private func makeRequest(_ endpoint: LiveVoxEndpoint, sessionId: String?, body: [UInt8], timeout: Duration) -> LiveVoxHTTPRequest {
-        var headers = constantHeaders
+        // Room for the session, the request id and the content type, so that adding them does not
+        // copy the list again.
+        var headers: [LiveVoxHTTPHeader] = []
+        headers.reserveCapacity(constantHeaders.count + 3)
+        headers.append(contentsOf: constantHeaders)
         if !body.isEmpty { headers.append(LiveVoxHTTPHeader(name: "Content-Type", value: "application/json")) }
         return LiveVoxHTTPRequest(
             method: endpoint.method,
-            url: baseURL + endpoint.path(prefix: configuration.pathPrefix, queueStatsStyle: configuration.queueStatsPathStyle),
+            url: baseURL + endpoint.path(normalizedPrefix: pathPrefix, queueStatsStyle: configuration.queueStatsPathStyle),
             headers: headers, body: body, timeout: timeout)
     }
 }

@@ -40,6 +40,18 @@ struct CanonicalFormTests {
         #expect(String(decoding: record.canonicalBytes(), as: UTF8.self) == expected)
     }
 
+    @Test("integers are written as Swift's String(_:) writes them, which stored chains were hashed with")
+    func integers() {
+        var values: [Int64] = [0, 1, -1, 9, 10, -10, 99, 100, 1_767_225_600_000, Int64.max, Int64.min, Int64.min + 1]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<1000 { values.append(Int64(truncatingIfNeeded: generator.next() as UInt64) >> Int64.random(in: 0...63)) }
+        for value in values {
+            var json = CanonicalJSON(capacity: 24)
+            json.integer(value)
+            #expect(json.bytes == Array(String(value).utf8), "\(value)")
+        }
+    }
+
     @Test("string arrays round-trip through their stored JSON form")
     func stringArrays() {
         let values = ["", "plain", "quote\"back\\slash", "ctl\u{01}\u{1F}\n\t", "é漢😀"]

@@ -20,6 +20,22 @@ struct JSONParserTests {
         #expect(try JSONParser.parse("92233720368547758080") == .number(92_233_720_368_547_758_080))
     }
 
+    @Test("Integers are exact up to both ends of 64 bits, and doubles one step past them", arguments: [
+        ("0", JSONValue.integer(0)),
+        ("-0", .integer(0)),
+        ("7", .integer(7)),
+        ("-42", .integer(-42)),
+        ("9223372036854775807", .integer(Int64.max)),
+        ("-9223372036854775808", .integer(Int64.min)),
+        // One past each end: the nearest double, 2^63 either way.
+        ("9223372036854775808", .number(0x1p63)),
+        ("-9223372036854775809", .number(-0x1p63)),
+        ("10.0", .number(10)),
+    ] as [(String, JSONValue)])
+    func integerBounds(text: String, expected: JSONValue) throws {
+        #expect(try JSONParser.parse(text) == expected)
+    }
+
     @Test("Malformed documents name what is wrong, with line and column", arguments: [
         ("", "unexpected end of input, expected a value", 1, 1),
         ("{\"a\": 1,}", "unexpected '}', expected a member name in double quotes", 1, 9),

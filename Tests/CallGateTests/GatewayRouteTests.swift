@@ -46,6 +46,33 @@ struct GatewayRouteTests {
         #expect(problem.code == code)
     }
 
+    @Test("A path splits at every slash, empty segments and non-ASCII ones kept", arguments: [
+        ("/", [""]),
+        ("/healthz", ["healthz"]),
+        ("/v1/services/21429/queue", ["v1", "services", "21429", "queue"]),
+        ("/v1//services/", ["v1", "", "services", ""]),
+        ("/v1/sérvices/ü/x", ["v1", "sérvices", "ü", "x"]),
+    ] as [(String, [String])])
+    func segments(path: String, expected: [String]) {
+        #expect(GatewayRoute.segments(path).map(String.init) == expected)
+    }
+
+    @Test("Doubled and trailing slashes are not routes", arguments: [
+        ("/", 404, Problem.Code.notFound),
+        ("/healthz/", 404, .notFound),
+        ("//healthz", 404, .notFound),
+        ("/callControl/supervisor/calls/queue/21429/", 404, .notFound),
+        ("/v1/services//queue", 400, .invalidServiceId),
+    ] as [(String, Int, Problem.Code)])
+    func emptySegments(path: String, status: Int, code: Problem.Code) {
+        guard case .failure(let problem) = GatewayRoute.parse(method: "GET", path: path, query: nil) else {
+            Issue.record("\(path) parsed")
+            return
+        }
+        #expect(problem.status == status)
+        #expect(problem.code == code)
+    }
+
     @Test("A 405 lists the allowed methods")
     func allowed() {
         guard case .failure(let problem) = GatewayRoute.parse(method: "PUT", path: "/v1/services/1/queue", query: nil) else {

@@ -67,11 +67,8 @@ public enum GatewayRoute: Sendable, Hashable {
     /// Returns a `Problem` for paths CallGate does not have (404), methods a path does not take
     /// (405, with the allowed ones) and service ids that are not positive integers (400).
     public static func parse(method: String, path: String, query: String?) -> Result<GatewayRoute, Problem> {
-        // One array of slices, no other allocation: this runs on every request.
         guard path.utf8.first == UInt8(ascii: "/") else { return .failure(notFound(path)) }
-        let parts = path.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-            .map { Substring($0) }
-        guard !parts.isEmpty else { return .failure(notFound(path)) }
+        let parts = segments(path)
 
         switch parts.count {
         case 1 where parts[0] == "healthz": return only("GET", method, path, .health)
@@ -152,6 +149,25 @@ public enum GatewayRoute: Sendable, Hashable {
             return allowing(allowed, method, path).flatMap { serviceId(parts[2]).map(make) }
         }
         return .failure(notFound(path))
+    }
+
+    /// The segments between the slashes of `path` (which starts with one), empty ones included:
+    /// one array of slices, allocated once, since this runs on every request.
+    static func segments(_ path: String) -> [Substring] {
+        let bytes = path.utf8
+        var parts: [Substring] = []
+        parts.reserveCapacity(6)
+        var start = bytes.index(after: bytes.startIndex)
+        var index = start
+        while index < bytes.endIndex {
+            if bytes[index] == UInt8(ascii: "/") {
+                parts.append(path[start..<index])
+                start = bytes.index(after: index)
+            }
+            bytes.formIndex(after: &index)
+        }
+        parts.append(path[start..<bytes.endIndex])
+        return parts
     }
 
     /// Success when `method` is the one the path takes (HEAD counts as GET), else 405 naming it.

@@ -55,6 +55,8 @@ public struct JSONParser {
         try enter()
         index += 1
         var members: [(key: String, value: JSONValue)] = []
+        // Most objects on the hot path (LiveVox's answers, a call) have a handful of members.
+        members.reserveCapacity(8)
         // Duplicate names are found by a scan while objects are small, by a set past that.
         var keys = Set<String>()
         skipWhitespace()
@@ -233,13 +235,32 @@ public struct JSONParser {
             guard index < bytes.count, isDigit(bytes[index]) else { throw error("a number needs digits in its exponent") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
+        if isInteger, let value = Self.integer(UnsafeBufferPointer(rebasing: bytes[start..<index])) { return .integer(value) }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
-        if isInteger, let value = Int64(text) { return .integer(value) }
         guard let value = Double(text), value.isFinite else {
             index = start
             throw error("a number too large to represent")
         }
         return .number(value)
+    }
+
+    /// The value of an integer's digits (after an optional minus sign, as `parseNumber` checked
+    /// them), read without making a string; nil when it does not fit in 64 bits.
+    static func integer(_ digits: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var index = 0
+        let negative = digits[0] == UInt8(ascii: "-")
+        if negative { index = 1 }
+        var value: Int64 = 0
+        while index < digits.count {
+            let digit = Int64(digits[index] &- UInt8(ascii: "0"))
+            let (shifted, overflowed) = value.multipliedReportingOverflow(by: 10)
+            // Accumulated towards the sign, so that Int64.min fits.
+            let (next, carried) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            if overflowed || carried { return nil }
+            value = next
+            index += 1
+        }
+        return value
     }
 
     private mutating func expectLiteral(_ literal: StaticString) throws(MalformedJSON) {
