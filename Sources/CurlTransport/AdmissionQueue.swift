@@ -1,8 +1,9 @@
-/// Requests waiting in Swift for a transfer slot, first come first served, each with its deadline.
+/// Requests waiting in Swift for a transfer slot, first come first served, each with its deadline;
+/// urgent ones before all the others, first come first served among themselves.
 ///
 /// A value type with no I/O so its rules are tested on their own: the curl thread appends every
-/// submission it cannot start yet, pops the oldest when a slot frees, and removes the ones whose
-/// deadline passed (they fail as never sent) or whose task was cancelled.
+/// submission it cannot start yet, pops the oldest (urgent first) when a slot frees, and removes
+/// the ones whose deadline passed (they fail as never sent) or whose task was cancelled.
 struct AdmissionQueue<Element> {
     /// One waiting request.
     struct Entry {
@@ -14,6 +15,8 @@ struct AdmissionQueue<Element> {
         var element: Element
     }
 
+    /// Urgent requests, oldest first: few, and rare (a login).
+    private var urgent: [Entry] = []
     /// Slots from `head` on; removed entries become `nil` and are skipped.
     private var slots: [Entry?] = []
     private var head = 0
@@ -25,15 +28,21 @@ struct AdmissionQueue<Element> {
     /// Whether no request waits.
     var isEmpty: Bool { count == 0 }
 
-    /// Adds a request at the back.
-    mutating func append(id: UInt64, deadline: ContinuousClock.Instant, element: Element) {
-        slots.append(Entry(id: id, deadline: deadline, element: element))
+    /// Adds a request at the back, or behind the other urgent ones only.
+    mutating func append(id: UInt64, deadline: ContinuousClock.Instant, element: Element, urgent isUrgent: Bool = false) {
+        let entry = Entry(id: id, deadline: deadline, element: element)
+        if isUrgent { urgent.append(entry) } else { slots.append(entry) }
         count += 1
         earliestDeadline = min(earliestDeadline ?? deadline, deadline)
     }
 
-    /// Removes and returns the oldest request.
+    /// Removes and returns the oldest urgent request, else the oldest request.
     mutating func popFirst() -> Entry? {
+        if !urgent.isEmpty {
+            count -= 1
+            defer { compactIfWorthIt() }
+            return urgent.removeFirst()
+        }
         while head < slots.count {
             let entry = slots[head]
             slots[head] = nil
@@ -49,6 +58,11 @@ struct AdmissionQueue<Element> {
 
     /// Removes the request `id`, if it still waits.
     mutating func remove(id: UInt64) -> Entry? {
+        if let index = urgent.firstIndex(where: { $0.id == id }) {
+            count -= 1
+            defer { compactIfWorthIt() }
+            return urgent.remove(at: index)
+        }
         guard let index = slots[head...].firstIndex(where: { $0?.id == id }), let entry = slots[index] else { return nil }
         slots[index] = nil
         count -= 1
@@ -56,12 +70,24 @@ struct AdmissionQueue<Element> {
         return entry
     }
 
-    /// Removes and returns, oldest first, every request whose deadline is at or before `now`.
+    /// Removes and returns every request whose deadline is at or before `now`: urgent ones first,
+    /// oldest first.
     /// Costs nothing unless some deadline may have passed.
     mutating func removeExpired(now: ContinuousClock.Instant) -> [Entry] {
         guard let earliest = earliestDeadline, earliest <= now else { return [] }
         var expired: [Entry] = []
         var nextEarliest: ContinuousClock.Instant?
+        for entry in urgent {
+            if entry.deadline <= now {
+                expired.append(entry)
+            } else {
+                nextEarliest = min(nextEarliest ?? entry.deadline, entry.deadline)
+            }
+        }
+        if !expired.isEmpty {
+            urgent.removeAll { $0.deadline <= now }
+            count -= expired.count
+        }
         for index in head..<slots.count {
             guard let entry = slots[index] else { continue }
             if entry.deadline <= now {
@@ -77,15 +103,16 @@ struct AdmissionQueue<Element> {
         return expired
     }
 
-    /// Removes and returns every request, oldest first.
+    /// Removes and returns every request, urgent ones first, oldest first.
     mutating func removeAll() -> [Entry] {
-        let all = slots[head...].compactMap { $0 }
+        let all = urgent + slots[head...].compactMap { $0 }
         self = AdmissionQueue()
         return all
     }
 
     private mutating func compactIfWorthIt() {
         if count == 0 {
+            urgent.removeAll(keepingCapacity: true)
             slots.removeAll(keepingCapacity: true)
             head = 0
             earliestDeadline = nil

@@ -88,7 +88,8 @@ final class CurlEngine {
             if cancelledBeforeStart.contains(submission.id) {
                 submission.continuation.resume(returning: .failure(.cancelled(requestStarted: false)))
             } else {
-                waiting.append(id: submission.id, deadline: submission.deadline, element: submission)
+                waiting.append(id: submission.id, deadline: submission.deadline, element: submission,
+                               urgent: submission.request.isUrgent)
             }
         }
         spareSubmissions.removeAll(keepingCapacity: true)

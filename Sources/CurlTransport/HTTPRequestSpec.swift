@@ -25,6 +25,10 @@ public struct HTTPRequestSpec: Sendable, Hashable {
     /// The total time this request may take from `execute` to the last byte, queueing and connecting
     /// included; `nil` takes `Configuration.requestTimeout`.
     public var timeout: Duration?
+    /// Whether the request goes ahead of every request waiting for a transfer slot (the slot still
+    /// has to free up). For a request the waiting ones depend on, such as a login: behind them it
+    /// would wait for all of them, and they for it.
+    public var isUrgent: Bool
 
     /// Creates a request.
     public init(
@@ -32,13 +36,15 @@ public struct HTTPRequestSpec: Sendable, Hashable {
         url: String,
         headers: [HTTPHeaderField] = [],
         body: [UInt8] = [],
-        timeout: Duration? = nil
+        timeout: Duration? = nil,
+        isUrgent: Bool = false
     ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.isUrgent = isUrgent
     }
 }
 

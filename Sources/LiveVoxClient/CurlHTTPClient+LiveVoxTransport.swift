@@ -9,7 +9,8 @@ extension CurlHTTPClient: LiveVoxTransport {
             url: request.url,
             headers: request.headers.map { HTTPHeaderField(name: $0.name, value: $0.value) },
             body: request.body,
-            timeout: request.timeout)
+            timeout: request.timeout,
+            isUrgent: request.isUrgent)
         let response: HTTPResponseSpec
         do {
             response = try await execute(spec)

@@ -303,6 +303,8 @@ public final class LiveVoxClient: Sendable {
         return LiveVoxHTTPRequest(
             method: endpoint.method,
             url: baseURL + endpoint.path(normalizedPrefix: pathPrefix, queueStatsStyle: configuration.queueStatsPathStyle),
-            headers: headers, body: body, timeout: timeout)
+            headers: headers, body: body, timeout: timeout,
+            // Every request that found the session expired waits for the login: it goes first.
+            isUrgent: endpoint == .login)
     }
 }

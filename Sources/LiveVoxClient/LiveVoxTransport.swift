@@ -38,14 +38,19 @@ public struct LiveVoxHTTPRequest: Sendable, Hashable {
     public var body: [UInt8]
     /// How long this one exchange may take, connect included.
     public var timeout: Duration
+    /// Whether the transport should send it ahead of the requests waiting for a connection: the
+    /// login, which every request after an expired session waits for.
+    public var isUrgent: Bool
 
     /// Creates a request.
-    public init(method: LiveVoxHTTPMethod, url: String, headers: [LiveVoxHTTPHeader], body: [UInt8] = [], timeout: Duration) {
+    public init(method: LiveVoxHTTPMethod, url: String, headers: [LiveVoxHTTPHeader], body: [UInt8] = [], timeout: Duration,
+                isUrgent: Bool = false) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.isUrgent = isUrgent
     }
 
     /// The first value of the header `name` (case-insensitive).

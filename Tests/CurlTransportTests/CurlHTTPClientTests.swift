@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 import Testing
 import CurlTransport
 
@@ -199,6 +200,31 @@ struct CurlHTTPClientTests {
         }
     }
 
+    @Test("An urgent request takes the first free slot, ahead of the requests that waited longer")
+    func urgentGoesFirst() async throws {
+        try await withClient(.init(maxConnectionsPerHost: 1, maxConcurrentTransfers: 1)) { server, client in
+            let finished = CompletionOrder()
+            func send(_ name: String, _ path: String, urgent: Bool = false) -> Task<Void, any Error> {
+                let url = server.url(path)
+                return Task {
+                    _ = try await client.execute(HTTPRequestSpec(url: url, isUrgent: urgent))
+                    finished.names.withLock { $0.append(name) }
+                }
+            }
+            // The one slot is taken for 1.5 s; three requests wait for it, then an urgent one.
+            let first = send("slow", "/slow?ms=1500")
+            try await server.waitForRequests(1)
+            let waiting = ["b", "c", "d"].map { send($0, "/echo") }
+            try await Task.sleep(for: .milliseconds(200))
+            let urgent = send("urgent", "/echo", urgent: true)
+            for task in [first, urgent] + waiting { try await task.value }
+            let order = finished.names.withLock { $0 }
+            #expect(order.prefix(2) == ["slow", "urgent"])
+            #expect(Set(order.dropFirst(2)) == ["b", "c", "d"])
+            #expect(server.acceptedConnections == 1)
+        }
+    }
+
     @Test("Each method is sent as given", arguments: ["GET", "POST", "PUT", "PATCH", "DELETE"])
     func methods(method: String) async throws {
         try await withClient { server, client in
@@ -342,4 +368,9 @@ struct CurlHTTPClientTests {
             try CurlHTTPClient(configuration: .init(tls: .init(caFile: "/nonexistent/ca.pem")))
         }
     }
+}
+
+/// The names of requests in the order they completed.
+final class CompletionOrder: Sendable {
+    let names = Mutex<[String]>([])
 }

@@ -19,10 +19,11 @@ struct LiveVoxClientSimulatorTests {
             pathPrefix: String = "", password: String = SimulatorConfiguration.defaultPassword,
             retry: RetryPolicy = RetryPolicy(baseDelay: .milliseconds(20), maxDelay: .milliseconds(100)),
             breaker: CircuitBreakerStateMachine.Configuration = .init(),
-            baseURL: String? = nil
+            baseURL: String? = nil, maxConnections: Int = 16
         ) async throws -> Stack {
             let running = try await LiveVoxSimulator.start(configuration: .init(randomSeed: 1), logger: quietLogger)
-            let curl = try CurlHTTPClient(configuration: .init(connectTimeout: .seconds(2), requestTimeout: .seconds(5)))
+            let curl = try CurlHTTPClient(configuration: .init(
+                maxConnectionsPerHost: maxConnections, connectTimeout: .seconds(2), requestTimeout: .seconds(5)))
             let configuration = LiveVoxClientConfiguration(
                 baseURL: baseURL ?? running.baseURL, pathPrefix: pathPrefix,
                 accessToken: SimulatorConfiguration.defaultAccessToken,
@@ -39,10 +40,11 @@ struct LiveVoxClientSimulatorTests {
             pathPrefix: String = "", password: String = SimulatorConfiguration.defaultPassword,
             retry: RetryPolicy = RetryPolicy(baseDelay: .milliseconds(20), maxDelay: .milliseconds(100)),
             breaker: CircuitBreakerStateMachine.Configuration = .init(),
-            baseURL: String? = nil,
+            baseURL: String? = nil, maxConnections: Int = 16,
             _ body: (Stack) async throws -> Void
         ) async throws {
-            let stack = try await start(pathPrefix: pathPrefix, password: password, retry: retry, breaker: breaker, baseURL: baseURL)
+            let stack = try await start(pathPrefix: pathPrefix, password: password, retry: retry, breaker: breaker, baseURL: baseURL,
+                                        maxConnections: maxConnections)
             do {
                 try await body(stack)
             } catch {
@@ -122,6 +124,27 @@ struct LiveVoxClientSimulatorTests {
                 for try await status in group { #expect(status == 200) }
             }
             #expect(stack.requests(pathSuffix: "/session/login").count == 2)
+        }
+    }
+
+    @Test("With every connection busy, the new login goes ahead of the calls waiting for one")
+    func loginJumpsTheQueue() async throws {
+        // Two connections, 40 calls: 38 wait in the transport's queue with the expired session.
+        try await Stack.with(maxConnections: 2) { (stack: Stack) async throws in
+            _ = try await stack.client.queueStats(serviceId: 21429)
+            stack.simulator.expireAllSessions()
+            let before = stack.simulator.requests.count
+            let client = stack.client
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<40 { group.addTask { try await client.queueStats(serviceId: 21429).status } }
+                for try await status in group { #expect(status == 200) }
+            }
+            let after = Array(stack.simulator.requests.dropFirst(before))
+            let logins = after.indices.filter { after[$0].path.hasSuffix("/session/login") }
+            #expect(logins.count == 1)
+            // Behind the queue it would be the 41st request; ahead of it, it takes the first
+            // connection that frees up after the first refusal comes back.
+            #expect((logins.first ?? after.count) < 6, "the login was request \((logins.first ?? -1) + 1) of \(after.count)")
         }
     }
 
