@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 import Testing
 import CurlTransport
 
@@ -203,24 +202,21 @@ struct CurlHTTPClientTests {
     @Test("An urgent request takes the first free slot, ahead of the requests that waited longer")
     func urgentGoesFirst() async throws {
         try await withClient(.init(maxConnectionsPerHost: 1, maxConcurrentTransfers: 1)) { server, client in
-            let finished = CompletionOrder()
-            func send(_ name: String, _ path: String, urgent: Bool = false) -> Task<Void, any Error> {
+            func send(_ path: String, urgent: Bool = false) -> Task<Void, any Error> {
                 let url = server.url(path)
-                return Task {
-                    _ = try await client.execute(HTTPRequestSpec(url: url, isUrgent: urgent))
-                    finished.names.withLock { $0.append(name) }
-                }
+                return Task { _ = try await client.execute(HTTPRequestSpec(url: url, isUrgent: urgent)) }
             }
-            // The one slot is taken for 1.5 s; three requests wait for it, then an urgent one.
-            let first = send("slow", "/slow?ms=1500")
+            // The one slot is taken for 3 s; three requests wait for it, then an urgent one. The
+            // server's arrival order is the order the slot was given in.
+            let first = send("/slow?ms=3000")
             try await server.waitForRequests(1)
-            let waiting = ["b", "c", "d"].map { send($0, "/echo") }
+            let waiting = ["b", "c", "d"].map { send("/echo?name=\($0)") }
             try await Task.sleep(for: .milliseconds(200))
-            let urgent = send("urgent", "/echo", urgent: true)
+            let urgent = send("/echo?name=urgent", urgent: true)
             for task in [first, urgent] + waiting { try await task.value }
-            let order = finished.names.withLock { $0 }
-            #expect(order.prefix(2) == ["slow", "urgent"])
-            #expect(Set(order.dropFirst(2)) == ["b", "c", "d"])
+            let order = server.receivedURIs
+            #expect(order.prefix(2) == ["/slow?ms=3000", "/echo?name=urgent"])
+            #expect(Set(order.dropFirst(2)) == ["/echo?name=b", "/echo?name=c", "/echo?name=d"])
             #expect(server.acceptedConnections == 1)
         }
     }
@@ -368,9 +364,4 @@ struct CurlHTTPClientTests {
             try CurlHTTPClient(configuration: .init(tls: .init(caFile: "/nonexistent/ca.pem")))
         }
     }
-}
-
-/// The names of requests in the order they completed.
-final class CompletionOrder: Sendable {
-    let names = Mutex<[String]>([])
 }

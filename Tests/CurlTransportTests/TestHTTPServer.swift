@@ -16,6 +16,7 @@ final class TestHTTPServer: Sendable {
     private let accepted: Counter
     private let dropped: Counter
     private let received: Counter
+    private let log: URILog
 
     /// How many TCP connections the server has accepted so far.
     var acceptedConnections: Int { accepted.value.load(ordering: .relaxed) }
@@ -23,11 +24,15 @@ final class TestHTTPServer: Sendable {
     var requestsReceived: Int { received.value.load(ordering: .relaxed) }
     /// How many requests to `/drop` the server has received (and left unanswered).
     var droppedRequests: Int { dropped.value.load(ordering: .relaxed) }
+    /// The target (path and query) of every request head received, in the order they arrived.
+    var receivedURIs: [String] { log.uris.withLock { $0 } }
 
     /// `http://127.0.0.1:PORT` followed by `path`.
     func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
-    private init(port: Int, channel: any Channel, group: MultiThreadedEventLoopGroup, accepted: Counter, dropped: Counter, received: Counter) {
+    private init(port: Int, channel: any Channel, group: MultiThreadedEventLoopGroup, accepted: Counter, dropped: Counter,
+                 received: Counter, log: URILog) {
+        self.log = log
         self.port = port
         self.channel = channel
         self.group = group
@@ -50,6 +55,7 @@ final class TestHTTPServer: Sendable {
         let accepted = Counter()
         let dropped = Counter()
         let received = Counter()
+        let log = URILog()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -57,12 +63,12 @@ final class TestHTTPServer: Sendable {
                 accepted.value.add(1, ordering: .relaxed)
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(RouteHandler(dropped: dropped, received: received))
+                    try channel.pipeline.syncOperations.addHandler(RouteHandler(dropped: dropped, received: received, log: log))
                 }
             }
             .bind(host: "127.0.0.1", port: 0)
             .get()
-        return TestHTTPServer(port: channel.localAddress!.port!, channel: channel, group: group, accepted: accepted, dropped: dropped, received: received)
+        return TestHTTPServer(port: channel.localAddress!.port!, channel: channel, group: group, accepted: accepted, dropped: dropped, received: received, log: log)
     }
 
     /// Closes the listener and every connection.
@@ -89,16 +95,22 @@ private final class Counter: Sendable {
     let value = Atomic<Int>(0)
 }
 
+private final class URILog: Sendable {
+    let uris = Mutex<[String]>([])
+}
+
 private final class RouteHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let dropped: Counter
     private let received: Counter
+    private let log: URILog
 
-    init(dropped: Counter, received: Counter) {
+    init(dropped: Counter, received: Counter, log: URILog) {
         self.dropped = dropped
         self.received = received
+        self.log = log
     }
 
     private var head: HTTPRequestHead?
@@ -108,6 +120,7 @@ private final class RouteHandler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             received.value.add(1, ordering: .relaxed)
+            log.uris.withLock { $0.append(head.uri) }
             self.head = head
             body.clear()
         case .body(var chunk):
