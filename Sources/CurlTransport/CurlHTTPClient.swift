@@ -6,7 +6,8 @@ import Synchronization
 ///
 /// Requests go to the curl thread through a mutex-protected inbox and a `curl_multi_wakeup`; the
 /// thread starts as many as `Configuration.maxConcurrentTransfers` allows, keeps the rest waiting in
-/// Swift with their deadlines running, and resumes each caller when its transfer completes.
+/// Swift with their deadlines running (urgent ones, `HTTPRequestSpec.isUrgent`, first), and resumes
+/// each caller when its transfer completes.
 /// Connections are kept alive and reused, HTTP/2 is used when an `https` upstream offers it, TLS
 /// peers are always verified, redirects are never followed, and only `http` and `https` are spoken.
 ///
