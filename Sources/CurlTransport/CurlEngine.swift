@@ -52,7 +52,10 @@ final class CurlEngine {
             }
             var running: Int32 = 0
             _ = curl_multi_perform(multi, &running)
-            if completeFinishedTransfers() > 0 && !waiting.isEmpty { continue }
+            let completed = completeFinishedTransfers()
+            shared.inFlight.store(active.count, ordering: .relaxed)
+            shared.waiting.store(waiting.count, ordering: .relaxed)
+            if completed > 0 && !waiting.isEmpty { continue }
             _ = curl_multi_poll(multi, nil, 0, pollTimeoutMilliseconds(), nil)
         }
         stop()
@@ -221,6 +224,8 @@ final class CurlEngine {
         for entry in waiting.removeAll() {
             entry.element.continuation.resume(returning: .failure(.shutdown(requestStarted: false)))
         }
+        shared.inFlight.store(0, ordering: .relaxed)
+        shared.waiting.store(0, ordering: .relaxed)
         let (late, waiters) = shared.markStopped()
         idle.removeAll()  // curl_easy_cleanup of each handle
         for submission in late {

@@ -71,6 +71,13 @@ public final class CurlHTTPClient: Sendable {
         return try result.get()
     }
 
+    /// How many transfers are running, and how many requests wait for a slot (in the queue, or
+    /// handed over and not yet taken by the curl thread): for gauges, read whenever they are scraped.
+    public var load: (inFlight: Int, waiting: Int) {
+        let handedOver = shared.inbox.withLock { $0.submissions.count }
+        return (shared.inFlight.load(ordering: .relaxed), shared.waiting.load(ordering: .relaxed) + handedOver)
+    }
+
     /// Stops admitting requests, lets the ones already accepted finish for up to `gracePeriod`,
     /// then fails whatever remains with `shutdown` and stops the curl thread. Returns when the thread
     /// has let go of every transfer; calling it again, or concurrently, waits for the same end.
@@ -131,6 +138,9 @@ final class CurlSharedState: Sendable {
     }
 
     let inbox: Mutex<Inbox>
+    /// The curl thread's transfers running and requests queued, as of its last turn.
+    let inFlight = Atomic<Int>(0)
+    let waiting = Atomic<Int>(0)
 
     init(multi: MultiHandle) { inbox = Mutex(Inbox(multi: multi)) }
 

@@ -20,7 +20,7 @@ struct ObservabilityTests {
         #expect(await gateway.send("GET", "/callControl/supervisor/calls/queue/21429", key: "manager").status == 200)
         #expect(await gateway.send("GET", "/callControl/supervisor/calls/queue/21429", key: "manager").status == 200)
         #expect(await gateway.send("GET", "/callControl/supervisor/calls/queue/21429").status == 401)
-        metrics.updateGauges(breakerOpen: false, auditQueueDepth: 3)
+        metrics.updateGauges(breakerOpen: false, upstreamLoad: (inFlight: 2, waiting: 5), auditQueueDepth: 3)
         let scrape = await gateway.send("GET", "/metrics")
         #expect(scrape.status == 200)
         #expect(scrape.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
@@ -30,6 +30,9 @@ struct ObservabilityTests {
         #expect(lines.contains(#"callgate_requests_total{operation="get_queue_stats",status="401"} 1"#))
         #expect(lines.contains(#"callgate_upstream_attempts_total{operation="get_queue_stats"} 2"#))
         #expect(lines.contains("callgate_audit_queue_depth 3.0") || lines.contains("callgate_audit_queue_depth 3"))
+        #expect(lines.filter { $0.hasPrefix("callgate_upstream_") && !$0.contains("{") }.sorted() == [
+            "callgate_upstream_breaker_open 0.0", "callgate_upstream_in_flight 2.0", "callgate_upstream_waiting 5.0",
+        ], "\(text)")
         #expect(lines.contains(#"callgate_request_duration_seconds_count{operation="get_queue_stats"} 3"#))
         // Buckets from 250 µs, in seconds, then the catch-all holding all three requests.
         let buckets = text.split(separator: "\n").filter { $0.hasPrefix(#"callgate_request_duration_seconds_bucket{operation="get_queue_stats""#) }

@@ -186,6 +186,36 @@ struct HTTPConnectionTests {
         }
     }
 
+    @Test("The metrics count the calls to LiveVox in flight while one waits on it, and none after")
+    func upstreamLoadGauges() async throws {
+        try await withServe { running in
+            try await injectFault(#"{"kind": "latency", "latencyMilliseconds": 3000, "pathPrefix": "/callControl", "count": 1}"#, into: running)
+            func gauges() -> [String] {
+                let scrape = try? Connection(port: running.port)
+                scrape?.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+                let lines = scrape?.next()?.body.split(separator: "\n").map(String.init) ?? []
+                return lines.filter { $0.hasPrefix("callgate_upstream_in_flight ") || $0.hasPrefix("callgate_upstream_waiting ") }.sorted()
+            }
+            let call = try Connection(port: running.port)
+            call.send("GET /v1/services/21429/queue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(running.key)\r\n\r\n")
+            // Scraped until the call is seen in flight (LiveVox holds it for 3 s), then until it is not.
+            func eventually(_ expected: [String], within seconds: Int) async throws -> [String] {
+                let deadline = ContinuousClock.now + .seconds(seconds)
+                var seen = gauges()
+                while seen != expected, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                    seen = gauges()
+                }
+                return seen
+            }
+            #expect(try await eventually(["callgate_upstream_in_flight 1.0", "callgate_upstream_waiting 0.0"], within: 2)
+                == ["callgate_upstream_in_flight 1.0", "callgate_upstream_waiting 0.0"])
+            #expect(call.next()?.status == 200)
+            #expect(try await eventually(["callgate_upstream_in_flight 0.0", "callgate_upstream_waiting 0.0"], within: 5)
+                == ["callgate_upstream_in_flight 0.0", "callgate_upstream_waiting 0.0"])
+        }
+    }
+
     @Test("Connection: close in the middle of a pipeline: that answer says so and is the last one")
     func closeMidPipeline() async throws {
         try await withServe { running in

@@ -11,6 +11,8 @@ import Synchronization
 /// | `callgate_upstream_attempts_total` | counter | `operation` |
 /// | `callgate_upstream_failures_total` | counter | `code` (the problem code: `upstream_timeout`, ...) |
 /// | `callgate_upstream_breaker_open` | gauge | (1 while the circuit breaker is open) |
+/// | `callgate_upstream_in_flight` | gauge | (calls to LiveVox running) |
+/// | `callgate_upstream_waiting` | gauge | (calls waiting for a connection to LiveVox) |
 /// | `callgate_audit_queue_depth` | gauge | (records waiting for the next commit) |
 /// | `callgate_audit_commit_duration_seconds` | histogram | (from hand-over to commit) |
 /// | `callgate_audit_failures_total` | counter | (records that could not be committed) |
@@ -23,6 +25,8 @@ public final class GatewayMetrics: Sendable {
     private let attempts = Mutex<[String: Counter]>([:])
     private let failures = Mutex<[String: Counter]>([:])
     private let breakerOpen: Gauge
+    private let upstreamInFlight: Gauge
+    private let upstreamWaiting: Gauge
     private let auditQueueDepth: Gauge
     private let auditCommit: Timer
     private let auditFailures: Counter
@@ -45,6 +49,8 @@ public final class GatewayMetrics: Sendable {
     public init(factory: any MetricsFactory) {
         self.factory = factory
         breakerOpen = Gauge(label: "callgate_upstream_breaker_open", factory: factory)
+        upstreamInFlight = Gauge(label: "callgate_upstream_in_flight", factory: factory)
+        upstreamWaiting = Gauge(label: "callgate_upstream_waiting", factory: factory)
         auditQueueDepth = Gauge(label: "callgate_audit_queue_depth", factory: factory)
         auditCommit = Timer(label: "callgate_audit_commit_duration_seconds", factory: factory)
         auditFailures = Counter(label: "callgate_audit_failures_total", factory: factory)
@@ -83,8 +89,10 @@ public final class GatewayMetrics: Sendable {
     }
 
     /// Sets the gauges read at scrape time.
-    public func updateGauges(breakerOpen isOpen: Bool, auditQueueDepth depth: Int) {
+    public func updateGauges(breakerOpen isOpen: Bool, upstreamLoad: (inFlight: Int, waiting: Int), auditQueueDepth depth: Int) {
         breakerOpen.record(isOpen ? 1 : 0)
+        upstreamInFlight.record(upstreamLoad.inFlight)
+        upstreamWaiting.record(upstreamLoad.waiting)
         auditQueueDepth.record(depth)
     }
 
