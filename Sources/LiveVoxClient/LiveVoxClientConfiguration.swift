@@ -102,19 +102,20 @@ public enum LiveVoxEndpoint: Sendable, Hashable {
     }
 
     /// `path(prefix:queueStatsStyle:)` with the prefix already normalized (`normalizedPrefix`), as the
-    /// client keeps it: each path is then one interpolation.
+    /// client keeps it.
     func path(normalizedPrefix version: String, queueStatsStyle: LiveVoxClientConfiguration.QueueStatsPathStyle) -> String {
+        let calls = "/callControl\(version)/supervisor/calls"
         switch self {
         case .login: return "/session\(version)/login"
         case .logout(let sessionId): return "/session\(version)/logout/\(Self.escapePathSegment(sessionId))"
         case .queueStats(let id):
             switch queueStatsStyle {
-            case .pathSegment: return "/callControl\(version)/supervisor/calls/queue/\(id)"
-            case .queryParameter: return "/callControl\(version)/supervisor/calls/queue?serviceId=\(id)"
+            case .pathSegment: return "\(calls)/queue/\(id)"
+            case .queryParameter: return "\(calls)/queue?serviceId=\(id)"
             }
-        case .nonAttemptedManualCalls(let id): return "/callControl\(version)/supervisor/calls/\(id)/GetNonAttemptedManualCalls"
-        case .launchManualCalls(let id): return "/callControl\(version)/supervisor/calls/\(id)/LaunchManualCalls"
-        case .scheduleCallback(let id): return "/callControl\(version)/supervisor/calls/\(id)/ScheduleCallback"
+        case .nonAttemptedManualCalls(let id): return "\(calls)/\(id)/GetNonAttemptedManualCalls"
+        case .launchManualCalls(let id): return "\(calls)/\(id)/LaunchManualCalls"
+        case .scheduleCallback(let id): return "\(calls)/\(id)/ScheduleCallback"
         }
     }
 

@@ -230,20 +230,10 @@ struct CurlHTTPClientTests {
             var tasks = [Task { _ = try await client.execute(HTTPRequestSpec(url: slow)) }]
             try await server.waitForRequests(1)
             tasks += (0..<2).map { _ in Task { _ = try await client.execute(HTTPRequestSpec(url: quick)) } }
-            #expect(try await Self.eventually { client.load == (1, 2) }, "load \(client.load)")
+            #expect(try await eventually { client.load == (1, 2) }, "load \(client.load)")
             for task in tasks { try await task.value }
-            #expect(try await Self.eventually { client.load == (0, 0) }, "load \(client.load)")
+            #expect(try await eventually { client.load == (0, 0) }, "load \(client.load)")
         }
-    }
-
-    /// Whether `condition` holds within five seconds, checked every 5 ms.
-    static func eventually(_ condition: () -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while !condition() {
-            if ContinuousClock.now >= deadline { return false }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        return true
     }
 
     @Test("Each method is sent as given", arguments: ["GET", "POST", "PUT", "PATCH", "DELETE"])

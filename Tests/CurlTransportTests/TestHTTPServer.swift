@@ -43,10 +43,7 @@ final class TestHTTPServer: Sendable {
 
     /// Waits, for at most five seconds, until the server has received `count` requests.
     func waitForRequests(_ count: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while requestsReceived < count && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        _ = try await eventually { requestsReceived >= count }
     }
 
     /// Starts a server.
@@ -89,6 +86,16 @@ func withTestHTTPServer<T>(_ body: (TestHTTPServer) async throws -> T) async thr
         try? await server.stop()
         throw error
     }
+}
+
+/// Whether `condition` holds within five seconds, checked every 5 ms.
+func eventually(_ condition: () -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + .seconds(5)
+    while !condition() {
+        if ContinuousClock.now >= deadline { return false }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    return true
 }
 
 private final class Counter: Sendable {
