@@ -125,6 +125,7 @@ let package = Package(
         .executableTarget(
             name: "ProxyFloor",
             dependencies: [
+                "AuditLog",
                 "CurlTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Side-by-side proxy benchmark (issue: the gateway): wrk against nginx `proxy_pass`, against
 # CallGate (authentication and validation on) with and without its audit trail, and against the
-# design's floor (bench/ProxyFloor), all in front of the same nginx `return 200` stub that serves
+# design's floor (bench/ProxyFloor), without and with the audit, all in front of the same nginx `return 200` stub that serves
 # LiveVox's login and queue-stats JSON. Loopback only; every process is stopped at the end.
 # Prints a Markdown table; record it with this command in docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
-stub=$(free_port); proxy=$(free_port); gate=$(free_port); unaudited=$(free_port); floor=$(free_port)
+stub=$(free_port); proxy=$(free_port); gate=$(free_port); unaudited=$(free_port); floor=$(free_port); afloor=$(free_port)
 mkdir -p "$work/logs"
 cat > "$work/nginx.conf" <<NGINX
 worker_processes 1;
@@ -72,6 +72,15 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 wrk -t2 -c64 -d2s "http://127.0.0.1:$floor$path" > /dev/null
+# The floor with the durable audit the audit issue requires: each request also commits its record
+# through CallGate's AuditWriter into a SQLite store before it is answered.
+"${FLOOR_BIN:-.build/release/ProxyFloor}" "$afloor" "http://127.0.0.1:$stub" 32 "$work/floor-audit.sqlite" > "$work/logs/floor-audit.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$afloor$path" > /dev/null 2>&1 && break
+  sleep 0.1
+done
+wrk -t2 -c64 -d2s "http://127.0.0.1:$afloor$path" > /dev/null
 
 # CallGate with its audit trail (SQLite, every request committed before its answer), and one with
 # `--store none` for the audit's cost. Every server stays up, idle while another is measured.
@@ -79,15 +88,16 @@ start_gate "$gate" "sqlite:$work/audit.sqlite"
 audited_pid=$gate_pid
 start_gate "$unaudited" none
 
-# Rounds: in each, nginx, audited CallGate, unaudited CallGate and the floor one after the other at
-# 64 connections, then nginx and audited CallGate at 4. This VM's speed drifts by 20 % and more
+# Rounds: in each, nginx, audited CallGate, unaudited CallGate, the floor and the floor with the
+# audit one after the other at 64 connections, then nginx, audited CallGate, the floor and the floor
+# with the audit at 4. This VM's speed drifts by 20 % and more
 # within a minute, so a ratio is taken within a round, never across; the table shows each round's
 # ratio and their median.
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 to_ms() { awk '{v=$1; if (v ~ /us$/) v=v/1000; else if (v ~ /ms$/) v=v+0; else if (v ~ /s$/) v=v*1000; print v}'; }
 joined() { local format=$1; shift; printf "$format / " "$@" | sed 's| / $||'; }
-n64=(); g64=(); o64=(); f64=(); gate_ratio=(); off_ratio=(); floor_ratio=(); audit_ratio=()
-n4=(); g4=(); added4=()
+n64=(); g64=(); o64=(); f64=(); a64=(); gate_ratio=(); off_ratio=(); floor_ratio=(); afloor_ratio=(); audit_ratio=()
+n4=(); g4=(); f4=(); a4=(); added4=(); floor_added4=(); afloor_added4=()
 for round in $(seq 1 "${ROUNDS:-3}"); do
   nginx=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$proxy$path")
   if [ -n "${PROFILE:-}" ] && [ "$round" = 1 ]; then
@@ -100,17 +110,25 @@ for round in $(seq 1 "${ROUNDS:-3}"); do
   [ -z "${PROFILE:-}" ] || [ "$round" != 1 ] || wait "$perf_pid"
   off=$(wrk -t2 -c64 -d"${duration}s" -H "$auth" "http://127.0.0.1:$unaudited$path")
   bare=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$floor$path")
-  check2xx "$on"; check2xx "$off"
+  bare_audited=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$afloor$path")
+  check2xx "$on"; check2xx "$off"; check2xx "$bare_audited"
   n64+=("$(echo "$nginx" | rps)"); g64+=("$(echo "$on" | rps)"); o64+=("$(echo "$off" | rps)"); f64+=("$(echo "$bare" | rps)")
+  a64+=("$(echo "$bare_audited" | rps)")
+  afloor_ratio+=("$(echo "${a64[-1]} / ${n64[-1]}" | bc -l)")
   gate_ratio+=("$(echo "${g64[-1]} / ${n64[-1]}" | bc -l)")
   off_ratio+=("$(echo "${o64[-1]} / ${n64[-1]}" | bc -l)")
   floor_ratio+=("$(echo "${f64[-1]} / ${n64[-1]}" | bc -l)")
   audit_ratio+=("$(echo "${g64[-1]} / ${o64[-1]}" | bc -l)")
   nginx4=$(wrk -t1 -c4 -d"${duration}s" --latency "http://127.0.0.1:$proxy$path")
   gate4=$(wrk -t1 -c4 -d"${duration}s" --latency -H "$auth" "http://127.0.0.1:$gate$path")
-  check2xx "$gate4"
+  floor4=$(wrk -t1 -c4 -d"${duration}s" --latency "http://127.0.0.1:$floor$path")
+  afloor4=$(wrk -t1 -c4 -d"${duration}s" --latency "http://127.0.0.1:$afloor$path")
+  check2xx "$gate4"; check2xx "$afloor4"
   n4+=("$(echo "$nginx4" | p99 | to_ms)"); g4+=("$(echo "$gate4" | p99 | to_ms)")
+  f4+=("$(echo "$floor4" | p99 | to_ms)"); a4+=("$(echo "$afloor4" | p99 | to_ms)")
   added4+=("$(echo "${g4[-1]} - ${n4[-1]}" | bc -l)")
+  floor_added4+=("$(echo "${f4[-1]} - ${n4[-1]}" | bc -l)")
+  afloor_added4+=("$(echo "${a4[-1]} - ${n4[-1]}" | bc -l)")
 done
 rss=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$audited_pid/status")
 records=$("$bin" audit query --store "sqlite:$work/audit.sqlite" --audit-key-file "$work/audit.key" --limit 100000000 | wc -l)
@@ -131,6 +149,12 @@ printf '| the same, against nginx | | | %s (median %.2fx) | |\n' \
   "$(joined %.2fx "${off_ratio[@]}")" "$(median "${off_ratio[@]}")"
 printf '| req/s at 64 connections, design floor (`ProxyFloor`: the server, the curl thread and back, no work) | | %s | %s of nginx (median %.2fx) | |\n' \
   "$(joined %.0f "${f64[@]}")" "$(joined %.2fx "${floor_ratio[@]}")" "$(median "${floor_ratio[@]}")"
+printf '| req/s at 64 connections, design floor with the audit (`ProxyFloor` committing each request'"'"'s record through `AuditWriter` into SQLite) | | %s | %s of nginx (median %.2fx) | |\n' \
+  "$(joined %.0f "${a64[@]}")" "$(joined %.2fx "${afloor_ratio[@]}")" "$(median "${afloor_ratio[@]}")"
+printf '| p99 at 4 connections, ms, design floor | | %s | %s (median %+.2f ms) | |\n' \
+  "$(joined %.2f "${f4[@]}")" "$(joined %+.2f "${floor_added4[@]}")" "$(median "${floor_added4[@]}")"
+printf '| p99 at 4 connections, ms, design floor with the audit | | %s | %s (median %+.2f ms) | |\n' \
+  "$(joined %.2f "${a4[@]}")" "$(joined %+.2f "${afloor_added4[@]}")" "$(median "${afloor_added4[@]}")"
 echo "| audit records written during the runs | | $records | | every request |"
 
 # Where the upstream leg's CPU goes, layer by layer, against the same stub (no HTTP server).

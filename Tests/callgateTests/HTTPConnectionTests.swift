@@ -186,6 +186,31 @@ struct HTTPConnectionTests {
         }
     }
 
+    @Test("Hundreds of requests pipelined behind one that waits for LiveVox are answered in order, each its own, and the connection stays open")
+    func longPipelineBehindUpstream() async throws {
+        try await withServe { running in
+            let connection = try Connection(port: running.port)
+            let count = 400
+            // The first request is started at once and waits for LiveVox; the others queue behind it
+            // and are started one after another as each answer ends, most answered without waiting.
+            let pipelined = (0..<count).map { index in
+                index % 2 == 0 ? "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" : "GET /no/such/path/\(index) HTTP/1.1\r\nHost: x\r\n\r\n"
+            }
+            connection.send("GET /v1/services/21429/queue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(running.key)\r\n\r\n"
+                            + pipelined.joined())
+            let answers = (0...count).compactMap { _ in connection.next() }
+            #expect(answers.map(\.status) == [200] + (0..<count).map { $0 % 2 == 0 ? 200 : 404 })
+            #expect(answers.first?.body.contains(#""serviceId":21429"#) == true)
+            let misplaced = answers.indices.dropFirst().filter { position in
+                let index = position - 1
+                return index % 2 == 1 && !answers[position].body.contains("/no/such/path/\(index)\"")
+            }
+            #expect(misplaced.isEmpty, "404 answers not naming their own request: \(misplaced.prefix(5))")
+            connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(connection.next()?.status == 200)
+        }
+    }
+
     @Test("The metrics count the calls to LiveVox in flight while one waits on it, and none after")
     func upstreamLoadGauges() async throws {
         try await withServe { running in

@@ -5,7 +5,12 @@
 // metrics: what remains is the cost of the server, the two thread crossings and libcurl, which
 // CallGate cannot go below without leaving the design its issue sets.
 //
-// Usage: ProxyFloor PORT UPSTREAM_BASE_URL [MAX_CONNECTIONS]
+// With AUDIT_DATABASE, each request also commits an audit record (the fields CallGate records for
+// a queue read) through `AuditWriter` into a `SQLiteAuditStore` at that path before its answer is
+// written, as the audit issue requires: the floor of the design with its durable audit.
+//
+// Usage: ProxyFloor PORT UPSTREAM_BASE_URL [MAX_CONNECTIONS [AUDIT_DATABASE]]
+import AuditLog
 import CurlTransport
 import NIOCore
 import NIOHTTP1
@@ -18,11 +23,26 @@ import Glibc
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3, let port = Int(arguments[1]) else {
-    print("usage: ProxyFloor PORT UPSTREAM_BASE_URL [MAX_CONNECTIONS]")
+    print("usage: ProxyFloor PORT UPSTREAM_BASE_URL [MAX_CONNECTIONS [AUDIT_DATABASE]]")
     exit(2)
 }
 let upstream = arguments[2]
 let client = try CurlHTTPClient(configuration: .init(maxConnectionsPerHost: arguments.count > 3 ? Int(arguments[3]) ?? 16 : 16))
+let audit: AuditWriter? = try arguments.count > 4 ? AuditWriter(store: SQLiteAuditStore(
+    path: arguments[4], keys: AuditKeys(secret: (0..<32).map { _ in UInt8.random(in: .min ... .max) }))) : nil
+let requestCounter = Atomic<UInt64>(0)
+
+/// The record CallGate writes for an allowed queue read; the request id from a counter.
+func auditRecord(path: String, status: Int, started: ContinuousClock.Instant) -> AuditRecord {
+    let elapsed = started.duration(to: .now).components
+    let micros = elapsed.seconds * 1_000_000 + elapsed.attoseconds / 1_000_000_000_000
+    return AuditRecord(
+        requestId: String(requestCounter.add(1, ordering: .relaxed).newValue, radix: 16),
+        timeMillis: Int64(time(nil)) * 1000, principal: "bench", role: "Manager", authMethod: "api_key",
+        clientAddress: "127.0.0.1", operation: "getQueueStats", method: "GET", path: path, serviceId: 21429,
+        outcome: .allowed, upstreamStatus: status, upstreamAttempts: 1, upstreamLatencyMicros: micros,
+        totalLatencyMicros: micros, responseStatus: status)
+}
 
 /// Runs a task's jobs on one event loop (as CallGate's `EventLoopTaskExecutor`).
 final class LoopExecutor: TaskExecutor {
@@ -49,10 +69,15 @@ final class FloorHandler: ChannelInboundHandler, @unchecked Sendable {
         case .end:
             let url = upstream + uri
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            let path = uri
             Task(executorPreference: executor) {
+                let started = ContinuousClock.now
                 let response = try? await client.execute(HTTPRequestSpec(url: url))
+                var status = response?.status ?? 502
+                if let audit {
+                    do { _ = try await audit.append(auditRecord(path: path, status: status, started: started)) } catch { status = 503 }
+                }
                 let context = loopBound.value
-                let status = response?.status ?? 502
                 let body = response?.body ?? []
                 var buffer = context.channel.allocator.buffer(capacity: 96 + body.count)
                 buffer.writeString("HTTP/1.1 \(status) OK\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
