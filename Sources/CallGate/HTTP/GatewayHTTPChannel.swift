@@ -11,8 +11,7 @@ import NIOHTTP1
 /// (`docs/benchmarks.md`). Hummingbird's HTTP/1 channel bridges every connection into an async
 /// sequence read by a task of the global executor; this handler instead parses on the event loop and
 /// runs each request in a task whose executor is the connection's event loop, so a request crosses
-/// threads only to reach curl and to come back. The task starts at once (`Task.immediate`), inside
-/// the read that completed the request, instead of as a job queued behind the loop's other work.
+/// threads only to reach curl and to come back.
 ///
 /// HTTP parsing is NIO's (`HTTPRequestDecoder`). Each answer is written as bytes by the handler
 /// (`HTTPResponseBytes`): head and body in one buffer, one write, where NIO's response encoder
@@ -85,11 +84,6 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The pending answer is the connection's last: the server is shutting down, or the request
     /// being read stopped being HTTP.
     private var lastAnswer = false
-
-    /// Set while `answerEnded` starts the requests that waited in `pipelined`: those run in tasks
-    /// started later, not at once, so that answers written without waiting cannot nest one
-    /// `answerEnded` inside another, a level per pipelined request.
-    private var startingPipelined = false
 
     /// The peer's IP address, read once per connection.
     private var clientAddress: String?
@@ -227,9 +221,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             case .part(let part):
                 if answerPending, part.isHead { return false }
                 pipelined.removeFirst()
-                startingPipelined = true
                 receive(part, context: context)
-                startingPipelined = false
             }
         }
         if pipelined.isEmpty, readHeld {
@@ -264,21 +256,13 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context: NIOLoopBound(context, eventLoop: context.eventLoop), version: head.version,
             keepAlive: head.isKeepAlive, omitBody: head.method == .HEAD)
         let gateway = self.gateway
-        let run: @Sendable () async -> Void = {
+        Task(executorPreference: executor) {
             let answer = await gateway.respond(to: request)
             if let stream = answer.stream {
                 await writer.stream(answer, stream)
             } else {
                 writer.write(answer)
             }
-        }
-        // The request's task starts right here, on the event loop, and runs until it first waits
-        // (usually for LiveVox): no job queued behind the loop's other work first. A pipelined
-        // request started from `answerEnded` gets a task started after it instead (`startingPipelined`).
-        if startingPipelined {
-            Task(executorPreference: executor, operation: run)
-        } else {
-            Task.immediate(executorPreference: executor, operation: run)
         }
     }
 
