@@ -80,7 +80,7 @@ final class FloorHandler: ChannelInboundHandler, @unchecked Sendable {
                 let context = loopBound.value
                 let body = response?.body ?? []
                 var buffer = context.channel.allocator.buffer(capacity: 96 + body.count)
-                buffer.writeString("HTTP/1.1 \(status) OK\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
+                buffer.writeString("HTTP/1.1 \(status) \(status == 200 ? "OK" : status == 503 ? "Service Unavailable" : "Bad Gateway")\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
                 buffer.writeBytes(body)
                 context.writeAndFlush(NIOAny(buffer), promise: nil)
             }
