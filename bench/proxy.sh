@@ -63,24 +63,21 @@ for _ in $(seq 1 100); do
 done
 wrk -t2 -c64 -d2s "http://127.0.0.1:$proxy$path" > /dev/null
 
-# The design's floor (bench/ProxyFloor): the same server, task per request, curl thread and
-# continuation as CallGate, with no authentication, validation, LiveVox client, metrics or audit.
-"${FLOOR_BIN:-.build/release/ProxyFloor}" "$floor" "http://127.0.0.1:$stub" 32 > "$work/logs/floor.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$floor$path" > /dev/null 2>&1 && break
-  sleep 0.1
-done
-wrk -t2 -c64 -d2s "http://127.0.0.1:$floor$path" > /dev/null
-# The floor with the durable audit the audit issue requires: each request also commits its record
-# through CallGate's AuditWriter into a SQLite store before it is answered.
-"${FLOOR_BIN:-.build/release/ProxyFloor}" "$afloor" "http://127.0.0.1:$stub" 32 "$work/floor-audit.sqlite" > "$work/logs/floor-audit.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$afloor$path" > /dev/null 2>&1 && break
-  sleep 0.1
-done
-wrk -t2 -c64 -d2s "http://127.0.0.1:$afloor$path" > /dev/null
+# start_floor PORT LOG [AUDIT_DATABASE]: the design's floor (bench/ProxyFloor), the same server, task
+# per request, curl thread and continuation as CallGate, with no authentication, validation,
+# LiveVox client or metrics; with AUDIT_DATABASE, each request also commits its record through
+# CallGate's AuditWriter into that SQLite file before it is answered, as the audit issue requires.
+start_floor() {
+  "${FLOOR_BIN:-.build/release/ProxyFloor}" "$1" "http://127.0.0.1:$stub" 32 ${3:+"$3"} > "$work/logs/$2" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$1$path" > /dev/null 2>&1 && break
+    sleep 0.1
+  done
+  wrk -t2 -c64 -d2s "http://127.0.0.1:$1$path" > /dev/null
+}
+start_floor "$floor" floor.log
+start_floor "$afloor" floor-audit.log "$work/floor-audit.sqlite"
 
 # CallGate with its audit trail (SQLite, every request committed before its answer), and one with
 # `--store none` for the audit's cost. Every server stays up, idle while another is measured.
