@@ -84,6 +84,7 @@ start_floor "$afloor" floor-audit.log "$work/floor-audit.sqlite"
 start_gate "$gate" "sqlite:$work/audit.sqlite"
 audited_pid=$gate_pid
 start_gate "$unaudited" none
+unaudited_pid=$gate_pid
 
 # Rounds: in each, nginx, audited CallGate, unaudited CallGate, the floor and the floor with the
 # audit one after the other at 64 connections, then nginx, audited CallGate, the floor and the floor
@@ -93,8 +94,14 @@ start_gate "$unaudited" none
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 to_ms() { awk '{v=$1; if (v ~ /us$/) v=v/1000; else if (v ~ /ms$/) v=v+0; else if (v ~ /s$/) v=v*1000; print v}'; }
 joined() { local format=$1; shift; printf "$format / " "$@" | sed 's| / $||'; }
+# The CPU time a process has used, in clock ticks; per request over a run, in µs. Far steadier than
+# req/s on this VM, whose speed drifts: the audit's cost in CPU is what its throughput ratio follows.
+hz=$(getconf CLK_TCK)
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+per_request() { echo "($2 - $1) * 1000000 / $hz / $(echo "$3" | awk '/requests in/ {print $1}')" | bc -l; }
 n64=(); g64=(); o64=(); f64=(); a64=(); gate_ratio=(); off_ratio=(); floor_ratio=(); afloor_ratio=(); audit_ratio=()
 n4=(); g4=(); f4=(); a4=(); added4=(); floor_added4=(); afloor_added4=()
+cpu_on=(); cpu_off=(); cpu_audit=()
 for round in $(seq 1 "${ROUNDS:-3}"); do
   nginx=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$proxy$path")
   if [ -n "${PROFILE:-}" ] && [ "$round" = 1 ]; then
@@ -103,9 +110,14 @@ for round in $(seq 1 "${ROUNDS:-3}"); do
     perf record -e cpu-clock -F 1999 -g -o "$PROFILE" -p "$audited_pid" -- sleep "$duration" > /dev/null 2>&1 &
     perf_pid=$!
   fi
+  before=$(ticks "$audited_pid")
   on=$(wrk -t2 -c64 -d"${duration}s" -H "$auth" "http://127.0.0.1:$gate$path")
+  cpu_on+=("$(per_request "$before" "$(ticks "$audited_pid")" "$on")")
   [ -z "${PROFILE:-}" ] || [ "$round" != 1 ] || wait "$perf_pid"
+  before=$(ticks "$unaudited_pid")
   off=$(wrk -t2 -c64 -d"${duration}s" -H "$auth" "http://127.0.0.1:$unaudited$path")
+  cpu_off+=("$(per_request "$before" "$(ticks "$unaudited_pid")" "$off")")
+  cpu_audit+=("$(echo "${cpu_on[-1]} - ${cpu_off[-1]}" | bc -l)")
   bare=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$floor$path")
   bare_audited=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$afloor$path")
   check2xx "$on"; check2xx "$off"; check2xx "$bare_audited"
@@ -144,6 +156,8 @@ printf '| req/s at 64 connections, audit off (`--store none`) | | %s | audit on 
   "$(joined %.0f "${o64[@]}")" "$(joined %.2fx "${audit_ratio[@]}")" "$(median "${audit_ratio[@]}")"
 printf '| the same, against nginx | | | %s (median %.2fx) | |\n' \
   "$(joined %.2fx "${off_ratio[@]}")" "$(median "${off_ratio[@]}")"
+printf '| CallGate CPU per request at 64 connections, µs: audited; unaudited | | %s; %s | the audit costs %s (median %.1f µs) | |\n' \
+  "$(joined %.1f "${cpu_on[@]}")" "$(joined %.1f "${cpu_off[@]}")" "$(joined %.1f "${cpu_audit[@]}")" "$(median "${cpu_audit[@]}")"
 printf '| req/s at 64 connections, design floor (`ProxyFloor`: the server, the curl thread and back, no work) | | %s | %s of nginx (median %.2fx) | |\n' \
   "$(joined %.0f "${f64[@]}")" "$(joined %.2fx "${floor_ratio[@]}")" "$(median "${floor_ratio[@]}")"
 printf '| req/s at 64 connections, design floor with the audit (`ProxyFloor` committing each request'"'"'s record through `AuditWriter` into SQLite) | | %s | %s of nginx (median %.2fx) | |\n' \
