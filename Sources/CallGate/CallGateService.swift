@@ -111,7 +111,7 @@ public enum CallGateService {
             exposition: {
                 var breakerOpen = false
                 if case .open = client.circuitBreakerState { breakerOpen = true }
-                metrics.updateGauges(breakerOpen: breakerOpen, upstreamLoad: curl.load, auditQueueDepth: audit?.writer.queueDepth ?? 0)
+                metrics.updateGauges(breakerOpen: breakerOpen, upstreamLoad: curl.load, auditWriter: audit?.writer)
                 return registry.emitToBuffer()
             },
             readiness: {

@@ -703,7 +703,8 @@ paths:
         `callgate_request_duration_seconds`, `callgate_upstream_attempts_total`,
         `callgate_upstream_failures_total{code}`, `callgate_upstream_breaker_open`,
         `callgate_audit_queue_depth`, `callgate_audit_commit_duration_seconds`,
-        `callgate_audit_failures_total`. No authentication, like the probes: bind CallGate to a private
+        `callgate_audit_failures_total`, `callgate_audit_commits_total`,
+        `callgate_audit_records_committed_total`, `callgate_audit_writer_busy_seconds_total`. No authentication, like the probes: bind CallGate to a private
         address or filter this path at the edge.
       security: []
       responses:

@@ -1,3 +1,4 @@
+import AuditLog
 import CallGateCore
 import Foundation
 import Logging
@@ -20,7 +21,7 @@ struct ObservabilityTests {
         #expect(await gateway.send("GET", "/callControl/supervisor/calls/queue/21429", key: "manager").status == 200)
         #expect(await gateway.send("GET", "/callControl/supervisor/calls/queue/21429", key: "manager").status == 200)
         #expect(await gateway.send("GET", "/callControl/supervisor/calls/queue/21429").status == 401)
-        metrics.updateGauges(breakerOpen: false, upstreamLoad: (inFlight: 2, waiting: 5), auditQueueDepth: 3)
+        metrics.updateGauges(breakerOpen: false, upstreamLoad: (inFlight: 2, waiting: 5), auditWriter: nil)
         let scrape = await gateway.send("GET", "/metrics")
         #expect(scrape.status == 200)
         #expect(scrape.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
@@ -29,7 +30,10 @@ struct ObservabilityTests {
         #expect(lines.contains(#"callgate_requests_total{operation="get_queue_stats",status="200"} 2"#), "\(text)")
         #expect(lines.contains(#"callgate_requests_total{operation="get_queue_stats",status="401"} 1"#))
         #expect(lines.contains(#"callgate_upstream_attempts_total{operation="get_queue_stats"} 2"#))
-        #expect(lines.contains("callgate_audit_queue_depth 3.0") || lines.contains("callgate_audit_queue_depth 3"))
+        #expect(lines.contains("callgate_audit_queue_depth 0.0"), "\(text)")
+        // Without an audit trail the writer's counters stay at zero.
+        #expect(lines.isSuperset(of: ["callgate_audit_commits_total 0", "callgate_audit_records_committed_total 0",
+                                      "callgate_audit_writer_busy_seconds_total 0"]), "\(text)")
         #expect(lines.filter { $0.hasPrefix("callgate_upstream_") && !$0.contains("{") }.sorted() == [
             "callgate_upstream_breaker_open 0.0", "callgate_upstream_in_flight 2.0", "callgate_upstream_waiting 5.0",
         ], "\(text)")
@@ -40,6 +44,52 @@ struct ObservabilityTests {
         #expect(buckets == ["0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
                             "0.5", "1.0", "2.5", "5.0", "10.0", "+Inf"], "\(text)")
         #expect(lines.contains(#"callgate_request_duration_seconds_bucket{operation="get_queue_stats",le="+Inf"} 3"#))
+    }
+
+    @Test("GET /metrics gives the audit writer's commits, the records they carried and its busy time, each counted once")
+    func auditWriterMetrics() async throws {
+        let registry = PrometheusCollectorRegistry()
+        let metrics = GatewayMetrics(factory: PrometheusMetricsFactory(registry: registry))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-metrics-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let keys = try AuditKeys(secret: Array("an audit secret for the tests, 32+ bytes".utf8))
+        let trail = AuditTrail(store: try SQLiteAuditStore(path: directory + "/audit.sqlite", keys: keys), keys: keys, metrics: metrics)
+        let gateway = try await GatewayHarness(audit: trail, metrics: metrics, exposition: {
+            metrics.updateGauges(breakerOpen: false, upstreamLoad: (inFlight: 0, waiting: 0), auditWriter: trail.writer)
+            return registry.emitToBuffer()
+        })
+        func scrape() async -> [String: Double] {
+            let answer = await gateway.send("GET", "/metrics")
+            var values: [String: Double] = [:]
+            for line in String(decoding: answer.body, as: UTF8.self).split(separator: "\n") where line.hasPrefix("callgate_audit_") {
+                let parts = line.split(separator: " ")
+                if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = value }
+            }
+            return values
+        }
+
+        // One request after the other: each is answered after its own commit, so one record a commit.
+        #expect(await gateway.send("GET", "/callControl/supervisor/calls/queue/21429", key: "manager").status == 200)
+        #expect(await gateway.send("GET", "/callControl/supervisor/calls/queue/21429").status == 401)
+        #expect(await gateway.send("GET", "/callControl/supervisor/calls/queue/21429", key: "manager").status == 200)
+        let first = await scrape()
+        #expect(first["callgate_audit_commits_total"] == 3, "\(first)")
+        #expect(first["callgate_audit_records_committed_total"] == 3, "\(first)")
+        let busy = try #require(first["callgate_audit_writer_busy_seconds_total"])
+        #expect(busy > 0 && busy < 10, "\(first)")
+        #expect(first["callgate_audit_queue_depth"] == 0)
+
+        // A second scrape adds only what was committed since: the /metrics scrapes are not audited.
+        #expect(await gateway.send("GET", "/callControl/supervisor/calls/queue/21429", key: "manager").status == 200)
+        let second = await scrape()
+        #expect(second["callgate_audit_commits_total"] == 4, "\(second)")
+        #expect(second["callgate_audit_records_committed_total"] == 4, "\(second)")
+        #expect(try #require(second["callgate_audit_writer_busy_seconds_total"]) > busy)
+        #expect(trail.writer.commits == 4)
+
+        await gateway.shutdown()
+        await trail.shutdown()
     }
 
     @Test("Without an exposition, /metrics is not a route")

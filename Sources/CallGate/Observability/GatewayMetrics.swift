@@ -1,3 +1,4 @@
+import AuditLog
 import CoreMetrics
 import Synchronization
 
@@ -16,6 +17,13 @@ import Synchronization
 /// | `callgate_audit_queue_depth` | gauge | (records waiting for the next commit) |
 /// | `callgate_audit_commit_duration_seconds` | histogram | (from hand-over to commit) |
 /// | `callgate_audit_failures_total` | counter | (records that could not be committed) |
+/// | `callgate_audit_commits_total` | counter | (group commits, each one transaction) |
+/// | `callgate_audit_records_committed_total` | counter | (records those commits carried) |
+/// | `callgate_audit_writer_busy_seconds_total` | counter | (time the writer spent committing) |
+///
+/// The last three are the audit writer's own totals, brought up to date at each scrape: their rates'
+/// ratio is the records per commit, and the busy time's rate how much of its one thread the store
+/// uses (near 1, records queue up and the audit is what limits the gateway).
 ///
 /// Handles are made once per label set and kept, so recording a request takes no registry lookup.
 public final class GatewayMetrics: Sendable {
@@ -30,6 +38,11 @@ public final class GatewayMetrics: Sendable {
     private let auditQueueDepth: Gauge
     private let auditCommit: Timer
     private let auditFailures: Counter
+    private let auditCommits: Counter
+    private let auditRecords: Counter
+    private let auditBusy: FloatingPointCounter
+    /// The writer's totals already added to the three counters above.
+    private let auditExported = Mutex(AuditWriterTotals())
 
     private struct RequestKey: Hashable {
         let operation: String
@@ -54,6 +67,9 @@ public final class GatewayMetrics: Sendable {
         auditQueueDepth = Gauge(label: "callgate_audit_queue_depth", factory: factory)
         auditCommit = Timer(label: "callgate_audit_commit_duration_seconds", factory: factory)
         auditFailures = Counter(label: "callgate_audit_failures_total", factory: factory)
+        auditCommits = Counter(label: "callgate_audit_commits_total", factory: factory)
+        auditRecords = Counter(label: "callgate_audit_records_committed_total", factory: factory)
+        auditBusy = FloatingPointCounter(label: "callgate_audit_writer_busy_seconds_total", factory: factory)
     }
 
     /// Counts one answered request (audited or not) and its upstream work.
@@ -88,12 +104,22 @@ public final class GatewayMetrics: Sendable {
         if !committed { auditFailures.increment() }
     }
 
-    /// Sets the gauges read at scrape time.
-    public func updateGauges(breakerOpen isOpen: Bool, upstreamLoad: (inFlight: Int, waiting: Int), auditQueueDepth depth: Int) {
+    /// Sets the gauges read at scrape time, and brings the audit writer's counters up to its totals
+    /// (none without an audit trail).
+    public func updateGauges(breakerOpen isOpen: Bool, upstreamLoad: (inFlight: Int, waiting: Int), auditWriter: AuditWriter?) {
         breakerOpen.record(isOpen ? 1 : 0)
         upstreamInFlight.record(upstreamLoad.inFlight)
         upstreamWaiting.record(upstreamLoad.waiting)
-        auditQueueDepth.record(depth)
+        auditQueueDepth.record(auditWriter?.queueDepth ?? 0)
+        guard let auditWriter else { return }
+        // Under the lock, so that two scrapes at once add each part of the totals once.
+        auditExported.withLock { exported in
+            let totals = AuditWriterTotals(auditWriter)
+            auditCommits.increment(by: totals.commits - exported.commits)
+            auditRecords.increment(by: totals.records - exported.records)
+            auditBusy.increment(by: (totals.busy - exported.busy) / .seconds(1))
+            exported = totals
+        }
     }
 
     private func handle<Metric>(_ table: borrowing Mutex<[String: Metric]>, _ label: String, make: (String) -> Metric) -> Metric {
@@ -103,5 +129,20 @@ public final class GatewayMetrics: Sendable {
             table[label] = metric
             return metric
         }
+    }
+}
+
+/// The audit writer's running totals: commits, the records they carried, the time spent in them.
+private struct AuditWriterTotals {
+    var commits = 0
+    var records = 0
+    var busy = Duration.zero
+
+    init() {}
+
+    init(_ writer: AuditWriter) {
+        commits = writer.commits
+        records = writer.recordsWritten
+        busy = writer.commitTime
     }
 }
