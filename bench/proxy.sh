@@ -140,6 +140,8 @@ for round in $(seq 1 "${ROUNDS:-3}"); do
   afloor_added4+=("$(echo "${a4[-1]} - ${n4[-1]}" | bc -l)")
 done
 rss=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$audited_pid/status")
+# The writer's own totals, from the audited CallGate's /metrics: records per commit over all the runs.
+writer=$(curl -sf "http://127.0.0.1:$gate/metrics" | awk '$1 == "callgate_audit_commits_total" {c=$2} $1 == "callgate_audit_records_committed_total" {r=$2} $1 == "callgate_audit_writer_busy_seconds_total" {b=$2} END {printf "%d commits, %.1f records per commit, %.1f s committing", c, r/c, b}')
 records=$("$bin" audit query --store "sqlite:$work/audit.sqlite" --audit-key-file "$work/audit.key" --limit 100000000 | wc -l)
 kill "$audited_pid"; wait "$audited_pid" 2>/dev/null || true
 
@@ -167,6 +169,7 @@ printf '| p99 at 4 connections, ms, design floor | | %s | %s (median %+.2f ms) |
 printf '| p99 at 4 connections, ms, design floor with the audit | | %s | %s (median %+.2f ms) | |\n' \
   "$(joined %.2f "${a4[@]}")" "$(joined %+.2f "${afloor_added4[@]}")" "$(median "${afloor_added4[@]}")"
 echo "| audit records written during the runs | | $records | | every request |"
+echo "| the audited CallGate's audit writer over the whole script (\`/metrics\`) | | $writer | | |"
 
 # Where the upstream leg's CPU goes, layer by layer, against the same stub (no HTTP server).
 if [ -x .build/release/UpstreamBench ] && [ -z "${SKIP_LAYERS:-}" ]; then
