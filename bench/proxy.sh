@@ -141,7 +141,7 @@ for round in $(seq 1 "${ROUNDS:-3}"); do
 done
 rss=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$audited_pid/status")
 # The writer's own totals, from the audited CallGate's /metrics: records per commit over all the runs.
-writer=$(curl -sf "http://127.0.0.1:$gate/metrics" | awk '$1 == "callgate_audit_commits_total" {c=$2} $1 == "callgate_audit_records_committed_total" {r=$2} $1 == "callgate_audit_writer_busy_seconds_total" {b=$2} END {printf "%d commits, %.1f records per commit, %.1f s committing", c, r/c, b}')
+writer=$(curl -sf "http://127.0.0.1:$gate/metrics" | awk '$1 == "callgate_audit_commits_total" {c=$2} $1 == "callgate_audit_records_committed_total" {r=$2} $1 == "callgate_audit_writer_busy_seconds_total" {b=$2} END {printf "%d commits, %.1f records per commit, %.1f s committing", c, c ? r / c : 0, b}')
 records=$("$bin" audit query --store "sqlite:$work/audit.sqlite" --audit-key-file "$work/audit.key" --limit 100000000 | wc -l)
 kill "$audited_pid"; wait "$audited_pid" 2>/dev/null || true
 

@@ -105,7 +105,7 @@ public final class GatewayMetrics: Sendable {
     }
 
     /// Sets the gauges read at scrape time, and brings the audit writer's counters up to its totals
-    /// (none without an audit trail).
+    /// (they stay at zero without an audit trail).
     public func updateGauges(breakerOpen isOpen: Bool, upstreamLoad: (inFlight: Int, waiting: Int), auditWriter: AuditWriter?) {
         breakerOpen.record(isOpen ? 1 : 0)
         upstreamInFlight.record(upstreamLoad.inFlight)
