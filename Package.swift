@@ -71,12 +71,15 @@ let package = Package(
         ),
         // The sqlite3 C API from the system library (Debian: libsqlite3-dev).
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // SHA-256 from the system's libcrypto, for the audit's digests and HMACs (Debian: libssl-dev).
+        .systemLibrary(name: "COpenSSLSHA", providers: [.apt(["libssl-dev"])]),
         // The audit trail: records, keyed hash chain, the database-neutral store protocol, the
         // SQLite store, the group-commit writer.
         .target(
             name: "AuditLog",
             dependencies: [
                 "CSQLite",
+                "COpenSSLSHA",
                 "CProcess",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

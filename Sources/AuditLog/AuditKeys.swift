@@ -68,7 +68,7 @@ public struct AuditKeys: Sendable {
     ///
     /// Only this HMAC over about a hundred bytes runs in the store's single writer; the content
     /// digest, the costly part, is computed beforehand by each caller (`AuditWriter`).
-    func chainHash(previousHash: String, sequence: Int64, contentDigest: SHA256.Digest) -> String {
+    func chainHash(previousHash: String, sequence: Int64, contentDigest: SHA256Bytes) -> String {
         chainMAC.authenticate(previousHash, sequence: sequence, contentDigest)
     }
 
@@ -132,7 +132,7 @@ struct ChainMAC: Sendable {
     }
 
     /// Lowercase hex HMAC of `text`'s UTF-8, "|", the decimal `sequence`, "|" and `digest`.
-    func authenticate(_ text: String, sequence: Int64, _ digest: SHA256.Digest) -> String {
+    func authenticate(_ text: String, sequence: Int64, _ digest: SHA256Bytes) -> String {
         var running = mac.start()
         running.update(utf8: text)
         // "|", the decimal sequence, "|": written into a stack buffer, not formatted as a String.

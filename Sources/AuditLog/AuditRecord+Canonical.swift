@@ -79,11 +79,9 @@ extension AuditRecord {
     }
 
     /// SHA-256 of `canonicalBytes()`: what the chain hash covers of the record's content.
-    public func contentDigest() -> SHA256.Digest {
-        // Through the buffer: `hash(data:)` takes the generic `DataProtocol` path, which cost about
-        // as much as the hashing.
-        var hasher = SHA256()
-        canonicalBytes().withUnsafeBytes { hasher.update(bufferPointer: $0) }
+    public func contentDigest() -> SHA256Bytes {
+        var hasher = SHA256Hasher()
+        canonicalBytes().withUnsafeBytes { hasher.update($0) }
         return hasher.finalize()
     }
 }

@@ -10,7 +10,7 @@ public struct PreparedAuditRecord: Sendable {
     /// The record, not yet numbered.
     public let record: AuditRecord
     /// `record.contentDigest()`.
-    public let contentDigest: SHA256.Digest
+    public let contentDigest: SHA256Bytes
     /// The phones as one JSON array of strings (masked number, fingerprint, and so on), for stores
     /// that keep them in one column.
     public let phonesJSON: String

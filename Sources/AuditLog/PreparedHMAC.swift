@@ -6,11 +6,11 @@ import Crypto
 /// Equivalent to `HMAC<SHA256>` (the tests check it); it exists because `HMAC(key:)` prepares both
 /// blocks again for each message, and its generic `DataProtocol` update path cost as much as the
 /// hashing itself: together about a third of each webhook's signature check, and of each audit
-/// record's chain hash and phone fingerprints. `SHA256` is a value: `start()` copies the prepared
-/// state, so one `PreparedHMAC` serves any number of threads.
+/// record's chain hash and phone fingerprints. The prepared state is a value (`SHA256Hasher`):
+/// `start()` copies it, so one `PreparedHMAC` serves any number of threads.
 public struct PreparedHMAC: Sendable {
-    private let inner: SHA256
-    private let outer: SHA256
+    private let inner: SHA256Hasher
+    private let outer: SHA256Hasher
 
     /// Prepares `key`.
     public init(key: SymmetricKey) {
@@ -20,36 +20,36 @@ public struct PreparedHMAC: Sendable {
             block = Array(SHA256.hash(data: block))
         }
         block += [UInt8](repeating: 0, count: 64 - block.count)
-        var inner = SHA256()
-        var outer = SHA256()
+        var inner = SHA256Hasher()
+        var outer = SHA256Hasher()
         block = block.map { $0 ^ 0x36 }
-        block.withUnsafeBytes { inner.update(bufferPointer: $0) }
+        block.withUnsafeBytes { inner.update($0) }
         block = block.map { $0 ^ 0x36 ^ 0x5C }
-        block.withUnsafeBytes { outer.update(bufferPointer: $0) }
+        block.withUnsafeBytes { outer.update($0) }
         self.inner = inner
         self.outer = outer
     }
 
     /// A message's MAC, fed piece by piece.
     public struct Running {
-        fileprivate var inner: SHA256
-        fileprivate let outer: SHA256
+        fileprivate var inner: SHA256Hasher
+        fileprivate let outer: SHA256Hasher
 
         /// Adds bytes to the message.
         public mutating func update(bytes: UnsafeRawBufferPointer) {
-            inner.update(bufferPointer: bytes)
+            inner.update(bytes)
         }
 
         /// Adds a text's UTF-8 to the message.
         public mutating func update(utf8 text: String) {
             var text = text
-            text.withUTF8 { inner.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+            text.withUTF8 { inner.update(UnsafeRawBufferPointer($0)) }
         }
 
         /// The MAC of everything added.
-        public consuming func finalize() -> SHA256.Digest {
+        public consuming func finalize() -> SHA256Bytes {
             var outer = outer
-            inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
+            inner.finalize().withUnsafeBytes { outer.update($0) }
             return outer.finalize()
         }
     }

@@ -25,7 +25,7 @@ struct CanonicalFormTests {
         record.hash = "other"
         record.sequence = 8
         #expect(record.canonicalBytes() == before)
-        #expect(record.contentDigest() == SHA256.hash(data: before))
+        #expect(Array(record.contentDigest()) == Array(SHA256.hash(data: before)))
         record.responseStatus = 423
         #expect(record.canonicalBytes() != before)
     }
@@ -84,8 +84,28 @@ struct CanonicalFormTests {
         }
     }
 
+    @Test("libcrypto's SHA-256 gives swift-crypto's digest at every block edge, whole or in pieces",
+          arguments: [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 1000])
+    func sha256(length: Int) throws {
+        let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        let expected = Array(SHA256.hash(data: bytes))
+        var whole = SHA256Hasher()
+        bytes.withUnsafeBytes { whole.update($0) }
+        let digest = whole.finalize()
+        #expect(Array(digest) == expected)
+        #expect(digest.withUnsafeBytes { Array($0) } == expected)
+        #expect(digest == SHA256Bytes(expected))
+        for split in [0, length / 3, length] {
+            var pieces = SHA256Hasher()
+            bytes[..<split].withUnsafeBytes { pieces.update($0) }
+            bytes[split...].withUnsafeBytes { pieces.update($0) }
+            #expect(Array(pieces.finalize()) == expected)
+        }
+        #expect(SHA256Bytes(bytes.prefix(31)) == nil)
+    }
+
     @Test("the chain MAC is HMAC-SHA256 over previous hash, sequence and content digest", arguments: [16, 32, 64, 65, 100])
-    func chainMAC(keyLength: Int) {
+    func chainMAC(keyLength: Int) throws {
         let key = SymmetricKey(data: (0..<keyLength).map { UInt8(truncatingIfNeeded: $0 &* 7) })
         let mac = ChainMAC(key: key)
         let cases: [(String, Int64, [UInt8])] = [
@@ -95,7 +115,7 @@ struct CanonicalFormTests {
             ("a", .max, [2]), ("a", -7, [3]), ("a", .min, [4]),
         ]
         for (text, sequence, content) in cases {
-            let digest = SHA256.hash(data: content)
+            let digest = try #require(SHA256Bytes(SHA256.hash(data: content)))
             let expected = HMAC<SHA256>.authenticationCode(for: Array("\(text)|\(sequence)|".utf8) + Array(digest), using: key)
             #expect(mac.authenticate(text, sequence: sequence, digest) == expected.map { String(format: "%02x", $0) }.joined())
         }

@@ -51,7 +51,7 @@ public struct WebhookSecret: Sendable {
 
     /// HMAC-SHA256 of `"<id>.<timestamp>.<body>"`, fed piece by piece so the body is not copied.
     /// `timestamp` is the header's text as sent, so the MAC covers exactly what the sender signed.
-    func mac(id: String, timestamp: String, body: some DataProtocol) -> SHA256.Digest {
+    func mac(id: String, timestamp: String, body: some DataProtocol) -> SHA256Bytes {
         var running = hmac.start()
         running.update(utf8: id)
         running.update(utf8: ".")

@@ -1,3 +1,4 @@
+import AuditLog
 import Crypto
 import Foundation
 
@@ -115,11 +116,11 @@ public struct WebhookVerifier: Sendable {
 
     /// Compares every byte whatever the first difference, so the time taken says nothing of where
     /// a forged MAC goes wrong.
-    static func constantTimeEqual(_ mac: SHA256.Digest, _ candidate: [UInt8]) -> Bool {
-        guard candidate.count == SHA256.byteCount else { return false }
+    static func constantTimeEqual(_ mac: SHA256Bytes, _ candidate: [UInt8]) -> Bool {
+        guard candidate.count == SHA256Bytes.byteCount else { return false }
         var difference: UInt8 = 0
         mac.withUnsafeBytes { bytes in
-            for index in 0..<SHA256.byteCount {
+            for index in 0..<SHA256Bytes.byteCount {
                 difference |= bytes[index] ^ candidate[index]
             }
         }
