@@ -1,5 +1,4 @@
 import AuditLog
-import Crypto
 import Foundation
 
 /// Checks Standard Webhooks signatures (https://www.standardwebhooks.com) against the configured
@@ -108,7 +107,7 @@ public struct WebhookVerifier: Sendable {
     static func parse(signatures header: String) -> [[UInt8]] {
         header.split(separator: " ").compactMap { entry in
             guard entry.hasPrefix("v1,"), let bytes = Data(base64Encoded: String(entry.dropFirst(3))),
-                  bytes.count == SHA256.byteCount
+                  bytes.count == SHA256Bytes.byteCount
             else { return nil }
             return Array(bytes)
         }
