@@ -46,7 +46,7 @@ struct WebhookGateway {
 
     /// A delivery worker over the outbox, sending through the gateway's client, on `nowMillis`.
     func worker(nowMillis: @escaping @Sendable () -> Int64) throws -> DeliveryWorker {
-        try #require(DeliveryWorker(trail: trail, client: gateway.gateway.client, nowMillis: nowMillis, logger: gateway.gateway.logger))
+        try #require(DeliveryWorker(trail: trail, client: gateway.gateway.forwarder.client, nowMillis: nowMillis, logger: gateway.gateway.logger))
     }
 
     func shutdown() async {

@@ -6,14 +6,6 @@
 /// takes LiveVox's names, accepts integers written as strings (as LiveVox's examples do) and drops
 /// fields LiveVox does not define. A request with any error is refused whole, with every error.
 public struct RequestValidator: Sendable {
-    /// Which surface a body came through.
-    public enum Surface: Sendable, Hashable {
-        /// `/v1`: CallGate's names, unknown fields refused, strict integers.
-        case v1
-        /// The LiveVox-compatible paths: LiveVox's names, lenient integers, unknown fields dropped.
-        case compatible
-    }
-
     /// The most entries a manual-call batch may hold.
     public var maxBatchSize: Int
     /// The regions whose numbers may be dialed.
@@ -57,13 +49,13 @@ public struct RequestValidator: Sendable {
         }
     }
 
-    private struct Names {
+    struct Names {
         let batch, phone, timeout, at: String
         let entryFields: [String]
         let callbackFields: [String]
     }
 
-    private static func names(_ surface: Surface) -> Names {
+    static func names(_ surface: Surface) -> Names {
         switch surface {
         case .v1:
             Names(batch: "calls", phone: "phone", timeout: "dialingTimeoutSeconds", at: "at",
