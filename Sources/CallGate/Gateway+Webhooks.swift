@@ -55,7 +55,7 @@ extension Gateway {
             case .success(let valid):
                 draft.phones = valid.phones.map(\.national)
                 draft.entryCount = valid.phones.count
-                payload = LiveVoxJSON.encode(valid.request)
+                payload = valid.request.liveVoxJSON
             case .failure(let failure):
                 draft.noteRefused(body, failure: failure, surface: .v1, allowed: configuration.validator.allowedRegions)
                 return .failure(.validation(failure))
@@ -101,18 +101,18 @@ extension Gateway {
     /// Removes `serviceId` from a webhook body (the rest is a `/v1` body) and returns it.
     static func takeServiceId(from body: inout JSONValue) -> Result<Int64, ValidationFailure> {
         guard case .object(var members) = body else {
-            return .failure(ValidationFailure(errors: [FieldError(
-                pointer: "", code: FieldError.Code.wrongType.rawValue, detail: "The body must be a JSON object.")]))
+            return .failure(ValidationFailure(errors: [FieldIssue(
+                pointer: "", code: FieldIssue.Code.wrongType.rawValue, detail: "The body must be a JSON object.")]))
         }
         guard let index = members.firstIndex(where: { $0.key == "serviceId" }) else {
-            return .failure(ValidationFailure(errors: [FieldError(
-                pointer: "/serviceId", code: FieldError.Code.required.rawValue,
+            return .failure(ValidationFailure(errors: [FieldIssue(
+                pointer: "/serviceId", code: FieldIssue.Code.required.rawValue,
                 detail: "A webhook names its service: add \"serviceId\", a positive integer such as 21429.")]))
         }
         let value = members.remove(at: index).value
         guard case .integer(let id) = value, id > 0 else {
-            return .failure(ValidationFailure(errors: [FieldError(
-                pointer: "/serviceId", code: FieldError.Code.wrongType.rawValue,
+            return .failure(ValidationFailure(errors: [FieldIssue(
+                pointer: "/serviceId", code: FieldIssue.Code.wrongType.rawValue,
                 detail: "serviceId must be a positive integer such as 21429, not \(value.typeName).")]))
         }
         body = .object(members)
