@@ -137,7 +137,7 @@ let package = Package(
             path: "bench/ProxyFloor",
             linkerSettings: mimalloc
         ),
-        .executableTarget(name: "AuditBench", dependencies: ["AuditLog"], path: "bench/AuditBench", linkerSettings: mimalloc),
+        .executableTarget(name: "AuditBench", dependencies: ["AuditLog", "CallGateCore"], path: "bench/AuditBench", linkerSettings: mimalloc),
         // Appends through the writer and prints each acknowledged record until it is killed; the
         // durability test runs it and kills it with SIGKILL.
         .executableTarget(name: "AuditCrashHelper", dependencies: ["AuditLog"], path: "Tests/AuditCrashHelper"),

@@ -50,7 +50,7 @@ struct WebhookIntake: Sendable {
         let payload: [UInt8]
         switch operation {
         case .launchManualCalls:
-            payload = LiveVoxJSON.encode(try validation.manualCalls(body, surface: .v1, draft: &draft).request)
+            payload = try validation.manualCalls(body, surface: .v1, draft: &draft).request.liveVoxJSON
         default:
             payload = try validation.callback(body, surface: .v1, principal: principal, draft: &draft).request.liveVoxJSON
         }
@@ -80,18 +80,18 @@ struct WebhookIntake: Sendable {
     /// Removes `serviceId` from a webhook body (the rest is a `/v1` body) and returns it.
     static func takeServiceId(from body: inout JSONValue) -> Result<Int64, ValidationFailure> {
         guard case .object(var members) = body else {
-            return .failure(ValidationFailure(errors: [FieldError(
-                pointer: "", code: FieldError.Code.wrongType.rawValue, detail: "The body must be a JSON object.")]))
+            return .failure(ValidationFailure(errors: [FieldIssue(
+                pointer: "", code: FieldIssue.Code.wrongType.rawValue, detail: "The body must be a JSON object.")]))
         }
         guard let index = members.firstIndex(where: { $0.key == "serviceId" }) else {
-            return .failure(ValidationFailure(errors: [FieldError(
-                pointer: "/serviceId", code: FieldError.Code.required.rawValue,
+            return .failure(ValidationFailure(errors: [FieldIssue(
+                pointer: "/serviceId", code: FieldIssue.Code.required.rawValue,
                 detail: "A webhook names its service: add \"serviceId\", a positive integer such as 21429.")]))
         }
         let value = members.remove(at: index).value
         guard case .integer(let id) = value, id > 0 else {
-            return .failure(ValidationFailure(errors: [FieldError(
-                pointer: "/serviceId", code: FieldError.Code.wrongType.rawValue,
+            return .failure(ValidationFailure(errors: [FieldIssue(
+                pointer: "/serviceId", code: FieldIssue.Code.wrongType.rawValue,
                 detail: "serviceId must be a positive integer such as 21429, not \(value.typeName).")]))
         }
         body = .object(members)
