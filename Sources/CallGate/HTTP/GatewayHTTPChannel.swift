@@ -298,7 +298,8 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 let last = try await context.eventLoop.flatSubmit {
                     let written: EventLoopFuture<Void>
                     if chunked, !omitBody {
-                        written = context.value.writeAndFlush(NIOAny(context.value.channel.allocator.buffer(staticString: "0\r\n\r\n")))
+                        written = context.value.writeAndFlush(
+                            NIOAny(context.value.channel.allocator.buffer(staticString: HTTPResponseBytes.lastChunk)))
                     } else {
                         written = context.eventLoop.makeSucceededVoidFuture()
                     }
@@ -328,13 +329,8 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     fileprivate func write(_ answer: GatewayResponse, version: HTTPVersion, keepAlive requestedKeepAlive: Bool, omitBody: Bool,
                            context: ChannelHandlerContext) {
         let keepAlive = requestedKeepAlive && !lastAnswer
-        let hasBody = HTTPResponseBytes.hasBody(status: answer.status)
-        let body = omitBody || !hasBody ? 0 : answer.body.count
-        var buffer = context.channel.allocator.buffer(capacity: HTTPResponseBytes.headCapacity(answer.headers) + body)
-        HTTPResponseBytes.writeHead(status: answer.status, headers: answer.headers,
-                                    framing: hasBody ? .length(answer.body.count) : .none,
-                                    keepAlive: keepAlive, version: version, into: &buffer)
-        if body > 0 { buffer.writeBytes(answer.body) }
+        let buffer = HTTPResponseBytes.answer(answer, version: version, keepAlive: keepAlive, omitBody: omitBody,
+                                              allocator: context.channel.allocator)
         // `answerEnded` closes nothing itself; it answers whether the connection ends here, which is
         // exactly when it is not kept alive. Only then is a promise made, to close after the write.
         if keepAlive {
@@ -365,93 +361,7 @@ private struct ChannelBodyWriter: GatewayBodyWriter {
         guard !bytes.isEmpty else { return }
         let context = self.context, chunked = self.chunked
         try await context.eventLoop.flatSubmit {
-            var buffer = context.value.channel.allocator.buffer(capacity: bytes.count + (chunked ? 20 : 0))
-            if chunked { HTTPResponseBytes.writeChunkSize(bytes.count, into: &buffer) }
-            buffer.writeBytes(bytes)
-            if chunked { buffer.writeStaticString("\r\n") }
-            return context.value.writeAndFlush(NIOAny(buffer))
+            context.value.writeAndFlush(NIOAny(HTTPResponseBytes.bodyPiece(bytes, chunked: chunked, allocator: context.value.channel.allocator)))
         }.get()
-    }
-}
-
-/// HTTP/1.x response heads as bytes (RFC 9112): status line, the answer's headers in order, the
-/// framing header, `Connection` when the answer says anything about it, and the blank line.
-enum HTTPResponseBytes {
-    /// How the body that follows the head is delimited.
-    enum Framing {
-        /// `Content-Length`.
-        case length(Int)
-        /// `Transfer-Encoding: chunked`.
-        case chunked
-        /// Neither: the body ends when the connection closes (HTTP/1.0).
-        case none
-    }
-
-    /// Whether an answer with `status` may have a body and its framing header: not 1xx, 204 or 304
-    /// (RFC 9110 8.6 and 15.3.5, RFC 9112 6.3). A 204 relayed from LiveVox is sent without them.
-    static func hasBody(status: Int) -> Bool {
-        !(100..<200).contains(status) && status != 204 && status != 304
-    }
-
-    /// Room for a head with `headers`, so that writing it does not grow the buffer.
-    static func headCapacity(_ headers: [(name: String, value: String)]) -> Int {
-        var capacity = 128
-        for header in headers { capacity += header.name.utf8.count + header.value.utf8.count + 4 }
-        return capacity
-    }
-
-    static func writeHead(
-        status: Int, headers: [(name: String, value: String)], framing: Framing, keepAlive: Bool, version: HTTPVersion,
-        into buffer: inout ByteBuffer
-    ) {
-        buffer.writeStaticString(version.major == 1 && version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
-        writeDecimal(status, into: &buffer)
-        buffer.writeInteger(UInt8(ascii: " "))
-        buffer.writeString(HTTPResponseStatus(statusCode: status).reasonPhrase)
-        buffer.writeStaticString("\r\n")
-        for header in headers {
-            buffer.writeString(header.name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(header.value)
-            buffer.writeStaticString("\r\n")
-        }
-        switch framing {
-        case .length(let length):
-            buffer.writeStaticString("Content-Length: ")
-            writeDecimal(length, into: &buffer)
-            buffer.writeStaticString("\r\n")
-        case .chunked:
-            buffer.writeStaticString("Transfer-Encoding: chunked\r\n")
-        case .none:
-            break
-        }
-        if !keepAlive {
-            buffer.writeStaticString("Connection: close\r\n")
-        } else if version.major == 1 && version.minor == 0 {
-            // HTTP/1.0 closes after each answer unless the answer says otherwise.
-            buffer.writeStaticString("Connection: keep-alive\r\n")
-        }
-        buffer.writeStaticString("\r\n")
-    }
-
-    /// A chunk's size line: the size in hex, CRLF.
-    static func writeChunkSize(_ size: Int, into buffer: inout ByteBuffer) {
-        buffer.writeString(String(size, radix: 16))
-        buffer.writeStaticString("\r\n")
-    }
-
-    /// `value` (not negative) in decimal, without making a String.
-    static func writeDecimal(_ value: Int, into buffer: inout ByteBuffer) {
-        precondition(value >= 0)
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes, room for any Int
-        withUnsafeMutableBytes(of: &digits) { raw in
-            var end = raw.count, rest = value
-            repeat {
-                end -= 1
-                raw[end] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            } while rest > 0
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[end...]))
-        }
     }
 }
