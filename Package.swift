@@ -197,6 +197,9 @@ let package = Package(
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "JWTKit", package: "jwt-kit"),
                            .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOEmbedded", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
                            .product(name: "Prometheus", package: "swift-prometheus")]
         ),
         // Runs the built `callgate` binary as a subprocess: exit codes, formats, stdin/stdout.
