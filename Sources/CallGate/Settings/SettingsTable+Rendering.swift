@@ -15,7 +15,9 @@ extension SettingsTable {
             if !setting.aliases.isEmpty {
                 meaning += " Also spelt " + setting.aliases.map { "`\($0)`" }.joined(separator: ", ") + "."
             }
-            var rows = [Row(key: setting.key, defaultText: setting.defaultText(defaults), accepts: setting.accepts, meaning: meaning)]
+            // A secret's default is never shown, whatever it is.
+            let shownDefault = setting.isSecret ? nil : setting.defaultText(defaults)
+            var rows = [Row(key: setting.key, defaultText: shownDefault, accepts: setting.accepts, meaning: meaning)]
             if let fileKey = setting.fileKey {
                 rows.append(Row(key: fileKey, defaultText: nil, accepts: "a file path",
                                 meaning: "A file holding \(setting.key) (its trailing newline dropped), instead of `\(setting.flag)`."))
