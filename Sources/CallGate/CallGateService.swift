@@ -31,12 +31,12 @@ public enum CallGateService {
         if let url = settings.upstreamURL {
             upstream = LiveVoxClientConfiguration(
                 baseURL: url, pathPrefix: settings.upstreamPathPrefix,
-                queueStatsPathStyle: settings.upstreamQueueStatsStyle == "query" ? .queryParameter : .pathSegment,
+                queueStatsPathStyle: settings.upstreamQueueStatsStyle,
                 accessToken: settings.upstreamAccessToken,
                 credentials: LoginRequest(clientName: settings.upstreamClientName, userName: settings.upstreamUserName,
                                           password: settings.upstreamPassword))
         } else {
-            let configuration = SimulatorConfiguration(timeOfFailureZone: settings.upstreamTimeZone)
+            let configuration = SimulatorConfiguration(timeOfFailureZone: settings.upstreamTimeZone.identifier)
             let running = try await LiveVoxSimulator.start(configuration: configuration, host: "127.0.0.1", port: 0,
                                                            logger: Logger(label: "callgate.simulator"))
             simulator = running
@@ -75,11 +75,12 @@ public enum CallGateService {
         let metrics = GatewayMetrics(factory: metricsFactory)
 
         let audit: AuditTrail?
-        if settings.store == "none" {
+        switch settings.store {
+        case .disabled:
             logger.warning("Running WITHOUT an audit trail (--store none): decisions are not recorded; use this for benchmarks only")
             audit = nil
-        } else {
-            audit = try openAuditTrail(settings: settings, metrics: metrics, logger: logger)
+        case .url(let url):
+            audit = try openAuditTrail(url: url, settings: settings, metrics: metrics, logger: logger)
         }
 
         let webhooks: WebhookSourceStore
@@ -101,8 +102,8 @@ public enum CallGateService {
         let gateway = Gateway(
             configuration: .init(
                 maxBodyBytes: settings.maxBodyBytes,
-                validator: RequestValidator(maxBatchSize: settings.maxBatchSize, allowedRegions: try settings.regions()),
-                upstreamTimeZone: IANATimeZone.named(settings.upstreamTimeZone)!,
+                validator: RequestValidator(maxBatchSize: settings.maxBatchSize, allowedRegions: settings.allowedRegions),
+                upstreamTimeZone: settings.upstreamTimeZone,
                 openAPIDocument: openAPIDocument, defaultRateLimit: settings.defaultRateLimit,
                 idempotencyTTLMillis: Int64(settings.idempotencyTTLHours) * 3_600_000),
             keys: keys, jwt: jwt, webhooks: webhooks, deliveriesArrived: deliveriesArrived,
@@ -166,17 +167,17 @@ public enum CallGateService {
 }
 
 extension CallGateService {
-    /// Opens the audit store the settings name, with the secret from `--audit-secret` or the key
-    /// file (created on first run).
-    static func openAuditTrail(settings: GatewaySettings, metrics: GatewayMetrics?, logger: Logger) throws -> AuditTrail {
+    /// Opens the audit store at `url`, with the secret from `--audit-secret` or the key file
+    /// (created on first run).
+    static func openAuditTrail(url: String, settings: GatewaySettings, metrics: GatewayMetrics?, logger: Logger) throws -> AuditTrail {
         let keys: AuditKeys
         if let secret = settings.auditSecret {
             keys = try AuditKeys(secret: Array(secret.utf8))
         } else {
             keys = try AuditKeys.loadOrCreate(path: settings.auditKeyFile)
         }
-        let store = try AuditStoreURL.open(settings.store, keys: keys)
-        logger.notice("Audit trail open", metadata: ["audit.store": "\(settings.store)"])
+        let store = try AuditStoreURL.open(url, keys: keys)
+        logger.notice("Audit trail open", metadata: ["audit.store": "\(url)"])
         return AuditTrail(store: store, keys: keys, metrics: metrics)
     }
 }

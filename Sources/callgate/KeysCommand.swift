@@ -15,27 +15,18 @@ struct KeysCommand: ParsableCommand {
         subcommands: [Create.self, List.self, Revoke.self]
     )
 
-    struct FileOption: ParsableArguments {
-        @Option(name: .long, help: "The keys file (YAML).")
-        var file: String = "data/keys.yaml"
-    }
+    typealias FileOption = IdentityFileOption<KeysFile>
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key and print it, alone, on stdout.")
 
-        @OptionGroup var identity: IdentityOptions
-
-        @OptionGroup var limit: RateLimitOptions
-
-        @OptionGroup var file: FileOption
+        @OptionGroup var new: NewIdentityOptions<KeysFile>
 
         func run() throws {
-            var keys = try KeysFile.loadOrEmpty(path: file.file)
-            let role = try identity.parsedRole()
-            let key = try keys.create(name: identity.name, role: role, services: try identity.parsedServices(),
-                                      agentLoginId: identity.agentLoginId, rateLimit: try limit.parsed())
-            try keys.save(path: file.file)
-            FileHandleStream.standardError.write("Created key '\(identity.name)' (\(role.rawValue)) in \(file.file). It is shown only now:\n")
+            let (role, key) = try new.add { keys, name, role, services, agentLoginId, rateLimit throws(KeysFileError) in
+                try keys.create(name: name, role: role, services: services, agentLoginId: agentLoginId, rateLimit: rateLimit)
+            }
+            FileHandleStream.standardError.write("Created key '\(new.identity.name)' (\(role.rawValue)) in \(new.file.file). It is shown only now:\n")
             print(key)
         }
     }
@@ -46,12 +37,9 @@ struct KeysCommand: ParsableCommand {
         @OptionGroup var file: FileOption
 
         func run() throws {
-            let keys = try KeysFile.load(path: file.file)
             print("name\trole\tservices\tagentLoginId\tcreatedAt\tstatus")
-            for entry in keys.keys {
-                let services = entry.services.map { $0.map(String.init).joined(separator: ",") } ?? "all"
-                let status = entry.revokedAt.map { "revoked \($0)" } ?? "active"
-                print("\(entry.name)\t\(entry.role)\t\(services)\t\(entry.agentLoginId ?? "-")\t\(entry.createdAt ?? "-")\t\(status)")
+            for entry in try file.load().keys {
+                print(FileOption.columns(entry, createdAt: entry.createdAt) + "\t" + (entry.revokedAt.map { "revoked \($0)" } ?? "active"))
             }
         }
     }
@@ -65,11 +53,8 @@ struct KeysCommand: ParsableCommand {
         @OptionGroup var file: FileOption
 
         func run() throws {
-            var keys = try KeysFile.load(path: file.file)
-            try keys.revoke(name: name)
-            try keys.save(path: file.file)
+            try file.update { keys throws(KeysFileError) in try keys.revoke(name: name) }
             FileHandleStream.standardError.write("Revoked key '\(name)' in \(file.file).\n")
         }
     }
 }
-

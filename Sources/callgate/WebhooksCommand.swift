@@ -17,36 +17,19 @@ struct WebhooksCommand: ParsableCommand {
         subcommands: [AddSource.self, Rotate.self, Retire.self, List.self]
     )
 
-    struct FileOption: ParsableArguments {
-        @Option(name: .long, help: "The webhook sources file (YAML).")
-        var file: String = "data/webhook-sources.yaml"
-
-        /// Loads the file, applies `change` and saves the result.
-        func update<Value>(_ change: (inout WebhookSourcesFile) throws(WebhookSourcesFileError) -> Value) throws -> Value {
-            var sources = try WebhookSourcesFile.load(path: file)
-            let result = try change(&sources)
-            try sources.save(path: file)
-            return result
-        }
-    }
+    typealias FileOption = IdentityFileOption<WebhookSourcesFile>
 
     struct AddSource: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add-source", abstract: "Add a source and print its secret, alone, on stdout.")
 
-        @OptionGroup var identity: IdentityOptions
-
-        @OptionGroup var limit: RateLimitOptions
-
-        @OptionGroup var file: FileOption
+        @OptionGroup var new: NewIdentityOptions<WebhookSourcesFile>
 
         func run() throws {
-            var sources = try WebhookSourcesFile.loadOrEmpty(path: file.file)
-            let role = try identity.parsedRole()
-            let secret = try sources.addSource(name: identity.name, role: role, services: try identity.parsedServices(),
-                                               agentLoginId: identity.agentLoginId, rateLimit: try limit.parsed())
-            try sources.save(path: file.file)
-            FileHandleStream.standardError.write("Added webhook source '\(identity.name)' (\(role.rawValue)) to \(file.file). Its secret:\n")
+            let (role, secret) = try new.add { sources, name, role, services, agentLoginId, rateLimit throws(WebhookSourcesFileError) in
+                try sources.addSource(name: name, role: role, services: services, agentLoginId: agentLoginId, rateLimit: rateLimit)
+            }
+            FileHandleStream.standardError.write("Added webhook source '\(new.identity.name)' (\(role.rawValue)) to \(new.file.file). Its secret:\n")
             print(secret)
             FileHandleStream.standardError.write(WebhooksCommand.signingHelp)
         }
@@ -94,11 +77,9 @@ struct WebhooksCommand: ParsableCommand {
         @OptionGroup var file: FileOption
 
         func run() throws {
-            let sources = try WebhookSourcesFile.load(path: file.file)
             print("name\trole\tservices\tagentLoginId\tcreatedAt\tsecrets")
-            for source in sources.sources {
-                let services = source.services.map { $0.map(String.init).joined(separator: ",") } ?? "all"
-                print("\(source.name)\t\(source.role)\t\(services)\t\(source.agentLoginId ?? "-")\t\(source.createdAt)\t\(source.secrets.count)")
+            for source in try file.load().sources {
+                print(FileOption.columns(source, createdAt: source.createdAt) + "\t\(source.secrets.count)")
             }
         }
     }

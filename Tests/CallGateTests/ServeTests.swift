@@ -20,7 +20,7 @@ struct ServeTests {
             "port": "0", "keysFile": directory + "/keys.yaml", "store": "sqlite:\(directory)/callgate.sqlite",
             "audit.keyFile": directory + "/audit.key",
         ], configFile: nil)
-        settings.logLevel = "error"
+        settings.logLevel = .error
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let service = Task {

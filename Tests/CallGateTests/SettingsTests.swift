@@ -1,3 +1,4 @@
+import CallGateCore
 import Configuration
 import Foundation
 import Testing
@@ -33,9 +34,10 @@ struct SettingsTests {
         ("upstream.accessToken", "--upstream-access-token", "CALLGATE_UPSTREAM_ACCESS_TOKEN"),
         ("keysFile", "--keys-file", "CALLGATE_KEYS_FILE"),
         ("upstream.caFile", "--upstream-ca-file", "CALLGATE_UPSTREAM_CA_FILE"),
+        ("jwt.hs256Secrets", "--jwt-hs256-secrets", "CALLGATE_JWT_HS256_SECRETS"),
     ])
     func naming(key: String, flag: String, environment: String) throws {
-        let setting = try #require(GatewaySettings.Setting.all.first { $0.key == key })
+        let setting = try #require(GatewaySettings.table.settings.first { $0.key == key })
         #expect(setting.flag == flag)
         #expect(setting.environmentVariable == environment)
     }
@@ -56,33 +58,35 @@ struct SettingsTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         try "upstream:\n  timeZone: America/Chicago\nmaxBodyBytes: 4096\n".write(toFile: path, atomically: true, encoding: .utf8)
         let settings = try await GatewaySettings.read(flags: [:], configFile: path)
-        #expect(settings.upstreamTimeZone == "America/Chicago")
+        #expect(settings.upstreamTimeZone == IANATimeZone.named("America/Chicago"))
         #expect(settings.maxBodyBytes == 4096)
     }
 
     @Test("Unusable settings are refused with a sentence naming the flag and variable", arguments: [
         (["port": "eighty"], "--port / CALLGATE_PORT is 'eighty': expected a whole number from 0 to 65535."),
-        (["upstream.url": "ftp://x"], "--upstream-url is 'ftp://x': it must start with https:// (or http:// for a local test upstream)."),
+        (["upstream.url": "ftp://x"], "--upstream-url / CALLGATE_UPSTREAM_URL is 'ftp://x': it must start with https:// (or http:// for a local test upstream)."),
         (["upstream.url": "https://api.livevox.com"], "With --upstream-url, LiveVox needs --upstream-access-token, --upstream-client-name, --upstream-user-name, --upstream-password (or their CALLGATE_... variables)."),
-        (["upstream.timeZone": "Mars/Base"], "--upstream-time-zone is 'Mars/Base': not an IANA time zone such as America/New_York."),
-        (["allowedRegions": "US,XX"], "--allowed-regions names 'XX', which is not a North American region (US, CA, PR, VI, GU, MP, AS, JM, ...)."),
-        (["logLevel": "loud"], "--log-level is 'loud': use trace, debug, info, notice, warning, error or critical."),
+        (["upstream.timeZone": "Mars/Base"], "--upstream-time-zone / CALLGATE_UPSTREAM_TIME_ZONE is 'Mars/Base': not an IANA time zone such as America/New_York."),
+        (["allowedRegions": "US,XX"], "--allowed-regions / CALLGATE_ALLOWED_REGIONS names 'XX', which is not a North American region (US, CA, PR, VI, GU, MP, AS, JM, ...)."),
+        (["allowedRegions": ","], "--allowed-regions / CALLGATE_ALLOWED_REGIONS names no region."),
+        (["logLevel": "loud"], "--log-level / CALLGATE_LOG_LEVEL is 'loud': use trace, debug, info, notice, warning, error or critical."),
+        (["logFormat": "xml"], "--log-format / CALLGATE_LOG_FORMAT is 'xml': use text or json."),
+        (["store": "mysql://db"], "--store / CALLGATE_STORE is not a usable store: The audit store URL scheme 'mysql:' is not supported; use sqlite:./relative/path.sqlite or sqlite:/absolute/path.sqlite."),
+        (["audit.secret": "short"], "--audit-secret / CALLGATE_AUDIT_SECRET has 5 bytes: use at least 16 (e.g. `openssl rand -hex 32`)."),
+        (["jwt.issuers": "https://issuer"], "JWT settings are given without --jwt-audience, CallGate's name in the tokens' aud."),
         (["rateLimit.perSecond": "fast"], "--rate-limit-per-second / CALLGATE_RATE_LIMIT_PER_SECOND is 'fast': expected a number from 0 to 1000000, such as 20 or 0.5."),
         (["rateLimit.perSecond": "-1"], "--rate-limit-per-second / CALLGATE_RATE_LIMIT_PER_SECOND is '-1': expected a number from 0 to 1000000, such as 20 or 0.5."),
-        (["upstream.queueStatsStyle": "both"], "--upstream-queue-stats-style is 'both': use path or query."),
+        (["upstream.queueStatsStyle": "both"], "--upstream-queue-stats-style / CALLGATE_UPSTREAM_QUEUE_STATS_STYLE is 'both': use path or query."),
         (["upstream.clientKey": "/k.pem"], "--upstream-client-certificate and --upstream-client-key go together."),
     ])
     func refused(values: [String: String], message: String) {
         #expect(throws: SettingsError(message)) { try read(values) }
     }
 
-    @Test("Every setting is documented in the README with its flag, variable and key")
-    func documented() throws {
-        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("README.md")
-        let text = try String(contentsOf: readme, encoding: .utf8)
-        for setting in GatewaySettings.Setting.all {
-            #expect(text.contains("| `\(setting.flag)` | `\(setting.environmentVariable)` | `\(setting.key)` |"), "\(setting.key)")
-        }
+    @Test("The served contract is the committed openapi/callgate.yaml")
+    func openAPIInSync() throws {
+        let spec = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("openapi/callgate.yaml")
+        #expect(try String(contentsOf: spec, encoding: .utf8) == OpenAPIDocument.text, "run `make openapi`")
     }
 }

@@ -1,3 +1,4 @@
+import CallGate
 import Foundation
 import Testing
 
@@ -102,5 +103,36 @@ struct ServeCommandTests {
         let unknown = try CLI.run(["serve", "--webhook-source-file", "/nonexistent/sources.yaml"], stdin: "")
         #expect(unknown.status == 2)
         #expect(!unknown.stderr.contains("CALLGATE_PORT"))
+    }
+
+    @Test("serve --help lists every setting's flag with its meaning, default and environment variable")
+    func helpListsEverySetting() throws {
+        let result = try CLI.run(["serve", "--help"], stdin: "")
+        #expect(result.status == 0)
+        let help = result.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for flag in GatewaySettings.table.flagKeys.keys where flag != "--webhook-sources-file" {
+            #expect(help.contains("\(flag) <value>"), "\(flag)")
+        }
+        #expect(help.contains("--port <value> Port to listen on (0 picks a free one). Accepts a whole number from 0 to 65535. Default: 8080. [CALLGATE_PORT]"))
+        #expect(help.contains("--audit-secret-file <value> A file holding audit.secret"))
+        #expect(help.contains("--config <config>"))
+    }
+
+    @Test("serve --settings-markdown prints the table the README holds")
+    func settingsMarkdown() throws {
+        let result = try CLI.run(["serve", "--settings-markdown"], stdin: "")
+        #expect(result.status == 0)
+        #expect(result.stdout == GatewaySettings.table.markdown)
+    }
+
+    @Test("A value and its secret file together, or a flag without its value, stop serve with status 2 and a sentence")
+    func secretFileConflict() throws {
+        let both = try CLI.run(["serve", "--audit-secret", "0123456789abcdef", "--audit-secret-file", "/nonexistent/secret"], stdin: "")
+        #expect(both.status == 2)
+        #expect(both.stderr.contains("--audit-secret / CALLGATE_AUDIT_SECRET and --audit-secret-file / CALLGATE_AUDIT_SECRET_FILE are both given"))
+        #expect(!both.stderr.contains("0123456789abcdef"))
+        let missing = try CLI.run(["serve", "--port"], stdin: "")
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("--port needs a value."))
     }
 }

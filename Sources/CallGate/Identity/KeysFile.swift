@@ -14,9 +14,9 @@ import Foundation
 ///     createdAt: 2026-11-29T17:00:00Z
 ///     revokedAt: 2026-12-01T09:00:00Z   # present once revoked; the key no longer authenticates
 /// ```
-public struct KeysFile: Codable, Sendable, Equatable {
+public struct KeysFile: IdentityFileContent {
     /// One key.
-    public struct Entry: Codable, Sendable, Equatable {
+    public struct Entry: IdentityFileEntry {
         /// A unique name, used in logs and the audit trail.
         public var name: String
         /// A LiveVox role: Sysadmin, Superuser, Manager or Agent.
@@ -53,70 +53,51 @@ public struct KeysFile: Codable, Sendable, Equatable {
     public var keys: [Entry]
 
     /// Creates a file's content.
-    public init(keys: [Entry] = []) { self.keys = keys }
+    public init(keys: [Entry]) { self.keys = keys }
 
-    /// Reads and validates a keys file; a missing file is an error (see ``loadOrEmpty(path:)``).
-    public static func load(path: String) throws(KeysFileError) -> KeysFile {
-        let file: KeysFile
-        do {
-            file = try IdentityFile.read(KeysFile.self, path: path, kind: "keys file")
-        } catch {
-            throw KeysFileError(error.message)
-        }
-        try file.validate(path: path)
-        return file
+    /// An empty file.
+    public init() { self.init(keys: []) }
+
+    /// The keys, as ``IdentityFileContent`` names them.
+    public var entries: [Entry] {
+        get { keys }
+        set { keys = newValue }
     }
 
-    /// Reads a keys file, or returns an empty one when the file does not exist yet.
-    public static func loadOrEmpty(path: String) throws(KeysFileError) -> KeysFile {
-        FileManager.default.fileExists(atPath: path) ? try load(path: path) : KeysFile()
-    }
+    /// What the file's operations throw.
+    public typealias Failure = KeysFileError
 
-    /// Checks what YAML decoding cannot: unique names, known roles, digests, the Agent rule.
-    public func validate(path: String) throws(KeysFileError) {
-        var names = Set<String>()
-        for (index, entry) in keys.enumerated() {
-            let position = "\(path), key #\(index + 1) (\(entry.name))"
-            do {
-                _ = try IdentityFile.checkScope(name: entry.name, role: entry.role, services: entry.services,
-                                                agentLoginId: entry.agentLoginId, noun: "key", names: &names)
-            } catch {
-                throw KeysFileError("\(position): \(error.message)")
-            }
-            guard entry.sha256.utf8.count == 64, entry.sha256.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
-            else { throw KeysFileError("\(position): sha256 must be 64 lowercase hex digits.") }
-            if let problem = entry.rateLimit?.problem(in: "\(position), rateLimit") { throw KeysFileError(problem) }
-        }
-    }
+    /// The file in messages.
+    public static let kind = "keys file"
+    /// A key in messages.
+    public static let noun = "key"
+    /// A key in messages about the whole file.
+    public static let fullNoun = "key"
+    /// The file's first line: what it holds and what it does not.
+    public static let header = "# CallGate API keys. Only SHA-256 digests are stored: a key is shown once, when it is created.\n"
 
-    /// Writes the file atomically (a temporary file renamed over it), readable by its owner only.
-    public func save(path: String) throws(KeysFileError) {
-        let header = "# CallGate API keys. Only SHA-256 digests are stored: a key is shown once, when it is created.\n"
-        do {
-            try IdentityFile.write(self, header: header, path: path, kind: "keys file")
-        } catch {
-            throw KeysFileError(error.message)
-        }
+    /// `callgate serve`'s default keys file.
+    public static var defaultPath: String { GatewaySettings().keysFile }
+
+    /// A digest that is not 64 lowercase hex digits.
+    public static func problem(with entry: Entry) -> String? {
+        entry.sha256.utf8.count == 64 && entry.sha256.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
+            ? nil : ": sha256 must be 64 lowercase hex digits."
     }
 
     /// Adds a new key and returns it; the key itself is not stored.
     public mutating func create(name: String, role: LiveVoxRole, services: [Int64]?, agentLoginId: String?,
                                 rateLimit: RateLimit? = nil, now: Date = Date()) throws(KeysFileError) -> String {
-        guard !keys.contains(where: { $0.name == name }) else {
-            throw KeysFileError("A key named '\(name)' already exists; choose another name or revoke it first.")
-        }
         let key = APIKey.generate()
-        keys.append(Entry(name: name, role: role.rawValue, sha256: APIKey.digest(of: key), services: services,
-                          agentLoginId: agentLoginId, createdAt: IdentityFile.timestamp(now), rateLimit: rateLimit))
-        try validate(path: "the new key")
+        try append(Entry(name: name, role: role.rawValue, sha256: APIKey.digest(of: key), services: services,
+                         agentLoginId: agentLoginId, createdAt: IdentityFile.timestamp(now), rateLimit: rateLimit),
+                   duplicate: "A key named '\(name)' already exists; choose another name or revoke it first.")
         return key
     }
 
     /// Marks the key named `name` revoked.
     public mutating func revoke(name: String, now: Date = Date()) throws(KeysFileError) {
-        guard let index = keys.firstIndex(where: { $0.name == name }) else {
-            throw KeysFileError("No key is named '\(name)'.")
-        }
+        let index = try self.index(of: name)
         guard keys[index].revokedAt == nil else { throw KeysFileError("The key '\(name)' is already revoked.") }
         keys[index].revokedAt = IdentityFile.timestamp(now)
     }
@@ -134,9 +115,10 @@ public struct KeysFile: Codable, Sendable, Equatable {
 }
 
 /// Why a keys file could not be read, written or changed; the message names the file and the key.
-public struct KeysFileError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct KeysFileError: IdentityFileFailure, Sendable, Equatable, CustomStringConvertible {
     /// The message.
     public let description: String
 
-    init(_ description: String) { self.description = description }
+    /// An error with that message.
+    public init(_ description: String) { self.description = description }
 }

@@ -21,9 +21,9 @@ import Foundation
 ///       - whsec_...                 # 32 random bytes, base64
 ///     createdAt: 2026-11-29T17:00:00Z
 /// ```
-public struct WebhookSourcesFile: Codable, Sendable, Equatable {
+public struct WebhookSourcesFile: IdentityFileContent {
     /// One sender.
-    public struct Source: Codable, Sendable, Equatable {
+    public struct Source: IdentityFileEntry {
         /// A unique name: the principal's name in logs and the audit trail.
         public var name: String
         /// A LiveVox role: Sysadmin, Superuser, Manager or Agent.
@@ -56,76 +56,58 @@ public struct WebhookSourcesFile: Codable, Sendable, Equatable {
     public var sources: [Source]
 
     /// Creates a file's content.
-    public init(sources: [Source] = []) { self.sources = sources }
+    public init(sources: [Source]) { self.sources = sources }
 
-    /// Reads and validates a sources file; a missing file is an error (see ``loadOrEmpty(path:)``).
-    public static func load(path: String) throws(WebhookSourcesFileError) -> WebhookSourcesFile {
-        let file: WebhookSourcesFile
-        do {
-            file = try IdentityFile.read(WebhookSourcesFile.self, path: path, kind: "webhook sources file")
-        } catch {
-            throw WebhookSourcesFileError(error.message)
-        }
-        try file.validate(path: path)
-        return file
+    /// An empty file.
+    public init() { self.init(sources: []) }
+
+    /// The sources, as ``IdentityFileContent`` names them.
+    public var entries: [Source] {
+        get { sources }
+        set { sources = newValue }
     }
 
-    /// Reads a sources file, or returns an empty one when the file does not exist yet.
-    public static func loadOrEmpty(path: String) throws(WebhookSourcesFileError) -> WebhookSourcesFile {
-        FileManager.default.fileExists(atPath: path) ? try load(path: path) : WebhookSourcesFile()
-    }
+    /// One source, as ``IdentityFileContent`` names it.
+    public typealias Entry = Source
+    /// What the file's operations throw.
+    public typealias Failure = WebhookSourcesFileError
 
-    /// Checks what YAML decoding cannot: unique names, known roles, the Agent rule, well-formed secrets.
-    public func validate(path: String) throws(WebhookSourcesFileError) {
-        var names = Set<String>()
-        for (index, source) in sources.enumerated() {
-            let position = "\(path), source #\(index + 1) (\(source.name))"
+    /// The file in messages.
+    public static let kind = "webhook sources file"
+    /// A source in messages about its position and scope.
+    public static let noun = "source"
+    /// A source in messages about the whole file.
+    public static let fullNoun = "webhook source"
+    /// The file's first lines: it holds the secrets themselves.
+    public static let header = """
+        # CallGate webhook sources. This file holds the signing secrets themselves (an HMAC cannot be
+        # checked against a digest): keep it mode 0600 and share it with nothing less trusted than them.
+
+        """
+
+    /// `callgate serve`'s default webhook sources file.
+    public static var defaultPath: String { GatewaySettings().webhookSourcesFile }
+
+    /// No secret, or a secret that is not a Standard Webhooks secret.
+    public static func problem(with source: Source) -> String? {
+        guard !source.secrets.isEmpty else { return ": secrets is empty; a source needs at least one secret." }
+        for (index, secret) in source.secrets.enumerated() {
             do {
-                _ = try IdentityFile.checkScope(name: source.name, role: source.role, services: source.services,
-                                                agentLoginId: source.agentLoginId, noun: "source", names: &names)
+                _ = try WebhookSecret.parse(secret)
             } catch {
-                throw WebhookSourcesFileError("\(position): \(error.message)")
-            }
-            if let problem = source.rateLimit?.problem(in: "\(position), rateLimit") { throw WebhookSourcesFileError(problem) }
-            guard !source.secrets.isEmpty else {
-                throw WebhookSourcesFileError("\(position): secrets is empty; a source needs at least one secret.")
-            }
-            for (secretIndex, secret) in source.secrets.enumerated() {
-                do {
-                    _ = try WebhookSecret.parse(secret)
-                } catch {
-                    throw WebhookSourcesFileError("\(position), secrets #\(secretIndex + 1): \(error)")
-                }
+                return ", secrets #\(index + 1): \(error)"
             }
         }
-    }
-
-    /// Writes the file atomically (a temporary file renamed over it), readable by its owner only.
-    public func save(path: String) throws(WebhookSourcesFileError) {
-        let header = """
-            # CallGate webhook sources. This file holds the signing secrets themselves (an HMAC cannot be
-            # checked against a digest): keep it mode 0600 and share it with nothing less trusted than them.
-
-            """
-        do {
-            try IdentityFile.write(self, header: header, path: path, kind: "webhook sources file")
-        } catch {
-            throw WebhookSourcesFileError(error.message)
-        }
+        return nil
     }
 
     /// Adds a source with a new secret and returns the secret (`whsec_...`) for the sender.
     public mutating func addSource(name: String, role: LiveVoxRole, services: [Int64]?, agentLoginId: String?,
                                    rateLimit: RateLimit? = nil, now: Date = Date()) throws(WebhookSourcesFileError) -> String {
-        guard !sources.contains(where: { $0.name == name }) else {
-            throw WebhookSourcesFileError("A webhook source named '\(name)' already exists; choose another name.")
-        }
         let secret = WebhookSecret.generate()
-        var updated = self
-        updated.sources.append(Source(name: name, role: role.rawValue, services: services, agentLoginId: agentLoginId,
-                                      secrets: [secret.text], createdAt: IdentityFile.timestamp(now), rateLimit: rateLimit))
-        try updated.validate(path: "the new source")
-        self = updated
+        try append(Source(name: name, role: role.rawValue, services: services, agentLoginId: agentLoginId,
+                          secrets: [secret.text], createdAt: IdentityFile.timestamp(now), rateLimit: rateLimit),
+                   duplicate: "A webhook source named '\(name)' already exists; choose another name.")
         return secret.text
     }
 
@@ -157,20 +139,14 @@ public struct WebhookSourcesFile: Codable, Sendable, Equatable {
         }
         return WebhookVerifier(sources: candidates, toleranceSeconds: toleranceSeconds)
     }
-
-    private func index(of name: String) throws(WebhookSourcesFileError) -> Int {
-        guard let index = sources.firstIndex(where: { $0.name == name }) else {
-            throw WebhookSourcesFileError("No webhook source is named '\(name)'.")
-        }
-        return index
-    }
 }
 
 /// Why a webhook sources file could not be read, written or changed; the message names the file,
 /// the source and the field.
-public struct WebhookSourcesFileError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct WebhookSourcesFileError: IdentityFileFailure, Sendable, Equatable, CustomStringConvertible {
     /// The message.
     public let description: String
 
-    init(_ description: String) { self.description = description }
+    /// An error with that message.
+    public init(_ description: String) { self.description = description }
 }
