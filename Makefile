@@ -9,7 +9,7 @@ PYTHON      := $(VENV)/bin/python
 DEBIAN_PACKAGES := python3 python3-venv python3-pip libcurl4-openssl-dev libsqlite3-dev libssl-dev libmimalloc-dev openssl
 BENCH_PACKAGES  := nginx-light wrk bc curl valgrind
 
-.PHONY: run test deps venv build build-release build-bench openapi test-swift test-oracle test-contract bench tables clean
+.PHONY: run test deps venv build build-release build-bench test-swift test-oracle test-contract bench tables clean
 
 run: deps build-release
 	.build/release/callgate serve --host 127.0.0.1 --port $(PORT) --store sqlite:data/callgate.sqlite
@@ -45,10 +45,6 @@ test-swift: build
 # IANA database as Python's zoneinfo computes it (PyPI tzdata, not the system's copy).
 test-oracle: build venv
 	CALLGATE_BIN=$(CURDIR)/.build/debug/callgate PYTHONTZPATH= $(PYTHON) -m pytest -q Tests/oracle
-
-# Embeds openapi/callgate.yaml into the binary (served at /openapi.yaml).
-openapi:
-	python3 scripts/embed_openapi.py
 
 # Contract tests: the OpenAPI document is valid, and the live service (embedded simulator) honours it
 # under schemathesis, with no 5xx.

@@ -106,8 +106,12 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            plugins: ["OpenAPIDocumentPlugin"]
         ),
+        // Writes openapi/callgate.yaml into the build folder as `OpenAPIDocument`, for CallGate.
+        .plugin(name: "OpenAPIDocumentPlugin", capability: .buildTool(), dependencies: ["EmbedOpenAPI"]),
+        .executableTarget(name: "EmbedOpenAPI", path: "Plugins/EmbedOpenAPI"),
         .executableTarget(
             name: "callgate",
             dependencies: [

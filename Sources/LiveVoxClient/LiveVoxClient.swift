@@ -160,8 +160,9 @@ public final class LiveVoxClient: Sendable {
         var latency = Duration.zero
         var replayedAfter401 = false
         var sessionId: String?
-        // Each line says which operation it is about; made only when a line is logged (a logger
-        // given the operation in its metadata cost a handler and a dictionary copy per request).
+        // Each line says which operation it is about, merged in only when a line is logged: a
+        // logger carrying the operation in its metadata would cost a handler and a dictionary copy
+        // per request.
         func log(_ level: Logger.Level, _ message: @autoclosure () -> Logger.Message, _ metadata: Logger.Metadata = [:]) {
             logger.log(level: level, message(), metadata: metadata.merging(["upstream.operation": "\(operation)"]) { old, _ in old })
         }

@@ -22,14 +22,7 @@ enum TimeZoneTables {
 
         /// The offset in effect at `epochSeconds`.
         func offset(at epochSeconds: Int64) -> Int32 {
-            // The number of changes at or before `epochSeconds`.
-            var low = 0
-            var high = instants.count
-            while low < high {
-                let mid = (low + high) / 2
-                if instants[mid] <= epochSeconds { low = mid + 1 } else { high = mid }
-            }
-            return low == 0 ? initialOffset : offsets[low - 1]
+            offset(before: firstChange(after: epochSeconds))
         }
 
         /// The index of the first change strictly after `epochSeconds`.
