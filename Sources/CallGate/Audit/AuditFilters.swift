@@ -1,5 +1,5 @@
-import AuditLog
 import CallGateCore
+import CallGateStorage
 
 /// The filters of `GET /v1/audit` and `callgate audit query`, parsed in one place so that both
 /// refuse the same things with the same sentences, each naming its parameter.
