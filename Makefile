@@ -7,7 +7,7 @@ VENV        := .venv
 PYTHON      := $(VENV)/bin/python
 # System packages the build, the tests and the benchmarks need.
 DEBIAN_PACKAGES := python3 python3-venv python3-pip libcurl4-openssl-dev libsqlite3-dev libssl-dev libmimalloc-dev openssl
-BENCH_PACKAGES  := nginx-light wrk bc curl
+BENCH_PACKAGES  := nginx-light wrk bc curl valgrind
 
 .PHONY: run test deps venv build build-release build-bench openapi test-swift test-oracle test-contract bench tables clean
 
@@ -65,6 +65,7 @@ bench: deps venv build-bench
 	bench/run.sh
 	bench/proxy.sh
 	bench/webhooks.sh
+	bench/callgrind.sh
 
 clean:
 	rm -rf .build $(VENV)

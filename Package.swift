@@ -138,7 +138,8 @@ let package = Package(
             linkerSettings: mimalloc
         ),
         .executableTarget(
-            name: "AuditBench", dependencies: ["CallGateStorage", "SQLiteStorage"], path: "bench/AuditBench", linkerSettings: mimalloc
+            name: "AuditBench", dependencies: ["CallGateCore", "CallGateStorage", "SQLiteStorage"], path: "bench/AuditBench",
+            linkerSettings: mimalloc
         ),
         // Appends through the writer and prints each acknowledged record until it is killed; the
         // durability test runs it and kills it with SIGKILL.

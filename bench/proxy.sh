@@ -1,80 +1,109 @@
 #!/usr/bin/env bash
-# Side-by-side proxy benchmark (issue: the gateway): wrk against nginx `proxy_pass`, against
-# CallGate (authentication and validation on) with and without its audit trail, and against the
-# design's floor (bench/ProxyFloor), without and with the audit, all in front of the same nginx `return 200` stub that serves
-# LiveVox's login and queue-stats JSON. Loopback only; every process is stopped at the end.
-# Prints a Markdown table; record it with this command in docs/benchmarks.md.
+# Side-by-side proxy benchmark: wrk against nginx `proxy_pass`, against CallGate (authentication and
+# validation on) with and without its audit trail, and against the design's floor (bench/ProxyFloor)
+# without and with the audit, all in front of the same nginx `return 200` stub that serves LiveVox's
+# login and queue-stats JSON. Loopback only; every process is stopped at the end. Prints a Markdown
+# table; record it with this command in docs/benchmarks.md.
+#   bench/proxy.sh                       the whole table (ROUNDS=3, BENCH_SECONDS=10 per run)
+#   bench/proxy.sh --compare OLD NEW     two builds of callgate, audited, at 64 connections, in ROUNDS
+#                                        (6) alternating rounds: CPU per request and req/s of each
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
+if [ "${1:-}" = --compare ]; then
+  [ $# -eq 3 ] || { echo "usage: bench/proxy.sh --compare OLD_CALLGATE NEW_CALLGATE" >&2; exit 2; }
+  old_bin=$2 new_bin=$3 bin=$2
+fi
 stub=$(free_port); proxy=$(free_port); gate=$(free_port); unaudited=$(free_port); floor=$(free_port); afloor=$(free_port)
-mkdir -p "$work/logs"
-cat > "$work/nginx.conf" <<NGINX
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
+start_nginx "
   upstream stub { server 127.0.0.1:$stub; keepalive 64; }
   server {
     listen 127.0.0.1:$stub;
     default_type application/json;
-    location = /session/login { return 200 '{"sessionId":"bench-session","clientId":1,"userId":1,"daysUntilPasswordExpires":90}'; }
-    location /callControl/supervisor/calls/queue/ { return 200 '{"availableAgents":7,"callsOnHold":2,"callsToBeLaunched":14,"callsInProgress":8,"maxAgents":26}'; }
+    $stub_login
+    $stub_queue
   }
   server {
     listen 127.0.0.1:$proxy;
-    location / { proxy_pass http://stub; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-NGINX
-nginx -p "$work" -c "$work/nginx.conf" -g 'daemon off;' &
-pids+=($!)
+    location / { proxy_pass http://stub; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+  }"
+upstream_flags "$stub"
 
 key=$("$bin" keys create --name bench --role Manager --file "$work/keys.yaml" 2>/dev/null)
-path=/callControl/supervisor/calls/queue/21429
 auth="Authorization: Bearer $key"
 
-# start_gate PORT STORE: CallGate in front of the stub, authentication and validation on.
+# start_gate PORT STORE [BIN]: CallGate in front of the stub, authentication and validation on, warmed
+# up (LiveVox session, connections).
 start_gate() {
-  "$bin" serve --port "$1" --keys-file "$work/keys.yaml" --log-level warning --store "$2" \
-    --audit-key-file "$work/audit.key" \
-    --upstream-url "http://127.0.0.1:$stub" --upstream-access-token bench --upstream-client-name BENCH \
-    --upstream-user-name bench --upstream-password bench >> "$work/logs/callgate.log" 2>&1 &
+  "${3:-$bin}" serve --port "$1" --keys-file "$work/keys.yaml" --log-level warning --store "$2" \
+    --audit-key-file "$work/audit.key" "${upstream[@]}" >> "$work/logs/callgate.log" 2>&1 &
   gate_pid=$!
   pids+=($gate_pid)
-  for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$1/healthz" > /dev/null 2>&1 && break
-    sleep 0.1
-  done
-  # Warm up (session, connections).
-  wrk -t2 -c64 -d2s -H "$auth" "http://127.0.0.1:$1$path" > /dev/null
+  wait_up "http://127.0.0.1:$1/healthz"
+  wrk -t2 -c64 -d2s -H "$auth" "http://127.0.0.1:$1$queue_path" > /dev/null
 }
 
 rps() { awk '/Requests\/sec/ {print $2}'; }
 p99() { awk '/ 99%/ {print $2}'; }
 non2xx() { awk '/Non-2xx/ {print $5}'; }
 check2xx() { [ -z "$(echo "$1" | non2xx)" ] || { echo "CallGate answered non-2xx during the run:"; echo "$1"; exit 1; }; }
+to_ms() { awk '{v=$1; if (v ~ /us$/) v=v/1000; else if (v ~ /ms$/) v=v+0; else if (v ~ /s$/) v=v*1000; print v}'; }
+joined() { local format=$1; shift; printf "$format / " "$@" | sed 's| / $||'; }
+# per_request TICKS_BEFORE TICKS_AFTER WRK_OUTPUT: CPU µs per request over a run. Far steadier than
+# req/s on this VM, whose speed drifts: the audit's cost in CPU is what its throughput ratio follows.
+per_request() { echo "($2 - $1) * 1000000 / $hz / $(echo "$3" | awk '/requests in/ {print $1}')" | bc -l; }
 
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$proxy$path" > /dev/null 2>&1 && break
-  sleep 0.1
-done
-wrk -t2 -c64 -d2s "http://127.0.0.1:$proxy$path" > /dev/null
+# --compare: both builds audited, each with its own database, both up while either is measured.
+# The order alternates by round (OLD first in odd rounds), so that the VM's drift, 20 % and more
+# within a minute, falls on both alike; each round gives its own ratio.
+if [ -n "${old_bin:-}" ]; then
+  old_port=$(free_port); new_port=$(free_port)
+  start_gate "$old_port" "sqlite:$work/old.sqlite" "$old_bin"; old_pid=$gate_pid
+  start_gate "$new_port" "sqlite:$work/new.sqlite" "$new_bin"; new_pid=$gate_pid
+  old_cpu=(); new_cpu=(); old_rps=(); new_rps=(); ratio=()
+  # measure PID PORT: one run at 64 connections; sets cpu (µs per request) and rate (req/s).
+  measure() {
+    local before out
+    before=$(cpu_ticks "$1")
+    out=$(wrk -t2 -c64 -d"${duration}s" -H "$auth" "http://127.0.0.1:$2$queue_path")
+    check2xx "$out"
+    cpu=$(per_request "$before" "$(cpu_ticks "$1")" "$out"); rate=$(echo "$out" | rps)
+  }
+  for round in $(seq 1 "${ROUNDS:-6}"); do
+    if [ $((round % 2)) = 1 ]; then
+      measure "$old_pid" "$old_port"; old_cpu+=("$cpu"); old_rps+=("$rate")
+      measure "$new_pid" "$new_port"; new_cpu+=("$cpu"); new_rps+=("$rate")
+    else
+      measure "$new_pid" "$new_port"; new_cpu+=("$cpu"); new_rps+=("$rate")
+      measure "$old_pid" "$old_port"; old_cpu+=("$cpu"); old_rps+=("$rate")
+    fi
+    ratio+=("$(echo "${new_cpu[-1]} / ${old_cpu[-1]}" | bc -l)")
+  done
+  echo "OLD: $old_bin; NEW: $new_bin; ${ROUNDS:-6} alternating rounds of ${duration} s at 64 connections, audited (SQLite)."
+  echo
+  echo "| round | OLD CPU per request | NEW CPU per request | NEW / OLD | OLD req/s | NEW req/s |"
+  echo "|--:|--:|--:|--:|--:|--:|"
+  for i in "${!ratio[@]}"; do
+    printf '| %d | %.1f µs | %.1f µs | %.3f | %.0f | %.0f |\n' \
+      "$((i + 1))" "${old_cpu[i]}" "${new_cpu[i]}" "${ratio[i]}" "${old_rps[i]}" "${new_rps[i]}"
+  done
+  printf '| median | %.1f µs | %.1f µs | %.3f | %.0f | %.0f |\n' "$(median "${old_cpu[@]}")" "$(median "${new_cpu[@]}")" \
+    "$(median "${ratio[@]}")" "$(median "${old_rps[@]}")" "$(median "${new_rps[@]}")"
+  exit 0
+fi
+
+wait_up "http://127.0.0.1:$proxy$queue_path"
+wrk -t2 -c64 -d2s "http://127.0.0.1:$proxy$queue_path" > /dev/null
 
 # start_floor PORT LOG [AUDIT_DATABASE]: the design's floor (bench/ProxyFloor), the same server, task
 # per request, curl thread and continuation as CallGate, with no authentication, validation,
 # LiveVox client or metrics; with AUDIT_DATABASE, each request also commits its record through
-# CallGate's AuditWriter into that SQLite file before it is answered, as the audit issue requires.
+# CallGate's AuditWriter into that SQLite file before it is answered, as CallGate does.
 start_floor() {
   "${FLOOR_BIN:-.build/release/ProxyFloor}" "$1" "http://127.0.0.1:$stub" 32 ${3:+"$3"} > "$work/logs/$2" 2>&1 &
   pids+=($!)
-  for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$1$path" > /dev/null 2>&1 && break
-    sleep 0.1
-  done
-  wrk -t2 -c64 -d2s "http://127.0.0.1:$1$path" > /dev/null
+  wait_up "http://127.0.0.1:$1$queue_path"
+  wrk -t2 -c64 -d2s "http://127.0.0.1:$1$queue_path" > /dev/null
 }
 start_floor "$floor" floor.log
 start_floor "$afloor" floor-audit.log "$work/floor-audit.sqlite"
@@ -88,38 +117,29 @@ unaudited_pid=$gate_pid
 
 # Rounds: in each, nginx, audited CallGate, unaudited CallGate, the floor and the floor with the
 # audit one after the other at 64 connections, then nginx, audited CallGate, the floor and the floor
-# with the audit at 4. This VM's speed drifts by 20 % and more
-# within a minute, so a ratio is taken within a round, never across; the table shows each round's
-# ratio and their median.
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-to_ms() { awk '{v=$1; if (v ~ /us$/) v=v/1000; else if (v ~ /ms$/) v=v+0; else if (v ~ /s$/) v=v*1000; print v}'; }
-joined() { local format=$1; shift; printf "$format / " "$@" | sed 's| / $||'; }
-# The CPU time a process has used, in clock ticks; per request over a run, in µs. Far steadier than
-# req/s on this VM, whose speed drifts: the audit's cost in CPU is what its throughput ratio follows.
-hz=$(getconf CLK_TCK)
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-per_request() { echo "($2 - $1) * 1000000 / $hz / $(echo "$3" | awk '/requests in/ {print $1}')" | bc -l; }
+# with the audit at 4. This VM's speed drifts by 20 % and more within a minute, so a ratio is taken
+# within a round, never across; the table shows each round's ratio and their median.
 n64=(); g64=(); o64=(); f64=(); a64=(); gate_ratio=(); off_ratio=(); floor_ratio=(); afloor_ratio=(); audit_ratio=()
 n4=(); g4=(); f4=(); a4=(); added4=(); floor_added4=(); afloor_added4=()
 cpu_on=(); cpu_off=(); cpu_audit=()
 for round in $(seq 1 "${ROUNDS:-3}"); do
-  nginx=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$proxy$path")
+  nginx=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$proxy$queue_path")
   if [ -n "${PROFILE:-}" ] && [ "$round" = 1 ]; then
     # PROFILE=FILE: sample the audited CallGate's CPU (software clock; hardware counters are absent
     # in this VM) during its first 64-connection run; `perf report -i FILE --no-children --sort sym`.
     perf record -e cpu-clock -F 1999 -g -o "$PROFILE" -p "$audited_pid" -- sleep "$duration" > /dev/null 2>&1 &
     perf_pid=$!
   fi
-  before=$(ticks "$audited_pid")
-  on=$(wrk -t2 -c64 -d"${duration}s" -H "$auth" "http://127.0.0.1:$gate$path")
-  cpu_on+=("$(per_request "$before" "$(ticks "$audited_pid")" "$on")")
+  before=$(cpu_ticks "$audited_pid")
+  on=$(wrk -t2 -c64 -d"${duration}s" -H "$auth" "http://127.0.0.1:$gate$queue_path")
+  cpu_on+=("$(per_request "$before" "$(cpu_ticks "$audited_pid")" "$on")")
   [ -z "${PROFILE:-}" ] || [ "$round" != 1 ] || wait "$perf_pid"
-  before=$(ticks "$unaudited_pid")
-  off=$(wrk -t2 -c64 -d"${duration}s" -H "$auth" "http://127.0.0.1:$unaudited$path")
-  cpu_off+=("$(per_request "$before" "$(ticks "$unaudited_pid")" "$off")")
+  before=$(cpu_ticks "$unaudited_pid")
+  off=$(wrk -t2 -c64 -d"${duration}s" -H "$auth" "http://127.0.0.1:$unaudited$queue_path")
+  cpu_off+=("$(per_request "$before" "$(cpu_ticks "$unaudited_pid")" "$off")")
   cpu_audit+=("$(echo "${cpu_on[-1]} - ${cpu_off[-1]}" | bc -l)")
-  bare=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$floor$path")
-  bare_audited=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$afloor$path")
+  bare=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$floor$queue_path")
+  bare_audited=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$afloor$queue_path")
   check2xx "$on"; check2xx "$off"; check2xx "$bare_audited"
   n64+=("$(echo "$nginx" | rps)"); g64+=("$(echo "$on" | rps)"); o64+=("$(echo "$off" | rps)"); f64+=("$(echo "$bare" | rps)")
   a64+=("$(echo "$bare_audited" | rps)")
@@ -128,10 +148,10 @@ for round in $(seq 1 "${ROUNDS:-3}"); do
   off_ratio+=("$(echo "${o64[-1]} / ${n64[-1]}" | bc -l)")
   floor_ratio+=("$(echo "${f64[-1]} / ${n64[-1]}" | bc -l)")
   audit_ratio+=("$(echo "${g64[-1]} / ${o64[-1]}" | bc -l)")
-  nginx4=$(wrk -t1 -c4 -d"${duration}s" --latency "http://127.0.0.1:$proxy$path")
-  gate4=$(wrk -t1 -c4 -d"${duration}s" --latency -H "$auth" "http://127.0.0.1:$gate$path")
-  floor4=$(wrk -t1 -c4 -d"${duration}s" --latency "http://127.0.0.1:$floor$path")
-  afloor4=$(wrk -t1 -c4 -d"${duration}s" --latency "http://127.0.0.1:$afloor$path")
+  nginx4=$(wrk -t1 -c4 -d"${duration}s" --latency "http://127.0.0.1:$proxy$queue_path")
+  gate4=$(wrk -t1 -c4 -d"${duration}s" --latency -H "$auth" "http://127.0.0.1:$gate$queue_path")
+  floor4=$(wrk -t1 -c4 -d"${duration}s" --latency "http://127.0.0.1:$floor$queue_path")
+  afloor4=$(wrk -t1 -c4 -d"${duration}s" --latency "http://127.0.0.1:$afloor$queue_path")
   check2xx "$gate4"; check2xx "$afloor4"
   n4+=("$(echo "$nginx4" | p99 | to_ms)"); g4+=("$(echo "$gate4" | p99 | to_ms)")
   f4+=("$(echo "$floor4" | p99 | to_ms)"); a4+=("$(echo "$afloor4" | p99 | to_ms)")

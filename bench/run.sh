@@ -30,6 +30,6 @@ done
 peak=$( { /usr/bin/time -f "%M" "$bin" check phone < "$corpus" > /dev/null || true; } 2>&1 | tail -1)
 echo "| \`callgate check phone\` peak RSS on $lines lines | $((peak / 1024)) MiB | flat (independent of input size) |"
 
-# The audit trail's group-commit writer into SQLite (issue: audit trail).
+# The audit trail's group-commit writer into SQLite.
 echo
 .build/release/AuditBench --records "${AUDIT_RECORDS:-500000}"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Webhook intake benchmark (issue: webhooks): wrk sends pre-signed webhooks to `callgate serve`
-# with the SQLite audit store (and its outbox) and one webhook source. LiveVox is an nginx stub
-# (login and ScheduleCallback answered at once), as in bench/proxy.sh; the delivery worker forwards
-# the accepted webhooks to it during the run, as it would to LiveVox. Loopback only; every process
-# is stopped at the end. Prints a Markdown table; record it with this command in docs/benchmarks.md.
+# Webhook intake benchmark: wrk sends pre-signed webhooks to `callgate serve` with the SQLite audit
+# store (and its outbox) and one webhook source. LiveVox is an nginx stub (login and ScheduleCallback
+# answered at once), as in bench/proxy.sh; the delivery worker forwards the accepted webhooks to it
+# during the run, as it would to LiveVox. Loopback only; every process is stopped at the end. Prints
+# a Markdown table; record it with this command in docs/benchmarks.md.
 #   BENCH_SECONDS=10 (measured run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,34 +12,20 @@ port=$(free_port)
 stub=$(free_port)
 secret=$("$bin" webhooks add-source --name bench --role Manager --file "$work/sources.yaml" 2>/dev/null)
 "$bin" keys create --name ops --role Sysadmin --file "$work/keys.yaml" > /dev/null 2>&1
-mkdir -p "$work/logs"
-cat > "$work/nginx.conf" <<NGINX
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
+start_nginx "
   server {
     listen 127.0.0.1:$stub;
     default_type application/json;
-    location = /session/login { return 200 '{"sessionId":"bench-session","clientId":1,"userId":1,"daysUntilPasswordExpires":90}'; }
-    location ~ ^/callControl/supervisor/calls/[0-9]+/ScheduleCallback$ { return 204; }
-  }
-}
-NGINX
-nginx -p "$work" -c "$work/nginx.conf" -g 'daemon off;' &
-pids+=($!)
+    $stub_login
+    location ~ ^/callControl/supervisor/calls/[0-9]+/ScheduleCallback\$ { return 204; }
+  }"
+upstream_flags "$stub"
 "$bin" serve --port "$port" --keys-file "$work/keys.yaml" --webhooks-sources-file "$work/sources.yaml" \
   --store "sqlite:$work/audit.sqlite" --audit-key-file "$work/audit.key" --log-level warning \
-  --upstream-url "http://127.0.0.1:$stub" --upstream-access-token bench --upstream-client-name BENCH \
-  --upstream-user-name bench --upstream-password bench > "$work/logs/callgate.log" 2>&1 &
+  "${upstream[@]}" > "$work/logs/callgate.log" 2>&1 &
 gate_pid=$!
 pids+=($gate_pid)
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 && break
-  sleep 0.1
-done
+wait_up "http://127.0.0.1:$port/healthz"
 
 # counts: accepted deliveries, delivered ones (read from the store while it runs: WAL readers).
 counts() {
@@ -58,10 +44,9 @@ python3 bench/sign_webhooks.py "$secret" $((duration * 12000)) "$work/signed.txt
 wrk -t2 -c64 -d2s -s bench/webhooks.lua "http://127.0.0.1:$port" -- "$work/warmup.txt" 2 > /dev/null
 for _ in $(seq 1 100); do read -r total delivered < <(counts); [ "$total" = "$delivered" ] && break; sleep 0.2; done
 read -r total0 delivered0 < <(counts)
-cpu() { awk '{print $14 + $15}' "/proc/$gate_pid/stat"; }
-cpu0=$(cpu)
+cpu0=$(cpu_ticks "$gate_pid")
 out=$(wrk -t2 -c64 -d"${duration}s" --latency -s bench/webhooks.lua "http://127.0.0.1:$port" -- "$work/signed.txt" 2)
-cpu1=$(cpu)
+cpu1=$(cpu_ticks "$gate_pid")
 read -r total1 delivered1 < <(counts)
 started=$(date +%s.%N)
 for _ in $(seq 1 600); do read -r total delivered < <(counts); [ "$total" = "$delivered" ] && break; sleep 0.1; done
@@ -75,9 +60,8 @@ accepted=$((total1 - total0))
 [ "$accepted" -ge "$sent" ] && [ "$accepted" -le $((sent + 64)) ] ||
   { echo "wrk had $sent webhooks answered but the outbox took $accepted new ones."; exit 1; }
 [ "$total" = "$delivered" ] || { echo "The outbox did not drain within a minute: $delivered of $total delivered."; exit 1; }
-ticks=$(getconf CLK_TCK)
 echo "| webhooks answered 202 | accepted/s | p50 | p99 | delivered during the run | backlog drained after | gateway CPU per webhook |"
 echo "|--:|--:|--:|--:|--:|--:|--:|"
 printf "| %d | %s | %s | %s | %d | %.1f s | %d µs |\n" "$sent" "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" \
   "$(echo "$out" | awk '/ 50%/ {print $2}')" "$(echo "$out" | awk '/ 99%/ {print $2}')" \
-  "$((delivered1 - delivered0))" "$drained" "$(( (cpu1 - cpu0) * 1000000 / ticks / accepted ))"
+  "$((delivered1 - delivered0))" "$drained" "$(( (cpu1 - cpu0) * 1000000 / hz / accepted ))"

@@ -1,4 +1,5 @@
 import CallGateCore
+import CurlTransport
 import Logging
 import Synchronization
 
@@ -19,7 +20,7 @@ public final class LiveVoxClient: Sendable {
     private let baseURL: String
     /// The configured path prefix, normalized once (`LiveVoxEndpoint.normalizedPrefix`).
     private let pathPrefix: String
-    private let constantHeaders: [LiveVoxHTTPHeader]
+    private let constantHeaders: [HTTPHeaderField]
     private let loginBody: [UInt8]
     private let cache = LiveVoxSessionCache()
 
@@ -46,10 +47,10 @@ public final class LiveVoxClient: Sendable {
         self.baseURL = base
         self.pathPrefix = LiveVoxEndpoint.normalizedPrefix(configuration.pathPrefix)
         self.constantHeaders = [
-            LiveVoxHTTPHeader(name: "LV-Access", value: configuration.accessToken),
-            LiveVoxHTTPHeader(name: "Accept", value: "application/json"),
+            HTTPHeaderField(name: "LV-Access", value: configuration.accessToken),
+            HTTPHeaderField(name: "Accept", value: "application/json"),
         ]
-        self.loginBody = LiveVoxJSON.encode(configuration.credentials)
+        self.loginBody = configuration.credentials.liveVoxJSON
     }
 
     // MARK: The four operations
@@ -72,7 +73,7 @@ public final class LiveVoxClient: Sendable {
     public func launchManualCalls(
         serviceId: Int64, _ request: LaunchManualCallsRequest, requestId: String? = nil, logger: Logger? = nil
     ) async throws(LiveVoxError) -> LiveVoxResponse<LiveVoxNoContent> {
-        try await launchManualCalls(serviceId: serviceId, body: LiveVoxJSON.encode(request), requestId: requestId, logger: logger)
+        try await launchManualCalls(serviceId: serviceId, body: request.liveVoxJSON, requestId: requestId, logger: logger)
     }
 
     /// `POST .../LaunchManualCalls` with a JSON body the caller already encoded (bytes through).
@@ -103,12 +104,14 @@ public final class LiveVoxClient: Sendable {
         guard let sessionId = await cache.take() else { return }
         let endpoint = LiveVoxEndpoint.logout(sessionId: sessionId)
         var request = makeRequest(endpoint, sessionId: sessionId, body: [], timeout: configuration.logoutTimeout)
-        request.headers.append(LiveVoxHTTPHeader(name: "LV-Session", value: sessionId))
+        request.headers.append(HTTPHeaderField(name: "LV-Session", value: sessionId))
         do {
-            let response = try await transport.send(request)
+            let response = try await transport.execute(request)
             logger.debug("LiveVox logout", metadata: ["upstream.status": "\(response.status)"])
         } catch {
-            logger.notice("LiveVox logout failed", metadata: ["upstream.transport_error": "\(error.kind.rawValue)"])
+            logger.notice("LiveVox logout failed", metadata: [
+                "upstream.transport_error": "\(LiveVoxTransportFailure(error.code).rawValue)",
+            ])
         }
     }
 
@@ -164,7 +167,7 @@ public final class LiveVoxClient: Sendable {
         }
 
         func failure(_ code: Code, status: Int? = nil, said: LiveVoxErrorBody? = nil,
-                     transport: LiveVoxTransportError.Kind? = nil, retryAfter: Duration? = nil,
+                     transport: LiveVoxTransportFailure? = nil, retryAfter: Duration? = nil,
                      mayHaveActed: Bool = false) -> LiveVoxError {
             LiveVoxError(
                 code: code, operation: operation, upstreamStatus: status, upstreamCode: said?.code,
@@ -193,14 +196,14 @@ public final class LiveVoxClient: Sendable {
                 throw failure(.upstreamTimeout)
             }
             var request = makeRequest(endpoint, sessionId: sessionId, body: body, timeout: timeout)
-            if let sessionId { request.headers.append(LiveVoxHTTPHeader(name: "LV-Session", value: sessionId)) }
+            if let sessionId { request.headers.append(HTTPHeaderField(name: "LV-Session", value: sessionId)) }
             // The gateway's request id travels upstream, so LiveVox's logs can be matched with the audit.
-            if let requestId { request.headers.append(LiveVoxHTTPHeader(name: "X-Request-ID", value: requestId)) }
+            if let requestId { request.headers.append(HTTPHeaderField(name: "X-Request-ID", value: requestId)) }
 
             let sent = clock.now
-            let result: Result<LiveVoxHTTPResponse, LiveVoxTransportError>
+            let result: Result<HTTPResponseSpec, CurlTransportError>
             do {
-                result = .success(try await transport.send(request))
+                result = .success(try await transport.execute(request))
             } catch {
                 result = .failure(error)
             }
@@ -211,18 +214,19 @@ public final class LiveVoxClient: Sendable {
             let finalError: LiveVoxError
             switch result {
             case .failure(let error):
-                if error.kind == .cancelled || Task.isCancelled {
+                let kind = LiveVoxTransportFailure(error.code)
+                if kind == .cancelled || Task.isCancelled {
                     record(.abandoned, probe: isProbe, log: log)
-                    throw failure(.cancelled, transport: error.kind, mayHaveActed: !error.requestNeverSent)
+                    throw failure(.cancelled, transport: kind, mayHaveActed: !error.requestNeverSent)
                 }
                 record(.failure, probe: isProbe, log: log)
                 log(.debug, "LiveVox exchange failed", [
-                    "upstream.transport_error": "\(error.kind.rawValue)",
+                    "upstream.transport_error": "\(kind.rawValue)",
                     "upstream.attempt": "\(retry.attempts)",
                 ])
                 outcome = .transportFailure(requestNeverSent: error.requestNeverSent)
                 finalError = failure(
-                    Code.forTransportFailure(error.kind), transport: error.kind,
+                    Code.forTransportFailure(kind), transport: kind,
                     mayHaveActed: !error.requestNeverSent)
 
             case .success(let response):
@@ -251,7 +255,7 @@ public final class LiveVoxClient: Sendable {
                 let didNothing = [401, 429, 503].contains(response.status)
                 finalError = failure(
                     code, status: response.status, said: .lenient(response.body), retryAfter: retryAfter,
-                    mayHaveActed: !didNothing && endpoint.method != .get)
+                    mayHaveActed: !didNothing && endpoint.method != "GET")
             }
 
             let action = jitter.withLock { retry.decide(after: outcome, now: clock.now, jitter: &$0) }
@@ -293,14 +297,14 @@ public final class LiveVoxClient: Sendable {
         }
     }
 
-    private func makeRequest(_ endpoint: LiveVoxEndpoint, sessionId: String?, body: [UInt8], timeout: Duration) -> LiveVoxHTTPRequest {
+    private func makeRequest(_ endpoint: LiveVoxEndpoint, sessionId: String?, body: [UInt8], timeout: Duration) -> HTTPRequestSpec {
         // Room for the session, the request id and the content type, so that adding them does not
         // copy the list again.
-        var headers: [LiveVoxHTTPHeader] = []
+        var headers: [HTTPHeaderField] = []
         headers.reserveCapacity(constantHeaders.count + 3)
         headers.append(contentsOf: constantHeaders)
-        if !body.isEmpty { headers.append(LiveVoxHTTPHeader(name: "Content-Type", value: "application/json")) }
-        return LiveVoxHTTPRequest(
+        if !body.isEmpty { headers.append(HTTPHeaderField(name: "Content-Type", value: "application/json")) }
+        return HTTPRequestSpec(
             method: endpoint.method,
             url: baseURL + endpoint.path(normalizedPrefix: pathPrefix, queueStatsStyle: configuration.queueStatsPathStyle),
             headers: headers, body: body, timeout: timeout,

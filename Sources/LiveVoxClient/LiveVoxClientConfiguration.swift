@@ -78,12 +78,12 @@ public enum LiveVoxEndpoint: Sendable, Hashable {
         }
     }
 
-    /// The method.
-    public var method: LiveVoxHTTPMethod {
+    /// The method token, as sent.
+    public var method: String {
         switch self {
-        case .login, .launchManualCalls, .scheduleCallback: .post
-        case .logout: .delete
-        case .queueStats, .nonAttemptedManualCalls: .get
+        case .login, .launchManualCalls, .scheduleCallback: "POST"
+        case .logout: "DELETE"
+        case .queueStats, .nonAttemptedManualCalls: "GET"
         }
     }
 

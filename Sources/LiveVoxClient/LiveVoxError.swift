@@ -75,7 +75,7 @@ public struct LiveVoxError: CodedError {
         }
 
         /// The code for a transport failure.
-        public static func forTransportFailure(_ kind: LiveVoxTransportError.Kind) -> Code {
+        public static func forTransportFailure(_ kind: LiveVoxTransportFailure) -> Code {
             switch kind {
             case .nameResolution, .connectionRefused, .connectFailed: .upstreamUnreachable
             case .timedOut: .upstreamTimeout
@@ -96,7 +96,7 @@ public struct LiveVoxError: CodedError {
     /// The `message` of the upstream's error body, when present.
     public var upstreamMessage: String?
     /// The transport's failure, when the upstream did not answer.
-    public var transportFailure: LiveVoxTransportError.Kind?
+    public var transportFailure: LiveVoxTransportFailure?
     /// How long the gateway's caller should wait before trying again, when known.
     public var retryAfter: Duration?
     /// Exchanges with the upstream made for the operation (0 when the breaker refused the first).
@@ -110,7 +110,7 @@ public struct LiveVoxError: CodedError {
     /// Creates an error.
     public init(
         code: Code, operation: String, upstreamStatus: Int? = nil, upstreamCode: Int? = nil,
-        upstreamMessage: String? = nil, transportFailure: LiveVoxTransportError.Kind? = nil,
+        upstreamMessage: String? = nil, transportFailure: LiveVoxTransportFailure? = nil,
         retryAfter: Duration? = nil, attempts: Int, upstreamLatency: Duration = .zero,
         upstreamMayHaveActed: Bool = false
     ) {

@@ -1,5 +1,4 @@
 import CallGateCore
-import Foundation
 
 /// An upstream answer the gateway may pass through as it is: its status, body bytes and content type,
 /// the decoded model on demand, and what the audit records (attempts, time spent upstream).
@@ -50,18 +49,6 @@ public struct LiveVoxNoContent: LiveVoxResponseModel, Hashable {
     public init() {}
     /// Ignores the body.
     public init(liveVoxBody: [UInt8]) {}
-}
-
-/// The client's JSON encoder, built once: building coders per request costs more than using them.
-/// Answers are decoded with the core's parser (``LiveVoxWireDecodable``), not `JSONDecoder`.
-public enum LiveVoxJSON {
-    static let encoder = JSONEncoder()
-
-    /// The JSON bytes LiveVox is sent for a request model.
-    public static func encode(_ value: some Encodable) -> [UInt8] {
-        // The wire models only hold strings, integers and booleans: encoding them cannot fail.
-        (try? Array(encoder.encode(value))) ?? []
-    }
 }
 
 extension LiveVoxResponseModel where Self: LiveVoxWireDecodable {

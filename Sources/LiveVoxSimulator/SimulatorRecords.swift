@@ -39,6 +39,17 @@ public struct AcceptedLaunch: Codable, Sendable, Hashable {
     public var acceptedAt: Double
     /// The non-attempted code it was refused with at once (899, 1000, 998), or `nil` when queued.
     public var refusedWithCode: Int?
+
+    enum CodingKeys: String, CodingKey { case serviceId, entry, acceptedAt, refusedWithCode }
+
+    /// Encodes the entry as LiveVox is sent it.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(serviceId, forKey: .serviceId)
+        try c.encode(WireJSON(entry), forKey: .entry)
+        try c.encode(acceptedAt, forKey: .acceptedAt)
+        try c.encodeIfPresent(refusedWithCode, forKey: .refusedWithCode)
+    }
 }
 
 /// One `ScheduleCallback` request the simulator accepted (answered 204).
@@ -49,6 +60,16 @@ public struct AcceptedCallback: Codable, Sendable, Hashable {
     public var request: ScheduleCallbackRequest
     /// When it was accepted (epoch seconds).
     public var acceptedAt: Double
+
+    enum CodingKeys: String, CodingKey { case serviceId, request, acceptedAt }
+
+    /// Encodes the request as LiveVox is sent it.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(serviceId, forKey: .serviceId)
+        try c.encode(WireJSON(request), forKey: .request)
+        try c.encode(acceptedAt, forKey: .acceptedAt)
+    }
 }
 
 /// The stable codes of the simulator's LiveVox-style error bodies, `{"code": ..., "message": ...}`.
@@ -87,25 +108,5 @@ public enum SimulatorErrorCode: Int, Sendable, Hashable, CaseIterable {
         case .bodyTooLarge: 413
         case .injectedFault: 500
         }
-    }
-}
-
-/// A deterministic generator (SplitMix64) for error rates and session ids, seedable for replay.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A value in [0, 1), for fault rates.
-    mutating func unitInterval() -> Double {
-        Double(next() >> 11) / Double(UInt64(1) << 53)
     }
 }

@@ -65,7 +65,9 @@ struct AuditCommand: AsyncParsableCommand {
                 FileHandleStream.standardError.write("callgate audit verify: \(error)\n")
                 throw ExitCode(3)
             }
-            print(String(decoding: Gateway.verificationJSON(verification), as: UTF8.self))
+            var json: [UInt8] = []
+            AuditRecordFormat.appendJSON(verification, to: &json)
+            print(String(decoding: json, as: UTF8.self))
             if let bad = verification.firstBad {
                 FileHandleStream.standardError.write("callgate audit verify: NOT intact: \(bad.problem)\n")
                 throw ExitCode(1)

@@ -10,7 +10,7 @@ struct RequestValidatorTests {
 
     func json(_ text: String) throws -> JSONValue { try JSONParser.parse(text) }
 
-    func errors<T>(_ result: Result<T, ValidationFailure>) -> [FieldError] {
+    func errors<T>(_ result: Result<T, ValidationFailure>) -> [FieldIssue] {
         if case .failure(let failure) = result { return failure.errors }
         return []
     }

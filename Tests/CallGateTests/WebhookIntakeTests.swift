@@ -47,7 +47,7 @@ struct WebhookGateway {
 
     /// A delivery worker over the outbox, sending through the gateway's client, on `nowMillis`.
     func worker(nowMillis: @escaping @Sendable () -> Int64) throws -> DeliveryWorker {
-        DeliveryWorker(trail: trail, client: gateway.gateway.client, nowMillis: nowMillis, logger: gateway.gateway.logger)
+        DeliveryWorker(trail: trail, client: gateway.gateway.forwarder.client, nowMillis: nowMillis, logger: gateway.gateway.logger)
     }
 
     func shutdown() async {

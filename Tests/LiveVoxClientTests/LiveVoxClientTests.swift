@@ -1,4 +1,5 @@
 import CallGateCore
+import CurlTransport
 import Foundation
 import Testing
 @testable import LiveVoxClient
@@ -20,13 +21,13 @@ struct LiveVoxClientTests {
         let response = try await client(upstream).queueStats(serviceId: 21429)
         let requests = upstream.requests
         #expect(requests.count == 2)
-        #expect(requests[0].method == .post)
+        #expect(requests[0].method == "POST")
         #expect(requests[0].url == "http://livevox.test/session/login")
         #expect(requests[0].header("LV-Access") == "sim-access-token")
         #expect(requests[0].header("Content-Type") == "application/json")
         #expect(try JSONDecoder().decode(LoginRequest.self, from: Data(requests[0].body))
             == LoginRequest(clientName: "SIM", userName: "sim-user", password: "sim-password", agent: false))
-        #expect(requests[1].method == .get)
+        #expect(requests[1].method == "GET")
         #expect(requests[1].url == "http://livevox.test/callControl/supervisor/calls/queue/21429")
         #expect(requests[1].header("LV-Session") == "session-1")
         #expect(requests[1].header("LV-Access") == "sim-access-token")
@@ -157,10 +158,10 @@ struct LiveVoxClientTests {
     @Test("Without Retry-After the GET backs off on the seeded jitter schedule")
     func backoffSchedule() async throws {
         let count = Counter()
-        let upstream = ScriptedLiveVox { _, _ throws(LiveVoxTransportError) in
+        let upstream = ScriptedLiveVox { _, _ throws(CurlTransportError) in
             switch count.next() {
             case 1: return .status(502)
-            case 2: throw LiveVoxTransportError(kind: .connectionLost)
+            case 2: throw .scripted(.connectionLost)
             default: return ScriptedLiveVox.queueStatsOK
             }
         }
@@ -186,13 +187,13 @@ struct LiveVoxClientTests {
     }
 
     @Test("A POST is never replayed once it reached the upstream", arguments: [
-        LiveVoxTransportError(kind: .connectionLost), LiveVoxTransportError(kind: .timedOut),
+        CurlTransportError.scripted(.connectionLost), .scripted(.timedOut),
     ])
-    func postNotReplayed(error: LiveVoxTransportError) async throws {
-        let upstream = ScriptedLiveVox { _, _ throws(LiveVoxTransportError) in throw error }
+    func postNotReplayed(error: CurlTransportError) async throws {
+        let upstream = ScriptedLiveVox { _, _ throws(CurlTransportError) in throw error }
         await #expect(throws: LiveVoxError(
-            code: .forTransportFailure(error.kind), operation: "launchManualCalls",
-            transportFailure: error.kind, attempts: 1, upstreamMayHaveActed: true)) {
+            code: .forTransportFailure(LiveVoxTransportFailure(error.code)), operation: "launchManualCalls",
+            transportFailure: LiveVoxTransportFailure(error.code), attempts: 1, upstreamMayHaveActed: true)) {
             try await client(upstream).launchManualCalls(serviceId: 21429, LaunchManualCallsRequest(callEntry: [CallEntry(phoneNumber: "4152057483")]))
         }
         #expect(upstream.calls.count == 1)
@@ -212,8 +213,8 @@ struct LiveVoxClientTests {
     @Test("A POST is replayed after the connection was refused, and the body is sent again unchanged")
     func postReplayedAfterRefusal() async throws {
         let count = Counter()
-        let upstream = ScriptedLiveVox { _, _ throws(LiveVoxTransportError) in
-            if count.next() == 1 { throw LiveVoxTransportError(kind: .connectionRefused) }
+        let upstream = ScriptedLiveVox { _, _ throws(CurlTransportError) in
+            if count.next() == 1 { throw .scripted(.connectionRefused, neverSent: true) }
             return .status(204)
         }
         let body = Array(#"{"callEntry":[{"phoneNumber":"4152057483"}]}"#.utf8)
@@ -263,7 +264,7 @@ struct LiveVoxClientTests {
         await client.logout()
         let last = try #require(upstream.requests.last)
         #expect(upstream.requests.count == 3)
-        #expect(last.method == .delete)
+        #expect(last.method == "DELETE")
         #expect(last.url == "http://livevox.test/session/logout/session-1")
         #expect(last.header("LV-Session") == "session-1")
     }

@@ -1,4 +1,5 @@
 import Testing
+import CurlTransport
 import LiveVoxClient
 
 @Suite("Mapping upstream failures to gateway statuses")
@@ -27,7 +28,7 @@ struct LiveVoxErrorMappingTests {
     }
 
     @Test("Transport failures map to a code and a gateway status", arguments: [
-        (LiveVoxTransportError.Kind.nameResolution, "upstream_unreachable", 502),
+        (LiveVoxTransportFailure.nameResolution, "upstream_unreachable", 502),
         (.connectionRefused, "upstream_unreachable", 502),
         (.connectFailed, "upstream_unreachable", 502),
         (.timedOut, "upstream_timeout", 504),
@@ -36,18 +37,22 @@ struct LiveVoxErrorMappingTests {
         (.other, "upstream_connection_lost", 502),
         (.cancelled, "upstream_call_cancelled", 503),
     ])
-    func transport(kind: LiveVoxTransportError.Kind, code: String, gatewayStatus: Int) {
+    func transport(kind: LiveVoxTransportFailure, code: String, gatewayStatus: Int) {
         let mapped = LiveVoxError.Code.forTransportFailure(kind)
         #expect(mapped.rawValue == code)
         #expect(mapped.gatewayStatus == gatewayStatus)
     }
 
-    @Test("Only failures before a connection exists prove the request never left", arguments: [
-        (LiveVoxTransportError.Kind.nameResolution, true), (.connectionRefused, true), (.connectFailed, true),
-        (.timedOut, false), (.connectionLost, false), (.invalidResponse, false), (.cancelled, false), (.other, false),
+    @Test("Every curl transport code folds into one transport failure", arguments: [
+        (CurlTransportError.Code.nameResolution, LiveVoxTransportFailure.nameResolution),
+        (.connectionRefused, .connectionRefused), (.connectFailed, .connectFailed),
+        (.connectTimeout, .timedOut), (.queueTimeout, .timedOut), (.timedOut, .timedOut),
+        (.connectionLost, .connectionLost), (.invalidResponse, .invalidResponse), (.responseTooLarge, .invalidResponse),
+        (.cancelled, .cancelled), (.invalidRequest, .other), (.shutdown, .other), (.invalidConfiguration, .other),
+        (.other, .other),
     ])
-    func neverSent(kind: LiveVoxTransportError.Kind, proof: Bool) {
-        #expect(LiveVoxTransportError(kind: kind).requestNeverSent == proof)
+    func curlCodes(code: CurlTransportError.Code, failure: LiveVoxTransportFailure) {
+        #expect(LiveVoxTransportFailure(code) == failure)
     }
 
     @Test("Every gateway status is 502, 503 or 504")
@@ -91,14 +96,14 @@ struct LiveVoxEndpointTests {
     }
 
     @Test("Methods and idempotency", arguments: [
-        (LiveVoxEndpoint.login, LiveVoxHTTPMethod.post, true),
-        (.logout(sessionId: "s"), .delete, true),
-        (.queueStats(serviceId: 1), .get, true),
-        (.nonAttemptedManualCalls(serviceId: 1), .get, true),
-        (.launchManualCalls(serviceId: 1), .post, false),
-        (.scheduleCallback(serviceId: 1), .post, false),
+        (LiveVoxEndpoint.login, "POST", true),
+        (.logout(sessionId: "s"), "DELETE", true),
+        (.queueStats(serviceId: 1), "GET", true),
+        (.nonAttemptedManualCalls(serviceId: 1), "GET", true),
+        (.launchManualCalls(serviceId: 1), "POST", false),
+        (.scheduleCallback(serviceId: 1), "POST", false),
     ])
-    func methods(endpoint: LiveVoxEndpoint, method: LiveVoxHTTPMethod, idempotent: Bool) {
+    func methods(endpoint: LiveVoxEndpoint, method: String, idempotent: Bool) {
         #expect(endpoint.method == method)
         #expect(endpoint.isIdempotent == idempotent)
     }

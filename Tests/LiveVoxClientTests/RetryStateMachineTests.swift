@@ -1,4 +1,5 @@
 import Testing
+import CallGateCore
 import LiveVoxClient
 
 @Suite("Retry state machine")

@@ -1,4 +1,5 @@
 import CallGateCore
+import CurlTransport
 import Logging
 import Synchronization
 @testable import LiveVoxClient
@@ -35,10 +36,10 @@ final class TestClock: LiveVoxClock {
 /// A LiveVox stand-in in memory: it logs in, checks `LV-Session`, and answers each other request with
 /// what the test's script returns; every request is recorded.
 final class ScriptedLiveVox: LiveVoxTransport {
-    typealias Script = @Sendable (_ request: LiveVoxHTTPRequest, _ index: Int) async throws(LiveVoxTransportError) -> LiveVoxHTTPResponse
+    typealias Script = @Sendable (_ request: HTTPRequestSpec, _ index: Int) async throws(CurlTransportError) -> HTTPResponseSpec
 
     private struct State {
-        var requests: [LiveVoxHTTPRequest] = []
+        var requests: [HTTPRequestSpec] = []
         var logins = 0
         var validSession: String?
     }
@@ -60,18 +61,18 @@ final class ScriptedLiveVox: LiveVoxTransport {
     }
 
     static let queueStatsBody = Array(#"{"availableAgents":7,"callsOnHold":2,"callsToBeLaunched":14,"callsInProgress":8,"maxAgents":26}"#.utf8)
-    static let queueStatsOK = LiveVoxHTTPResponse(
+    static let queueStatsOK = HTTPResponseSpec(
         status: 200, headers: [.init(name: "Content-Type", value: "application/json")], body: queueStatsBody)
 
-    var requests: [LiveVoxHTTPRequest] { state.withLock { $0.requests } }
+    var requests: [HTTPRequestSpec] { state.withLock { $0.requests } }
     var logins: Int { state.withLock { $0.logins } }
     /// Requests other than logins.
-    var calls: [LiveVoxHTTPRequest] { requests.filter { !$0.url.hasSuffix("/login") } }
+    var calls: [HTTPRequestSpec] { requests.filter { !$0.url.hasSuffix("/login") } }
 
     /// Ends the current session: the next call with it is answered 401.
     func expireSession() { state.withLock { $0.validSession = nil } }
 
-    func send(_ request: LiveVoxHTTPRequest) async throws(LiveVoxTransportError) -> LiveVoxHTTPResponse {
+    func execute(_ request: HTTPRequestSpec) async throws(CurlTransportError) -> HTTPResponseSpec {
         let index = state.withLock {
             $0.requests.append(request)
             return $0.requests.count - 1
@@ -85,7 +86,7 @@ final class ScriptedLiveVox: LiveVoxTransport {
                 return id
             }
             let body = #"{"sessionId":"\#(id)","clientId":1001,"userId":2001,"daysUntilPasswordExpires":90}"#
-            return LiveVoxHTTPResponse(status: 200, body: Array(body.utf8))
+            return HTTPResponseSpec(status: 200, body: Array(body.utf8))
         }
         let valid = state.withLock { $0.validSession }
         guard let session = request.header("LV-Session"), session == valid else {
@@ -93,7 +94,7 @@ final class ScriptedLiveVox: LiveVoxTransport {
                 // Bounded wait: 5 s at most, then answer anyway and let the test's expectations fail.
                 for _ in 0..<5_000 where refusals.value < refusalBarrier { try? await Task.sleep(for: .milliseconds(1)) }
             }
-            return LiveVoxHTTPResponse(status: 401, body: Array(#"{"code":401,"message":"Session invalid"}"#.utf8))
+            return HTTPResponseSpec(status: 401, body: Array(#"{"code":401,"message":"Session invalid"}"#.utf8))
         }
         return try await script(request, index)
     }
@@ -114,11 +115,25 @@ extension LiveVoxClientConfiguration {
 
 let testLogger = Logger(label: "LiveVoxClientTests")
 
-extension LiveVoxHTTPResponse {
+extension HTTPRequestSpec {
+    /// The first value of the header `name` (case-insensitive).
+    func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+}
+
+extension HTTPResponseSpec {
     static func status(_ status: Int, retryAfter: String? = nil, body: String = "") -> Self {
-        LiveVoxHTTPResponse(
+        HTTPResponseSpec(
             status: status, headers: retryAfter.map { [.init(name: "Retry-After", value: $0)] } ?? [],
             body: Array(body.utf8))
+    }
+}
+
+extension CurlTransportError {
+    /// A scripted transport failure; `neverSent` as the transport would prove it.
+    static func scripted(_ code: Code, neverSent: Bool = false) -> Self {
+        CurlTransportError(code: code, requestNeverSent: neverSent, detail: "scripted \(code.rawValue)")
     }
 }
 

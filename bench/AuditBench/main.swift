@@ -7,6 +7,7 @@
 // precomputed pool, so the figures are the writer's and the store's, not the fingerprinting's.
 // Prints a Markdown table; the database goes to a fresh temporary directory, removed afterwards,
 // unless --directory names one to keep.
+import CallGateCore
 import CallGateStorage
 import SQLiteStorage
 
@@ -135,18 +136,6 @@ let store = try SQLiteAuditStore(
 )
 let writer = AuditWriter(store: store)
 
-/// SplitMix64: request ids as random as the gateway's, without a system call per id.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A realistic mix: mostly launches with one or two phones, some queue reads, some denials.
 func makeRecord(task: Int, index: Int, random: inout SplitMix64) -> AuditRecord {
     let n = task &* 1_000_003 &+ index
@@ -183,7 +172,7 @@ let latencies = try await withThrowingTaskGroup(of: [Int64].self) { group in
     for task in 0..<options.tasks {
         let count = options.records / options.tasks + (task < options.records % options.tasks ? 1 : 0)
         group.addTask {
-            var random = SplitMix64(state: UInt64(task) &* 0x1234_5678_9ABC_DEF1)
+            var random = SplitMix64(seed: UInt64(task) &* 0x1234_5678_9ABC_DEF1)
             var latencies: [Int64] = []
             latencies.reserveCapacity(count)
             for index in 0..<count {

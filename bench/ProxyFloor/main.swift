@@ -3,11 +3,11 @@
 // goes to the upstream through `CurlHTTPClient` (the curl thread, as in CallGate) and answers with
 // the upstream's status and body. No authentication, validation, LiveVox client, audit or
 // metrics: what remains is the cost of the server, the two thread crossings and libcurl, which
-// CallGate cannot go below without leaving the design its issue sets.
+// CallGate cannot go below without leaving its design (one curl thread, continuations).
 //
 // With AUDIT_DATABASE, each request also commits an audit record (the fields CallGate records for
 // a queue read) through `AuditWriter` into a `SQLiteAuditStore` at that path before its answer is
-// written, as the audit issue requires: the floor of the design with its durable audit.
+// written, as CallGate does: the floor of the design with its durable audit.
 //
 // Usage: ProxyFloor PORT UPSTREAM_BASE_URL [MAX_CONNECTIONS [AUDIT_DATABASE]]
 import CallGateStorage

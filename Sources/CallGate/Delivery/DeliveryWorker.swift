@@ -139,7 +139,7 @@ public final class DeliveryWorker: Service, Sendable {
         } catch {
             let outcome = policy.outcome(failed: error, attempts: delivery.attempts, createdMillis: delivery.createdMillis,
                                          nowMillis: nowMillis(), random: Double.random(in: 0...1))
-            let problem = Gateway.problem(for: error)
+            let problem = Forwarder.problem(for: error)
             return Attempt(outcome: outcome, upstreamStatus: error.upstreamStatus, upstreamAttempts: error.attempts,
                            upstreamLatency: error.upstreamLatency, status: problem.status, problem: problem.code.rawValue)
         }

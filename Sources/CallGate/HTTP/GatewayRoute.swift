@@ -4,12 +4,6 @@ import CallGateCore
 ///
 /// The compatible surface mirrors the LiveVox reference exactly; `/v1` is CallGate's own.
 public enum GatewayRoute: Sendable, Hashable {
-    /// Which surface a LiveVox operation came through (it decides the body's names and the answer's shape).
-    public enum Surface: Sendable, Hashable {
-        case compatible
-        case v1
-    }
-
     /// `GET .../queue/{serviceId}`, `GET .../queue?serviceId=` or `GET /v1/services/{id}/queue`.
     case queueStats(serviceId: Int64, surface: Surface)
     /// `GET .../{serviceId}/GetNonAttemptedManualCalls` or `GET /v1/services/{id}/non-attempted-calls`.

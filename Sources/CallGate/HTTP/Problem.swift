@@ -6,7 +6,7 @@ import CallGateCore
 /// `type` is `urn:callgate:problem:<code>`; `code` repeats the stable code for clients that read
 /// only the body; `requestId` ties the answer to logs and (later) the audit trail.
 public struct Problem: Error, Sendable, Hashable {
-    /// The stable problem codes of the HTTP surface (field-level codes live in ``FieldError``).
+    /// The stable problem codes of the HTTP surface (field-level codes live in ``FieldIssue``).
     public enum Code: String, Sendable, Hashable, CaseIterable {
         case malformedJSON = "malformed_json"
         case unauthenticated
@@ -93,7 +93,7 @@ public struct Problem: Error, Sendable, Hashable {
     /// What happened in this occurrence, and what to do about it.
     public var detail: String
     /// Field errors (422).
-    public var errors: [FieldError] = []
+    public var errors: [FieldIssue] = []
     /// What LiveVox said (502/503/504).
     public var upstream: Upstream?
     /// Seconds after which a retry may succeed (sent as `Retry-After` too).

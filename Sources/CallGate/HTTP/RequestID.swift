@@ -1,3 +1,4 @@
+import CallGateCore
 import Synchronization
 
 /// Request ids: the caller's `X-Request-ID` when it is safe to log and echo, a new one otherwise.
@@ -14,7 +15,7 @@ enum RequestID {
 
     /// A new id: 32 lowercase hex digits. The first 16 are random per process, the last 16 a
     /// counter scrambled by a bijection, so ids never repeat within a process, do not collide across
-    /// instances, and cost no system call (the request path used to read `getrandom` twice).
+    /// instances, and cost no system call.
     static func generate() -> String {
         let sequence = counter.add(1, ordering: .relaxed).newValue
         return String(unsafeUninitializedCapacity: 32) { buffer in
@@ -31,12 +32,11 @@ enum RequestID {
 
     private static let counter = Atomic<UInt64>(0)
 
-    /// SplitMix64's finalizer: a bijection on 64 bits, so distinct counters give distinct values.
+    /// SplitMix64's first output for the seed `value`: a bijection on 64 bits, so distinct counters
+    /// give distinct values.
     static func scramble(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        var generator = SplitMix64(seed: value)
+        return generator.next()
     }
 
     private static func write(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {

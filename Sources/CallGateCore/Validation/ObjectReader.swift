@@ -1,13 +1,13 @@
-/// Reads the members of one JSON object, collecting a ``FieldError`` for every problem instead of
+/// Reads the members of one JSON object, collecting a ``FieldIssue`` for every problem instead of
 /// stopping at the first, so that a caller fixes a whole request in one round trip.
 struct ObjectReader {
     let members: [(key: String, value: JSONValue)]
     let pointer: String
 
     /// Starts reading `value` at `pointer`; records `wrong_type` and returns nil when it is not an object.
-    init?(_ value: JSONValue, at pointer: String, errors: inout [FieldError]) {
+    init?(_ value: JSONValue, at pointer: String, errors: inout [FieldIssue]) {
         guard case .object(let members) = value else {
-            errors.append(FieldError(pointer: pointer, code: FieldError.Code.wrongType.rawValue,
+            errors.append(FieldIssue(pointer: pointer, code: FieldIssue.Code.wrongType.rawValue,
                                      detail: "Expected an object, got \(value.typeName)."))
             return nil
         }
@@ -15,7 +15,7 @@ struct ObjectReader {
         self.pointer = pointer
     }
 
-    func pointer(_ key: String) -> String { FieldError.pointer(pointer, key) }
+    func pointer(_ key: String) -> String { FieldIssue.pointer(pointer, key) }
 
     /// The member's value; null counts as absent.
     func value(_ key: String) -> JSONValue? {
@@ -24,25 +24,25 @@ struct ObjectReader {
     }
 
     /// Records `unknown_field` for every member not in `allowed`.
-    func refuseUnknown(allowed: [String], errors: inout [FieldError]) {
+    func refuseUnknown(allowed: [String], errors: inout [FieldIssue]) {
         for member in members where !allowed.contains(member.key) {
-            errors.append(FieldError(pointer: pointer(member.key), code: FieldError.Code.unknownField.rawValue,
+            errors.append(FieldIssue(pointer: pointer(member.key), code: FieldIssue.Code.unknownField.rawValue,
                                      detail: "Unknown field '\(member.key)'; the fields are: \(allowed.joined(separator: ", "))."))
         }
     }
 
-    func required(_ key: String, errors: inout [FieldError]) {
-        errors.append(FieldError(pointer: pointer(key), code: FieldError.Code.required.rawValue,
+    func required(_ key: String, errors: inout [FieldIssue]) {
+        errors.append(FieldIssue(pointer: pointer(key), code: FieldIssue.Code.required.rawValue,
                                  detail: "'\(key)' is required."))
     }
 
-    func wrongType(_ key: String, expected: String, got value: JSONValue, errors: inout [FieldError]) {
-        errors.append(FieldError(pointer: pointer(key), code: FieldError.Code.wrongType.rawValue,
+    func wrongType(_ key: String, expected: String, got value: JSONValue, errors: inout [FieldIssue]) {
+        errors.append(FieldIssue(pointer: pointer(key), code: FieldIssue.Code.wrongType.rawValue,
                                  detail: "'\(key)' must be \(expected), got \(value.typeName)."))
     }
 
     /// A string of 1 to `maxLength` characters.
-    func string(_ key: String, required isRequired: Bool = false, maxLength: Int, errors: inout [FieldError]) -> String? {
+    func string(_ key: String, required isRequired: Bool = false, maxLength: Int, errors: inout [FieldIssue]) -> String? {
         guard let value = value(key) else {
             if isRequired { required(key, errors: &errors) }
             return nil
@@ -52,7 +52,7 @@ struct ObjectReader {
             return nil
         }
         guard !text.isEmpty, text.count <= maxLength else {
-            errors.append(FieldError(pointer: pointer(key), code: FieldError.Code.invalidLength.rawValue,
+            errors.append(FieldIssue(pointer: pointer(key), code: FieldIssue.Code.invalidLength.rawValue,
                                      detail: "'\(key)' must have 1 to \(maxLength) characters, got \(text.count)."))
             return nil
         }
@@ -60,7 +60,7 @@ struct ObjectReader {
     }
 
     /// An integer in `range`; with `lenient`, also a string of digits (as LiveVox's own examples send).
-    func integer(_ key: String, in range: ClosedRange<Int64>, lenient: Bool, errors: inout [FieldError]) -> Int64? {
+    func integer(_ key: String, in range: ClosedRange<Int64>, lenient: Bool, errors: inout [FieldIssue]) -> Int64? {
         guard let value = value(key) else { return nil }
         let number: Int64
         switch value {
@@ -68,7 +68,7 @@ struct ObjectReader {
             number = integer
         case .string(let text) where lenient:
             guard let parsed = Int64(lenientDigits: text) else {
-                errors.append(FieldError(pointer: pointer(key), code: FieldError.Code.wrongType.rawValue,
+                errors.append(FieldIssue(pointer: pointer(key), code: FieldIssue.Code.wrongType.rawValue,
                                          detail: "'\(key)' must be an integer or a string of digits, got \"\(text.prefix(40))\"."))
                 return nil
             }
@@ -78,7 +78,7 @@ struct ObjectReader {
             return nil
         }
         guard range.contains(number) else {
-            errors.append(FieldError(pointer: pointer(key), code: FieldError.Code.outOfRange.rawValue,
+            errors.append(FieldIssue(pointer: pointer(key), code: FieldIssue.Code.outOfRange.rawValue,
                                      detail: "'\(key)' must be from \(range.lowerBound) to \(range.upperBound), got \(number)."))
             return nil
         }
@@ -86,7 +86,7 @@ struct ObjectReader {
     }
 
     /// A phone number LiveVox can dial, from the allowed regions.
-    func phone(_ key: String, required isRequired: Bool, allowed: PhoneRegionSet, errors: inout [FieldError]) -> PhoneNumber? {
+    func phone(_ key: String, required isRequired: Bool, allowed: PhoneRegionSet, errors: inout [FieldIssue]) -> PhoneNumber? {
         guard let value = value(key) else {
             if isRequired { required(key, errors: &errors) }
             return nil
@@ -98,13 +98,13 @@ struct ObjectReader {
         do throws(PhoneNumberError) {
             return try PhoneNumber.parse(text, allowed: allowed)
         } catch {
-            errors.append(FieldError(pointer: pointer(key), code: error.code.rawValue, detail: error.detail))
+            errors.append(FieldIssue(pointer: pointer(key), code: error.code.rawValue, detail: error.detail))
             return nil
         }
     }
 
     /// A date-time as epoch milliseconds (number or string) or ISO 8601 text.
-    func dateTime(_ key: String, errors: inout [FieldError]) -> DateTimeInput? {
+    func dateTime(_ key: String, errors: inout [FieldIssue]) -> DateTimeInput? {
         guard let value = value(key) else { return nil }
         switch value {
         case .integer(let millis): return .epochMillis(millis)

@@ -6,14 +6,6 @@
 /// takes LiveVox's names, accepts integers written as strings (as LiveVox's examples do) and drops
 /// fields LiveVox does not define. A request with any error is refused whole, with every error.
 public struct RequestValidator: Sendable {
-    /// Which surface a body came through.
-    public enum Surface: Sendable, Hashable {
-        /// `/v1`: CallGate's names, unknown fields refused, strict integers.
-        case v1
-        /// The LiveVox-compatible paths: LiveVox's names, lenient integers, unknown fields dropped.
-        case compatible
-    }
-
     /// The most entries a manual-call batch may hold.
     public var maxBatchSize: Int
     /// The regions whose numbers may be dialed.
@@ -47,23 +39,23 @@ public struct RequestValidator: Sendable {
         /// The parsed number.
         public let phone: PhoneNumber
         /// What the caller should know (a time zone approximated, an ambiguous local time).
-        public let warnings: [FieldWarning]
+        public let warnings: [FieldIssue]
 
         /// Creates a validated callback.
-        public init(request: ScheduleCallbackRequest, phone: PhoneNumber, warnings: [FieldWarning]) {
+        public init(request: ScheduleCallbackRequest, phone: PhoneNumber, warnings: [FieldIssue]) {
             self.request = request
             self.phone = phone
             self.warnings = warnings
         }
     }
 
-    private struct Names {
+    struct Names {
         let batch, phone, timeout, at: String
         let entryFields: [String]
         let callbackFields: [String]
     }
 
-    private static func names(_ surface: Surface) -> Names {
+    static func names(_ surface: Surface) -> Names {
         switch surface {
         case .v1:
             Names(batch: "calls", phone: "phone", timeout: "dialingTimeoutSeconds", at: "at",
@@ -80,7 +72,7 @@ public struct RequestValidator: Sendable {
     public func manualCalls(_ body: JSONValue, surface: Surface) -> Result<ManualCalls, ValidationFailure> {
         let names = Self.names(surface)
         let lenient = surface == .compatible
-        var errors: [FieldError] = []
+        var errors: [FieldIssue] = []
         guard let root = ObjectReader(body, at: "", errors: &errors) else { return .failure(ValidationFailure(errors: errors)) }
         if surface == .v1 { root.refuseUnknown(allowed: [names.batch], errors: &errors) }
         guard let batch = root.value(names.batch) else {
@@ -93,11 +85,11 @@ public struct RequestValidator: Sendable {
         }
         let batchPointer = root.pointer(names.batch)
         if entries.isEmpty {
-            errors.append(FieldError(pointer: batchPointer, code: FieldError.Code.emptyBatch.rawValue,
+            errors.append(FieldIssue(pointer: batchPointer, code: FieldIssue.Code.emptyBatch.rawValue,
                                      detail: "'\(names.batch)' holds no call; send 1 to \(maxBatchSize)."))
         }
         if entries.count > maxBatchSize {
-            errors.append(FieldError(pointer: batchPointer, code: FieldError.Code.batchTooLarge.rawValue,
+            errors.append(FieldIssue(pointer: batchPointer, code: FieldIssue.Code.batchTooLarge.rawValue,
                                      detail: "'\(names.batch)' holds \(entries.count) calls; at most \(maxBatchSize) per request."))
             return .failure(ValidationFailure(errors: errors))
         }
@@ -129,8 +121,8 @@ public struct RequestValidator: Sendable {
     public func callback(_ body: JSONValue, surface: Surface, nowMillis: Int64) -> Result<Callback, ValidationFailure> {
         let names = Self.names(surface)
         let lenient = surface == .compatible
-        var errors: [FieldError] = []
-        var warnings: [FieldWarning] = []
+        var errors: [FieldIssue] = []
+        var warnings: [FieldIssue] = []
         guard let reader = ObjectReader(body, at: "", errors: &errors) else { return .failure(ValidationFailure(errors: errors)) }
         if surface == .v1 { reader.refuseUnknown(allowed: names.callbackFields, errors: &errors) }
         let phone = reader.phone(names.phone, required: true, allowed: allowedRegions, errors: &errors)
@@ -146,7 +138,7 @@ public struct RequestValidator: Sendable {
             do throws(TimeZoneError) {
                 zone = try ResolvedTimeZone.resolve(zoneName)
             } catch {
-                errors.append(FieldError(pointer: zonePointer, code: error.code.rawValue, detail: error.detail))
+                errors.append(FieldIssue(pointer: zonePointer, code: error.code.rawValue, detail: error.detail))
             }
         } else if let phone, let numberZone = phone.timeZones.first {
             // The number's own zone; a zone no LiveVox code fits (e.g. Guam) leaves the code unset.
@@ -155,7 +147,7 @@ public struct RequestValidator: Sendable {
         if let zone {
             let pointer = zoneName == nil ? reader.pointer(names.phone) : zonePointer
             for warning in zone.warnings {
-                warnings.append(FieldWarning(pointer: pointer, code: warning.code.rawValue, detail: warning.detail))
+                warnings.append(FieldIssue(pointer: pointer, code: warning.code.rawValue, detail: warning.detail))
             }
         }
 
@@ -166,14 +158,14 @@ public struct RequestValidator: Sendable {
                 let resolved = try ResolvedDateTime.resolve(at, timeZone: zone?.ianaIdentifier)
                 dateMillis = resolved.epochMillis
                 for warning in resolved.warnings where warning.code == .ambiguousLocalTime {
-                    warnings.append(FieldWarning(pointer: atPointer, code: warning.code.rawValue, detail: warning.detail))
+                    warnings.append(FieldIssue(pointer: atPointer, code: warning.code.rawValue, detail: warning.detail))
                 }
                 if resolved.epochMillis < nowMillis {
-                    errors.append(FieldError(pointer: atPointer, code: FieldError.Code.inThePast.rawValue,
+                    errors.append(FieldIssue(pointer: atPointer, code: FieldIssue.Code.inThePast.rawValue,
                                              detail: "The callback time \(resolved.utcISO8601) has already passed; give a future time, or omit '\(names.at)' to call back now."))
                 }
             } catch {
-                errors.append(FieldError(pointer: atPointer, code: error.code.rawValue, detail: error.detail))
+                errors.append(FieldIssue(pointer: atPointer, code: error.code.rawValue, detail: error.detail))
             }
         }
         guard errors.isEmpty, let phone else { return .failure(ValidationFailure(errors: errors)) }

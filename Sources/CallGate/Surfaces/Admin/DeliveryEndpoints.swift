@@ -4,44 +4,49 @@ import CallGateStorage
 /// `GET /v1/deliveries`, `GET /v1/deliveries/{id}` and `POST /v1/deliveries/{id}/retry`: the
 /// webhook outbox for Sysadmin and Superuser. A delivery is shown without its payload (it holds
 /// phone numbers; the audit record of its webhook has them masked and fingerprinted).
-extension Gateway {
-    func deliveryRoute(_ route: GatewayRoute, _ request: GatewayRequest) async -> Result<GatewayResponse, Problem> {
-        guard let outbox = audit?.outbox else {
-            return .failure(Problem(503, .auditUnavailable, "This gateway runs with --store none: it has no outbox."))
-        }
-        do throws(AuditStoreError) {
-            switch route {
-            case .delivery(let id):
-                guard let delivery = try await outbox.delivery(id: id) else { return .failure(Self.noDelivery(id)) }
-                var out: [UInt8] = []
-                Self.appendJSON(delivery, to: &out)
-                return .success(Self.json(200, out))
-            case .deliveryRetry(let id):
-                let delivery = try await outbox.retryDelivery(id: id, nowMillis: nowMillis())
-                deliveriesArrived?()
-                var out: [UInt8] = []
-                Self.appendJSON(delivery, to: &out)
-                return .success(Self.json(200, out))
-            default:
-                let (status, limit, cursor): (DeliveryStatus?, Int, Int64?)
-                switch Self.deliveryQuery(request.query) {
-                case .success(let parsed): (status, limit, cursor) = parsed
-                case .failure(let problem): return .failure(problem)
-                }
-                let page = try await outbox.deliveries(status: status, limit: limit, beforeCursor: cursor)
-                return .success(Self.page("deliveries", page.deliveries, nextCursor: page.nextCursor, Self.appendJSON))
-            }
-        } catch {
-            switch error.code {
-            case .notFound: return .failure(Problem(404, .notFound, error.detail))
-            case .conflict: return .failure(Problem(409, .deliveryNotRetryable, error.detail))
-            default: return .failure(Self.storeProblem(error))
-            }
-        }
+struct DeliveryEndpoints: Sendable {
+    let outbox: any OutboxStore
+    /// Wakes the delivery worker after a retry.
+    let deliveriesArrived: (@Sendable () -> Void)?
+    let nowMillis: @Sendable () -> Int64
+
+    static var noOutbox: Problem {
+        Problem(503, .auditUnavailable, "This gateway runs with --store none: it has no outbox.")
     }
 
-    static func noDelivery(_ id: String) -> Problem {
-        Problem(404, .notFound, "No delivery has the id '\(id)'.")
+    func answer(_ route: GatewayRoute, _ request: GatewayRequest) async throws(Problem) -> GatewayResponse {
+        var out: [UInt8] = []
+        switch route {
+        case .delivery(let id):
+            guard let delivery = try await store({ () async throws(AuditStoreError) in try await outbox.delivery(id: id) }) else {
+                throw Problem(404, .notFound, "No delivery has the id '\(id)'.")
+            }
+            Self.appendJSON(delivery, to: &out)
+        case .deliveryRetry(let id):
+            let delivery = try await store { () async throws(AuditStoreError) in try await outbox.retryDelivery(id: id, nowMillis: nowMillis()) }
+            deliveriesArrived?()
+            Self.appendJSON(delivery, to: &out)
+        default:
+            let (status, limit, cursor) = try Self.deliveryQuery(request.query).get()
+            let page = try await store { () async throws(AuditStoreError) in
+                try await outbox.deliveries(status: status, limit: limit, beforeCursor: cursor)
+            }
+            return JSONPage.response("deliveries", page.deliveries, nextCursor: page.nextCursor, Self.appendJSON)
+        }
+        return .json(200, out)
+    }
+
+    /// The outbox's answer; its refusals and failures as problems.
+    private func store<Answer>(_ call: () async throws(AuditStoreError) -> Answer) async throws(Problem) -> Answer {
+        do {
+            return try await call()
+        } catch {
+            switch error.code {
+            case .notFound: throw Problem(404, .notFound, error.detail)
+            case .conflict: throw Problem(409, .deliveryNotRetryable, error.detail)
+            default: throw AuditEndpoints.storeProblem(error)
+            }
+        }
     }
 
     /// `status`, `limit` (1...1000, default 100) and `cursor` (from `nextCursor`).

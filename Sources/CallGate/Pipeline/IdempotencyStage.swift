@@ -14,20 +14,15 @@ import Logging
 /// (so a retry cannot call twice); a 5xx that proves LiveVox did not act frees the key for a retry.
 /// A replayed answer carries `Idempotency-Replayed: true`.
 extension Gateway {
-    func idempotent(key: String, _ request: GatewayRequest, _ route: GatewayRoute, _ principal: Principal,
-                    _ draft: inout AuditDraft, _ logger: Logger) async -> Result<GatewayResponse, Problem> {
+    func idempotent(key: String, _ route: GatewayRoute, _ request: GatewayRequest, _ principal: Principal,
+                    _ draft: inout AuditDraft, _ logger: Logger) async throws(Problem) -> GatewayResponse {
         guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
-            return .failure(Problem(400, .invalidIdempotencyKey,
-                                    "An Idempotency-Key has 1 to 255 visible ASCII characters (a UUID is a good choice)."))
+            throw Problem(400, .invalidIdempotencyKey, "An Idempotency-Key has 1 to 255 visible ASCII characters (a UUID is a good choice).")
         }
         guard let store = audit?.idempotency else {
-            return .failure(Problem(503, .auditUnavailable, "Idempotency-Key needs the audit store; this gateway runs with --store none."))
+            throw Problem(503, .auditUnavailable, "Idempotency-Key needs the audit store; this gateway runs with --store none.")
         }
-        let body: [UInt8]
-        switch await readBody(request) {
-        case .success(let read): body = read
-        case .failure(let problem): return .failure(problem)
-        }
+        let body = try await bodies.bytes(request)
         var hash = SHA256Hasher()
         hash.update(utf8: "\(request.method) \(request.path)\n")
         hash.update(body)
@@ -38,27 +33,32 @@ extension Gateway {
             begin = try await store.beginIdempotent(principal: owner, key: key, requestDigest: digest, nowMillis: nowMillis(),
                                                     ttlMillis: configuration.idempotencyTTLMillis)
         } catch {
-            return .failure(Self.storeProblem(error))
+            throw AuditEndpoints.storeProblem(error)
         }
         switch begin {
         case .proceed:
             break
         case .replay(let stored):
-            return .success(GatewayResponse(status: stored.status, headers: stored.headers.map { ($0.name, $0.value) } + [("Idempotency-Replayed", "true")],
-                                            body: stored.body))
+            return GatewayResponse(status: stored.status, headers: stored.headers.map { ($0.name, $0.value) } + [("Idempotency-Replayed", "true")],
+                                   body: stored.body)
         case .mismatch:
-            return .failure(Problem(422, .idempotencyKeyReused,
-                                    "The Idempotency-Key '\(key)' was already used for another request (method, path or body); use a new key for a new request."))
+            throw Problem(422, .idempotencyKeyReused,
+                          "The Idempotency-Key '\(key)' was already used for another request (method, path or body); use a new key for a new request.")
         case .inProgress:
             var problem = Problem(409, .idempotencyKeyInProgress,
                                   "A request with the Idempotency-Key '\(key)' is still being handled; retry when it has been answered.")
             problem.retryAfterSeconds = 1
-            return .failure(problem)
+            throw problem
         }
-        let result = await operate(route, request, principal, &draft, logger)
+        let result: Result<GatewayResponse, Problem>
+        do throws(Problem) {
+            result = .success(try await operate(route, request, principal, &draft, logger))
+        } catch {
+            result = .failure(error)
+        }
         let answer = switch result {
         case .success(let response): response
-        case .failure(let problem): Self.render(problem, requestId: draft.requestId, instance: request.path)
+        case .failure(let problem): GatewayResponse.problem(problem, requestId: draft.requestId, instance: request.path)
         }
         do {
             if answer.status < 500 || draft.upstreamMayHaveActed {
@@ -72,6 +72,6 @@ extension Gateway {
             // The key stays in progress until it expires: a retry is refused rather than risk a second call.
             logger.error("The answer of an Idempotency-Key request could not be kept", metadata: ["idempotency.error": "\(error)"])
         }
-        return result
+        return try result.get()
     }
 }

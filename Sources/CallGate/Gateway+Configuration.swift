@@ -1,0 +1,45 @@
+import CallGateCore
+
+extension Gateway {
+    /// What the pipeline needs to know.
+    public struct Configuration: Sendable {
+        /// The largest request body read, in bytes (413 above).
+        public var maxBodyBytes: Int
+        /// The request validator (batch size, allowed regions).
+        public var validator: RequestValidator
+        /// The zone LiveVox's offset-less `timeOfFailure` is read in.
+        public var upstreamTimeZone: IANATimeZone
+        /// The OpenAPI document served at `/openapi.yaml`.
+        public var openAPIDocument: [UInt8]
+        /// The rate limit of principals that have none of their own; nil: no limit.
+        public var defaultRateLimit: RateLimit?
+        /// How long an Idempotency-Key is kept, in milliseconds.
+        public var idempotencyTTLMillis: Int64
+
+        /// Creates a configuration.
+        public init(maxBodyBytes: Int = 1 << 20, validator: RequestValidator = RequestValidator(),
+                    upstreamTimeZone: IANATimeZone = IANATimeZone.named("UTC")!, openAPIDocument: [UInt8] = [],
+                    defaultRateLimit: RateLimit? = nil, idempotencyTTLMillis: Int64 = 24 * 3_600_000) {
+            self.idempotencyTTLMillis = idempotencyTTLMillis
+            self.maxBodyBytes = maxBodyBytes
+            self.validator = validator
+            self.upstreamTimeZone = upstreamTimeZone
+            self.openAPIDocument = openAPIDocument
+            self.defaultRateLimit = defaultRateLimit
+        }
+    }
+
+    /// Whether the gateway can serve LiveVox operations, and if not why.
+    public struct Readiness: Sendable, Hashable {
+        /// Ready or not.
+        public var isReady: Bool
+        /// A sentence on what is not ready.
+        public var detail: String
+
+        /// Creates a readiness answer.
+        public init(isReady: Bool, detail: String) {
+            self.isReady = isReady
+            self.detail = detail
+        }
+    }
+}

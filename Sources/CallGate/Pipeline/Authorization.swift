@@ -1,0 +1,29 @@
+import CallGateCore
+
+/// What a principal may do: LiveVox's roles per operation (``RolePolicy``), the services a key is
+/// limited to, and an Agent's own callbacks.
+enum Authorization {
+    /// The role check for `operation`, then the service check when there is a service.
+    static func authorize(_ principal: Principal, operation: GatewayOperation, serviceId: Int64?) throws(Problem) {
+        guard RolePolicy.allows(principal.role, operation) else {
+            throw Problem(403, .forbiddenRole, RolePolicy.refusalDetail(principal.role, operation))
+        }
+        guard let serviceId, !principal.mayUse(serviceId: serviceId) else { return }
+        let allowed = (principal.services ?? []).sorted().map(String.init).joined(separator: ", ")
+        throw Problem(403, .forbiddenService, "The key '\(principal.name)' may not use service \(serviceId); its services: \(allowed).")
+    }
+
+    /// An Agent schedules callbacks for itself only: its own login id is filled in when absent.
+    static func applyAgentRule(_ principal: Principal, to callback: inout RequestValidator.Callback) throws(Problem) {
+        guard let own = principal.agentLoginId else {
+            throw Problem(403, .forbiddenAgent, "The Agent key '\(principal.name)' has no agentLoginId configured.")
+        }
+        if let requested = callback.request.agentLoginId, requested != own {
+            throw Problem(403, .forbiddenAgent,
+                          "An Agent may schedule callbacks only for itself: this key is agent '\(own)', the request names '\(requested)'.")
+        }
+        var request = callback.request
+        request.agentLoginId = own
+        callback = RequestValidator.Callback(request: request, phone: callback.phone, warnings: callback.warnings)
+    }
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Instructions per proxied request under callgrind, for one build of callgate or two side by side:
+#   bench/callgrind.sh [BIN [NEW_BIN]]     (BIN defaults to .build/release/callgate; builds nothing)
+# Each binary serves the compatible surface with its SQLite audit trail on (a fresh database in a
+# temporary directory), in front of an nginx `return 200` stub standing for LiveVox, under
+# `valgrind --tool=callgrind`. One client sends authenticated GET queue-stats requests one after the
+# other on one keep-alive connection. Two runs per binary, of SHORT and LONG requests (500 and 2,500);
+# each counts every instruction from start to exit, so (Ir(LONG) - Ir(SHORT)) / (LONG - SHORT) is the
+# cost of one request with start-up, warm-up (login, connections) and shutdown cancelled out. Unlike
+# CPU time on this shared VM, instruction counts repeat from run to run, so a change of 1 % shows.
+# One connection makes every request commit its audit record alone: the light-load path, which
+# costs the most per request. Loopback only; every process is stopped at the end.
+#   SHORT=500 LONG=2500 (requests), START_SECONDS=300 (how long a start under valgrind may take)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/common.sh
+binaries=("${@:-$bin}")
+[ ${#binaries[@]} -le 2 ] || { echo "usage: bench/callgrind.sh [BIN [NEW_BIN]]" >&2; exit 2; }
+short=${SHORT:-500}
+long=${LONG:-2500}
+[ "$long" -gt "$short" ] || { echo "LONG ($long) must exceed SHORT ($short)" >&2; exit 2; }
+stub=$(free_port)
+start_nginx "
+  server {
+    listen 127.0.0.1:$stub;
+    default_type application/json;
+    $stub_login
+    $stub_queue
+  }"
+upstream_flags "$stub"
+wait_up "http://127.0.0.1:$stub$queue_path"
+
+# send PORT COUNT KEY: COUNT requests in sequence on one connection; fails on any answer but 200.
+send() {
+  timeout 900 python3 - "$@" "$queue_path" <<'PY'
+import http.client, sys
+port, count, key, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+headers = {"Authorization": f"Bearer {key}"}
+for n in range(count):
+    connection.request("GET", path, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    if response.status != 200:
+        sys.exit(f"request {n + 1}: status {response.status}")
+connection.close()
+PY
+}
+
+# instructions BIN COUNT: the instructions callgate executes from start to exit when it serves COUNT
+# requests (and one /healthz); prints the total.
+instructions() {
+  local dir port pid key
+  dir=$(mktemp -d "$work/run.XXXXXX")
+  port=$(free_port)
+  key=$("$1" keys create --name bench --role Manager --file "$dir/keys.yaml" 2>/dev/null)
+  valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out" \
+    "$1" serve --port "$port" --keys-file "$dir/keys.yaml" --log-level warning \
+    --store "sqlite:$dir/audit.sqlite" --audit-key-file "$dir/audit.key" "${upstream[@]}" \
+    > "$dir/callgate.log" 2>&1 &
+  pid=$!
+  # This runs in a command substitution, whose exit does not run the script's cleanup: stop it here.
+  failed() { echo "$1" >&2; tail -20 "$dir/callgate.log" >&2; kill -KILL "$pid" 2>/dev/null; exit 1; }
+  wait_up "http://127.0.0.1:$port/healthz" $((${START_SECONDS:-300} * 10)) || failed "$1 did not start"
+  send "$port" "$2" "$key" || failed "$1 did not answer every request with 200"
+  kill -TERM "$pid"
+  for _ in $(seq 1 1200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && failed "$1 did not stop within 120 s of SIGTERM"
+  wait "$pid" 2>/dev/null || true
+  awk '/^(summary|totals):/ {print $2; exit}' "$dir/callgrind.out"
+}
+
+per_request=()
+echo "SHORT=$short and LONG=$long sequential GET $queue_path on one connection, SQLite audit on."
+echo
+echo "| binary | Ir, $short requests | Ir, $long requests | instructions per request |"
+echo "|---|--:|--:|--:|"
+for binary in "${binaries[@]}"; do
+  ir_short=$(instructions "$binary" "$short")
+  ir_long=$(instructions "$binary" "$long")
+  per_request+=("$(( (ir_long - ir_short) / (long - short) ))")
+  printf '| %s | %d | %d | %d |\n' "$binary" "$ir_short" "$ir_long" "${per_request[-1]}"
+done
+if [ ${#per_request[@]} = 2 ]; then
+  echo
+  printf 'NEW / OLD: %.4f\n' "$(echo "${per_request[1]} / ${per_request[0]}" | bc -l)"
+fi
