@@ -1,4 +1,5 @@
 import CallGateCore
+import CallGateHashing
 import CallGateStorage
 
 /// The filters of `GET /v1/audit` and `callgate audit query`, parsed in one place so that both
@@ -140,7 +141,7 @@ public enum AuditFilters {
         var iterator = text.utf8.makeIterator()
         while let byte = iterator.next() {
             guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
-            guard let high = iterator.next().flatMap(hexDigitValue), let low = iterator.next().flatMap(hexDigitValue) else { return nil }
+            guard let high = iterator.next().flatMap(Hex.value(of:)), let low = iterator.next().flatMap(Hex.value(of:)) else { return nil }
             bytes.append(high << 4 | low)
         }
         return String(validating: bytes, as: UTF8.self)

@@ -63,8 +63,3 @@ struct APIKeyDigest: Hashable, Sendable {
         self.bytes = bytes
     }
 }
-
-/// The value of a hex digit (either case), or nil: for percent-escapes.
-func hexDigitValue(_ digit: UInt8) -> UInt8? {
-    Hex.value(of: digit)
-}
