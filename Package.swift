@@ -71,24 +71,24 @@ let package = Package(
         ),
         // The sqlite3 C API from the system library (Debian: libsqlite3-dev).
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        // SHA-256 from the system's libcrypto, for the audit's digests and HMACs (Debian: libssl-dev).
+        // SHA-256 from the system's libcrypto, through its by-value context (Debian: libssl-dev).
         .systemLibrary(name: "COpenSSLSHA", providers: [.apt(["libssl-dev"])]),
-        // The audit trail: records, keyed hash chain, the database-neutral store protocol, the
-        // SQLite store, the group-commit writer.
-        .target(
-            name: "AuditLog",
-            dependencies: [
-                "CSQLite",
-                "COpenSSLSHA",
-                "CProcess",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]
-        ),
+        // The one door for CallGate's own hashing: SHA-256, HMAC-SHA256 with a prepared key,
+        // constant-time comparison, hex.
+        .target(name: "CallGateHashing", dependencies: ["COpenSSLSHA"]),
+        // Backend-neutral storage: the store protocols (audit trail, outbox, idempotency, rate
+        // limits), records and their canonical form, the keyed chain and its verifier, the
+        // group-commit writer.
+        .target(name: "CallGateStorage", dependencies: ["CallGateHashing"]),
+        // The embedded backend: every store protocol in one SQLite file.
+        .target(name: "SQLiteStorage", dependencies: ["CallGateStorage", "CallGateHashing", "CSQLite", "CProcess"]),
         // The service: identities, settings, the request pipeline, assembly.
         .target(
             name: "CallGate",
             dependencies: [
-                "AuditLog",
+                "CallGateHashing",
+                "CallGateStorage",
+                "SQLiteStorage",
                 "CallGateCore",
                 "CurlTransport",
                 "LiveVoxClient",
@@ -101,7 +101,6 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -115,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "callgate",
             dependencies: [
-                "AuditLog",
+                "CallGateStorage",
                 "CallGate",
                 "CallGateCore",
                 "LiveVoxSimulator",
@@ -132,7 +131,8 @@ let package = Package(
         .executableTarget(
             name: "ProxyFloor",
             dependencies: [
-                "AuditLog",
+                "CallGateStorage",
+                "SQLiteStorage",
                 "CurlTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -141,13 +141,37 @@ let package = Package(
             path: "bench/ProxyFloor",
             linkerSettings: mimalloc
         ),
-        .executableTarget(name: "AuditBench", dependencies: ["AuditLog", "CallGateCore"], path: "bench/AuditBench", linkerSettings: mimalloc),
+        .executableTarget(
+            name: "AuditBench", dependencies: ["CallGateCore", "CallGateStorage", "SQLiteStorage"], path: "bench/AuditBench",
+            linkerSettings: mimalloc
+        ),
         // Appends through the writer and prints each acknowledged record until it is killed; the
         // durability test runs it and kills it with SIGKILL.
-        .executableTarget(name: "AuditCrashHelper", dependencies: ["AuditLog"], path: "Tests/AuditCrashHelper"),
+        .executableTarget(
+            name: "AuditCrashHelper", dependencies: ["CallGateStorage", "SQLiteStorage"], path: "Tests/AuditCrashHelper"
+        ),
+        // Temporary directories, records and deliveries for the storage tests.
+        .target(name: "StorageTestSupport", dependencies: ["CallGateStorage"], path: "Tests/StorageTestSupport"),
+        // Cross-checks the hashing door against swift-crypto.
         .testTarget(
-            name: "AuditLogTests",
-            dependencies: ["AuditLog", "AuditCrashHelper", "CSQLite", .product(name: "Crypto", package: "swift-crypto")]
+            name: "CallGateHashingTests",
+            dependencies: ["CallGateHashing", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The backend-neutral parts, on their own.
+        .testTarget(
+            name: "CallGateStorageTests",
+            dependencies: ["CallGateStorage", "CallGateHashing", "StorageTestSupport", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // One suite every backend passes: append, chain, verify, prune, query, export, outbox,
+        // idempotency, rate limits.
+        .testTarget(
+            name: "StorageConformanceTests",
+            dependencies: ["CallGateStorage", "SQLiteStorage", "StorageTestSupport"]
+        ),
+        // What only the SQLite backend does: its file, durability, checkpoints, search index.
+        .testTarget(
+            name: "SQLiteStorageTests",
+            dependencies: ["CallGateStorage", "CallGateHashing", "SQLiteStorage", "StorageTestSupport", "AuditCrashHelper", "CSQLite"]
         ),
         // `make bench`: the upstream leg layer by layer (curl transport, LiveVox client, gateway pipeline).
         .executableTarget(
@@ -197,7 +221,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CallGateTests",
-            dependencies: ["AuditLog", "CallGate", "CallGateCore", "CurlTransport", "LiveVoxClient", "LiveVoxSimulator",
+            dependencies: ["CallGateStorage", "SQLiteStorage", "CallGate", "CallGateCore", "CurlTransport", "LiveVoxClient", "LiveVoxSimulator",
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "JWTKit", package: "jwt-kit"),
                            .product(name: "Logging", package: "swift-log"),

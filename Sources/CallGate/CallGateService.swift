@@ -1,5 +1,5 @@
-import AuditLog
 import CallGateCore
+import CallGateStorage
 import CurlTransport
 import Foundation
 import HummingbirdCore
@@ -7,8 +7,8 @@ import LiveVoxClient
 import LiveVoxSimulator
 import Logging
 import Metrics
-import Prometheus
 import NIOPosix
+import Prometheus
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
@@ -92,9 +92,10 @@ public enum CallGateService {
         let nowMillis: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
         var worker: DeliveryWorker?
         var deliveriesArrived: (@Sendable () -> Void)?
-        if let audit, let started = DeliveryWorker(
-            trail: audit, client: client, policy: DeliveryPolicy(maxAge: .seconds(settings.webhookRetryHours * 3600)),
-            nowMillis: nowMillis, logger: logger) {
+        if let audit {
+            let started = DeliveryWorker(
+                trail: audit, client: client, policy: DeliveryPolicy(maxAge: .seconds(settings.webhookRetryHours * 3600)),
+                nowMillis: nowMillis, logger: logger)
             worker = started
             deliveriesArrived = { started.wake() }
         }
@@ -176,9 +177,9 @@ extension CallGateService {
         } else {
             keys = try AuditKeys.loadOrCreate(path: settings.auditKeyFile)
         }
-        let store = try AuditStoreURL.open(url, keys: keys)
+        let storage = try Storage.open(url, keys: keys)
         logger.notice("Audit trail open", metadata: ["audit.store": "\(url)"])
-        return AuditTrail(store: store, keys: keys, metrics: metrics)
+        return AuditTrail(storage: storage, keys: keys, metrics: metrics)
     }
 }
 
@@ -196,18 +197,14 @@ struct AuditService: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 let now = Int64(Date().timeIntervalSince1970 * 1000)
-                if let keys = trail.idempotency {
-                    await prune("Idempotency-Keys", logged: false) {
-                        try await keys.pruneIdempotency(olderThanMillis: now - idempotencyTTLMillis)
-                    }
+                await prune("Idempotency-Keys", logged: false) {
+                    try await trail.idempotency.pruneIdempotency(olderThanMillis: now - idempotencyTTLMillis)
                 }
                 if retentionDays > 0 {
                     let cutoff = now - Int64(retentionDays) * 86_400_000
                     await prune("Audit records") { try await trail.store.prune(olderThanMillis: cutoff) }
-                    if let outbox = trail.outbox {
-                        await prune("Delivered webhook deliveries") {
-                            try await outbox.pruneDeliveredDeliveries(olderThanMillis: cutoff)
-                        }
+                    await prune("Delivered webhook deliveries") {
+                        try await trail.outbox.pruneDeliveredDeliveries(olderThanMillis: cutoff)
                     }
                 }
                 try? await Task.sleep(for: .seconds(3600))

@@ -54,7 +54,7 @@ public final class Gateway: Sendable {
             nil
         }
         auditEndpoints = audit.map { AuditEndpoints(audit: $0, allowedRegions: configuration.validator.allowedRegions) }
-        deliveryEndpoints = audit?.outbox.map { DeliveryEndpoints(outbox: $0, deliveriesArrived: deliveriesArrived, nowMillis: nowMillis) }
+        deliveryEndpoints = audit.map { DeliveryEndpoints(outbox: $0.outbox, deliveriesArrived: deliveriesArrived, nowMillis: nowMillis) }
         self.audit = audit
         self.metrics = metrics
         self.deliveriesArrived = deliveriesArrived

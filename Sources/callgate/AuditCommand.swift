@@ -1,7 +1,7 @@
 import ArgumentParser
-import AuditLog
 import CallGate
 import CallGateCore
+import CallGateStorage
 import Foundation
 
 /// `callgate audit`: verify and query the audit trail directly in its store (no server needed).
@@ -31,7 +31,7 @@ struct AuditCommand: AsyncParsableCommand {
         func open() -> any AuditStore {
             do {
                 let keys = try keys()
-                return try AuditStoreURL.open(store, keys: keys)
+                return try Storage.open(store, keys: keys).audit
             } catch {
                 FileHandleStream.standardError.write("callgate audit: \(error)\n")
                 Foundation.exit(3)

@@ -3,7 +3,8 @@
 // Appends records through an AuditWriter from 8 concurrent tasks, forever, and writes
 // "ack SEQUENCE REQUEST_ID" on standard output after each acknowledgement. The durability test
 // kills it with SIGKILL and checks that every acknowledged record survived.
-import AuditLog
+import CallGateStorage
+import SQLiteStorage
 
 #if canImport(Glibc)
 import Glibc

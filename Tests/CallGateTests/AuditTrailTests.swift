@@ -1,6 +1,7 @@
-import AuditLog
 import CallGateCore
+import CallGateStorage
 import Foundation
+import SQLiteStorage
 import Synchronization
 import Testing
 
@@ -43,8 +44,9 @@ struct AuditedGateway {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let keys = try AuditKeys(secret: Array("an audit secret for the tests, 32+ bytes".utf8))
         let file = directory + "/audit.sqlite"
-        let store = BreakableStore(try SQLiteAuditStore(path: file, keys: keys))
-        let trail = AuditTrail(store: store, keys: keys)
+        let sqlite = try SQLiteAuditStore(path: file, keys: keys)
+        let store = BreakableStore(sqlite)
+        let trail = AuditTrail(storage: Storage(audit: store, outbox: sqlite, idempotency: sqlite), keys: keys)
         return AuditedGateway(gateway: try await GatewayHarness(audit: trail), trail: trail, store: store, file: file)
     }
 

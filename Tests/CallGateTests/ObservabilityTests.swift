@@ -1,8 +1,9 @@
-import AuditLog
 import CallGateCore
+import CallGateStorage
 import Foundation
 import Logging
 import Prometheus
+import SQLiteStorage
 import Testing
 
 @testable import CallGate
@@ -54,7 +55,7 @@ struct ObservabilityTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let keys = try AuditKeys(secret: Array("an audit secret for the tests, 32+ bytes".utf8))
-        let trail = AuditTrail(store: try SQLiteAuditStore(path: directory + "/audit.sqlite", keys: keys), keys: keys, metrics: metrics)
+        let trail = AuditTrail(storage: try SQLiteAuditStore(path: directory + "/audit.sqlite", keys: keys).storage, keys: keys, metrics: metrics)
         let gateway = try await GatewayHarness(audit: trail, metrics: metrics, exposition: {
             metrics.updateGauges(breakerOpen: false, upstreamLoad: (inFlight: 0, waiting: 0), auditWriter: trail.writer)
             return registry.emitToBuffer()

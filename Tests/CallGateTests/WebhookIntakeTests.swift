@@ -1,8 +1,9 @@
-import AuditLog
 import CallGateCore
+import CallGateStorage
 import Foundation
 import LiveVoxClient
 import LiveVoxSimulator
+import SQLiteStorage
 import Synchronization
 import Testing
 
@@ -23,7 +24,7 @@ struct WebhookGateway {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let keys = try AuditKeys(secret: Array("an audit secret for the tests, 32+ bytes".utf8))
         let store = try SQLiteAuditStore(path: directory + "/audit.sqlite", keys: keys)
-        let trail = AuditTrail(store: store, keys: keys)
+        let trail = AuditTrail(storage: store.storage, keys: keys)
         var sources = WebhookSourcesFile()
         let secret = try sources.addSource(name: "crm", role: .manager, services: [21429], agentLoginId: nil,
                                            rateLimit: sourceRateLimit)
@@ -46,7 +47,7 @@ struct WebhookGateway {
 
     /// A delivery worker over the outbox, sending through the gateway's client, on `nowMillis`.
     func worker(nowMillis: @escaping @Sendable () -> Int64) throws -> DeliveryWorker {
-        try #require(DeliveryWorker(trail: trail, client: gateway.gateway.forwarder.client, nowMillis: nowMillis, logger: gateway.gateway.logger))
+        DeliveryWorker(trail: trail, client: gateway.gateway.forwarder.client, nowMillis: nowMillis, logger: gateway.gateway.logger)
     }
 
     func shutdown() async {

@@ -7,8 +7,9 @@
 // precomputed pool, so the figures are the writer's and the store's, not the fingerprinting's.
 // Prints a Markdown table; the database goes to a fresh temporary directory, removed afterwards,
 // unless --directory names one to keep.
-import AuditLog
 import CallGateCore
+import CallGateStorage
+import SQLiteStorage
 
 #if canImport(Glibc)
 import Glibc

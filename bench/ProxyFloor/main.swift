@@ -10,11 +10,12 @@
 // written, as CallGate does: the floor of the design with its durable audit.
 //
 // Usage: ProxyFloor PORT UPSTREAM_BASE_URL [MAX_CONNECTIONS [AUDIT_DATABASE]]
-import AuditLog
+import CallGateStorage
 import CurlTransport
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import SQLiteStorage
 import Synchronization
 
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-import AuditLog
+import CallGateStorage
 
 /// What the pipeline learns about a request as it goes, for its audit record.
 struct AuditDraft: Sendable {

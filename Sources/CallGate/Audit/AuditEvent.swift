@@ -1,5 +1,5 @@
-import AuditLog
 import CallGateCore
+import CallGateStorage
 
 /// One finished request, as the audit records it: the draft plus the answer.
 struct AuditEvent: Sendable {

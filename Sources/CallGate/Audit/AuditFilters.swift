@@ -1,5 +1,6 @@
-import AuditLog
 import CallGateCore
+import CallGateHashing
+import CallGateStorage
 
 /// The filters of `GET /v1/audit` and `callgate audit query`, parsed in one place so that both
 /// refuse the same things with the same sentences, each naming its parameter.
@@ -140,7 +141,7 @@ public enum AuditFilters {
         var iterator = text.utf8.makeIterator()
         while let byte = iterator.next() {
             guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
-            guard let high = iterator.next().flatMap(hexDigitValue), let low = iterator.next().flatMap(hexDigitValue) else { return nil }
+            guard let high = iterator.next().flatMap(Hex.value(of:)), let low = iterator.next().flatMap(Hex.value(of:)) else { return nil }
             bytes.append(high << 4 | low)
         }
         return String(validating: bytes, as: UTF8.self)

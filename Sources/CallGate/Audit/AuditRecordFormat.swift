@@ -1,5 +1,5 @@
-import AuditLog
 import CallGateCore
+import CallGateStorage
 
 /// The ways audit records are written out: JSON (pages and NDJSON lines) and CSV; and the
 /// verification's JSON.

@@ -1,23 +1,30 @@
-import AuditLog
 import CallGateCore
+import CallGateStorage
 import Logging
 
 /// The gateway's audit trail: turns each finished request into an ``AuditRecord`` (phones masked
 /// and fingerprinted, never whole; no secret of any kind) and commits it through the group-commit
 /// writer before the answer is sent. Reads (queries, exports, verification) go to the same store.
+/// It also hands on the backend's outbox and idempotency keys, which live beside the records.
 public final class AuditTrail: Sendable {
     /// The store records are written to and read from.
     public let store: any AuditStore
+    /// The webhook outbox, whose deliveries are admitted with their intake's record.
+    public let outbox: any OutboxStore
+    /// The `Idempotency-Key` store.
+    public let idempotency: any IdempotencyStore
     /// The writer that commits records in groups.
     public let writer: AuditWriter
     /// The keys of the chain and of phone fingerprints.
     public let keys: AuditKeys
     let metrics: GatewayMetrics?
 
-    /// Creates the trail over `store`, with its own writer.
-    public init(store: any AuditStore, keys: AuditKeys, metrics: GatewayMetrics? = nil) {
-        self.store = store
-        self.writer = AuditWriter(store: store)
+    /// Creates the trail over the stores of `storage`, with its own writer.
+    public init(storage: Storage, keys: AuditKeys, metrics: GatewayMetrics? = nil) {
+        store = storage.audit
+        outbox = storage.outbox
+        idempotency = storage.idempotency
+        writer = AuditWriter(store: storage.audit)
         self.keys = keys
         self.metrics = metrics
     }
@@ -33,12 +40,6 @@ public final class AuditTrail: Sendable {
             return false
         }
     }
-
-    /// The outbox of the store, when it has one (webhook deliveries).
-    var outbox: (any OutboxStore)? { store as? any OutboxStore }
-
-    /// The Idempotency-Key store of the store, when it has one.
-    var idempotency: (any IdempotencyStore)? { store as? any IdempotencyStore }
 
     /// Commits the record of `event`; `false` (logged with the request id) when it could not be.
     func commit(_ event: AuditEvent, logger: Logger) async -> Bool {

@@ -1,5 +1,5 @@
-import AuditLog
 import CallGateCore
+import CallGateStorage
 
 extension AuditTrail {
     /// The audit record of one attempt of `delivery`: under the webhook's request id, for its

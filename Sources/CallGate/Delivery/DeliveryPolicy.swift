@@ -1,5 +1,5 @@
-import AuditLog
 import CallGateCore
+import CallGateStorage
 import LiveVoxClient
 
 /// What an attempt to deliver a webhook leads to: delivered, tried again later, dead, or left for

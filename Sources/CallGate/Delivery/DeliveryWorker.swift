@@ -1,5 +1,5 @@
-import AuditLog
 import CallGateCore
+import CallGateStorage
 import LiveVoxClient
 import Logging
 import ServiceLifecycle
@@ -29,12 +29,10 @@ public final class DeliveryWorker: Service, Sendable {
     private let woken = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
 
-    /// A worker over the outbox of `trail`'s store, sending through `client`; nil when the store
-    /// has no outbox.
-    public init?(trail: AuditTrail, client: LiveVoxClient, policy: DeliveryPolicy = DeliveryPolicy(), batch: Int = 32,
-                 nowMillis: @escaping @Sendable () -> Int64, logger: Logger) {
-        guard let outbox = trail.outbox else { return nil }
-        self.outbox = outbox
+    /// A worker over the outbox of `trail`, sending through `client`.
+    public init(trail: AuditTrail, client: LiveVoxClient, policy: DeliveryPolicy = DeliveryPolicy(), batch: Int = 32,
+                nowMillis: @escaping @Sendable () -> Int64, logger: Logger) {
+        outbox = trail.outbox
         self.trail = trail
         self.client = client
         self.policy = policy

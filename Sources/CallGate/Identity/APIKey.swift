@@ -1,4 +1,4 @@
-import Crypto
+import CallGateHashing
 
 /// CallGate API keys: `cgk_` followed by 43 base62 characters (256 random bits), shown once when
 /// created and kept only as their SHA-256 digest.
@@ -38,68 +38,28 @@ public enum APIKey {
 
     /// The lowercase hex SHA-256 digest under which a key is stored.
     public static func digest(of key: some StringProtocol) -> String {
-        hex(sha256(key))
+        sha256(key).hex
     }
 
     /// The SHA-256 digest of a key's bytes (the store looks keys up by it as an `APIKeyDigest`).
-    static func sha256(_ key: some StringProtocol) -> SHA256Digest {
-        var text = String(key)
-        return text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+    static func sha256(_ key: some StringProtocol) -> SHA256Bytes {
+        SHA256Hasher.hash(utf8: String(key))
     }
-
-    /// Lowercase hex of a digest, as the keys file stores it.
-    static func hex(_ digest: SHA256Digest) -> String {
-        String(unsafeUninitializedCapacity: SHA256Digest.byteCount * 2) { buffer in
-            var index = 0
-            for byte in digest {
-                buffer[index] = hexDigits[Int(byte >> 4)]
-                buffer[index + 1] = hexDigits[Int(byte & 0x0F)]
-                index += 2
-            }
-            return index
-        }
-    }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
 
-/// A key's SHA-256 as the store looks keys up: the 32 bytes as four words, so that a lookup neither
+/// A key's SHA-256 as the store looks keys up: the 32 bytes inline, so that a lookup neither
 /// formats the digest as hex nor hashes 64 characters.
 struct APIKeyDigest: Hashable, Sendable {
-    private let w0, w1, w2, w3: UInt64
+    private let bytes: SHA256Bytes
 
     /// The digest of a presented key.
     init(key: some StringProtocol) {
-        self = APIKey.sha256(key).withUnsafeBytes(Self.init(bytes:))
-    }
-
-    /// The digest whose 32 bytes are `bytes`.
-    private init(bytes: UnsafeRawBufferPointer) {
-        w0 = bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
-        w1 = bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-        w2 = bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
-        w3 = bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+        bytes = APIKey.sha256(key)
     }
 
     /// The digest a keys file stores as 64 hex digits (either case); nil when `hex` is not that.
     init?(hex: String) {
-        let digits = Array(hex.utf8)
-        guard digits.count == 64 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        for index in 0..<32 {
-            guard let high = hexDigitValue(digits[2 * index]), let low = hexDigitValue(digits[2 * index + 1]) else { return nil }
-            bytes[index] = high << 4 | low
-        }
-        self = bytes.withUnsafeBytes(Self.init(bytes:))
-    }
-}
-
-/// The value of a hex digit (either case), or nil: for key digests and percent-escapes.
-func hexDigitValue(_ digit: UInt8) -> UInt8? {
-    switch digit {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-    default: nil
+        guard hex.utf8.count == 64, let decoded = Hex.decode(hex), let bytes = SHA256Bytes(decoded) else { return nil }
+        self.bytes = bytes
     }
 }

@@ -1,4 +1,4 @@
-import Synchronization
+import CallGateStorage
 
 /// How fast one principal may call: a sustained rate and a burst.
 ///
@@ -41,7 +41,8 @@ public struct RateLimit: Sendable, Hashable, Codable {
 }
 
 /// Applies `RateLimit`s per principal with the generic cell rate algorithm (GCRA): one number per
-/// principal (when its next request would conform), updated under one lock, no timers.
+/// principal (when its next request would conform), kept and updated atomically by a
+/// `RateLimitStore`, no timers.
 ///
 /// Every admitted request moves that instant one emission interval (1 / rate) later; a request is
 /// refused while the instant lies more than `burst` intervals ahead, and a refused request moves
@@ -67,33 +68,27 @@ public final class RateLimiter: Sendable {
         }
     }
 
-    /// Past this many principals, those whose bucket is full again are forgotten.
-    private static let forgetAbove = 10_000
-    private let arrivals = Mutex<[String: Int64]>([:])
+    private let store: any RateLimitStore
 
-    /// A limiter with no history.
-    public init() {}
+    /// A limiter keeping its instants in `store`; by default in this process, with no history.
+    public init(store: any RateLimitStore = InProcessRateLimitStore()) {
+        self.store = store
+    }
 
     /// Decides one request of the principal identified by `key` at `nowNanos` (nanoseconds of any
     /// clock that does not go back much: a step back only delays the next admissions by as much).
     public func check(_ key: String, _ limit: RateLimit, nowNanos: Int64) -> Decision {
         let interval = max(1, Int64((1e9 / limit.requestsPerSecond).rounded(.up)))
         let window = interval * Int64(limit.burst)
-        return arrivals.withLock { arrivals in
-            let start = max(arrivals[key] ?? nowNanos, nowNanos)
-            let next = start + interval
-            guard next - nowNanos <= window else {
-                return Decision(isAllowed: false, limit: limit.burst, remaining: 0,
-                                resetSeconds: Self.seconds(start - nowNanos),
-                                retryAfterSeconds: max(1, Self.seconds(next - window - nowNanos)))
-            }
-            if arrivals.count > Self.forgetAbove {
-                arrivals = arrivals.filter { $0.value > nowNanos }
-            }
-            arrivals[key] = next
-            return Decision(isAllowed: true, limit: limit.burst, remaining: Int((window - (next - nowNanos)) / interval),
-                            resetSeconds: Self.seconds(next - nowNanos), retryAfterSeconds: nil)
+        let admission = store.admit(key, intervalNanos: interval, windowNanos: window, nowNanos: nowNanos)
+        let next = admission.startNanos + interval
+        guard admission.isAdmitted else {
+            return Decision(isAllowed: false, limit: limit.burst, remaining: 0,
+                            resetSeconds: Self.seconds(admission.startNanos - nowNanos),
+                            retryAfterSeconds: max(1, Self.seconds(next - window - nowNanos)))
         }
+        return Decision(isAllowed: true, limit: limit.burst, remaining: Int((window - (next - nowNanos)) / interval),
+                        resetSeconds: Self.seconds(next - nowNanos), retryAfterSeconds: nil)
     }
 
     /// Nanoseconds as whole seconds, rounded up.

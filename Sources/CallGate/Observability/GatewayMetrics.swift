@@ -1,4 +1,4 @@
-import AuditLog
+import CallGateStorage
 import CoreMetrics
 import Synchronization
 

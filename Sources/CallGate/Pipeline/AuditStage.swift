@@ -1,4 +1,4 @@
-import AuditLog
+import CallGateStorage
 import Logging
 
 /// The last stage: the request's record is committed before its answer is sent. A record that

@@ -1,5 +1,5 @@
-import AuditLog
-import Crypto
+import CallGateHashing
+import CallGateStorage
 import Logging
 
 /// `Idempotency-Key` on `POST /v1/services/{id}/manual-calls` and `/callbacks`: a client that
@@ -23,9 +23,9 @@ extension Gateway {
             throw Problem(503, .auditUnavailable, "Idempotency-Key needs the audit store; this gateway runs with --store none.")
         }
         let body = try await bodies.bytes(request)
-        var hash = SHA256()
-        hash.update(data: Array("\(request.method) \(request.path)\n".utf8))
-        hash.update(data: body)
+        var hash = SHA256Hasher()
+        hash.update(utf8: "\(request.method) \(request.path)\n")
+        hash.update(body)
         let digest = Array(hash.finalize())
         let owner = principal.rateLimitKey
         let begin: IdempotencyBegin

@@ -1,4 +1,4 @@
-import AuditLog
+import CallGateStorage
 import CallGateCore
 import Foundation
 

@@ -1,5 +1,5 @@
-import AuditLog
 import CallGateCore
+import CallGateStorage
 
 /// `GET /v1/audit` and `GET /v1/audit/verify` (Sysadmin and Superuser; every query is audited too).
 struct AuditEndpoints: Sendable {

@@ -1,5 +1,5 @@
-import AuditLog
 import CallGateCore
+import CallGateStorage
 
 /// `GET /v1/deliveries`, `GET /v1/deliveries/{id}` and `POST /v1/deliveries/{id}/retry`: the
 /// webhook outbox for Sysadmin and Superuser. A delivery is shown without its payload (it holds

@@ -1,5 +1,5 @@
-import AuditLog
 import CallGateCore
+import CallGateStorage
 import LiveVoxClient
 
 /// Signed webhooks, accepted into the outbox.

@@ -1,5 +1,4 @@
-import AuditLog
-import Crypto
+import CallGateHashing
 import Foundation
 
 /// A Standard Webhooks signing secret: `whsec_` followed by the base64 of the HMAC-SHA256 key.
@@ -17,11 +16,11 @@ public struct WebhookSecret: Sendable {
     /// The secret as the sources file stores it and the sender is given it: `whsec_<base64>`.
     public let text: String
     /// The HMAC-SHA256 key: the base64-decoded bytes after the prefix.
-    public let key: SymmetricKey
+    public let key: [UInt8]
     /// The key prepared once for every signature checked with it.
     private let hmac: PreparedHMAC
 
-    private init(text: String, key: SymmetricKey) {
+    private init(text: String, key: [UInt8]) {
         self.text = text
         self.key = key
         hmac = PreparedHMAC(key: key)
@@ -29,9 +28,9 @@ public struct WebhookSecret: Sendable {
 
     /// A new secret of ``generatedKeyLength`` bytes from the system's cryptographic random source.
     public static func generate() -> WebhookSecret {
-        let key = SymmetricKey(size: SymmetricKeySize(bitCount: generatedKeyLength * 8))
-        let encoded = key.withUnsafeBytes { Data($0).base64EncodedString() }
-        return WebhookSecret(text: prefix + encoded, key: key)
+        var generator = SystemRandomNumberGenerator()
+        let key = (0..<generatedKeyLength).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return WebhookSecret(text: prefix + Data(key).base64EncodedString(), key: key)
     }
 
     /// Reads `whsec_<base64>`; the key must decode to at least ``minimumKeyLength`` bytes.
@@ -41,7 +40,7 @@ public struct WebhookSecret: Sendable {
             throw .invalidBase64
         }
         guard bytes.count >= minimumKeyLength else { throw .keyTooShort(bytes: bytes.count) }
-        return WebhookSecret(text: text, key: SymmetricKey(data: bytes))
+        return WebhookSecret(text: text, key: Array(bytes))
     }
 
     /// The `v1,<base64 MAC>` entry a sender puts in `webhook-signature` for this delivery.

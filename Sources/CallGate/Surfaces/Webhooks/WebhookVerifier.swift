@@ -1,4 +1,4 @@
-import AuditLog
+import CallGateHashing
 import Foundation
 
 /// Checks Standard Webhooks signatures (https://www.standardwebhooks.com) against the configured
@@ -81,7 +81,7 @@ public struct WebhookVerifier: Sendable {
         for source in sources {
             for secret in source.secrets {
                 let expected = secret.mac(id: id, timestamp: timestamp, body: rawBody)
-                for candidate in presented where Self.constantTimeEqual(expected, candidate) {
+                for candidate in presented where expected.constantTimeEquals(candidate) {
                     matched = matched ?? source.principal
                 }
             }
@@ -111,19 +111,6 @@ public struct WebhookVerifier: Sendable {
             else { return nil }
             return Array(bytes)
         }
-    }
-
-    /// Compares every byte whatever the first difference, so the time taken says nothing of where
-    /// a forged MAC goes wrong.
-    static func constantTimeEqual(_ mac: SHA256Bytes, _ candidate: [UInt8]) -> Bool {
-        guard candidate.count == SHA256Bytes.byteCount else { return false }
-        var difference: UInt8 = 0
-        mac.withUnsafeBytes { bytes in
-            for index in 0..<SHA256Bytes.byteCount {
-                difference |= bytes[index] ^ candidate[index]
-            }
-        }
-        return difference == 0
     }
 }
 

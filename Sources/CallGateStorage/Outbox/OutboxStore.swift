@@ -1,0 +1,44 @@
+/// The webhook outbox: deliveries admitted with their intake's audit record
+/// (`AuditStore.append`), then claimed, completed, listed and retried here.
+///
+/// Implementations are database-specific (`SQLiteAuditStore`), in the same database as the audit
+/// trail, so a delivery and its record commit in one transaction. The state rules are
+/// database-neutral (`Delivery`'s transitions); errors are `AuditStoreError`s: `notFound` for an
+/// unknown id, `conflict` for a transition the delivery's status does not allow, `invalidQuery`
+/// for a limit outside 1...1000.
+public protocol OutboxStore: Sendable {
+    /// Claims up to `limit` pending deliveries due at `nowMillis` (`nextAttemptMillis <= nowMillis`),
+    /// most overdue first (then in arrival order), in one transaction: each becomes `sending` with
+    /// one more attempt. Returns them as claimed.
+    func claimDueDeliveries(nowMillis: Int64, limit: Int) async throws(AuditStoreError) -> [Delivery]
+
+    /// Records how the attempt of the claimed (`sending`) delivery `id` ended; returns it as updated.
+    @discardableResult
+    func completeDelivery(id: String, outcome: DeliveryOutcome, nowMillis: Int64) async throws(AuditStoreError) -> Delivery
+
+    /// The delivery `id`; nil when there is none.
+    func delivery(id: String) async throws(AuditStoreError) -> Delivery?
+
+    /// One page of deliveries, newest first (in arrival order), only those with `status` when
+    /// given; `beforeCursor` is the previous page's `nextCursor`.
+    func deliveries(status: DeliveryStatus?, limit: Int, beforeCursor: Int64?) async throws(AuditStoreError) -> DeliveryPage
+
+    /// Makes the `dead` or `unknown` delivery `id` pending and due at `nowMillis` (an operator's
+    /// retry); returns it as updated.
+    @discardableResult
+    func retryDelivery(id: String, nowMillis: Int64) async throws(AuditStoreError) -> Delivery
+
+    /// Marks every `sending` delivery `unknown` with `Delivery.interruptedError`: they were in flight
+    /// when the process stopped. Call once at start-up, before the worker starts; returns how many.
+    func recoverInterruptedDeliveries(nowMillis: Int64) async throws(AuditStoreError) -> Int
+
+    /// When the earliest pending delivery is due (the worker sleeps until then); nil when none is pending.
+    func nextDueMillis() async throws(AuditStoreError) -> Int64?
+
+    /// Deletes the `delivered` deliveries last updated before `cutoffMillis` (the audit retention:
+    /// their records go at the same age); returns how many. `pending`, `sending`, `dead` and
+    /// `unknown` ones are kept whatever their age: they still need the worker or an operator. A
+    /// webhook that old cannot be replayed (its timestamp is long outside the tolerance), so
+    /// forgetting its id loses no deduplication.
+    func pruneDeliveredDeliveries(olderThanMillis cutoffMillis: Int64) async throws(AuditStoreError) -> Int
+}

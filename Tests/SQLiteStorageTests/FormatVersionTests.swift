@@ -1,0 +1,53 @@
+@testable import CallGateStorage
+@testable import SQLiteStorage
+import StorageTestSupport
+import Testing
+
+@Suite("Record formats in SQLite")
+struct FormatVersionTests {
+    @Test("a trail written before format versions (schema version 3) verifies unchanged once upgraded, and continues in the current format")
+    func upgradeFromVersion3() async throws {
+        let directory = try TemporaryDirectory()
+        let written = try Fixtures.store(in: directory)
+        // The records as the previous build wrote them: the unversioned canonical form, no column.
+        let before = try await Fixtures.fill(written, count: 50) { index in
+            var record = Fixtures.record(index)
+            record.formatVersion = AuditRecord.unversionedFormat
+            return record
+        }
+        await written.close()
+        let raw = try RawDatabase(path: written.path)
+        try raw.execute("ALTER TABLE audit_records DROP COLUMN format_version; PRAGMA user_version = 3")
+
+        let store = try Fixtures.store(in: directory)
+        #expect(try raw.column("PRAGMA user_version") == ["4"])
+        #expect(try raw.column("SELECT DISTINCT format_version FROM audit_records") == ["1"])
+        #expect(try await store.query(AuditQuery(limit: 1000)).records == before.reversed())
+        #expect(try await store.verify() == AuditVerification(checked: 50, firstBad: nil, checkpointSequence: nil))
+        let after = try await store.append([Fixtures.record(50)])
+        #expect(after[0].formatVersion == AuditRecord.currentFormatVersion)
+        #expect(after[0].previousHash == before.last?.hash)
+        #expect(try await store.verify() == AuditVerification(checked: 51, firstBad: nil, checkpointSequence: nil))
+        await store.close()
+    }
+
+    @Test("a record's format version is covered by its hash, and one this build does not know is reported")
+    func alteredVersion() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Fixtures.store(in: directory)
+        try await Fixtures.fill(store, count: 5)
+        await store.close()
+        let raw = try RawDatabase(path: store.path)
+        try raw.execute("UPDATE audit_records SET format_version = 1 WHERE sequence = 2")
+        let reopened = try Fixtures.store(in: directory)
+        #expect(try await reopened.verify().firstBad == AuditVerification.BadRecord(
+            sequence: 2, problem: "record 2 was altered or forged: its hash does not match its content"
+        ))
+        try raw.execute("UPDATE audit_records SET format_version = 2 WHERE sequence = 2; UPDATE audit_records SET format_version = 9 WHERE sequence = 4")
+        #expect(try await reopened.verify().firstBad == AuditVerification.BadRecord(
+            sequence: 4,
+            problem: "record 4 is unreadable: its format version 9 is not one this build knows (1 to 2); a newer build verifies it"
+        ))
+        await reopened.close()
+    }
+}
