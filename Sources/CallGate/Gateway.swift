@@ -3,7 +3,7 @@ import Logging
 import LiveVoxClient
 
 /// Answers one request at a time through the stages of ``handle(_:draft:logger:)``
-/// (`Pipeline/RequestPipeline.swift`), then measures, audits and stamps the answer. Independent of
+/// (`Pipeline/Gateway+Pipeline.swift`), then measures, audits and stamps the answer. Independent of
 /// the HTTP server: the connection (`HTTP/`) hands it a ``GatewayRequest`` and writes the
 /// ``GatewayResponse`` back.
 public final class Gateway: Sendable {

@@ -9,7 +9,7 @@ import LiveVoxClient
 /// (401, `reason` the webhook refusal code such as `stale_timestamp`), rate limit (429), media type
 /// (415), JSON (400), `serviceId` (422), role and service (403), the `/v1` body (422), the Agent
 /// rule (403). An accepted webhook is written to the outbox in the transaction of its audit record
-/// (`Pipeline/AuditStage.swift`) and answered 202 with its delivery id; LiveVox is called later,
+/// (`Pipeline/Gateway+AuditStage.swift`) and answered 202 with its delivery id; LiveVox is called later,
 /// by the `DeliveryWorker`. The same `webhook-id` from the same source gets the same delivery again.
 struct WebhookIntake: Sendable {
     let sources: WebhookSourceStore

@@ -52,7 +52,7 @@ extension Gateway {
         switch route {
         case .queueStats, .nonAttemptedManualCalls, .launchManualCalls, .scheduleCallback:
             // Read and validate the body, forward, shape the answer (Surfaces/LiveVox), once per
-            // Idempotency-Key on `/v1` (IdempotencyStage.swift).
+            // Idempotency-Key on `/v1` (Gateway+IdempotencyStage.swift).
             if route.surface == .v1, route.isMutating, let key = request.header("idempotency-key") {
                 return try await idempotent(key: key, route, request, principal, &draft, logger)
             }
