@@ -54,7 +54,7 @@ instructions() {
   dir=$(mktemp -d "$work/run.XXXXXX")
   port=$(free_port)
   key=$("$1" keys create --name bench --role Manager --file "$dir/keys.yaml" 2>/dev/null)
-  valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out" \
+  LD_PRELOAD="$work/sigsuspend.so" valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out" \
     "$1" serve --port "$port" --keys-file "$dir/keys.yaml" --log-level warning \
     --store "sqlite:$dir/audit.sqlite" --audit-key-file "$dir/audit.key" "${upstream[@]}" \
     > "$dir/callgate.log" 2>&1 &
@@ -81,6 +81,17 @@ debuggable() {
   done
   echo "$1/callgate"
 }
+
+# Swift's async main parks its main thread in libdispatch's sigsuspend with a mask in read-only
+# memory, where valgrind 3.19 writes and crashes; this shim hands sigsuspend a copy on the stack.
+cat > "$work/sigsuspend.c" <<'C'
+#define _GNU_SOURCE
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int sigsuspend(const sigset_t *mask) { sigset_t copy = *mask; return (int)syscall(SYS_rt_sigsuspend, &copy, 8); }
+C
+cc -shared -fPIC -O2 -o "$work/sigsuspend.so" "$work/sigsuspend.c"
 
 per_request=()
 echo "SHORT=$short and LONG=$long sequential GET $queue_path on one connection, SQLite audit on."
