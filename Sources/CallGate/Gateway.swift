@@ -37,7 +37,7 @@ public final class Gateway: Sendable {
                 metrics: GatewayMetrics? = nil, exposition: (@Sendable () -> [UInt8])? = nil,
                 readiness: @escaping @Sendable () async -> Readiness,
                 nowMillis: @escaping @Sendable () -> Int64, logger: Logger) {
-        let bodies = BodyReader(maxBodyBytes: configuration.maxBodyBytes)
+        let bodies = BodyReader(maxBodyBytes: configuration.maxBodyBytes, maxBatchSize: configuration.validator.maxBatchSize)
         let rateLimits = RateLimitStage(defaultLimit: configuration.defaultRateLimit, nowMillis: nowMillis)
         let validation = BodyValidation(validator: configuration.validator, nowMillis: nowMillis)
         self.configuration = configuration

@@ -1314,6 +1314,7 @@ components:
             instance: /v1/services/21429/manual-calls
             code: validation_failed
             requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+            errorCount: 2
             errors:
               - pointer: /calls/0/phone
                 code: too_short
@@ -1438,6 +1439,7 @@ components:
             instance: /callControl/supervisor/calls/112231/ScheduleCallback
             code: validation_failed
             requestId: 3f1c9a0e5b7d4c2a8e6f1b3d5a7c9e0f
+            errorCount: 1
             errors:
               - pointer: /date
                 code: in_the_past
@@ -1491,10 +1493,15 @@ components:
         requestId:
           $ref: '#/components/schemas/RequestId'
           description: The same as the `X-Request-ID` header.
+        errorCount:
+          type: integer
+          minimum: 1
+          description: How many fields were refused (`validation_failed` only); `errors` lists the first 100.
         errors:
           type: array
-          description: Every refused field (`validation_failed` only).
+          description: The refused fields, the first 100 of them (`validation_failed` only).
           minItems: 1
+          maxItems: 100
           items: {$ref: '#/components/schemas/FieldError'}
         upstream: {$ref: '#/components/schemas/UpstreamReport'}
         retryAfterSeconds:
