@@ -37,7 +37,7 @@ public final class Gateway: Sendable {
                 metrics: GatewayMetrics? = nil, exposition: (@Sendable () -> [UInt8])? = nil,
                 readiness: @escaping @Sendable () async -> Readiness,
                 nowMillis: @escaping @Sendable () -> Int64, logger: Logger) {
-        let bodies = BodyReader(maxBodyBytes: configuration.maxBodyBytes)
+        let bodies = BodyReader(maxBodyBytes: configuration.maxBodyBytes, maxBatchSize: configuration.validator.maxBatchSize)
         let rateLimits = RateLimitStage(defaultLimit: configuration.defaultRateLimit, nowMillis: nowMillis)
         let validation = BodyValidation(validator: configuration.validator, nowMillis: nowMillis)
         self.configuration = configuration
@@ -80,6 +80,11 @@ public final class Gateway: Sendable {
             response = try await handle(request, draft: &draft, logger: logger)
         } catch {
             problemCode = error.code
+            // A refusal before the validator saw the body (a batch too long to parse, a webhook
+            // without its service) still records which fields were refused.
+            if draft.validationCodes.isEmpty {
+                for issue in error.errors where !draft.validationCodes.contains(issue.code) { draft.validationCodes.append(issue.code) }
+            }
             response = GatewayResponse.problem(error, requestId: requestId, instance: request.path)
         }
         let elapsed = started.duration(to: .now)

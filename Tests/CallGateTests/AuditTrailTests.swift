@@ -64,6 +64,19 @@ struct AuditedGateway {
 
 @Suite("The audit trail of the gateway", .serialized)
 struct AuditTrailTests {
+    @Test("A batch refused while it is parsed, before the validator sees it, is recorded with its field code")
+    func batchRefusedWhileParsed() async throws {
+        let audited = try await AuditedGateway.make()
+        defer { Task { await audited.shutdown() } }
+        let entries = Array(repeating: #"{"phone":"4155550123"}"#, count: 1001).joined(separator: ",")
+        let answer = await audited.gateway.send("POST", "/v1/services/21429/manual-calls", key: "manager", body: #"{"calls":[\#(entries)]}"#)
+        #expect(answer.status == 422)
+        let record = try #require(try await audited.records().first)
+        #expect(record.outcome == .denied && record.reason == "validation_failed" && record.responseStatus == 422)
+        #expect(record.validationCodes == ["batch_too_large"])
+        #expect(record.upstreamAttempts == 0)
+    }
+
     @Test("Every LiveVox request is recorded, refused ones included, with who, what, why and what happened upstream")
     func everyDecision() async throws {
         let audited = try await AuditedGateway.make()

@@ -92,8 +92,10 @@ public struct Problem: Error, Sendable, Hashable {
     public var code: Code
     /// What happened in this occurrence, and what to do about it.
     public var detail: String
-    /// Field errors (422).
+    /// Field errors (422), at most ``maxErrors`` of them.
     public var errors: [FieldIssue] = []
+    /// How many field errors there were, `errors` and those left out.
+    public var errorCount = 0
     /// What LiveVox said (502/503/504).
     public var upstream: Upstream?
     /// Seconds after which a retry may succeed (sent as `Retry-After` too).
@@ -127,6 +129,8 @@ public struct Problem: Error, Sendable, Hashable {
         JSONBytes.appendRaw(",\"requestId\":", to: &out)
         JSONBytes.appendString(requestId, to: &out)
         if !errors.isEmpty {
+            JSONBytes.appendRaw(",\"errorCount\":", to: &out)
+            JSONBytes.appendInteger(errorCount, to: &out)
             JSONBytes.appendRaw(",\"errors\":", to: &out)
             JSONBytes.appendPointerMessages(errors, to: &out)
         }
@@ -157,18 +161,31 @@ public struct Problem: Error, Sendable, Hashable {
 }
 
 extension Problem {
-    /// 422 with every field error.
+    /// The most field errors one answer lists: enough to fix a request in one round trip, few
+    /// enough that a body of thousands of bad fields cannot make a large answer.
+    public static let maxErrors = 100
+
+    /// 422 with the first ``maxErrors`` field errors and the count of all of them.
     public static func validation(_ failure: ValidationFailure) -> Problem {
-        var problem = Problem(422, .validationFailed,
-                              failure.errors.count == 1
-                                ? "One field was refused; nothing was sent to LiveVox."
-                                : "\(failure.errors.count) fields were refused; nothing was sent to LiveVox.")
-        problem.errors = failure.errors
+        let count = failure.errors.count
+        var detail = count == 1 ? "One field was refused; nothing was sent to LiveVox."
+                                : "\(count) fields were refused; nothing was sent to LiveVox."
+        if count > maxErrors { detail += " The first \(maxErrors) are listed." }
+        var problem = Problem(422, .validationFailed, detail)
+        problem.errors = Array(failure.errors.prefix(maxErrors))
+        problem.errorCount = count
         return problem
     }
 
-    /// 400 for a body that is not JSON, naming the line and column.
+    /// The refusal of a body the parser stopped at: 400 when it is not JSON (naming the line and
+    /// column) or holds too many values; 422 `batch_too_large`, as the validator answers a batch
+    /// too large, when an array is longer than a batch may be.
     public static func malformed(_ error: MalformedJSON) -> Problem {
-        Problem(400, .malformedJSON, error.detail)
+        guard case .arrayLength(let pointer, _)? = error.limit else {
+            return Problem(400, .malformedJSON, error.detail)
+        }
+        return validation(ValidationFailure(errors: [
+            FieldIssue(pointer: pointer, code: FieldIssue.Code.batchTooLarge.rawValue, detail: error.detail),
+        ]))
     }
 }

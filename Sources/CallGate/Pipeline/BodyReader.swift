@@ -2,8 +2,18 @@ import CallGateCore
 
 /// Reads a request's body, only once the caller is authenticated and allowed: up to the limit
 /// (413 above), framed correctly (400), and as JSON when it says it is JSON (415 otherwise).
+///
+/// The JSON is parsed within limits that no valid body comes near: no array longer than a batch
+/// (refused as the validator refuses a batch, 422 `batch_too_large`), and no more values than one
+/// per 8 bytes of the largest body (400), so that what a body costs stays bounded by its size.
 struct BodyReader: Sendable {
     let maxBodyBytes: Int
+    let jsonLimits: JSONParser.Limits
+
+    init(maxBodyBytes: Int, maxBatchSize: Int) {
+        self.maxBodyBytes = maxBodyBytes
+        jsonLimits = JSONParser.Limits(maxArrayLength: maxBatchSize, maxValues: max(maxBodyBytes / 8, 64))
+    }
 
     /// The body's bytes.
     func bytes(_ request: GatewayRequest) async throws(Problem) -> [UInt8] {
@@ -21,11 +31,11 @@ struct BodyReader: Sendable {
 
     /// The body read and parsed as JSON.
     func json(_ request: GatewayRequest) async throws(Problem) -> JSONValue {
-        try Self.json(request, try await bytes(request))
+        try json(request, try await bytes(request))
     }
 
     /// `bytes` as JSON, after checking that the request says it is JSON.
-    static func json(_ request: GatewayRequest, _ bytes: [UInt8]) throws(Problem) -> JSONValue {
+    func json(_ request: GatewayRequest, _ bytes: [UInt8]) throws(Problem) -> JSONValue {
         let contentType = request.header("content-type")?.lowercased() ?? ""
         let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map { String($0.filter { $0 != " " && $0 != "\t" }) } ?? ""
         guard mediaType == "application/json" else {
@@ -34,7 +44,7 @@ struct BodyReader: Sendable {
                                             : "'\(mediaType)' is not accepted; send the body as JSON with 'Content-Type: application/json'.")
         }
         do throws(MalformedJSON) {
-            return try JSONParser.parse(bytes)
+            return try JSONParser.parse(bytes, limits: jsonLimits)
         } catch {
             throw Problem.malformed(error)
         }

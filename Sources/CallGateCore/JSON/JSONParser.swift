@@ -1,18 +1,43 @@
 /// A strict RFC 8259 parser over UTF-8 bytes that reports the line and column of the first error,
 /// refuses duplicate keys, and bounds nesting so that no input can exhaust the stack.
+///
+/// Containers grow as their members arrive, never ahead of them, so that the memory a document
+/// costs follows its size; ``Limits`` bound what a hostile caller's document may hold.
 public struct JSONParser {
     /// The deepest nesting of arrays and objects accepted.
     public static let maximumDepth = 64
 
+    /// What one document may hold; past a limit, parsing stops at once with ``MalformedJSON/limit`` set.
+    public struct Limits: Sendable, Hashable {
+        /// The most elements one array may hold.
+        public var maxArrayLength: Int
+        /// The most values (scalars, arrays and objects, at any depth) the document may hold.
+        public var maxValues: Int
+
+        /// Creates limits.
+        public init(maxArrayLength: Int, maxValues: Int) {
+            self.maxArrayLength = maxArrayLength
+            self.maxValues = maxValues
+        }
+
+        /// No limit but the nesting depth: for documents from a trusted peer (LiveVox, the store).
+        public static let none = Limits(maxArrayLength: .max, maxValues: .max)
+    }
+
     private let bytes: UnsafeBufferPointer<UInt8>
+    private let limits: Limits
     private var index = 0
     private var depth = 0
+    private var valueCount = 0
 
-    private init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    private init(bytes: UnsafeBufferPointer<UInt8>, limits: Limits) {
+        self.bytes = bytes
+        self.limits = limits
+    }
 
-    /// Parses one JSON document (surrounding white space allowed, nothing else).
-    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(MalformedJSON) -> JSONValue {
-        var parser = JSONParser(bytes: bytes)
+    /// Parses one JSON document (surrounding white space allowed, nothing else) within `limits`.
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, limits: Limits = .none) throws(MalformedJSON) -> JSONValue {
+        var parser = JSONParser(bytes: bytes, limits: limits)
         parser.skipWhitespace()
         let value = try parser.parseValue()
         parser.skipWhitespace()
@@ -20,20 +45,24 @@ public struct JSONParser {
         return value
     }
 
-    /// Parses one JSON document from a byte array.
-    public static func parse(_ bytes: [UInt8]) throws(MalformedJSON) -> JSONValue {
+    /// Parses one JSON document from a byte array within `limits`.
+    public static func parse(_ bytes: [UInt8], limits: Limits = .none) throws(MalformedJSON) -> JSONValue {
         do {
-            return try bytes.withUnsafeBufferPointer { buffer throws(MalformedJSON) in try parse(buffer) }
+            return try bytes.withUnsafeBufferPointer { buffer throws(MalformedJSON) in try parse(buffer, limits: limits) }
         }
     }
 
-    /// Parses one JSON document from a string.
-    public static func parse(_ text: String) throws(MalformedJSON) -> JSONValue {
-        try parse(Array(text.utf8))
+    /// Parses one JSON document from a string within `limits`.
+    public static func parse(_ text: String, limits: Limits = .none) throws(MalformedJSON) -> JSONValue {
+        try parse(Array(text.utf8), limits: limits)
     }
 
     private mutating func parseValue() throws(MalformedJSON) -> JSONValue {
         guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
+        valueCount += 1
+        if valueCount > limits.maxValues {
+            throw error("more than \(limits.maxValues) values", limit: .values(limits.maxValues))
+        }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
@@ -55,8 +84,6 @@ public struct JSONParser {
         try enter()
         index += 1
         var members: [(key: String, value: JSONValue)] = []
-        // Most objects on the hot path (LiveVox's answers, a call) have a handful of members.
-        members.reserveCapacity(8)
         // Duplicate names are found by a scan while objects are small, by a set past that.
         var keys = Set<String>()
         skipWhitespace()
@@ -89,7 +116,13 @@ public struct JSONParser {
             }
             index += 1
             skipWhitespace()
-            members.append((key, try parseValue()))
+            let value: JSONValue
+            do {
+                value = try parseValue()
+            } catch {
+                throw error.within(FieldIssue.pointer("", key))
+            }
+            members.append((key, value))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input, expected ',' or '}'") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -112,7 +145,17 @@ public struct JSONParser {
         }
         while true {
             skipWhitespace()
-            values.append(try parseValue())
+            if values.count == limits.maxArrayLength {
+                throw error("an array of more than \(limits.maxArrayLength) elements",
+                            limit: .arrayLength(pointer: "", maximum: limits.maxArrayLength))
+            }
+            let value: JSONValue
+            do {
+                value = try parseValue()
+            } catch {
+                throw error.within("/\(values.count)")
+            }
+            values.append(value)
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input, expected ',' or ']'") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -292,7 +335,7 @@ public struct JSONParser {
     }
 
     /// The error at the current position, with its line and column (columns count characters).
-    private func error(_ reason: String) -> MalformedJSON {
+    private func error(_ reason: String, limit: MalformedJSON.Limit? = nil) -> MalformedJSON {
         var line = 1
         var lineStart = 0
         let end = min(index, bytes.count)
@@ -301,6 +344,6 @@ public struct JSONParser {
             lineStart = position + 1
         }
         let column = String(decoding: bytes[lineStart..<end], as: UTF8.self).count + 1
-        return MalformedJSON(reason: reason, line: line, column: column)
+        return MalformedJSON(reason: reason, line: line, column: column, limit: limit)
     }
 }

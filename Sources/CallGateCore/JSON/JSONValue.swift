@@ -60,7 +60,8 @@ public enum JSONValue: Sendable, Hashable {
     }
 }
 
-/// Why a body is not JSON: what was wrong and where (1-based line and column, counted in characters).
+/// Why a body is not JSON, or is JSON beyond the parser's limits: what was wrong and where
+/// (1-based line and column, counted in characters).
 public struct MalformedJSON: Error, Sendable, Hashable {
     /// What was found instead of what was expected.
     public let reason: String
@@ -68,7 +69,42 @@ public struct MalformedJSON: Error, Sendable, Hashable {
     public let line: Int
     /// The column of the problem, from 1.
     public let column: Int
+    /// The limit the document went past, when it is well-formed as far as it was read.
+    public private(set) var limit: Limit?
+
+    /// A limit of ``JSONParser/Limits`` that a document went past.
+    public enum Limit: Sendable, Hashable {
+        /// The array at `pointer` (a JSON Pointer) holds more than `maximum` elements.
+        case arrayLength(pointer: String, maximum: Int)
+        /// The document holds more than `maximum` values.
+        case values(Int)
+    }
+
+    /// Creates an error.
+    public init(reason: String, line: Int, column: Int, limit: Limit? = nil) {
+        self.reason = reason
+        self.line = line
+        self.column = column
+        self.limit = limit
+    }
 
     /// A sentence for a problem document.
-    public var detail: String { "The body is not valid JSON: \(reason) at line \(line), column \(column)." }
+    public var detail: String {
+        switch limit {
+        case nil: "The body is not valid JSON: \(reason) at line \(line), column \(column)."
+        case .values(let maximum): "The body holds more than \(maximum) JSON values; send at most \(maximum)."
+        case .arrayLength(let pointer, let maximum):
+            "\(pointer.isEmpty ? "The body" : "The array at '\(pointer)'") holds more than \(maximum) elements; send at most \(maximum)."
+        }
+    }
+
+    /// This error, raised inside the member or element at `pointer` of an enclosing container:
+    /// the pointer of an over-long array is built as the error leaves each container, so that
+    /// parsing keeps no path while it succeeds.
+    func within(_ pointer: String) -> MalformedJSON {
+        guard case .arrayLength(let inner, let maximum) = limit else { return self }
+        var outer = self
+        outer.limit = .arrayLength(pointer: pointer + inner, maximum: maximum)
+        return outer
+    }
 }

@@ -38,7 +38,7 @@ struct WebhookIntake: Sendable {
         let principal = verified.principal
         draft.principal = principal
         try rateLimits.admit(principal, draft: &draft)
-        var body = try BodyReader.json(request, bytes)
+        var body = try bodies.json(request, bytes)
         let serviceId: Int64
         switch Self.takeServiceId(from: &body) {
         case .success(let id): serviceId = id
