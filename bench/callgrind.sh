@@ -7,10 +7,14 @@
 # other on one keep-alive connection. Two runs per binary, of SHORT and LONG requests (500 and 2,500);
 # each counts every instruction from start to exit, so (Ir(LONG) - Ir(SHORT)) / (LONG - SHORT) is the
 # cost of one request with start-up, warm-up (login, connections) and shutdown cancelled out. Unlike
-# CPU time on this shared VM, instruction counts repeat from run to run, so a change of 1 % shows.
+# CPU time, instruction counts barely depend on the machine's load; the work of timers while valgrind
+# runs slowly still moves one binary's figure by up to 3 % between runs, so compare the medians of
+# several runs made in alternating order.
 # One connection makes every request commit its audit record alone: the light-load path, which
 # costs the most per request. Loopback only; every process is stopped at the end.
-#   SHORT=500 LONG=2500 (requests), START_SECONDS=300 (how long a start under valgrind may take)
+#   SHORT=500 LONG=2500 (requests), START_SECONDS=300 (how long a start under valgrind may take),
+#   CALLGRIND_FLAGS (more valgrind options; a --toggle-collect count compares builds only when both
+#   keep the same functions, which a restructuring does not)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
@@ -54,7 +58,7 @@ instructions() {
   dir=$(mktemp -d "$work/run.XXXXXX")
   port=$(free_port)
   key=$("$1" keys create --name bench --role Manager --file "$dir/keys.yaml" 2>/dev/null)
-  LD_PRELOAD="$work/sigsuspend.so" valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out" \
+  LD_PRELOAD="$work/sigsuspend.so" valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out" ${CALLGRIND_FLAGS:-} \
     "$1" serve --port "$port" --keys-file "$dir/keys.yaml" --log-level warning \
     --store "sqlite:$dir/audit.sqlite" --audit-key-file "$dir/audit.key" "${upstream[@]}" \
     > "$dir/callgate.log" 2>&1 &
