@@ -64,6 +64,21 @@ struct AuditedGateway {
 
 @Suite("The audit trail of the gateway", .serialized)
 struct AuditTrailTests {
+    @Test("A caller's path is stored truncated to 256 bytes with a marker, so an unrouted request cannot write kilobytes")
+    func longPathTruncated() async throws {
+        let audited = try await AuditedGateway.make()
+        defer { Task { await audited.shutdown() } }
+        let path = "/v1/" + String(repeating: "é", count: 4096)
+        let answer = await audited.gateway.send("GET", path)
+        #expect(answer.status == 404)
+        let record = try #require(try await audited.records().first)
+        // 4 bytes of "/v1/", then 126 two-byte characters: a character is never cut in half.
+        #expect(record.path == "/v1/" + String(repeating: "é", count: 126) + "… (8196 bytes, truncated)")
+        let short = await audited.gateway.send("GET", "/v1/nothing-here")
+        #expect(short.status == 404)
+        #expect(try await audited.records().first?.path == "/v1/nothing-here")
+    }
+
     @Test("A batch refused while it is parsed, before the validator sees it, is recorded with its field code")
     func batchRefusedWhileParsed() async throws {
         let audited = try await AuditedGateway.make()

@@ -9,7 +9,8 @@ struct AuditEvent: Sendable {
     let timeMillis: Int64
     /// The peer's address.
     let clientAddress: String?
-    /// The method and path (no query: a query can carry a phone number).
+    /// The method and path (no query: a query can carry a phone number), each cut to
+    /// ``maxCallerBytes`` (``capped(_:)``).
     let method: String
     let path: String
     /// Time from the request's arrival to its answer (before the audit commit).
@@ -24,11 +25,26 @@ struct AuditEvent: Sendable {
         self.draft = draft
         self.timeMillis = timeMillis
         clientAddress = request.clientAddress
-        method = request.method
-        path = request.path
+        method = Self.capped(request.method)
+        path = Self.capped(request.path)
         self.totalLatency = totalLatency
         self.responseStatus = responseStatus
         self.problem = problem?.rawValue
+    }
+
+    /// The most bytes of a caller-chosen string (path, method) a record keeps: an anonymous caller
+    /// must not be able to write kilobytes per request into the trail.
+    static let maxCallerBytes = 256
+
+    /// `text` when it fits in ``maxCallerBytes``; otherwise its longest prefix that does and ends on
+    /// a whole character, then a marker with the original length, e.g. `/v1/aaa… (8196 bytes, truncated)`.
+    static func capped(_ text: String) -> String {
+        let bytes = text.utf8
+        guard bytes.count > maxCallerBytes else { return text }
+        var end = bytes.index(bytes.startIndex, offsetBy: maxCallerBytes)
+        // Back off continuation bytes (10xxxxxx), so the cut falls between characters.
+        while end > bytes.startIndex, bytes[end] & 0xC0 == 0x80 { bytes.formIndex(before: &end) }
+        return String(decoding: bytes[..<end], as: UTF8.self) + "… (\(bytes.count) bytes, truncated)"
     }
 
     /// allowed, denied (the gateway refused) or error (a failure, upstream or ours).
