@@ -46,7 +46,8 @@ public final class Gateway: Sendable {
         self.validation = validation
         authenticator = Authenticator(keys: keys, jwt: jwt)
         forwarder = Forwarder(client: client, audit: audit)
-        probes = Probes(openAPIDocument: configuration.openAPIDocument, exposition: exposition, readiness: readiness)
+        probes = Probes(openAPIDocument: configuration.openAPIDocument, exposition: exposition,
+                        readiness: ReadinessCache(check: readiness))
         // Webhooks are accepted only into a durable outbox.
         webhookIntake = if let webhooks, audit?.outbox != nil {
             WebhookIntake(sources: webhooks, bodies: bodies, rateLimits: rateLimits, validation: validation, nowMillis: nowMillis)
