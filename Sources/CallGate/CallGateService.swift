@@ -100,6 +100,13 @@ public enum CallGateService {
             deliveriesArrived = { started.wake() }
         }
 
+        let auditReadiness = audit.map { audit in
+            ReadinessCache(check: {
+                await audit.isWritable()
+                    ? .init(isReady: true, detail: "ready")
+                    : .init(isReady: false, detail: "The audit store cannot be written; requests are refused rather than run unaudited.")
+            })
+        }
         let gateway = Gateway(
             configuration: .init(
                 maxBodyBytes: settings.maxBodyBytes,
@@ -117,11 +124,14 @@ public enum CallGateService {
                 return registry.emitToBuffer()
             },
             readiness: {
+                // The breaker is read live (it costs nothing); the audit store's write probe is
+                // one transaction, so it runs at most once a second however often probes call.
                 if case .open = client.circuitBreakerState {
                     return .init(isReady: false, detail: "LiveVox has been failing; the circuit breaker is open.")
                 }
-                if let audit, !(await audit.isWritable()) {
-                    return .init(isReady: false, detail: "The audit store cannot be written; requests are refused rather than run unaudited.")
+                if let auditReadiness {
+                    let audit = await auditReadiness.current()
+                    if !audit.isReady { return audit }
                 }
                 return .init(isReady: true, detail: "ready")
             },

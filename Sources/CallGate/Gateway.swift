@@ -46,8 +46,7 @@ public final class Gateway: Sendable {
         self.validation = validation
         authenticator = Authenticator(keys: keys, jwt: jwt)
         forwarder = Forwarder(client: client, audit: audit)
-        probes = Probes(openAPIDocument: configuration.openAPIDocument, exposition: exposition,
-                        readiness: ReadinessCache(check: readiness))
+        probes = Probes(openAPIDocument: configuration.openAPIDocument, exposition: exposition, readiness: readiness)
         // Webhooks are accepted only into a durable outbox.
         webhookIntake = if let webhooks, audit?.outbox != nil {
             WebhookIntake(sources: webhooks, bodies: bodies, rateLimits: rateLimits, validation: validation, nowMillis: nowMillis)

@@ -5,8 +5,8 @@ struct Probes: Sendable {
     let openAPIDocument: [UInt8]
     /// The Prometheus exposition; nil answers `/metrics` with 404.
     let exposition: (@Sendable () -> [UInt8])?
-    /// Whether LiveVox operations can be served now, checked at most once a second.
-    let readiness: ReadinessCache
+    /// Whether LiveVox operations can be served now.
+    let readiness: @Sendable () async -> Gateway.Readiness
 
     /// The probe's answer, or nil when `route` is not a probe.
     func answer(_ route: GatewayRoute, path: String) async throws(Problem) -> GatewayResponse? {
@@ -20,7 +20,7 @@ struct Probes: Sendable {
         case .openAPI:
             return GatewayResponse(status: 200, headers: [("Content-Type", "application/yaml")], body: openAPIDocument)
         case .readiness:
-            let state = await readiness.current()
+            let state = await readiness()
             guard state.isReady else { throw Problem(503, .notReady, state.detail) }
             return .json(200, Array(#"{"status":"ready"}"#.utf8))
         default:

@@ -1,8 +1,8 @@
 import Synchronization
 
-/// `/readyz`'s answer, checked at most once a second: the check probes the audit store with a
-/// write, and a probe called by every load balancer and kubelet must not cost a transaction per
-/// call. While one caller refreshes a stale answer, the others get the last one.
+/// A readiness check's answer, checked at most once a second: `/readyz`'s audit check probes the
+/// store with a write, and a probe called by every load balancer and kubelet must not cost a
+/// transaction per call. While one caller refreshes a stale answer, the others get the last one.
 final class ReadinessCache: Sendable {
     /// How long an answer is served before it is checked again.
     static let maxAge: Duration = .seconds(1)
