@@ -1,3 +1,4 @@
+import CallGateCore
 import CallGateStorage
 
 /// What the pipeline learns about a request as it goes, for its audit record.
@@ -26,6 +27,12 @@ struct AuditDraft: Sendable {
     var delivery: NewDelivery?
 
     init(requestId: String) { self.requestId = requestId }
+
+    /// Notes the distinct codes of the refused fields, in the order they first appear.
+    mutating func noteRefused(_ issues: [FieldIssue]) {
+        validationCodes = []
+        for issue in issues where !validationCodes.contains(issue.code) { validationCodes.append(issue.code) }
+    }
 
     /// Notes what the route says: whether the request is recorded, its operation and service.
     mutating func note(_ route: GatewayRoute) {

@@ -35,9 +35,7 @@ struct BodyValidation: Sendable {
     }
 
     private func refused(_ body: JSONValue, _ failure: ValidationFailure, _ surface: Surface, _ draft: inout AuditDraft) -> Problem {
-        var codes: [String] = []
-        for error in failure.errors where !codes.contains(error.code) { codes.append(error.code) }
-        draft.validationCodes = codes
+        draft.noteRefused(failure.errors)
         let refused = validator.refusedBody(body, surface: surface)
         draft.entryCount = refused.entryCount
         draft.phones = refused.phones.map(\.national)
