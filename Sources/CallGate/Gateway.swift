@@ -82,7 +82,7 @@ public final class Gateway: Sendable {
             problemCode = error.code
             // A refusal before the validator saw the body (a batch too long to parse, a webhook
             // without its service) still records which fields were refused.
-            if draft.validationCodes.isEmpty { draft.noteRefused(error.errors) }
+            if draft.validationCodes.isEmpty { draft.noteRefused(FieldIssues(error.errors)) }
             response = GatewayResponse.problem(error, requestId: requestId, instance: request.path)
         }
         let elapsed = started.duration(to: .now)

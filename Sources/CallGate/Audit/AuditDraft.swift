@@ -29,9 +29,8 @@ struct AuditDraft: Sendable {
     init(requestId: String) { self.requestId = requestId }
 
     /// Notes the distinct codes of the refused fields, in the order they first appear.
-    mutating func noteRefused(_ issues: [FieldIssue]) {
-        validationCodes = []
-        for issue in issues where !validationCodes.contains(issue.code) { validationCodes.append(issue.code) }
+    mutating func noteRefused(_ issues: FieldIssues) {
+        validationCodes = issues.codes
     }
 
     /// Notes what the route says: whether the request is recorded, its operation and service.

@@ -92,7 +92,7 @@ public struct Problem: Error, Sendable, Hashable {
     public var code: Code
     /// What happened in this occurrence, and what to do about it.
     public var detail: String
-    /// Field errors (422), at most ``maxErrors`` of them.
+    /// Field errors (422), at most ``FieldIssues/listLimit`` of them.
     public var errors: [FieldIssue] = []
     /// How many field errors there were, `errors` and those left out.
     public var errorCount = 0
@@ -161,18 +161,14 @@ public struct Problem: Error, Sendable, Hashable {
 }
 
 extension Problem {
-    /// The most field errors one answer lists: enough to fix a request in one round trip, few
-    /// enough that a body of thousands of bad fields cannot make a large answer.
-    public static let maxErrors = 100
-
-    /// 422 with the first ``maxErrors`` field errors and the count of all of them.
+    /// 422 with the first field errors (``FieldIssues/listLimit``) and the count of all of them.
     public static func validation(_ failure: ValidationFailure) -> Problem {
-        let count = failure.errors.count
+        let count = failure.issues.count
         var detail = count == 1 ? "One field was refused; nothing was sent to LiveVox."
                                 : "\(count) fields were refused; nothing was sent to LiveVox."
-        if count > maxErrors { detail += " The first \(maxErrors) are listed." }
+        if count > failure.errors.count { detail += " The first \(failure.errors.count) are listed." }
         var problem = Problem(422, .validationFailed, detail)
-        problem.errors = Array(failure.errors.prefix(maxErrors))
+        problem.errors = failure.errors
         problem.errorCount = count
         return problem
     }

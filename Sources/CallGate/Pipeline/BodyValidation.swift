@@ -35,7 +35,7 @@ struct BodyValidation: Sendable {
     }
 
     private func refused(_ body: JSONValue, _ failure: ValidationFailure, _ surface: Surface, _ draft: inout AuditDraft) -> Problem {
-        draft.noteRefused(failure.errors)
+        draft.noteRefused(failure.issues)
         let refused = validator.refusedBody(body, surface: surface)
         draft.entryCount = refused.entryCount
         draft.phones = refused.phones.map(\.national)

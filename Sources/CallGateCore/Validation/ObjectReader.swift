@@ -5,10 +5,10 @@ struct ObjectReader {
     let pointer: String
 
     /// Starts reading `value` at `pointer`; records `wrong_type` and returns nil when it is not an object.
-    init?(_ value: JSONValue, at pointer: String, errors: inout [FieldIssue]) {
+    init?(_ value: JSONValue, at pointer: String, errors: inout FieldIssues) {
         guard case .object(let members) = value else {
-            errors.append(FieldIssue(pointer: pointer, code: FieldIssue.Code.wrongType.rawValue,
-                                     detail: "Expected an object, got \(value.typeName)."))
+            errors.append(FieldIssue.Code.wrongType.rawValue, at: pointer,
+                "Expected an object, got \(value.typeName).")
             return nil
         }
         self.members = members
@@ -24,25 +24,25 @@ struct ObjectReader {
     }
 
     /// Records `unknown_field` for every member not in `allowed`.
-    func refuseUnknown(allowed: [String], errors: inout [FieldIssue]) {
+    func refuseUnknown(allowed: [String], errors: inout FieldIssues) {
         for member in members where !allowed.contains(member.key) {
-            errors.append(FieldIssue(pointer: pointer(member.key), code: FieldIssue.Code.unknownField.rawValue,
-                                     detail: "Unknown field '\(member.key)'; the fields are: \(allowed.joined(separator: ", "))."))
+            errors.append(FieldIssue.Code.unknownField.rawValue, at: pointer(member.key),
+                "Unknown field '\(member.key)'; the fields are: \(allowed.joined(separator: ", ")).")
         }
     }
 
-    func required(_ key: String, errors: inout [FieldIssue]) {
-        errors.append(FieldIssue(pointer: pointer(key), code: FieldIssue.Code.required.rawValue,
-                                 detail: "'\(key)' is required."))
+    func required(_ key: String, errors: inout FieldIssues) {
+        errors.append(FieldIssue.Code.required.rawValue, at: pointer(key),
+            "'\(key)' is required.")
     }
 
-    func wrongType(_ key: String, expected: String, got value: JSONValue, errors: inout [FieldIssue]) {
-        errors.append(FieldIssue(pointer: pointer(key), code: FieldIssue.Code.wrongType.rawValue,
-                                 detail: "'\(key)' must be \(expected), got \(value.typeName)."))
+    func wrongType(_ key: String, expected: String, got value: JSONValue, errors: inout FieldIssues) {
+        errors.append(FieldIssue.Code.wrongType.rawValue, at: pointer(key),
+            "'\(key)' must be \(expected), got \(value.typeName).")
     }
 
     /// A string of 1 to `maxLength` characters.
-    func string(_ key: String, required isRequired: Bool = false, maxLength: Int, errors: inout [FieldIssue]) -> String? {
+    func string(_ key: String, required isRequired: Bool = false, maxLength: Int, errors: inout FieldIssues) -> String? {
         guard let value = value(key) else {
             if isRequired { required(key, errors: &errors) }
             return nil
@@ -52,15 +52,15 @@ struct ObjectReader {
             return nil
         }
         guard !text.isEmpty, text.count <= maxLength else {
-            errors.append(FieldIssue(pointer: pointer(key), code: FieldIssue.Code.invalidLength.rawValue,
-                                     detail: "'\(key)' must have 1 to \(maxLength) characters, got \(text.count)."))
+            errors.append(FieldIssue.Code.invalidLength.rawValue, at: pointer(key),
+                "'\(key)' must have 1 to \(maxLength) characters, got \(text.count).")
             return nil
         }
         return text
     }
 
     /// An integer in `range`; with `lenient`, also a string of digits (as LiveVox's own examples send).
-    func integer(_ key: String, in range: ClosedRange<Int64>, lenient: Bool, errors: inout [FieldIssue]) -> Int64? {
+    func integer(_ key: String, in range: ClosedRange<Int64>, lenient: Bool, errors: inout FieldIssues) -> Int64? {
         guard let value = value(key) else { return nil }
         let number: Int64
         switch value {
@@ -68,8 +68,8 @@ struct ObjectReader {
             number = integer
         case .string(let text) where lenient:
             guard let parsed = Int64(lenientDigits: text) else {
-                errors.append(FieldIssue(pointer: pointer(key), code: FieldIssue.Code.wrongType.rawValue,
-                                         detail: "'\(key)' must be an integer or a string of digits, got \"\(text.prefix(40))\"."))
+                errors.append(FieldIssue.Code.wrongType.rawValue, at: pointer(key),
+                    "'\(key)' must be an integer or a string of digits, got \"\(text.prefix(40))\".")
                 return nil
             }
             number = parsed
@@ -78,15 +78,15 @@ struct ObjectReader {
             return nil
         }
         guard range.contains(number) else {
-            errors.append(FieldIssue(pointer: pointer(key), code: FieldIssue.Code.outOfRange.rawValue,
-                                     detail: "'\(key)' must be from \(range.lowerBound) to \(range.upperBound), got \(number)."))
+            errors.append(FieldIssue.Code.outOfRange.rawValue, at: pointer(key),
+                "'\(key)' must be from \(range.lowerBound) to \(range.upperBound), got \(number).")
             return nil
         }
         return number
     }
 
     /// A phone number LiveVox can dial, from the allowed regions.
-    func phone(_ key: String, required isRequired: Bool, allowed: PhoneRegionSet, errors: inout [FieldIssue]) -> PhoneNumber? {
+    func phone(_ key: String, required isRequired: Bool, allowed: PhoneRegionSet, errors: inout FieldIssues) -> PhoneNumber? {
         guard let value = value(key) else {
             if isRequired { required(key, errors: &errors) }
             return nil
@@ -98,13 +98,13 @@ struct ObjectReader {
         do throws(PhoneNumberError) {
             return try PhoneNumber.parse(text, allowed: allowed)
         } catch {
-            errors.append(FieldIssue(pointer: pointer(key), code: error.code.rawValue, detail: error.detail))
+            errors.append(error.code.rawValue, at: pointer(key), error.detail)
             return nil
         }
     }
 
     /// A date-time as epoch milliseconds (number or string) or ISO 8601 text.
-    func dateTime(_ key: String, errors: inout [FieldIssue]) -> DateTimeInput? {
+    func dateTime(_ key: String, errors: inout FieldIssues) -> DateTimeInput? {
         guard let value = value(key) else { return nil }
         switch value {
         case .integer(let millis): return .epochMillis(millis)

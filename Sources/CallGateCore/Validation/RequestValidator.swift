@@ -72,26 +72,26 @@ public struct RequestValidator: Sendable {
     public func manualCalls(_ body: JSONValue, surface: Surface) -> Result<ManualCalls, ValidationFailure> {
         let names = Self.names(surface)
         let lenient = surface == .compatible
-        var errors: [FieldIssue] = []
-        guard let root = ObjectReader(body, at: "", errors: &errors) else { return .failure(ValidationFailure(errors: errors)) }
+        var errors = FieldIssues()
+        guard let root = ObjectReader(body, at: "", errors: &errors) else { return .failure(ValidationFailure(errors)) }
         if surface == .v1 { root.refuseUnknown(allowed: [names.batch], errors: &errors) }
         guard let batch = root.value(names.batch) else {
             root.required(names.batch, errors: &errors)
-            return .failure(ValidationFailure(errors: errors))
+            return .failure(ValidationFailure(errors))
         }
         guard case .array(let entries) = batch else {
             root.wrongType(names.batch, expected: "an array of calls", got: batch, errors: &errors)
-            return .failure(ValidationFailure(errors: errors))
+            return .failure(ValidationFailure(errors))
         }
         let batchPointer = root.pointer(names.batch)
         if entries.isEmpty {
-            errors.append(FieldIssue(pointer: batchPointer, code: FieldIssue.Code.emptyBatch.rawValue,
-                                     detail: "'\(names.batch)' holds no call; send 1 to \(maxBatchSize)."))
+            errors.append(FieldIssue.Code.emptyBatch.rawValue, at: batchPointer,
+                "'\(names.batch)' holds no call; send 1 to \(maxBatchSize).")
         }
         if entries.count > maxBatchSize {
-            errors.append(FieldIssue(pointer: batchPointer, code: FieldIssue.Code.batchTooLarge.rawValue,
-                                     detail: "'\(names.batch)' holds \(entries.count) calls; at most \(maxBatchSize) per request."))
-            return .failure(ValidationFailure(errors: errors))
+            errors.append(FieldIssue.Code.batchTooLarge.rawValue, at: batchPointer,
+                "'\(names.batch)' holds \(entries.count) calls; at most \(maxBatchSize) per request.")
+            return .failure(ValidationFailure(errors))
         }
         var calls: [CallEntry] = []
         var phones: [PhoneNumber] = []
@@ -110,7 +110,7 @@ public struct RequestValidator: Sendable {
             calls.append(CallEntry(transactionId: transactionId, phoneNumber: phone.national, account: account,
                                    callerId: callerId?.national, templateId: templateId, dialingTimeout: timeout.map { Int($0) }))
         }
-        guard errors.isEmpty else { return .failure(ValidationFailure(errors: errors)) }
+        guard errors.isEmpty else { return .failure(ValidationFailure(errors)) }
         return .success(ManualCalls(request: LaunchManualCallsRequest(callEntry: calls), phones: phones))
     }
 
@@ -121,9 +121,9 @@ public struct RequestValidator: Sendable {
     public func callback(_ body: JSONValue, surface: Surface, nowMillis: Int64) -> Result<Callback, ValidationFailure> {
         let names = Self.names(surface)
         let lenient = surface == .compatible
-        var errors: [FieldIssue] = []
+        var errors = FieldIssues()
         var warnings: [FieldIssue] = []
-        guard let reader = ObjectReader(body, at: "", errors: &errors) else { return .failure(ValidationFailure(errors: errors)) }
+        guard let reader = ObjectReader(body, at: "", errors: &errors) else { return .failure(ValidationFailure(errors)) }
         if surface == .v1 { reader.refuseUnknown(allowed: names.callbackFields, errors: &errors) }
         let phone = reader.phone(names.phone, required: true, allowed: allowedRegions, errors: &errors)
         let account = reader.string("account", maxLength: Self.maxAccountLength, errors: &errors)
@@ -138,7 +138,7 @@ public struct RequestValidator: Sendable {
             do throws(TimeZoneError) {
                 zone = try ResolvedTimeZone.resolve(zoneName)
             } catch {
-                errors.append(FieldIssue(pointer: zonePointer, code: error.code.rawValue, detail: error.detail))
+                errors.append(error.code.rawValue, at: zonePointer, error.detail)
             }
         } else if let phone, let numberZone = phone.timeZones.first {
             // The number's own zone; a zone no LiveVox code fits (e.g. Guam) leaves the code unset.
@@ -161,14 +161,14 @@ public struct RequestValidator: Sendable {
                     warnings.append(FieldIssue(pointer: atPointer, code: warning.code.rawValue, detail: warning.detail))
                 }
                 if resolved.epochMillis < nowMillis {
-                    errors.append(FieldIssue(pointer: atPointer, code: FieldIssue.Code.inThePast.rawValue,
-                                             detail: "The callback time \(resolved.utcISO8601) has already passed; give a future time, or omit '\(names.at)' to call back now."))
+                    errors.append(FieldIssue.Code.inThePast.rawValue, at: atPointer,
+                        "The callback time \(resolved.utcISO8601) has already passed; give a future time, or omit '\(names.at)' to call back now.")
                 }
             } catch {
-                errors.append(FieldIssue(pointer: atPointer, code: error.code.rawValue, detail: error.detail))
+                errors.append(error.code.rawValue, at: atPointer, error.detail)
             }
         }
-        guard errors.isEmpty, let phone else { return .failure(ValidationFailure(errors: errors)) }
+        guard errors.isEmpty, let phone else { return .failure(ValidationFailure(errors)) }
         let request = ScheduleCallbackRequest(transactionId: transactionId, phoneNumber: phone.national, account: account,
                                               agentLoginId: agentLoginId, date: dateMillis, timeZone: zone?.liveVox.rawValue)
         return .success(Callback(request: request, phone: phone, warnings: warnings))

@@ -1,8 +1,15 @@
-/// A refused request body: every field error found, in document order.
+/// A refused request body: the field errors found (``FieldIssues``: the first of them listed, all
+/// counted), in document order.
 public struct ValidationFailure: Error, Sendable, Hashable {
     /// The errors; never empty.
-    public let errors: [FieldIssue]
+    public let issues: FieldIssues
 
     /// Creates a failure.
-    public init(errors: [FieldIssue]) { self.errors = errors }
+    public init(_ issues: FieldIssues) { self.issues = issues }
+
+    /// A failure of these few errors.
+    public init(errors: [FieldIssue]) { self.issues = FieldIssues(errors) }
+
+    /// The listed errors (all of them, up to ``FieldIssues/listLimit``).
+    public var errors: [FieldIssue] { issues.listed }
 }
