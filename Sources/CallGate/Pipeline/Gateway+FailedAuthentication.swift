@@ -1,5 +1,5 @@
 /// A request that failed to authenticate (no or a bad key or token, a webhook signature that does
-/// not verify, a path nothing serves) is refused as usual and audited, up to the limit of its
+/// not verify, a path or method no route takes) is refused as usual and audited, up to the limit of its
 /// client address a minute (`AuthFailureThrottle`); past it, 429 `too_many_failed_authentications`
 /// with `Retry-After` until the minute is over, counted in
 /// `callgate_auth_failures_throttled_total` and not audited one by one: the first throttled refusal

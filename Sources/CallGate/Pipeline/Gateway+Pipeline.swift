@@ -15,8 +15,9 @@ extension Gateway {
         case .success(let parsed): route = parsed
         case .failure(let problem):
             draft.isAudited = true
-            // An unrouted request counts as a failed authentication (it is how an anonymous
-            // flood reaches the trail), unless it carries a valid key or token.
+            // A request no route takes (404, 405, a malformed service id) counts as a failed
+            // authentication, since it is how an anonymous flood reaches the trail, unless it
+            // carries a valid key or token.
             if (try? authenticator.authenticate(request, surface: nil)) != nil { throw problem }
             throw refusingUnauthenticated(problem, request, draft: &draft)
         }

@@ -146,7 +146,7 @@ public struct GatewaySettings: Sendable, Hashable {
         .value("webhooks.retryHours", \.webhookRetryHours, .integer(in: 1...720),
                help: "How long an accepted webhook is retried before its delivery is dead."),
         .value("authFailureLimitPerMinute", \.authFailureLimitPerMinute, .integer(in: 0...1_000_000),
-               help: "Failed authentications (401, unrouted 404, bad webhook signature) per client address (IPv6: per /64) and minute before 429 too_many_failed_authentications; 0: no limit."),
+               help: "Failed authentications (401, a bad webhook signature, a path or method no route takes) per client address (IPv6: per /64) and minute before 429 too_many_failed_authentications; 0: no limit."),
         .value("trustedProxies", \.trustedProxies, .addressRanges,
                help: "Proxies (CIDRs) whose X-Forwarded-For or Forwarded is believed for the client address; empty: the socket's address."),
         .value("idempotency.ttlHours", \.idempotencyTTLHours, .integer(in: 1...720),
