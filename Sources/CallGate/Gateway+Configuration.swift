@@ -15,12 +15,23 @@ extension Gateway {
         public var defaultRateLimit: RateLimit?
         /// How long an Idempotency-Key is kept, in milliseconds.
         public var idempotencyTTLMillis: Int64
+        /// The largest webhook body read before its signature is checked, in bytes (413 above).
+        public var webhookMaxBodyBytes: Int
+        /// Failed authentications per client address and minute before 429; 0: no limit.
+        public var authFailureLimitPerMinute: Int
+        /// The proxies whose forwarded client addresses are believed.
+        public var trustedProxies: [IPAddressRange]
 
         /// Creates a configuration.
         public init(maxBodyBytes: Int = 1 << 20, validator: RequestValidator = RequestValidator(),
                     upstreamTimeZone: IANATimeZone = IANATimeZone.named("UTC")!, openAPIDocument: [UInt8] = [],
-                    defaultRateLimit: RateLimit? = nil, idempotencyTTLMillis: Int64 = 24 * 3_600_000) {
+                    defaultRateLimit: RateLimit? = nil, idempotencyTTLMillis: Int64 = 24 * 3_600_000,
+                    webhookMaxBodyBytes: Int = 262_144, authFailureLimitPerMinute: Int = 30,
+                    trustedProxies: [IPAddressRange] = []) {
             self.idempotencyTTLMillis = idempotencyTTLMillis
+            self.webhookMaxBodyBytes = webhookMaxBodyBytes
+            self.authFailureLimitPerMinute = authFailureLimitPerMinute
+            self.trustedProxies = trustedProxies
             self.maxBodyBytes = maxBodyBytes
             self.validator = validator
             self.upstreamTimeZone = upstreamTimeZone

@@ -9,6 +9,10 @@ import LiveVoxClient
 public final class Gateway: Sendable {
     let configuration: Configuration
     let authenticator: Authenticator
+    /// Where a request's client address comes from: its socket, or a trusted proxy's header.
+    let trustedProxies: TrustedProxies
+    /// Turns failed authentications past the limit into 429; nil without a limit.
+    let throttle: AuthFailureThrottle?
     let rateLimits: RateLimitStage
     let bodies: BodyReader
     let validation: BodyValidation
@@ -45,11 +49,16 @@ public final class Gateway: Sendable {
         self.rateLimits = rateLimits
         self.validation = validation
         authenticator = Authenticator(keys: keys, jwt: jwt)
+        trustedProxies = TrustedProxies(ranges: configuration.trustedProxies)
+        throttle = configuration.authFailureLimitPerMinute > 0
+            ? AuthFailureThrottle(limitPerMinute: configuration.authFailureLimitPerMinute) : nil
         forwarder = Forwarder(client: client, audit: audit)
         probes = Probes(openAPIDocument: configuration.openAPIDocument, exposition: exposition, readiness: readiness)
         // Webhooks are accepted only into a durable outbox.
         webhookIntake = if let webhooks, audit?.outbox != nil {
-            WebhookIntake(sources: webhooks, bodies: bodies, rateLimits: rateLimits, validation: validation, nowMillis: nowMillis)
+            WebhookIntake(sources: webhooks,
+                          bodies: BodyReader(maxBodyBytes: configuration.webhookMaxBodyBytes, maxBatchSize: configuration.validator.maxBatchSize),
+                          rateLimits: rateLimits, validation: validation, nowMillis: nowMillis)
         } else {
             nil
         }
@@ -73,6 +82,8 @@ public final class Gateway: Sendable {
 
     /// `respond(to:)` with the request's id bound for its log lines (`RequestLogContext`).
     private func respond(to request: GatewayRequest, requestId: String, started: ContinuousClock.Instant) async -> GatewayResponse {
+        var request = request
+        request.clientAddress = trustedProxies.clientAddress(peer: request.peerAddress, header: request.header)
         var draft = AuditDraft(requestId: requestId)
         var response: GatewayResponse
         var problemCode: Problem.Code?

@@ -15,7 +15,7 @@ enum SQLiteRecordCodec {
         "sequence", "request_id", "time_ms", "principal", "role", "auth_method", "client_address", "operation",
         "method", "path", "service_id", "entry_count", "outcome", "reason", "validation_codes", "upstream_status",
         "upstream_attempts", "upstream_latency_us", "total_latency_us", "response_status", "previous_hash", "hash",
-        "max_time_ms", "phones", "format_version",
+        "max_time_ms", "phones", "format_version", "peer_address",
     ]
 
     /// The columns `decode` reads, for a query that names `audit_records` `r`.
@@ -57,6 +57,7 @@ enum SQLiteRecordCodec {
         try recordStatement.bind(23, maxTimeMillis)
         try recordStatement.bind(24, prepared.phonesJSON)
         try recordStatement.bind(25, Int64(record.formatVersion))
+        try recordStatement.bind(26, record.peerAddress)
         try recordStatement.run()
     }
 
@@ -103,6 +104,7 @@ enum SQLiteRecordCodec {
             role: row.optionalText(4),
             authMethod: row.optionalText(5),
             clientAddress: row.optionalText(6),
+            peerAddress: row.optionalText(25),
             operation: row.text(7),
             method: row.text(8),
             path: row.text(9),

@@ -12,6 +12,7 @@ import CallGateStorage
 ///   upstream_status, upstream_attempts, upstream_latency_us, total_latency_us, response_status,
 ///   previous_hash, hash,
 ///   format_version         -- the record's AuditRecord.formatVersion; 1 for records from before versions
+///   peer_address           -- the socket's peer address (format 3); NULL in older records
 /// audit_search     -- the per-block filters' index, one row per (block, term, 0); see SQLiteSearchIndex
 ///   PRIMARY KEY (block, term, sequence)
 /// audit_search_postings -- request ids' and phones' index, one row per (block, bucket): entries BLOB
@@ -54,8 +55,9 @@ enum SQLiteSchema {
     /// version 2, stores the request ids' and phones' index by bucket (`audit_search_postings`) and
     /// drops the index on `max_time_ms`; a version 2 file is upgraded when opened (`upgradeFrom2`).
     /// Version 4 stores each record's format version (`format_version`); the records of an older
-    /// file get 1, the format they were written in (`upgradeFrom3`).
-    static let version: Int64 = 4
+    /// file get 1, the format they were written in (`upgradeFrom3`). Version 5 stores the socket's
+    /// peer address beside the client address (`peer_address`, NULL in older records; `upgradeFrom4`).
+    static let version: Int64 = 5
 
     /// The table of the request ids' and phones' index (`SQLiteSearchIndex`), new in version 3.
     private static let createPostings = """
@@ -84,6 +86,12 @@ enum SQLiteSchema {
         PRAGMA user_version = 4;
         """
 
+    /// Turns a version 4 file into version 5: a nullable column, so no row is rewritten.
+    private static let upgradeFrom4 = """
+        ALTER TABLE audit_records ADD COLUMN peer_address TEXT;
+        PRAGMA user_version = 5;
+        """
+
     private static let create = """
         CREATE TABLE audit_records (
             sequence INTEGER PRIMARY KEY,
@@ -110,7 +118,8 @@ enum SQLiteSchema {
             response_status INTEGER NOT NULL,
             previous_hash TEXT NOT NULL,
             hash TEXT NOT NULL,
-            format_version INTEGER NOT NULL
+            format_version INTEGER NOT NULL,
+            peer_address TEXT
         );
         CREATE TABLE audit_search (
             block INTEGER NOT NULL,
@@ -181,11 +190,14 @@ enum SQLiteSchema {
                         code: .corrupt,
                         detail: "The file \(path) holds another database, not a CallGate audit trail; give the audit store a file of its own."
                     )
-                } else if version == 2 || version == 3 {
+                } else if (2...4).contains(version) {
                     if version == 2 {
                         try connection.execute(upgradeFrom2)
                     }
-                    try connection.execute(upgradeFrom3)
+                    if version <= 3 {
+                        try connection.execute(upgradeFrom3)
+                    }
+                    try connection.execute(upgradeFrom4)
                 } else if version < Self.version {
                     throw AuditStoreError(
                         code: .corrupt,

@@ -32,24 +32,26 @@ struct CanonicalFormTests {
         #expect(record.canonicalBytes() != before)
     }
 
-    @Test("the canonical bytes of the current format start with its version, the rest as in the unversioned format")
+    @Test("the canonical bytes of the current format (3) start with its version and end with the peer address; format 2 lacks the peer address, format 1 the version too")
     func goldenCurrentForm() {
         var record = AuditRecord(
             sequence: 7, requestId: "r", timeMillis: 1_767_225_600_000, principal: "crm", role: "Manager",
-            authMethod: "api_key", clientAddress: "10.0.0.1", operation: "launchManualCalls", method: "POST",
+            authMethod: "api_key", clientAddress: "10.0.0.1", peerAddress: "192.0.2.7", operation: "launchManualCalls", method: "POST",
             path: "/v1/services/21429/manual-calls", serviceId: 21429,
             phones: [AuditPhone(masked: "******7483", fingerprint: "ab")], entryCount: 1, outcome: .allowed,
             upstreamStatus: 200, upstreamAttempts: 1, upstreamLatencyMicros: 800, totalLatencyMicros: 900,
             responseStatus: 200
         )
-        #expect(record.formatVersion == 2)
-        let expected = #"{"formatVersion":2,"requestId":"r","timeMillis":1767225600000,"principal":"crm","role":"Manager","authMethod":"api_key","clientAddress":"10.0.0.1","operation":"launchManualCalls","method":"POST","path":"/v1/services/21429/manual-calls","serviceId":21429,"phones":[{"masked":"******7483","fingerprint":"ab"}],"entryCount":1,"outcome":"allowed","reason":null,"validationCodes":[],"upstreamStatus":200,"upstreamAttempts":1,"upstreamLatencyMicros":800,"totalLatencyMicros":900,"responseStatus":200}"#
-        #expect(String(decoding: record.canonicalBytes(), as: UTF8.self) == expected)
+        #expect(record.formatVersion == 3)
+        let body = #""requestId":"r","timeMillis":1767225600000,"principal":"crm","role":"Manager","authMethod":"api_key","clientAddress":"10.0.0.1","operation":"launchManualCalls","method":"POST","path":"/v1/services/21429/manual-calls","serviceId":21429,"phones":[{"masked":"******7483","fingerprint":"ab"}],"entryCount":1,"outcome":"allowed","reason":null,"validationCodes":[],"upstreamStatus":200,"upstreamAttempts":1,"upstreamLatencyMicros":800,"totalLatencyMicros":900,"responseStatus":200"#
+        #expect(String(decoding: record.canonicalBytes(), as: UTF8.self) == #"{"formatVersion":3,"# + body + #","peerAddress":"192.0.2.7"}"#)
         // The version is covered: the same content in another format hashes differently.
         let current = record.contentDigest()
-        record.formatVersion = AuditRecord.unversionedFormat
+        record.formatVersion = 2
         #expect(record.contentDigest() != current)
-        #expect(String(decoding: record.canonicalBytes(), as: UTF8.self) == "{" + expected.dropFirst(#"{"formatVersion":2,"#.count))
+        #expect(String(decoding: record.canonicalBytes(), as: UTF8.self) == #"{"formatVersion":2,"# + body + "}")
+        record.formatVersion = AuditRecord.unversionedFormat
+        #expect(String(decoding: record.canonicalBytes(), as: UTF8.self) == "{" + body + "}")
     }
 
     @Test("absent optionals are null and empty lists are []")

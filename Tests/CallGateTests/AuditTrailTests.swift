@@ -39,7 +39,8 @@ struct AuditedGateway {
     let store: BreakableStore
     let file: String
 
-    static func make() async throws -> AuditedGateway {
+    static func make(authFailureLimitPerMinute: Int = 30, trustedProxies: [IPAddressRange] = [],
+                     nowMillis: @escaping @Sendable () -> Int64 = { GatewayHarness.now }) async throws -> AuditedGateway {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-audit-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let keys = try AuditKeys(secret: Array("an audit secret for the tests, 32+ bytes".utf8))
@@ -47,7 +48,9 @@ struct AuditedGateway {
         let sqlite = try SQLiteAuditStore(path: file, keys: keys)
         let store = BreakableStore(sqlite)
         let trail = AuditTrail(storage: Storage(audit: store, outbox: sqlite, idempotency: sqlite), keys: keys)
-        return AuditedGateway(gateway: try await GatewayHarness(audit: trail), trail: trail, store: store, file: file)
+        let gateway = try await GatewayHarness(audit: trail, authFailureLimitPerMinute: authFailureLimitPerMinute,
+                                               trustedProxies: trustedProxies, nowMillis: nowMillis)
+        return AuditedGateway(gateway: gateway, trail: trail, store: store, file: file)
     }
 
     func shutdown() async {

@@ -25,7 +25,9 @@ final class GatewayHarness: Sendable {
     init(maxBodyBytes: Int = 1 << 20, maxBatchSize: Int = 1000, audit: AuditTrail? = nil,
          metrics: GatewayMetrics? = nil, exposition: (@Sendable () -> [UInt8])? = nil,
          defaultRateLimit: RateLimit? = nil, jwt: JWTAuthenticator? = nil,
-         webhooks: WebhookSourceStore? = nil) async throws {
+         webhooks: WebhookSourceStore? = nil, authFailureLimitPerMinute: Int = 30,
+         trustedProxies: [IPAddressRange] = [], webhookMaxBodyBytes: Int = 262_144,
+         nowMillis: @escaping @Sendable () -> Int64 = { GatewayHarness.now }) async throws {
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         simulator = try await LiveVoxSimulator.start(configuration: SimulatorConfiguration(), logger: logger)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-gw-\(UUID().uuidString)").path
@@ -51,10 +53,12 @@ final class GatewayHarness: Sendable {
             transport: curl, logger: logger)
         gateway = Gateway(
             configuration: .init(maxBodyBytes: maxBodyBytes, validator: RequestValidator(maxBatchSize: maxBatchSize),
-                                 openAPIDocument: OpenAPIDocument.bytes, defaultRateLimit: defaultRateLimit),
+                                 openAPIDocument: OpenAPIDocument.bytes, defaultRateLimit: defaultRateLimit,
+                                 webhookMaxBodyBytes: webhookMaxBodyBytes, authFailureLimitPerMinute: authFailureLimitPerMinute,
+                                 trustedProxies: trustedProxies),
             keys: try APIKeyStore(path: path), jwt: jwt, webhooks: webhooks, client: client, audit: audit, metrics: metrics, exposition: exposition,
             readiness: { .init(isReady: true, detail: "ready") },
-            nowMillis: { GatewayHarness.now }, logger: logger)
+            nowMillis: nowMillis, logger: logger)
     }
 
     func shutdown() async {
@@ -63,9 +67,9 @@ final class GatewayHarness: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// Sends one request through the pipeline.
+    /// Sends one request through the pipeline, from the socket address `peer`.
     func send(_ method: String, _ target: String, key: String? = nil, headers: [String: String] = [:],
-              body: String? = nil, contentType: String? = "application/json") async -> Answer {
+              body: String? = nil, contentType: String? = "application/json", peer: String? = nil) async -> Answer {
         var headers = headers
         if let key { headers["authorization"] = "Bearer \(keys[key] ?? key)" }
         if body != nil, let contentType { headers["content-type"] = contentType }
@@ -78,7 +82,7 @@ final class GatewayHarness: Sendable {
             readBody: { limit in
                 if bytes.count > limit { throw BodyTooLarge() }
                 return bytes
-            })
+            }, clientAddress: peer)
         var response = await gateway.respond(to: request)
         if let stream = response.stream {
             // A streamed body (exports) is collected whole here, piece by piece as the server would send it.
@@ -127,9 +131,10 @@ final class BodyCollector: GatewayBodyWriter {
 }
 
 /// Runs `body` with a fresh harness and always shuts it down.
-func withGateway<T>(maxBodyBytes: Int = 1 << 20, maxBatchSize: Int = 1000,
+func withGateway<T>(maxBodyBytes: Int = 1 << 20, maxBatchSize: Int = 1000, authFailureLimitPerMinute: Int = 30,
                     _ body: (GatewayHarness) async throws -> T) async throws -> T {
-    let harness = try await GatewayHarness(maxBodyBytes: maxBodyBytes, maxBatchSize: maxBatchSize)
+    let harness = try await GatewayHarness(maxBodyBytes: maxBodyBytes, maxBatchSize: maxBatchSize,
+                                           authFailureLimitPerMinute: authFailureLimitPerMinute)
     do {
         let result = try await body(harness)
         await harness.shutdown()

@@ -1,7 +1,6 @@
 import CallGateCore
 import CurlTransport
 import Foundation
-import Logging
 import Testing
 
 @testable import CallGate
@@ -10,30 +9,11 @@ import Testing
 struct ServeTests {
     @Test("The assembled service answers over HTTP on the embedded simulator and stops when cancelled")
     func servesOverHTTP() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-serve-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        var file = KeysFile()
-        let key = try file.create(name: "ops", role: .manager, services: nil, agentLoginId: nil)
-        try file.save(path: directory + "/keys.yaml")
-
-        var settings = try await GatewaySettings.read(flags: [
-            "port": "0", "keysFile": directory + "/keys.yaml", "store": "sqlite:\(directory)/callgate.sqlite",
-            "audit.keyFile": directory + "/audit.key",
-        ], configFile: nil)
-        settings.logLevel = .error
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        let service = Task {
-            try await CallGateService.run(settings: settings, logger: logger, openAPIDocument: OpenAPIDocument.bytes) { _, port in
-                continuation.yield(port)
-            }
-        }
-        defer { service.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
-
+        let served = try await ServedGateway.start(roles: ["ops": .manager])
+        defer { served.service.cancel() }
+        let key = served.keys["ops"]!
         let http = try CurlHTTPClient(configuration: .init(maxConnectionsPerHost: 2))
-        let base = "http://127.0.0.1:\(port)"
+        let base = served.base
         let health = try await http.execute(HTTPRequestSpec(method: "GET", url: base + "/healthz", headers: [], body: []))
         #expect(health.status == 200)
         #expect(String(decoding: health.body, as: UTF8.self) == #"{"status":"ok"}"#)
@@ -64,7 +44,6 @@ struct ServeTests {
         #expect(try JSONParser.parse(large.body)["code"] == .string("body_too_large"))
 
         await http.shutdown(gracePeriod: .seconds(1))
-        service.cancel()
-        _ = await service.result
+        await served.stop()
     }
 }

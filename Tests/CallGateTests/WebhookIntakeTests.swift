@@ -19,7 +19,8 @@ struct WebhookGateway {
     /// The sources file the gateway reads.
     let sourcesPath: String
 
-    static func make(sourceRateLimit: RateLimit? = nil) async throws -> WebhookGateway {
+    static func make(sourceRateLimit: RateLimit? = nil, authFailureLimitPerMinute: Int = 30,
+                     webhookMaxBodyBytes: Int = 262_144) async throws -> WebhookGateway {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-wh-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let keys = try AuditKeys(secret: Array("an audit secret for the tests, 32+ bytes".utf8))
@@ -30,19 +31,20 @@ struct WebhookGateway {
                                            rateLimit: sourceRateLimit)
         try sources.save(path: directory + "/sources.yaml")
         let webhooks = try WebhookSourceStore(path: directory + "/sources.yaml")
-        let gateway = try await GatewayHarness(audit: trail, webhooks: webhooks)
+        let gateway = try await GatewayHarness(audit: trail, webhooks: webhooks, authFailureLimitPerMinute: authFailureLimitPerMinute,
+                                               webhookMaxBodyBytes: webhookMaxBodyBytes)
         return WebhookGateway(gateway: gateway, store: store, trail: trail, secret: try WebhookSecret.parse(secret),
                               sourcesPath: directory + "/sources.yaml")
     }
 
     /// Posts `body` to `/v1/webhooks/{kind}`, signed (or with `signature` given), at `timestamp`.
     func post(_ kind: String, _ body: String, id: String, timestamp: Int = Int(Date().timeIntervalSince1970),
-              signature: String? = nil) async -> GatewayHarness.Answer {
+              signature: String? = nil, peer: String? = nil) async -> GatewayHarness.Answer {
         let stamp = String(timestamp)
         return await gateway.send("POST", "/v1/webhooks/\(kind)", headers: [
             "webhook-id": id, "webhook-timestamp": stamp,
             "webhook-signature": signature ?? secret.signature(id: id, timestamp: stamp, body: Array(body.utf8)),
-        ], body: body)
+        ], body: body, peer: peer)
     }
 
     /// A delivery worker over the outbox, sending through the gateway's client, on `nowMillis`.

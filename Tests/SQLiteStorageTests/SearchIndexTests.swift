@@ -49,21 +49,23 @@ struct SearchIndexTests {
         try await Fixtures.fill(written, count: 5000, batch: 1000) { index in
             var record = Fixtures.record(index)
             record.formatVersion = AuditRecord.unversionedFormat
+            record.peerAddress = nil
             return record
         }
         await written.close()
         // What version 2 had: no postings table, the per-record rows in audit_search, and records
-        // without a format version.
+        // without a format version or a peer address.
         let raw = try RawDatabase(path: written.path)
         try raw.execute("""
             ALTER TABLE audit_records DROP COLUMN format_version;
+            ALTER TABLE audit_records DROP COLUMN peer_address;
             DROP TABLE audit_search_postings;
             CREATE INDEX audit_records_max_time ON audit_records (max_time_ms);
             INSERT INTO audit_search VALUES (0, 12345, 17);
             PRAGMA user_version = 2
             """)
         let store = try Fixtures.store(in: directory)
-        #expect(try raw.column("PRAGMA user_version") == ["4"])
+        #expect(try raw.column("PRAGMA user_version") == ["5"])
         #expect(try raw.column("SELECT count(*) FROM sqlite_schema WHERE name = 'audit_records_max_time'") == ["0"])
         #expect(try raw.column("SELECT count(*) FROM audit_search WHERE sequence != 0") == ["0"])
         #expect(try raw.column("SELECT indexed_through FROM audit_search_progress") == ["4096"])

@@ -10,16 +10,19 @@ struct FormatVersionConformanceTests {
     func mixedFormats(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
         let store = try backend.open(directory)
-        let records = (0..<6).map { index in
+        // Formats 1 and 2 have no peer address; format 3 (current) has one, or null.
+        let records = (0..<9).map { index in
             var record = Fixtures.record(index)
-            record.formatVersion = index < 3 ? AuditRecord.unversionedFormat : AuditRecord.currentFormatVersion
+            record.formatVersion = index / 3 + 1
+            if record.formatVersion < 3 { record.peerAddress = nil }
             return record
         }
         let stored = try await store.audit.append(records)
-        #expect(stored.map(\.formatVersion) == [1, 1, 1, 2, 2, 2])
+        #expect(stored.map(\.formatVersion) == [1, 1, 1, 2, 2, 2, 3, 3, 3])
+        #expect(stored.map(\.peerAddress) == [nil, nil, nil, nil, nil, nil, nil, "192.0.2.7", "192.0.2.8"])
         let read = try await store.audit.query(AuditQuery())
         #expect(read.records == stored.reversed())
-        #expect(try await store.audit.verify() == AuditVerification(checked: 6, firstBad: nil, checkpointSequence: nil))
+        #expect(try await store.audit.verify() == AuditVerification(checked: 9, firstBad: nil, checkpointSequence: nil))
         await store.audit.close()
         let reopened = try backend.open(directory)
         #expect(try await reopened.audit.query(AuditQuery()).records == stored.reversed())

@@ -18,6 +18,7 @@ public enum Fixtures {
             role: index % 2 == 0 ? "Manager" : "Agent",
             authMethod: index % 5 == 0 ? "webhook" : "api_key",
             clientAddress: "10.0.0.\(index % 250)",
+            peerAddress: index % 3 == 0 ? nil : "192.0.2.\(index % 250)",
             operation: index % 4 == 1 ? "getQueueStats" : "launchManualCalls",
             method: "POST",
             path: "/v1/services/\(21429 + index % 2)/manual-calls",

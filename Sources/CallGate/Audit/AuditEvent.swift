@@ -7,8 +7,10 @@ struct AuditEvent: Sendable {
     let draft: AuditDraft
     /// When the request was answered, in milliseconds since 1970 (UTC).
     let timeMillis: Int64
-    /// The peer's address.
+    /// The client's address (``GatewayRequest/clientAddress``: behind a trusted proxy, the one it forwarded).
     let clientAddress: String?
+    /// The socket's peer address.
+    let peerAddress: String?
     /// The method and path (no query: a query can carry a phone number), each cut to
     /// ``maxCallerBytes`` (``capped(_:)``).
     let method: String
@@ -25,6 +27,7 @@ struct AuditEvent: Sendable {
         self.draft = draft
         self.timeMillis = timeMillis
         clientAddress = request.clientAddress
+        peerAddress = request.peerAddress
         method = Self.capped(request.method)
         path = Self.capped(request.path)
         self.totalLatency = totalLatency

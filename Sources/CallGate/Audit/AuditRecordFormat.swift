@@ -6,7 +6,7 @@ import CallGateStorage
 public enum AuditRecordFormat {
     /// The CSV header line, newline included.
     public static let csvHeader = Array("""
-        sequence,time,requestId,principal,role,authMethod,clientAddress,operation,method,path,serviceId,\
+        sequence,time,requestId,principal,role,authMethod,clientAddress,peerAddress,operation,method,path,serviceId,\
         phones,phoneFingerprints,entryCount,outcome,reason,validationCodes,upstreamStatus,upstreamAttempts,\
         upstreamLatencyMicros,totalLatencyMicros,status,previousHash,hash\r\n
         """.utf8)
@@ -23,6 +23,7 @@ public enum AuditRecordFormat {
         member("role", record.role, &out)
         member("authMethod", record.authMethod, &out)
         member("clientAddress", record.clientAddress, &out)
+        member("peerAddress", record.peerAddress, &out)
         member("operation", record.operation, &out)
         member("method", record.method, &out)
         member("path", record.path, &out)
@@ -60,7 +61,7 @@ public enum AuditRecordFormat {
     public static func appendCSV(_ record: AuditRecord, to out: inout [UInt8]) {
         let fields: [String] = [
             String(record.sequence), utc(record.timeMillis), record.requestId, record.principal ?? "", record.role ?? "",
-            record.authMethod ?? "", record.clientAddress ?? "", record.operation, record.method, record.path,
+            record.authMethod ?? "", record.clientAddress ?? "", record.peerAddress ?? "", record.operation, record.method, record.path,
             record.serviceId.map(String.init) ?? "", record.phones.map(\.masked).joined(separator: " "),
             record.phones.map(\.fingerprint).joined(separator: " "), record.entryCount.map(String.init) ?? "",
             record.outcome.rawValue, record.reason ?? "", record.validationCodes.joined(separator: " "),

@@ -86,7 +86,7 @@ public final class AuditTrail: Sendable {
         return AuditRecord(
             requestId: draft.requestId, timeMillis: event.timeMillis,
             principal: draft.principal?.name, role: draft.principal?.role.rawValue,
-            authMethod: draft.principal?.authMethod.rawValue, clientAddress: event.clientAddress,
+            authMethod: draft.principal?.authMethod.rawValue, clientAddress: event.clientAddress, peerAddress: event.peerAddress,
             operation: draft.operation, method: event.method, path: event.path, serviceId: draft.serviceId,
             phones: draft.phones.map { keys.phone($0) }, entryCount: draft.entryCount,
             outcome: event.outcome, reason: event.problem.map { draft.reason ?? $0 }, validationCodes: draft.validationCodes,

@@ -11,10 +11,15 @@ public struct GatewayRequest: Sendable {
     public var header: @Sendable (String) -> String?
     /// Reads the body, refusing more than `limit` bytes with ``BodyTooLarge``.
     public var readBody: @Sendable (_ limit: Int) async throws -> [UInt8]
-    /// The peer's IP address, for the audit trail.
+    /// The client's IP address: the socket's peer, or behind a trusted proxy the address it
+    /// forwarded (the gateway resolves it, `Pipeline/TrustedProxies.swift`). What the failed
+    /// authentication throttle counts by, and the audit records.
     public var clientAddress: String?
+    /// The socket's peer address, whatever the headers say; the audit records it beside
+    /// `clientAddress`.
+    public let peerAddress: String?
 
-    /// Creates a request.
+    /// Creates a request; `clientAddress` is the socket's peer address, which is also `peerAddress`.
     public init(method: String, path: String, query: String?,
                 header: @escaping @Sendable (String) -> String?,
                 readBody: @escaping @Sendable (_ limit: Int) async throws -> [UInt8],
@@ -25,6 +30,7 @@ public struct GatewayRequest: Sendable {
         self.header = header
         self.readBody = readBody
         self.clientAddress = clientAddress
+        peerAddress = clientAddress
     }
 }
 

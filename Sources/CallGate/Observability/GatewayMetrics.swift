@@ -20,6 +20,7 @@ import Synchronization
 /// | `callgate_audit_commits_total` | counter | (group commits, each one transaction) |
 /// | `callgate_audit_records_committed_total` | counter | (records those commits carried) |
 /// | `callgate_audit_writer_busy_seconds_total` | counter | (time the writer spent committing) |
+/// | `callgate_auth_failures_throttled_total` | counter | (refusals answered 429 `too_many_failed_authentications`) |
 ///
 /// The last three are the audit writer's own totals, brought up to date at each scrape: their rates'
 /// ratio is the records per commit, and the busy time's rate how much of its one thread the store
@@ -41,6 +42,7 @@ public final class GatewayMetrics: Sendable {
     private let auditCommits: Counter
     private let auditRecords: Counter
     private let auditBusy: FloatingPointCounter
+    private let authThrottled: Counter
     /// The writer's totals already added to the three counters above.
     private let auditExported = Mutex(AuditWriterTotals())
 
@@ -70,6 +72,7 @@ public final class GatewayMetrics: Sendable {
         auditCommits = Counter(label: "callgate_audit_commits_total", factory: factory)
         auditRecords = Counter(label: "callgate_audit_records_committed_total", factory: factory)
         auditBusy = FloatingPointCounter(label: "callgate_audit_writer_busy_seconds_total", factory: factory)
+        authThrottled = Counter(label: "callgate_auth_failures_throttled_total", factory: factory)
     }
 
     /// Counts one answered request (audited or not) and its upstream work.
@@ -102,6 +105,11 @@ public final class GatewayMetrics: Sendable {
     func recordAuditCommit(_ duration: Duration, committed: Bool) {
         auditCommit.record(duration: duration)
         if !committed { auditFailures.increment() }
+    }
+
+    /// Counts one failed authentication answered 429 by the throttle.
+    func recordAuthFailureThrottled() {
+        authThrottled.increment()
     }
 
     /// Sets the gauges read at scrape time, and brings the audit writer's counters up to its totals

@@ -15,7 +15,11 @@ extension Gateway {
         case .success(let parsed): route = parsed
         case .failure(let problem):
             draft.isAudited = true
-            throw problem
+            // A request no route takes (404, 405, a malformed service id) counts as a failed
+            // authentication, since it is how an anonymous flood reaches the trail, unless it
+            // carries a valid key or token.
+            if (try? authenticator.authenticate(request, surface: nil)) != nil { throw problem }
+            throw refusingUnauthenticated(problem, request, draft: &draft)
         }
         draft.note(route)
 
@@ -24,12 +28,22 @@ extension Gateway {
         // Webhooks authenticate by their signature, not a key (Surfaces/Webhooks).
         if case .webhook(let operation) = route {
             guard let webhookIntake else { throw WebhookIntake.unavailable }
-            return try await webhookIntake.accept(request, operation: operation, draft: &draft)
+            do throws(Problem) {
+                return try await webhookIntake.accept(request, operation: operation, draft: &draft)
+            } catch {
+                throw error.code == .unauthenticated ? refusingUnauthenticated(error, request, draft: &draft) : error
+            }
         }
 
-        // Authenticate (Authenticator.swift), rate-limit (RateLimitStage.swift), authorize:
+        // Authenticate (Authenticator.swift; failures past a limit per address get 429,
+        // Gateway+FailedAuthentication.swift), rate-limit (RateLimitStage.swift), authorize:
         // role, then service (Authorization.swift).
-        let principal = try authenticator.authenticate(request, surface: route.surface)
+        let principal: Principal
+        do throws(Problem) {
+            principal = try authenticator.authenticate(request, surface: route.surface)
+        } catch {
+            throw error.code == .unauthenticated ? refusingUnauthenticated(error, request, draft: &draft) : error
+        }
         draft.principal = principal
         try rateLimits.admit(principal, draft: &draft)
         if let operation = route.operation {

@@ -66,8 +66,14 @@ public struct GatewaySettings: Sendable, Hashable {
     public var webhookSourcesFile = "data/webhook-sources.yaml"
     /// How far a webhook's timestamp may be from now, in seconds.
     public var webhookToleranceSeconds = 300
+    /// The largest webhook body, in bytes, read before its signature is checked.
+    public var webhookMaxBodyBytes = 262_144
     /// How long an accepted webhook is retried, in hours.
     public var webhookRetryHours = 24
+    /// Failed authentications a client address may have in a minute before it gets 429; 0: no limit.
+    public var authFailureLimitPerMinute = 30
+    /// The proxies whose forwarded client addresses are believed.
+    public var trustedProxies: [IPAddressRange] = []
     /// How long an Idempotency-Key is kept, in hours.
     public var idempotencyTTLHours = 24
     /// CallGate's name in JWTs' `aud`; set, it turns JWT bearer tokens on.
@@ -135,8 +141,14 @@ public struct GatewaySettings: Sendable, Hashable {
                help: "Webhook sources (YAML, holds secrets; callgate webhooks add-source); reloaded on SIGHUP."),
         .value("webhooks.toleranceSeconds", \.webhookToleranceSeconds, .integer(in: 1...86_400),
                help: "How far a webhook-timestamp may be from now (401 beyond)."),
+        .value("webhooks.maxBodyBytes", \.webhookMaxBodyBytes, .integer(in: 1024...(64 << 20)), aliases: ["--webhook-max-body-bytes"],
+               help: "Largest webhook body, read before its signature is checked (413 above)."),
         .value("webhooks.retryHours", \.webhookRetryHours, .integer(in: 1...720),
                help: "How long an accepted webhook is retried before its delivery is dead."),
+        .value("authFailureLimitPerMinute", \.authFailureLimitPerMinute, .integer(in: 0...1_000_000),
+               help: "Failed authentications (401, a bad webhook signature, a path or method no route takes) per client address (IPv6: per /64) and minute before 429 too_many_failed_authentications; 0: no limit."),
+        .value("trustedProxies", \.trustedProxies, .addressRanges,
+               help: "Proxies (CIDRs) whose X-Forwarded-For or Forwarded is believed for the client address; empty: the socket's address."),
         .value("idempotency.ttlHours", \.idempotencyTTLHours, .integer(in: 1...720),
                help: "How long an Idempotency-Key and its answer are kept."),
         .optional("jwt.audience", \.jwtAudience, .text,

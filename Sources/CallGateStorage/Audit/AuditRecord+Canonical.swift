@@ -12,13 +12,13 @@ extension AuditRecord {
     /// The form is compact JSON (UTF-8, no whitespace) with the keys always in this order:
     ///
     /// ```
-    /// {"formatVersion":2,"requestId":"…","timeMillis":1767225600000,"principal":"crm"|null,
+    /// {"formatVersion":3,"requestId":"…","timeMillis":1767225600000,"principal":"crm"|null,
     ///  "role":"Manager"|null,"authMethod":"api_key"|null,"clientAddress":"10.0.0.1"|null,
     ///  "operation":"launchManualCalls","method":"POST","path":"/v1/…","serviceId":21429|null,
     ///  "phones":[{"masked":"******7483","fingerprint":"…"},…],"entryCount":2|null,
     ///  "outcome":"allowed","reason":"forbidden_role"|null,"validationCodes":["…",…],
     ///  "upstreamStatus":200|null,"upstreamAttempts":1,"upstreamLatencyMicros":8123|null,
-    ///  "totalLatencyMicros":9000,"responseStatus":200}
+    ///  "totalLatencyMicros":9000,"responseStatus":200,"peerAddress":"10.0.0.9"|null}
     /// ```
     ///
     /// (shown wrapped here; the real form is one line). Integers are written in decimal; an absent
@@ -30,7 +30,8 @@ extension AuditRecord {
     /// the records written before versions existed, has no `formatVersion` key and is otherwise the
     /// same; each later version starts with its number and may append keys of its own before the
     /// closing brace, so that a record is always hashed in the form it was written in and older
-    /// records keep verifying. A form once written never changes.
+    /// records keep verifying. A form once written never changes. Version 2 ends at
+    /// `responseStatus`; version 3 appends `peerAddress`.
     public func canonicalBytes() -> [UInt8] {
         var json = CanonicalJSON(capacity: 384 + phones.count * 96)
         if formatVersion == Self.unversionedFormat {
@@ -85,6 +86,10 @@ extension AuditRecord {
         json.integer(totalLatencyMicros)
         json.raw(",\"responseStatus\":")
         json.integer(Int64(responseStatus))
+        if formatVersion >= 3 {
+            json.raw(",\"peerAddress\":")
+            json.string(peerAddress)
+        }
         json.raw("}")
         return json.bytes
     }

@@ -32,7 +32,7 @@ public struct AuditPhone: Sendable, Hashable {
 /// chains it to the one before (see `canonicalBytes()`).
 public struct AuditRecord: Sendable, Hashable {
     /// The format new records are written in (see `canonicalBytes()`).
-    public static let currentFormatVersion = 2
+    public static let currentFormatVersion = 3
     /// The format of the records written before formats had versions: stored without a version,
     /// hashed without one.
     public static let unversionedFormat = 1
@@ -52,8 +52,11 @@ public struct AuditRecord: Sendable, Hashable {
     public var role: String?
     /// How the principal authenticated, e.g. `api_key`, `webhook`, `jwt`; nil when unauthenticated.
     public var authMethod: String?
-    /// The client's address as the gateway saw it.
+    /// The client's address: the socket's peer, or behind a trusted proxy the address it forwarded.
     public var clientAddress: String?
+    /// The socket's peer address (a trusted proxy's, when one forwarded the request); nil in
+    /// records of formats 1 and 2, which do not have it.
+    public var peerAddress: String?
     /// The operation, e.g. `launchManualCalls`, `getQueueStats`, `queryAudit`, or `unknown`.
     public var operation: String
     /// The HTTP method.
@@ -101,6 +104,7 @@ public struct AuditRecord: Sendable, Hashable {
         role: String? = nil,
         authMethod: String? = nil,
         clientAddress: String? = nil,
+        peerAddress: String? = nil,
         operation: String,
         method: String,
         path: String,
@@ -126,6 +130,7 @@ public struct AuditRecord: Sendable, Hashable {
         self.role = role
         self.authMethod = authMethod
         self.clientAddress = clientAddress
+        self.peerAddress = peerAddress
         self.operation = operation
         self.method = method
         self.path = path

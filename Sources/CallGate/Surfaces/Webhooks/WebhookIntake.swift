@@ -5,7 +5,8 @@ import LiveVoxClient
 /// Signed webhooks, accepted into the outbox.
 ///
 /// The checks run in this order, each refusal a problem document, audited with its reason, and
-/// nothing written to the outbox: body size (413), signature over the raw bytes before any parsing
+/// nothing written to the outbox: body size (413, at the webhook limit, lower than the API's, since
+/// the body is read before anything says who sent it), signature over the raw bytes before any parsing
 /// (401, `reason` the webhook refusal code such as `stale_timestamp`), rate limit (429), media type
 /// (415), JSON (400), `serviceId` (422), role and service (403), the `/v1` body (422), the Agent
 /// rule (403). An accepted webhook is written to the outbox in the transaction of its audit record
