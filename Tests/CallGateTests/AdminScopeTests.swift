@@ -72,6 +72,18 @@ struct AdminScopeTests {
         #expect(try await trail.outbox.recoverInterruptedDeliveries(nowMillis: 1_790_000_000_000) == 2)
     }
 
+    /// A gateway whose trail holds the seeds.
+    static func seededGateway() async throws -> AuditedGateway {
+        let audited = try await AuditedGateway.make()
+        do {
+            try await seed(audited.trail)
+        } catch {
+            await audited.shutdown()
+            throw error
+        }
+        return audited
+    }
+
     /// The request ids of a page's records, or of an NDJSON export's lines, or of a CSV export's rows.
     static func requestIds(_ answer: GatewayHarness.Answer) -> [String] {
         if case .array(let records)? = answer.json?["records"] {
@@ -95,9 +107,8 @@ struct AdminScopeTests {
     @Test("GET /v1/audit pages, cursors and exports, ?phone= and ?serviceId=, and /v1/audit/verify, for each role and scope",
           arguments: matrix)
     func audit(row: Case) async throws {
-        let audited = try await AuditedGateway.make()
+        let audited = try await Self.seededGateway()
         defer { Task { await audited.shutdown() } }
-        try await Self.seed(audited.trail)
         // Every admin request is audited too, without a service: `asked` holds their request ids,
         // newest first; only a key allowed every service sees those records, above the seeds.
         var asked: [String] = []
@@ -168,9 +179,8 @@ struct AdminScopeTests {
     @Test("GET /v1/deliveries, GET /v1/deliveries/{id} and POST /v1/deliveries/{id}/retry, for each role and scope",
           arguments: matrix)
     func deliveries(row: Case) async throws {
-        let audited = try await AuditedGateway.make()
+        let audited = try await Self.seededGateway()
         defer { Task { await audited.shutdown() } }
-        try await Self.seed(audited.trail)
         let gateway = audited.gateway
         let list = await gateway.send("GET", "/v1/deliveries", key: row.key)
         let unknownPage = await gateway.send("GET", "/v1/deliveries?status=unknown&limit=1", key: row.key)
