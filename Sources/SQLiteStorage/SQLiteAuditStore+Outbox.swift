@@ -33,14 +33,15 @@ extension SQLiteAuditStore: OutboxStore {
         }
     }
 
-    public func delivery(id: String) async throws(AuditStoreError) -> Delivery? {
+    public func delivery(id: String, services: Set<Int64>?) async throws(AuditStoreError) -> Delivery? {
         try await onReader("read delivery \(id)") { context in
-            try SQLiteDeliveryCodec.select(SQLiteDeliveryCodec.selectById, [.text(id)], context.connection).first?.delivery
+            try SQLiteDeliveryCodec.select(SQLiteDeliveryCodec.selectById(services: services), [.text(id)], context.connection)
+                .first?.delivery
         }
     }
 
     public func deliveries(
-        status: DeliveryStatus?, limit: Int, beforeCursor: Int64?
+        status: DeliveryStatus?, services: Set<Int64>?, limit: Int, beforeCursor: Int64?
     ) async throws(AuditStoreError) -> DeliveryPage {
         try AuditQuery.validate(limit: limit)
         return try await onReader("list deliveries") { context in
@@ -50,6 +51,7 @@ extension SQLiteAuditStore: OutboxStore {
                 sql += " AND status = ?\(values.count + 1)"
                 values.append(.text(status.rawValue))
             }
+            if let services { sql += " AND " + SQLiteServiceScope.condition("service_id", services) }
             sql += " ORDER BY position DESC LIMIT ?\(values.count + 1)"
             // One more than the page: proves that another page follows.
             values.append(.integer(Int64(limit) + 1))
@@ -62,8 +64,8 @@ extension SQLiteAuditStore: OutboxStore {
     }
 
     @discardableResult
-    public func retryDelivery(id: String, nowMillis: Int64) async throws(AuditStoreError) -> Delivery {
-        try await transition(id: id, "retry delivery \(id)") { delivery throws(AuditStoreError) in
+    public func retryDelivery(id: String, services: Set<Int64>?, nowMillis: Int64) async throws(AuditStoreError) -> Delivery {
+        try await transition(id: id, services: services, "retry delivery \(id)") { delivery throws(AuditStoreError) in
             try delivery.retried(nowMillis: nowMillis)
         }
     }
@@ -125,14 +127,16 @@ extension SQLiteAuditStore: OutboxStore {
     }
 
     /// Reads delivery `id`, applies `change` and writes the result, in one write transaction;
-    /// throws `notFound` when there is no such delivery, and what `change` throws.
+    /// throws `notFound` when there is no such delivery in `services`, and what `change` throws.
     private func transition(
-        id: String, _ action: @autoclosure @escaping @Sendable () -> String,
+        id: String, services: Set<Int64>?, _ action: @autoclosure @escaping @Sendable () -> String,
         _ change: @escaping @Sendable (Delivery) throws(AuditStoreError) -> Delivery
     ) async throws(AuditStoreError) -> Delivery {
         try await onWriter(action()) { context in
             try context.transaction {
-                let rows = try SQLiteDeliveryCodec.select(SQLiteDeliveryCodec.selectById, [.text(id)], context.connection)
+                let rows = try SQLiteDeliveryCodec.select(
+                    SQLiteDeliveryCodec.selectById(services: services), [.text(id)], context.connection
+                )
                 guard let current = rows.first?.delivery else {
                     throw AuditStoreError(code: .notFound, detail: "No delivery has the id \(id).")
                 }

@@ -6,7 +6,8 @@ extension SQLiteAuditStore {
     /// One page, read in one transaction. Without a filter the search index covers, sequences are
     /// scanned newest first. With one, the records the index does not cover yet are scanned, then
     /// the blocks newest first: probed for the request id or phone, or scanned when they hold every
-    /// per-block term. The exact conditions are applied to every candidate.
+    /// per-block term and, for a query limited to services, one of theirs. The exact conditions
+    /// are applied to every candidate.
     func page(_ query: AuditQuery, context: ReadContext) throws -> AuditPage {
         let connection = context.connection
         try connection.execute("BEGIN")
@@ -32,6 +33,7 @@ extension SQLiteAuditStore {
         if let role = query.role { filter("r.role = ?", .text(role)) }
         if let operation = query.operation { filter("r.operation = ?", .text(operation)) }
         if let serviceId = query.serviceId { filter("r.service_id = ?", .integer(serviceId)) }
+        if let services = query.services { conditions.append(" AND " + SQLiteServiceScope.condition("r.service_id", services)) }
         if let outcome = query.outcome { filter("r.outcome = ?", .text(outcome.rawValue)) }
         if let status = query.status { filter("r.response_status = ?", .integer(Int64(status))) }
         if let requestId = query.requestId { filter("r.request_id = ?", .text(requestId)) }
@@ -63,7 +65,8 @@ extension SQLiteAuditStore {
         var more = false
         let recordTerm = SQLiteSearchIndex.recordTerm(of: query)
         let blockTerms = SQLiteSearchIndex.blockTerms(of: query)
-        if recordTerm == nil, blockTerms.isEmpty {
+        let serviceTerms = SQLiteSearchIndex.serviceTerms(of: query)
+        if recordTerm == nil, blockTerms.isEmpty, serviceTerms == nil {
             if highest >= lowest {
                 more = try collect(scan, [.integer(lowest), .integer(highest)])
             }
@@ -82,7 +85,8 @@ extension SQLiteAuditStore {
                     for sequence in candidates where !more {
                         more = try collect(scan, [.integer(sequence), .integer(sequence)])
                     }
-                } else if try blockTerms.allSatisfy({ try blockHolds(block, $0, connection) }) {
+                } else if try blockTerms.allSatisfy({ try blockHolds(block, $0, connection) }),
+                          try serviceTerms?.contains(where: { try blockHolds(block, $0, connection) }) ?? true {
                     let first = max(lowest, block * SQLiteSearchIndex.blockSize + 1)
                     let last = min(top, (block + 1) * SQLiteSearchIndex.blockSize)
                     more = try collect(scan, [.integer(first), .integer(last)])

@@ -25,6 +25,12 @@ enum SQLiteDeliveryCodec {
     static let selectById = "SELECT \(columns) FROM deliveries WHERE id = ?1"
     static let selectBySource = "SELECT \(columns) FROM deliveries WHERE source = ?1 AND webhook_id = ?2"
 
+    /// `selectById`, limited to `services` when given.
+    static func selectById(services: Set<Int64>?) -> String {
+        guard let services else { return selectById }
+        return selectById + " AND " + SQLiteServiceScope.condition("service_id", services)
+    }
+
     /// Binds every column of `delivery` to `insert`'s parameters, or its id and state to
     /// `updateState`'s (`stateOnly`).
     static func bind(_ delivery: Delivery, to statement: SQLiteStatement, stateOnly: Bool = false) throws(SQLiteError) {

@@ -229,6 +229,12 @@ enum SQLiteSearchIndex {
         return nil
     }
 
+    /// The per-block terms of `query.services`: a block can hold a match only if it holds one of
+    /// them; nil when the query is not limited to services (none, for an empty set: no block can).
+    static func serviceTerms(of query: AuditQuery) -> [Int64]? {
+        query.services.map { $0.map { term(.serviceId, $0) } }
+    }
+
     /// The per-block terms of `query`: a block can hold a match only if it holds them all.
     static func blockTerms(of query: AuditQuery) -> [Int64] {
         var terms: [Int64] = []

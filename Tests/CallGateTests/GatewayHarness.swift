@@ -17,6 +17,7 @@ final class GatewayHarness: Sendable {
     let gateway: Gateway
     let directory: String
     /// The key of each named principal: `sysadmin`, `superuser`, `manager`, `agent`, `scoped` (Manager on 21429 only),
+    /// `scoped-sysadmin`, `scoped-superuser`, `scoped-agent` (on 21429 only),
     /// `limited` (Manager, 0.5 requests per second in bursts of 2).
     let keys: [String: String]
 
@@ -39,6 +40,9 @@ final class GatewayHarness: Sendable {
         keys["manager"] = try file.create(name: "manager", role: .manager, services: nil, agentLoginId: nil)
         keys["agent"] = try file.create(name: "agent", role: .agent, services: nil, agentLoginId: "agent007")
         keys["scoped"] = try file.create(name: "scoped", role: .manager, services: [21429], agentLoginId: nil)
+        keys["scoped-sysadmin"] = try file.create(name: "scoped-sysadmin", role: .sysadmin, services: [21429], agentLoginId: nil)
+        keys["scoped-superuser"] = try file.create(name: "scoped-superuser", role: .superuser, services: [21429], agentLoginId: nil)
+        keys["scoped-agent"] = try file.create(name: "scoped-agent", role: .agent, services: [21429], agentLoginId: "agent008")
         keys["limited"] = try file.create(name: "limited", role: .manager, services: nil, agentLoginId: nil,
                                           rateLimit: RateLimit(requestsPerSecond: 0.5, burst: 2))
         self.keys = keys

@@ -73,10 +73,10 @@ extension Gateway {
             return try await operate(route, request, principal, &draft, logger)
         case .audit, .auditVerify:
             guard let auditEndpoints else { throw AuditEndpoints.noAuditTrail }
-            return try await route == .audit ? auditEndpoints.query(request) : auditEndpoints.verify()
+            return try await route == .audit ? auditEndpoints.query(request, by: principal) : auditEndpoints.verify(by: principal)
         case .deliveries, .delivery, .deliveryRetry:
             guard let deliveryEndpoints else { throw DeliveryEndpoints.noOutbox }
-            return try await deliveryEndpoints.answer(route, request)
+            return try await deliveryEndpoints.answer(route, request, by: principal)
         case .health, .readiness, .openAPI, .metrics, .webhook:
             preconditionFailure("answered before authentication")
         }

@@ -15,6 +15,9 @@ public struct AuditQuery: Sendable, Hashable {
     public var operation: String?
     /// Only records addressing this LiveVox service.
     public var serviceId: Int64?
+    /// Only records addressing one of these services: the scope of a principal limited to them.
+    /// A record without a service never matches a set; nil matches every record.
+    public var services: Set<Int64>?
     /// Only records carrying this phone number, by fingerprint (`AuditKeys.fingerprint(phone:)`).
     public var phoneFingerprint: String?
     /// Only records with this outcome.
@@ -36,6 +39,7 @@ public struct AuditQuery: Sendable, Hashable {
         role: String? = nil,
         operation: String? = nil,
         serviceId: Int64? = nil,
+        services: Set<Int64>? = nil,
         phoneFingerprint: String? = nil,
         outcome: AuditOutcome? = nil,
         status: Int? = nil,
@@ -49,6 +53,7 @@ public struct AuditQuery: Sendable, Hashable {
         self.role = role
         self.operation = operation
         self.serviceId = serviceId
+        self.services = services
         self.phoneFingerprint = phoneFingerprint
         self.outcome = outcome
         self.status = status

@@ -6,6 +6,11 @@
 /// database-neutral (`Delivery`'s transitions); errors are `AuditStoreError`s: `notFound` for an
 /// unknown id, `conflict` for a transition the delivery's status does not allow, `invalidQuery`
 /// for a limit outside 1...1000.
+///
+/// The operator's reads and retries take `services`, the scope of the principal asking: only
+/// deliveries addressing one of them exist for it (nil: every delivery). The scope is a condition
+/// of the store's own query, so pages stay full and cursors right, and a delivery outside it is
+/// answered exactly as an unknown id.
 public protocol OutboxStore: Sendable {
     /// Claims up to `limit` pending deliveries due at `nowMillis` (`nextAttemptMillis <= nowMillis`),
     /// most overdue first (then in arrival order), in one transaction: each becomes `sending` with
@@ -16,17 +21,21 @@ public protocol OutboxStore: Sendable {
     @discardableResult
     func completeDelivery(id: String, outcome: DeliveryOutcome, nowMillis: Int64) async throws(AuditStoreError) -> Delivery
 
-    /// The delivery `id`; nil when there is none.
-    func delivery(id: String) async throws(AuditStoreError) -> Delivery?
+    /// The delivery `id` when it addresses one of `services` (any, when nil); nil otherwise.
+    func delivery(id: String, services: Set<Int64>?) async throws(AuditStoreError) -> Delivery?
 
     /// One page of deliveries, newest first (in arrival order), only those with `status` when
-    /// given; `beforeCursor` is the previous page's `nextCursor`.
-    func deliveries(status: DeliveryStatus?, limit: Int, beforeCursor: Int64?) async throws(AuditStoreError) -> DeliveryPage
+    /// given and addressing one of `services` when given; `beforeCursor` is the previous page's
+    /// `nextCursor`.
+    func deliveries(
+        status: DeliveryStatus?, services: Set<Int64>?, limit: Int, beforeCursor: Int64?
+    ) async throws(AuditStoreError) -> DeliveryPage
 
     /// Makes the `dead` or `unknown` delivery `id` pending and due at `nowMillis` (an operator's
-    /// retry); returns it as updated.
+    /// retry); returns it as updated. Throws `notFound` when it does not address one of
+    /// `services` (when given), as for an unknown id.
     @discardableResult
-    func retryDelivery(id: String, nowMillis: Int64) async throws(AuditStoreError) -> Delivery
+    func retryDelivery(id: String, services: Set<Int64>?, nowMillis: Int64) async throws(AuditStoreError) -> Delivery
 
     /// Marks every `sending` delivery `unknown` with `Delivery.interruptedError`: they were in flight
     /// when the process stopped. Call once at start-up, before the worker starts; returns how many.
@@ -41,4 +50,22 @@ public protocol OutboxStore: Sendable {
     /// webhook that old cannot be replayed (its timestamp is long outside the tolerance), so
     /// forgetting its id loses no deduplication.
     func pruneDeliveredDeliveries(olderThanMillis cutoffMillis: Int64) async throws(AuditStoreError) -> Int
+}
+
+extension OutboxStore {
+    /// The delivery `id`, whatever its service; nil when there is none.
+    public func delivery(id: String) async throws(AuditStoreError) -> Delivery? {
+        try await delivery(id: id, services: nil)
+    }
+
+    /// One page of deliveries of every service (see `deliveries(status:services:limit:beforeCursor:)`).
+    public func deliveries(status: DeliveryStatus?, limit: Int, beforeCursor: Int64?) async throws(AuditStoreError) -> DeliveryPage {
+        try await deliveries(status: status, services: nil, limit: limit, beforeCursor: beforeCursor)
+    }
+
+    /// An operator's retry of the delivery `id`, whatever its service (see `retryDelivery(id:services:nowMillis:)`).
+    @discardableResult
+    public func retryDelivery(id: String, nowMillis: Int64) async throws(AuditStoreError) -> Delivery {
+        try await retryDelivery(id: id, services: nil, nowMillis: nowMillis)
+    }
 }

@@ -2,6 +2,10 @@ import CallGateCore
 import CallGateStorage
 
 /// `GET /v1/audit` and `GET /v1/audit/verify` (Sysadmin and Superuser; every query is audited too).
+///
+/// A principal limited to services reads only their records (the store's query carries the scope,
+/// so pages and cursors stay right and `?phone=` finds nothing outside it); records without a
+/// service, and the whole chain's verification, are for principals allowed every service.
 struct AuditEndpoints: Sendable {
     let audit: AuditTrail
     /// The regions `?phone=` is read in.
@@ -21,14 +25,16 @@ struct AuditEndpoints: Sendable {
         }
     }
 
-    func query(_ request: GatewayRequest) async throws(Problem) -> GatewayResponse {
-        let query: AuditQuery
+    func query(_ request: GatewayRequest, by principal: Principal) async throws(Problem) -> GatewayResponse {
+        var query: AuditQuery
         switch AuditFilters.pairs(fromQuery: request.query).flatMap({
             AuditFilters.query($0, keys: audit.keys, allowedRegions: allowedRegions)
         }) {
         case .success(let parsed): query = parsed
         case .failure(let problem): throw problem
         }
+        if let serviceId = query.serviceId { try Authorization.authorize(principal, serviceId: serviceId) }
+        query.services = principal.services
         if let export = Export(accept: request.header("accept")) {
             return Self.stream(query, as: export, from: audit.store)
         }
@@ -62,7 +68,8 @@ struct AuditEndpoints: Sendable {
         })
     }
 
-    func verify() async throws(Problem) -> GatewayResponse {
+    func verify(by principal: Principal) async throws(Problem) -> GatewayResponse {
+        try Authorization.requireEveryService(principal, toDo: "Verifying the audit chain")
         let verification: AuditVerification
         do {
             verification = try await audit.store.verify()

@@ -3,7 +3,9 @@ import CallGateStorage
 
 /// `GET /v1/deliveries`, `GET /v1/deliveries/{id}` and `POST /v1/deliveries/{id}/retry`: the
 /// webhook outbox for Sysadmin and Superuser. A delivery is shown without its payload (it holds
-/// phone numbers; the audit record of its webhook has them masked and fingerprinted).
+/// phone numbers; the audit record of its webhook has them masked and fingerprinted). A principal
+/// limited to services sees only their deliveries; another service's is answered as unknown (404),
+/// so its existence is not revealed.
 struct DeliveryEndpoints: Sendable {
     let outbox: any OutboxStore
     /// Wakes the delivery worker after a retry.
@@ -14,22 +16,27 @@ struct DeliveryEndpoints: Sendable {
         Problem(503, .auditUnavailable, "This gateway runs with --store none: it has no outbox.")
     }
 
-    func answer(_ route: GatewayRoute, _ request: GatewayRequest) async throws(Problem) -> GatewayResponse {
+    func answer(_ route: GatewayRoute, _ request: GatewayRequest, by principal: Principal) async throws(Problem) -> GatewayResponse {
         var out: [UInt8] = []
+        let services = principal.services
         switch route {
         case .delivery(let id):
-            guard let delivery = try await store({ () async throws(AuditStoreError) in try await outbox.delivery(id: id) }) else {
+            guard let delivery = try await store({ () async throws(AuditStoreError) in
+                try await outbox.delivery(id: id, services: services)
+            }) else {
                 throw Problem(404, .notFound, "No delivery has the id '\(id)'.")
             }
             Self.appendJSON(delivery, to: &out)
         case .deliveryRetry(let id):
-            let delivery = try await store { () async throws(AuditStoreError) in try await outbox.retryDelivery(id: id, nowMillis: nowMillis()) }
+            let delivery = try await store { () async throws(AuditStoreError) in
+                try await outbox.retryDelivery(id: id, services: services, nowMillis: nowMillis())
+            }
             deliveriesArrived?()
             Self.appendJSON(delivery, to: &out)
         default:
             let (status, limit, cursor) = try Self.deliveryQuery(request.query).get()
             let page = try await store { () async throws(AuditStoreError) in
-                try await outbox.deliveries(status: status, limit: limit, beforeCursor: cursor)
+                try await outbox.deliveries(status: status, services: services, limit: limit, beforeCursor: cursor)
             }
             return JSONPage.response("deliveries", page.deliveries, nextCursor: page.nextCursor, Self.appendJSON)
         }
