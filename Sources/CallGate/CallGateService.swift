@@ -73,6 +73,8 @@ public enum CallGateService {
         metricsFactory.defaultDurationHistogramBuckets = GatewayMetrics.durationBuckets
         MetricsSystem.bootstrapIfNeeded(metricsFactory)
         let metrics = GatewayMetrics(factory: metricsFactory)
+        let connections = ConnectionLimiter(maxConnections: ConnectionLimiter.cap(settings.httpMaxConnections, logger: logger),
+                                            factory: metricsFactory)
 
         let audit: AuditTrail?
         switch settings.store {
@@ -123,6 +125,7 @@ public enum CallGateService {
                 var breakerOpen = false
                 if case .open = client.circuitBreakerState { breakerOpen = true }
                 metrics.updateGauges(breakerOpen: breakerOpen, upstreamLoad: curl.load, auditWriter: audit?.writer)
+                connections.updateGauge()
                 return registry.emitToBuffer()
             },
             readiness: {
@@ -140,7 +143,11 @@ public enum CallGateService {
             nowMillis: nowMillis,
             logger: logger)
 
-        let server = GatewayHTTPChannel(gateway: gateway, maxBodyBytes: settings.maxBodyBytes).server(
+        let server = GatewayHTTPChannel(
+            gateway: gateway, maxBodyBytes: settings.maxBodyBytes,
+            timeouts: .init(read: .seconds(Int64(settings.httpReadTimeoutSeconds)), idle: .seconds(Int64(settings.httpIdleTimeoutSeconds))),
+            connections: connections
+        ).server(
             configuration: .init(address: .hostname(settings.host, port: settings.port)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.port

@@ -59,7 +59,7 @@ struct GatewayHTTPHandlerTests {
         }
 
         /// `200` with `METHOD path[?query] body`, or the status the body's failure maps to (as the
-        /// gateway maps it): 413 too large, 400 broken framing, 499 connection gone.
+        /// gateway maps it): 413 too large, 400 broken framing, 408 stopped arriving, 499 connection gone.
         static func echo(_ request: GatewayRequest) async -> GatewayResponse {
             do {
                 let body = try await request.readBody(1 << 20)
@@ -70,6 +70,8 @@ struct GatewayHTTPHandlerTests {
                 return GatewayResponse(status: 413)
             } catch is BodyMalformed {
                 return GatewayResponse(status: 400)
+            } catch is BodyTimedOut {
+                return GatewayResponse(status: 408)
             } catch {
                 return GatewayResponse(status: 499)
             }
@@ -159,15 +161,100 @@ struct GatewayHTTPHandlerTests {
         #expect(!kept.channel.isActive)
     }
 
-    @Test("A half-closed connection still gets its answer, and stays open (today's behaviour)")
+    @Test("A half-closed connection gets the answers to what it sent, the last with Connection: close, and is closed")
     func halfClosed() throws {
         let connection = try Connection()
-        try connection.send("GET /slow HTTP/1.1\r\n\r\n")
+        try connection.send("GET /a HTTP/1.1\r\n\r\nGET /slow HTTP/1.1\r\n\r\n")
         connection.channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         connection.release.succeed()
         connection.run()
-        #expect(try connection.written() == Self.ok("GET /slow"))
+        #expect(try connection.written() == Self.ok("GET /a") + Self.ok("GET /slow", close: true))
+        #expect(!connection.channel.isActive)
+    }
+
+    @Test("A body broken off behind a waiting pipelined request fails that request's wait for it: 400 with Connection: close, then closed")
+    func brokenBodyBehindWaiting() throws {
+        let connection = try Connection()
+        try connection.send("GET /slow HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\nZZ\r\n")
+        connection.release.succeed()
+        connection.run()
+        #expect(try connection.written() == Self.ok("GET /slow") + Self.badRequest)
+        #expect(!connection.channel.isActive)
+    }
+
+    static let badRequest = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    static let requestTimeout = "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+    @Test("A head not whole within the read timeout (10 s) of its first byte gets 408 with Connection: close, and the connection closes")
+    func headTimeout() throws {
+        let connection = try Connection()
+        try connection.send("GET /a HTTP/1.1\r\n")
+        connection.channel.embeddedEventLoop.advanceTime(by: .seconds(9))
+        try connection.send("Host: x\r\n")
+        #expect(try connection.written() == "")
+        connection.channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(try connection.written() == Self.requestTimeout)
+        #expect(!connection.channel.isActive)
+    }
+
+    @Test("A kept-alive connection idle for the idle timeout (60 s) is closed without an answer")
+    func idleTimeout() throws {
+        let connection = try Connection()
+        try connection.send("GET /a HTTP/1.1\r\n\r\n")
+        #expect(try connection.written() == Self.ok("GET /a"))
+        connection.channel.embeddedEventLoop.advanceTime(by: .seconds(59))
         #expect(connection.channel.isActive)
+        connection.channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(try connection.written() == "")
+        #expect(!connection.channel.isActive)
+    }
+
+    @Test("A body that stops arriving for the read timeout fails the pipeline's wait; its answer says Connection: close, and the connection closes")
+    func bodyTimeout() throws {
+        let connection = try Connection()
+        try connection.send("POST /a HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")
+        connection.channel.embeddedEventLoop.advanceTime(by: .seconds(5))
+        try connection.send("de")
+        connection.channel.embeddedEventLoop.advanceTime(by: .seconds(9))
+        #expect(try connection.written() == "")
+        connection.channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        connection.run()
+        #expect(try connection.written() == Self.requestTimeout)
+        #expect(!connection.channel.isActive)
+    }
+
+    @Test("Expect: 100-continue gets 100 Continue when the pipeline asks for the body, then the answer")
+    func continueWhenAsked() throws {
+        let connection = try Connection()
+        try connection.send("POST /a HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+        #expect(try connection.written() == "HTTP/1.1 100 Continue\r\n\r\n")
+        try connection.send("hello")
+        #expect(try connection.written() == Self.ok("POST /a", body: "hello"))
+        #expect(connection.channel.isActive)
+    }
+
+    @Test("Expect: 100-continue refused before the body is asked for: the answer without a 100, Connection: close, and closed")
+    func noContinueWhenRefused() throws {
+        let connection = try Connection(answer: { _ in GatewayResponse(status: 401) })
+        try connection.send("POST /a HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+        #expect(try connection.written() == "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        #expect(!connection.channel.isActive)
+    }
+
+    @Test("A refused request with more than 64 KiB of body left is answered with Connection: close and closed, its body not read")
+    func refusedLargeBodyCloses() throws {
+        let connection = try Connection(answer: { _ in GatewayResponse(status: 401) })
+        try connection.send("POST /a HTTP/1.1\r\nContent-Length: 10485760\r\n\r\n" + String(repeating: "x", count: 1000))
+        #expect(try connection.written() == "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        #expect(!connection.channel.isActive)
+    }
+
+    @Test("A Content-Length over the limit is refused with 413 as soon as the body is asked for, and the connection closes")
+    func declaredTooLarge() throws {
+        let connection = try Connection()
+        try connection.send("POST /a HTTP/1.1\r\nContent-Length: 100000\r\n\r\nab")
+        #expect(try connection.written() == "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        #expect(!connection.channel.isActive)
     }
 
     @Test("A connection half-closed in the middle of a body: the body is broken, 400 with Connection: close, then closed")
@@ -176,7 +263,7 @@ struct GatewayHTTPHandlerTests {
         try connection.send("POST /a HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")
         connection.channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         connection.run()
-        #expect(try connection.written() == "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        #expect(try connection.written() == Self.badRequest)
         #expect(!connection.channel.isActive)
     }
 
@@ -184,7 +271,7 @@ struct GatewayHTTPHandlerTests {
     func brokenChunkedBody() throws {
         let connection = try Connection()
         try connection.send("POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nZZ\r\nxy\r\n0\r\n\r\nGET /b HTTP/1.1\r\n\r\n")
-        #expect(try connection.written() == "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        #expect(try connection.written() == Self.badRequest)
         #expect(!connection.channel.isActive)
     }
 
@@ -220,7 +307,7 @@ struct GatewayHTTPHandlerTests {
     func notHTTP() throws {
         let connection = try Connection()
         try connection.send("HELLO THERE\r\n\r\n")
-        #expect(try connection.written() == "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        #expect(try connection.written() == Self.badRequest)
         #expect(!connection.channel.isActive)
     }
 

@@ -116,7 +116,8 @@ struct HTTPConnectionTests {
         let adminKey: String
     }
 
-    func start(in directory: URL) async throws -> Running {
+    /// `arguments`: more settings for `callgate serve`.
+    func start(in directory: URL, arguments: [String] = []) async throws -> Running {
         let keys = directory.appendingPathComponent("keys.yaml").path
         let created = try CLI.run(["keys", "create", "--name", "crm", "--role", "Manager", "--file", keys], stdin: "")
         try #require(created.status == 0)
@@ -133,7 +134,7 @@ struct HTTPConnectionTests {
             "--store", "sqlite:" + directory.appendingPathComponent("audit.sqlite").path,
             "--audit-key-file", directory.appendingPathComponent("audit.key").path,
             "--upstream-url", simulatorURL, "--upstream-access-token", "sim-access-token",
-            "--upstream-client-name", "SIM", "--upstream-user-name", "sim-user", "--upstream-password", "sim-password"],
+            "--upstream-client-name", "SIM", "--upstream-user-name", "sim-user", "--upstream-password", "sim-password"] + arguments,
             // Proxies named by the environment are ignored: LiveVox is reached directly, or nothing
             // here would be answered (this one refuses every connection).
             environment: ["http_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
@@ -155,11 +156,11 @@ struct HTTPConnectionTests {
     }
 
     /// Runs `body` against a fresh pair of processes in a temporary directory, removed afterwards.
-    func withServe(_ body: (Running) async throws -> Void) async throws {
+    func withServe(arguments: [String] = [], _ body: (Running) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        try await body(try await start(in: directory))
+        try await body(try await start(in: directory, arguments: arguments))
     }
 
     @Test("Pipelined requests sent in one write are answered in order, each whole, and the connection stays open")

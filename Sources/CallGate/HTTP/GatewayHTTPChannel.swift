@@ -20,13 +20,23 @@ struct GatewayHTTPChannel<Responder: GatewayResponder>: ServerChildChannel {
     /// What answers the requests: the ``Gateway`` (a stub in the connection's tests).
     let gateway: Responder
     let maxBodyBytes: Int
+    /// The connections' time limits.
+    var timeouts = HTTPConnectionStateMachine.Timeouts(read: .seconds(10), idle: .seconds(60))
+    /// The cap on open connections, if any.
+    var connections: ConnectionLimiter?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
+        // Past the connection cap, a connection is closed as soon as it is accepted, before anything
+        // is read from it (as Envoy's overload manager does).
+        if let connections, !connections.admit(channel) {
+            channel.close(promise: nil)
+            return channel.eventLoop.makeSucceededFuture(Value(channel: channel))
+        }
+        return channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
             // NIO's request decoder; answers are written as bytes by the handler (`HTTPResponseBytes`).
             try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
-            try pipeline.addHandler(GatewayHTTPHandler(responder: gateway, maxBodyBytes: maxBodyBytes,
+            try pipeline.addHandler(GatewayHTTPHandler(responder: gateway, maxBodyBytes: maxBodyBytes, timeouts: timeouts,
                                                        executor: EventLoopTaskExecutor.of(channel.eventLoop)))
             return Value(channel: channel)
         }

@@ -3,9 +3,9 @@ import NIOHTTP1
 
 /// One connection's requests: performs what its ``HTTPConnectionStateMachine`` decides, runs each
 /// request's pipeline in a task on the connection's event loop, and writes the answers
-/// (``HTTPResponseBytes``). The rules (order, pipelining, bodies, closing) are the state machine's;
-/// this type holds what its actions act on: the channel, and the promise a started request's
-/// pipeline waits on for its body.
+/// (``HTTPResponseBytes``). The rules (order, pipelining, bodies, time limits, closing) are the state
+/// machine's; this type holds what its actions act on: the channel, the promise a started request's
+/// pipeline waits on for its body once it asks, and the connection's one timer.
 final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = ByteBuffer
@@ -13,30 +13,50 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
 
     private let responder: Responder
     private var machine: HTTPConnectionStateMachine
-    /// The started request's body, while the state machine has it open.
+    private let timeouts: HTTPConnectionStateMachine.Timeouts
+    /// The started request's body, once its pipeline asked for it; asked again, it gets the same.
+    private var body: EventLoopFuture<[UInt8]>?
+    /// The promise behind `body` while the body is being read.
     private var bodyPromise: EventLoopPromise<[UInt8]>?
+    /// Fires at the machine's deadline. It is set when it fires, not moved at each event, and never
+    /// further ahead than the shorter time limit: any deadline that begins later ends later than it.
+    private var timer: Scheduled<Void>?
     /// The peer's IP address, read once per connection.
     private var clientAddress: String?
     /// The connection's event loop as a task executor, looked up once per connection.
     private let executor: EventLoopTaskExecutor
 
-    init(responder: Responder, maxBodyBytes: Int, executor: EventLoopTaskExecutor) {
+    init(responder: Responder, maxBodyBytes: Int, timeouts: HTTPConnectionStateMachine.Timeouts, executor: EventLoopTaskExecutor) {
         self.responder = responder
-        self.machine = HTTPConnectionStateMachine(maxBodyBytes: maxBodyBytes)
+        self.machine = HTTPConnectionStateMachine(maxBodyBytes: maxBodyBytes, timeouts: timeouts, now: executor.eventLoop.now)
+        self.timeouts = timeouts
         self.executor = executor
     }
 
     func channelActive(context: ChannelHandlerContext) {
         clientAddress = context.channel.remoteAddress?.ipAddress
+        setTimer(context: context)
         context.fireChannelActive()
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { clientAddress = context.channel.remoteAddress?.ipAddress }
+        guard context.channel.isActive else { return }
+        clientAddress = context.channel.remoteAddress?.ipAddress
+        setTimer(context: context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         perform(machine.partReceived(unwrapInboundIn(data)), context: context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        machine.readCompleted(now: context.eventLoop.now)
+        context.fireChannelReadComplete()
     }
 
     /// Only the decoder's errors are the connection's: the bytes were not HTTP.
@@ -64,7 +84,13 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
         perform(machine.channelInactive(), context: context)
+        // A pipeline still waiting here would never be answered (the machine fails every wait it
+        // knows of; this covers a wait it does not).
+        bodyPromise?.fail(ChannelError.ioOnClosedChannel)
+        bodyPromise = nil
         context.fireChannelInactive()
     }
 
@@ -78,18 +104,24 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
             let promise = bodyPromise
             bodyPromise = nil
             promise?.succeed(bytes)
-        case .failBody(let failure, let close):
+        case .failBody(let failure):
             let promise = bodyPromise
             bodyPromise = nil
             switch failure {
             case .tooLarge: promise?.fail(BodyTooLarge())
             case .malformed: promise?.fail(BodyMalformed())
             case .connectionClosed: promise?.fail(ChannelError.ioOnClosedChannel)
+            case .timedOut: promise?.fail(BodyTimedOut())
             }
-            if close { context.close(promise: nil) }
-        case .refuseMalformed:
+        case .readBody(let sendContinue, let read):
+            if sendContinue {
+                context.writeAndFlush(NIOAny(context.channel.allocator.buffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
+            }
+            if read { context.read() }
+        case .refuse(let refusal):
             var buffer = context.channel.allocator.buffer(capacity: 96)
-            HTTPResponseBytes.writeHead(status: 400, headers: [], framing: .length(0), keepAlive: false, version: .http1_1, into: &buffer)
+            HTTPResponseBytes.writeHead(status: refusal.status, headers: [], framing: .length(0), keepAlive: false, version: .http1_1,
+                                        into: &buffer)
             let channel = context.channel
             context.writeAndFlush(NIOAny(buffer)).whenComplete { _ in channel.close(promise: nil) }
         case .read:
@@ -99,10 +131,39 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
         }
     }
 
+    /// Sets the timer for the machine's deadline, or, while the gateway works, for the shorter time
+    /// limit from now.
+    private func setTimer(context: ChannelHandlerContext) {
+        timer?.cancel()
+        let latest = context.eventLoop.now + min(timeouts.read, timeouts.idle)
+        let deadline = machine.deadline.map { min($0, latest) } ?? latest
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let context = NIOLoopBound(context, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: deadline) {
+            handler.value.timerFired(context: context.value)
+        }
+    }
+
+    private func timerFired(context: ChannelHandlerContext) {
+        timer = nil
+        perform(machine.timerFired(now: context.eventLoop.now), context: context)
+        if context.channel.isActive { setTimer(context: context) }
+    }
+
+    /// The started request's pipeline asks for its body.
+    fileprivate func requestBody(context: ChannelHandlerContext) -> EventLoopFuture<[UInt8]> {
+        if let body { return body }
+        let promise = context.eventLoop.makePromise(of: [UInt8].self)
+        bodyPromise = promise
+        body = promise.futureResult
+        perform(machine.bodyRequested(now: context.eventLoop.now), context: context)
+        return promise.futureResult
+    }
+
     /// The answer's end is written: returns true when it was the connection's last (the caller closes
     /// the connection once it is sent); otherwise serves the requests that waited for it.
     private func answerEnded(keepAlive: Bool, context: ChannelHandlerContext) -> Bool {
-        switch machine.answerEnded(keepAlive: keepAlive) {
+        switch machine.answerEnded(keepAlive: keepAlive, now: context.eventLoop.now) {
         case .close:
             return true
         case .serveWaiting:
@@ -112,9 +173,7 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
     }
 
     private func start(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        let promise = context.eventLoop.makePromise(of: [UInt8].self)
-        bodyPromise = promise
-        let body = promise.futureResult
+        body = nil
         let uri = head.uri
         let path: String, query: String?
         if let mark = uri.utf8.firstIndex(of: UInt8(ascii: "?")) {
@@ -125,19 +184,24 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
             query = nil
         }
         let headers = head.headers
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
         let request = GatewayRequest(
             method: head.method.rawValue, path: path, query: query,
             header: { name in headers.first(name: name) },
             readBody: { limit in
+                // The task runs on the connection's event loop; the hop is for a caller that does not.
+                let eventLoop = boundContext.eventLoop
+                let body = eventLoop.inEventLoop
+                    ? handler.value.requestBody(context: boundContext.value)
+                    : eventLoop.flatSubmit { handler.value.requestBody(context: boundContext.value) }
                 let bytes = try await body.get()
                 if bytes.count > limit { throw BodyTooLarge() }
                 return bytes
             },
             clientAddress: clientAddress)
-        let writer = ResponseWriter(
-            handler: NIOLoopBound(self, eventLoop: context.eventLoop),
-            context: NIOLoopBound(context, eventLoop: context.eventLoop), version: head.version,
-            keepAlive: head.isKeepAlive, omitBody: head.method == .HEAD)
+        let writer = ResponseWriter(handler: handler, context: boundContext, version: head.version,
+                                    keepAlive: head.isKeepAlive, omitBody: head.method == .HEAD)
         let responder = self.responder
         Task(executorPreference: executor) {
             let answer = await responder.respond(to: request)

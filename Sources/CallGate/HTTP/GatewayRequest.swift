@@ -45,3 +45,9 @@ public struct BodyMalformed: Error, Sendable {
     /// Creates the error.
     public init() {}
 }
+
+/// Thrown by a body reader when the body stopped arriving for longer than the read timeout.
+public struct BodyTimedOut: Error, Sendable {
+    /// Creates the error.
+    public init() {}
+}

@@ -2,54 +2,87 @@ import NIOCore
 import NIOHTTP1
 
 /// The rules of one HTTP/1.1 connection, as a value: events in (a request part, a parse error, a
-/// read, an answer written, quiescing, the input closed, the channel gone), actions out (start a
-/// request, hand it its body, refuse bytes that are not HTTP, read, close). The channel handler
-/// (``GatewayHTTPHandler``) performs the actions and holds what they act on (the body promise, the
-/// channel); this type holds no I/O, so every rule is tested without a connection.
+/// read, the pipeline asking for the body, an answer written, a timer, quiescing, the input closed,
+/// the channel gone), actions out (start a request, hand it its body, refuse, read, close). The
+/// channel handler (``GatewayHTTPHandler``) performs the actions and holds what they act on (the
+/// body promise, the channel, the timer); this type holds no I/O and is given the time, so every
+/// rule is tested without a connection or a clock.
 ///
 /// The rules:
 /// - Requests are answered in order. A request starts as soon as its head arrives, unless an answer
 ///   is pending: then it and everything after it waits, and starts when the answers before it end.
-/// - A body is collected up to `maxBodyBytes`; beyond that the rest is read and dropped, so the
-///   connection stays usable after the 413, and the pipeline learns at the body's end.
-/// - Reads are held back only while requests wait, so a client cannot queue more than one read's
-///   worth of them; NIO's pipelining handler would stop reading while any request is in flight and
-///   start again after each answer, two `epoll_ctl` calls per request.
+/// - A body is kept only for a pipeline that asks for it. Until it asks, reads are held, so at most
+///   one read's worth is kept; `Expect: 100-continue` is answered with `100 Continue` when it asks.
+///   A body is kept up to `maxBodyBytes` (a `Content-Length` over it is refused as soon as the body
+///   is asked for); beyond, the pipeline's wait fails and the rest is dropped.
+/// - An answer written while its body is still arriving (a refusal before the body was read): the
+///   rest is read and dropped when its length is known and at most ``drainLimit`` bytes remain, as
+///   nginx's lingering close does; otherwise (more, chunked, or a client still waiting for its 100)
+///   the answer says `Connection: close` and is the connection's last.
+/// - Reads are also held while requests wait, so a client cannot queue more than one read's worth
+///   of them; NIO's pipelining handler would stop reading while any request is in flight and start
+///   again after each answer, two `epoll_ctl` calls per request.
+/// - Time limits: the first head must arrive whole within `readTimeout` of the connection's start;
+///   between requests the connection may be idle `idleTimeout`, after which it is closed; a head
+///   whose first bytes came must be whole within `readTimeout` of them (408 otherwise, and close); a
+///   body being read (for the pipeline, or dropped after the answer) may pause at most `readTimeout`
+///   between reads (the pipeline's wait fails, its answer is the last; or, after the answer, close).
+///   While the gateway works on a request, no limit of the connection's runs.
 /// - Bytes that are not HTTP get 400 and the connection closes, after the answers to the requests
 ///   before them; the decoder reads nothing after them. A body whose framing breaks off fails the
-///   pipeline's wait for it (which answers 400), and that answer is the connection's last.
+///   pipeline's wait for it (at once, or when it asks), and that request's answer is the last.
 /// - Quiescing (graceful shutdown) drops the waiting requests: an idle connection closes at once, a
 ///   busy one after its answer, which says `Connection: close`.
-/// - A connection whose input is closed (half-closed) stays open: its answers are still written, and
-///   the connection ends when the client closes it.
+/// - A connection whose input is closed (half-closed) is closed once no answer is pending: the
+///   requests it sent before are answered, the last of them with `Connection: close`.
 struct HTTPConnectionStateMachine {
     /// What the handler does after an event.
     enum Action: Equatable {
         /// Nothing.
         case nothing
-        /// Start the pipeline for this request; its body follows (``succeedBody(_:)`` or ``failBody(_:close:)``).
+        /// Start the pipeline for this request; it may ask for its body (``bodyRequested(now:)``).
         case startRequest(HTTPRequestHead)
-        /// The started request's body is complete: these bytes.
+        /// The body the pipeline asked for is complete: these bytes.
         case succeedBody([UInt8])
-        /// The started request's body cannot be read; when `close`, its answer is already written
-        /// and the connection closes now.
-        case failBody(BodyFailure, close: Bool)
-        /// Answer 400 with `Connection: close`, and close once it is written.
-        case refuseMalformed
+        /// The body the pipeline asked for cannot be read.
+        case failBody(BodyFailure)
+        /// The body the pipeline asked for is still arriving: write `100 Continue` first when
+        /// `sendContinue`, and make the held read when `read`.
+        case readBody(sendContinue: Bool, read: Bool)
+        /// Answer with this refusal and `Connection: close`, and close once it is written.
+        case refuse(Refusal)
         /// Ask the channel for more bytes: a read that was held back.
         case read
         /// Close the connection now.
         case close
     }
 
-    /// Why a started request's body cannot be read.
-    enum BodyFailure: Equatable {
+    /// Why a body the pipeline asked for cannot be read.
+    enum BodyFailure: Error, Equatable {
         /// Larger than `maxBodyBytes`.
         case tooLarge
         /// Its framing is not HTTP (a chunk size that is not hexadecimal, say).
         case malformed
         /// The connection ended before the body did.
         case connectionClosed
+        /// No byte of it came for `readTimeout`.
+        case timedOut
+    }
+
+    /// Why the connection answers by itself, with no request to give the answer to.
+    enum Refusal: Equatable {
+        /// Bytes that are not HTTP: 400.
+        case malformed
+        /// A head not whole within the read timeout: 408.
+        case timedOut
+
+        /// The answer's status.
+        var status: Int {
+            switch self {
+            case .malformed: 400
+            case .timedOut: 408
+            }
+        }
     }
 
     /// What the connection does once an answer's end is written.
@@ -60,27 +93,44 @@ struct HTTPConnectionStateMachine {
         case serveWaiting
     }
 
-    /// The request whose turn it is.
-    private enum Current {
-        /// None: the next head starts one.
-        case idle
-        /// Started; `answered` once its answer's end is written (which may come before its body's end,
-        /// when the pipeline did not need the body). Both done is `idle`.
-        case started(body: Body, answered: Bool)
+    /// The time limits of a connection.
+    struct Timeouts: Equatable {
+        /// The longest a head may take from its first byte, and a body between two reads.
+        var read: TimeAmount
+        /// The longest a kept-alive connection waits for its next request.
+        var idle: TimeAmount
     }
 
-    /// The started request's body.
-    private enum Body {
-        /// Being read: the bytes so far (nil before the first).
-        case reading(ByteBuffer?)
-        /// Over the limit: the rest is read and dropped.
-        case tooLarge
-        /// Handed to the pipeline, or failed.
-        case done
+    /// The most bytes of a refused request's body read and dropped after its answer, to keep the
+    /// connection; a body with more left closes it instead.
+    static let drainLimit = 64 << 10
 
-        /// The body has not been handed to the pipeline yet.
+    /// The request whose turn it is: started, and not both answered and at its body's end.
+    private struct Request {
+        let head: HTTPRequestHead
+        var body = Body.arriving(kept: nil)
+        /// The pipeline asked for the body.
+        var asked = false
+        /// `100 Continue` was written.
+        var continued = false
+        /// The answer's end is written (which may come before the body's end).
+        var answered = false
+        /// The body's bytes received so far, kept or not.
+        var received = 0
+    }
+
+    /// A started request's body.
+    private enum Body {
+        /// Arriving, the bytes so far kept for the pipeline.
+        case arriving(kept: ByteBuffer?)
+        /// Arriving, and dropped; `pending`: the failure the pipeline gets when it asks.
+        case dropping(pending: BodyFailure?)
+        /// Nothing more comes; `pending`: what the pipeline gets when it asks (nil once given, or
+        /// when it never will ask).
+        case ended(pending: Result<ByteBuffer?, BodyFailure>?)
+
         var isOpen: Bool {
-            if case .done = self { return false }
+            if case .ended = self { return false }
             return true
         }
     }
@@ -92,53 +142,170 @@ struct HTTPConnectionStateMachine {
         case malformed
     }
 
-    private let maxBodyBytes: Int
-    private var current = Current.idle
-    private var waiting = CircularBuffer<Waiting>()
-    /// A read the channel asked for while requests were waiting.
-    private var readHeld = false
-    /// The pending answer is the connection's last: the server is shutting down, or the request
-    /// being read stopped being HTTP.
-    private var lastAnswer = false
-
-    /// A connection that collects bodies up to `maxBodyBytes`.
-    init(maxBodyBytes: Int) {
-        self.maxBodyBytes = maxBodyBytes
+    /// What the connection waits for from the client, which says which time limit runs.
+    private enum Awaited {
+        /// Nothing: the gateway is working.
+        case nothing
+        /// The next request, on an idle connection.
+        case nextRequest
+        /// The rest of a head whose first bytes came (or the first head of the connection).
+        case head
+        /// More of a body.
+        case body
     }
 
-    /// A request has started and its answer's end is not written yet.
+    private let maxBodyBytes: Int
+    private let timeouts: Timeouts
+    private var request: Request?
+    private var waiting = CircularBuffer<Waiting>()
+    /// A read the channel asked for while reads were held.
+    private var readHeld = false
+    /// The pending answer is the connection's last: the server is shutting down, or the request
+    /// being read stopped being HTTP or arriving.
+    private var lastAnswer = false
+    /// The client closed its side: no request comes after those received.
+    private var inputEnded = false
+    /// With no request started: bytes of the next head came.
+    private var headStarted = true
+    /// The last read gave the decoder a part (rather than a piece of a head).
+    private var partsInRead = false
+    /// When what the connection awaits began to be awaited (for a body: the last read).
+    private var awaitedSince: NIODeadline
+
+    /// A connection started at `now`, keeping bodies up to `maxBodyBytes`.
+    init(maxBodyBytes: Int, timeouts: Timeouts, now: NIODeadline) {
+        self.maxBodyBytes = maxBodyBytes
+        self.timeouts = timeouts
+        awaitedSince = now
+    }
+
+    /// An answer is pending: a request has started and its answer's end is not written yet.
     private var answerPending: Bool {
-        if case .started(_, answered: false) = current { return true }
-        return false
+        request.map { !$0.answered } ?? false
+    }
+
+    /// Reads wait while requests wait, and while a body arrives that the pipeline has not asked for.
+    private var holdsReads: Bool {
+        guard waiting.isEmpty else { return true }
+        guard let request, !request.answered, !request.asked else { return false }
+        return request.body.isOpen
+    }
+
+    private var awaited: Awaited {
+        guard let request else { return headStarted ? .head : .nextRequest }
+        guard request.body.isOpen, request.answered || request.asked else { return .nothing }
+        return .body
+    }
+
+    /// When the connection's time limit runs out, or nil while the gateway works.
+    var deadline: NIODeadline? {
+        switch awaited {
+        case .nothing: nil
+        case .nextRequest: awaitedSince + timeouts.idle
+        case .head, .body: awaitedSince + timeouts.read
+        }
     }
 
     /// The decoder read a part of a request.
     mutating func partReceived(_ part: HTTPServerRequestPart) -> Action {
+        partsInRead = true
+        if lastAnswer, part.isHead { return .nothing }
         if waiting.isEmpty, !(answerPending && part.isHead) { return receive(part) }
         if !lastAnswer { waiting.append(.part(part)) }
         return .nothing
     }
 
+    /// A read from the socket ended at `now` (whether or not it gave the decoder a whole part).
+    mutating func readCompleted(now: NIODeadline) {
+        defer { partsInRead = false }
+        switch awaited {
+        case .nextRequest:
+            // A read that ended a body or a request leaves the connection idle from now; one that
+            // only began a head starts the head's time limit.
+            if !partsInRead { headStarted = true }
+            awaitedSince = now
+        case .body:
+            awaitedSince = now
+        case .head, .nothing:
+            break
+        }
+    }
+
     /// The decoder found bytes that are not HTTP; it reads nothing after them.
     mutating func parseFailed() -> Action {
-        if case .started(let body, let answered) = current, body.isOpen {
-            current = answered ? .idle : .started(body: .done, answered: false)
+        // The connection already refused or is closing: its last answer is decided.
+        if lastAnswer, request == nil { return .nothing }
+        if request?.body.isOpen == true {
             lastAnswer = true
             waiting.removeAll()
-            return .failBody(.malformed, close: answered)
+            return bodyBroken(.malformed)
         }
-        if !answerPending { return .refuseMalformed }
+        if !answerPending {
+            lastAnswer = true
+            return .refuse(.malformed)
+        }
         if !lastAnswer { waiting.append(.malformed) }
         return .nothing
     }
 
     /// The channel asks for more bytes.
     mutating func readRequested() -> Action {
-        guard waiting.isEmpty else {
+        guard !holdsReads else {
             readHeld = true
             return .nothing
         }
         return .read
+    }
+
+    /// The started request's pipeline asks for its body, at `now`; it may ask again, and gets the
+    /// same answer then.
+    mutating func bodyRequested(now: NIODeadline) -> Action {
+        guard var request else { return .failBody(.connectionClosed) }
+        guard !request.asked else { return .nothing }
+        request.asked = true
+        defer { self.request = request }
+        switch request.body {
+        case .arriving:
+            if let length = request.head.contentLength, length > maxBodyBytes {
+                request.body = .dropping(pending: nil)
+                return .failBody(.tooLarge)
+            }
+            awaitedSince = now
+            // A client that sent bytes of its body did not wait for the 100.
+            request.continued = request.received == 0 && request.head.expectsContinue
+            let read = readHeld && waiting.isEmpty
+            if read { readHeld = false }
+            return request.continued || read ? .readBody(sendContinue: request.continued, read: read) : .nothing
+        case .dropping(let pending):
+            request.body = .dropping(pending: nil)
+            return .failBody(pending ?? .tooLarge)
+        case .ended(let pending):
+            request.body = .ended(pending: nil)
+            switch pending {
+            case .success(let kept)?: return .succeedBody(kept.map { Array($0.readableBytesView) } ?? [])
+            case .failure(let failure)?: return .failBody(failure)
+            case nil: return .failBody(.connectionClosed)
+            }
+        }
+    }
+
+    /// The timer set for ``deadline`` fired at `now`.
+    mutating func timerFired(now: NIODeadline) -> Action {
+        // With no request and the last answer decided, the connection is already closing.
+        guard let deadline, deadline <= now, !(lastAnswer && request == nil) else { return .nothing }
+        switch awaited {
+        case .nothing:
+            return .nothing
+        case .nextRequest:
+            return .close
+        case .head:
+            lastAnswer = true
+            return .refuse(.timedOut)
+        case .body:
+            lastAnswer = true
+            if request?.answered == true { return .close }
+            return bodyBroken(.timedOut)
+        }
     }
 
     /// The server is shutting down gracefully.
@@ -148,48 +315,70 @@ struct HTTPConnectionStateMachine {
         return answerPending ? .nothing : .close
     }
 
-    /// The client closed its side of the connection. Nothing changes: the answers to what it sent
-    /// are written, and the connection stays open until the client closes it.
-    func inputClosed() -> Action {
-        .nothing
+    /// The client closed its side of the connection: what it sent is answered, then it closes.
+    mutating func inputClosed() -> Action {
+        inputEnded = true
+        return request == nil && waiting.isEmpty ? .close : .nothing
     }
 
     /// The channel is closed.
     mutating func channelInactive() -> Action {
         waiting.removeAll()
-        guard case .started(let body, let answered) = current, body.isOpen else { return .nothing }
-        current = answered ? .idle : .started(body: .done, answered: false)
-        return .failBody(.connectionClosed, close: false)
+        guard let request, request.body.isOpen, !request.answered else { return .nothing }
+        return bodyBroken(.connectionClosed)
     }
 
     /// Whether the connection stays open after an answer to a request that asked for it
     /// (`requested`); the answer's head says so.
     func keepsAlive(requested: Bool) -> Bool {
-        requested && !lastAnswer
+        guard requested, !lastAnswer, !(inputEnded && waiting.isEmpty) else { return false }
+        guard let request, request.body.isOpen else { return true }
+        // The rest of the body is read after the answer only when it is short and sure to come.
+        if request.head.expectsContinue && !request.continued { return false }
+        guard let length = request.head.contentLength else { return false }
+        return length - request.received <= Self.drainLimit
     }
 
-    /// The pending answer's end is written; `keepAlive` is what its head said.
-    mutating func answerEnded(keepAlive: Bool) -> AfterAnswer {
-        switch current {
-        case .idle:
+    /// The pending answer's end is written at `now`; `keepAlive` is what its head said.
+    mutating func answerEnded(keepAlive: Bool, now: NIODeadline) -> AfterAnswer {
+        guard var request else {
             assertionFailure("An answer ended with no request started.")
-        case .started(let body, _):
-            if case .done = body { current = .idle } else { current = .started(body: body, answered: true) }
+            return .close
         }
-        return keepAlive && !lastAnswer ? .serveWaiting : .close
+        awaitedSince = now
+        if request.body.isOpen {
+            request.answered = true
+            request.body = .dropping(pending: nil)
+            self.request = request
+        } else {
+            self.request = nil
+            headStarted = false
+        }
+        guard keepAlive, !lastAnswer else { return .close }
+        return inputEnded && waiting.isEmpty && self.request == nil ? .close : .serveWaiting
     }
 
-    /// After ``answerEnded(keepAlive:)`` said ``AfterAnswer/serveWaiting``: the next thing to do for
-    /// the requests that waited, or nil when the rest must wait for another answer (or none waits).
+    /// After ``answerEnded(keepAlive:now:)`` said ``AfterAnswer/serveWaiting``: the next thing to do
+    /// for the requests that waited, or nil when the rest must wait for another answer (or none waits).
     mutating func nextWaiting() -> Action? {
         while let first = waiting.first {
             switch first {
             case .malformed:
+                if request?.body.isOpen == true {
+                    // The body of the request just started broke off: it fails when asked for.
+                    waiting.removeAll()
+                    readHeld = false
+                    lastAnswer = true
+                    let action = bodyBroken(.malformed)
+                    if action != .nothing { return action }
+                    continue
+                }
                 guard !answerPending else { return nil }
                 waiting.removeAll()
                 // The connection closes after the refusal: no more bytes are read.
                 readHeld = false
-                return .refuseMalformed
+                lastAnswer = true
+                return .refuse(.malformed)
             case .part(let part):
                 if answerPending, part.isHead { return nil }
                 waiting.removeFirst()
@@ -198,33 +387,78 @@ struct HTTPConnectionStateMachine {
                 return action
             }
         }
-        guard readHeld else { return nil }
+        guard readHeld, !holdsReads else { return nil }
         readHeld = false
         return .read
+    }
+
+    /// The started request's body will not arrive whole: the pipeline's wait fails now, or when it
+    /// asks; after the answer, the connection closes.
+    private mutating func bodyBroken(_ failure: BodyFailure) -> Action {
+        guard var request else { return .nothing }
+        defer { self.request = request }
+        if request.answered { return .close }
+        let waitingPipeline: Bool
+        if case .arriving = request.body { waitingPipeline = request.asked } else { waitingPipeline = false }
+        if request.asked {
+            request.body = .ended(pending: nil)
+            return waitingPipeline ? .failBody(failure) : .nothing
+        }
+        request.body = .ended(pending: .failure(failure))
+        return .nothing
     }
 
     /// One part of the request whose turn it is.
     private mutating func receive(_ part: HTTPServerRequestPart) -> Action {
         switch part {
         case .head(let head):
-            current = .started(body: .reading(nil), answered: false)
+            request = Request(head: head)
             return .startRequest(head)
-        case .body(var bytes):
-            guard case .started(.reading(var collected), let answered) = current else { return .nothing }
-            // Released from `current` first, so that appending does not copy the bytes so far.
-            current = .started(body: .done, answered: answered)
-            if (collected?.readableBytes ?? 0) + bytes.readableBytes > maxBodyBytes {
-                current = .started(body: .tooLarge, answered: answered)
+        case .body(let bytes):
+            guard var request, case .arriving(var kept) = request.body else {
+                self.request?.received += bytes.readableBytes
                 return .nothing
             }
-            if collected == nil { collected = bytes } else { collected!.writeBuffer(&bytes) }
-            current = .started(body: .reading(collected), answered: answered)
+            request.received += bytes.readableBytes
+            // Released from `request` first, so that appending does not copy the bytes so far.
+            request.body = .ended(pending: nil)
+            self.request = nil
+            defer { self.request = request }
+            if request.received > maxBodyBytes {
+                request.body = .dropping(pending: request.asked ? nil : .tooLarge)
+                return request.asked ? .failBody(.tooLarge) : .nothing
+            }
+            if kept == nil {
+                kept = bytes
+            } else {
+                var bytes = bytes
+                kept!.writeBuffer(&bytes)
+            }
+            request.body = .arriving(kept: kept)
             return .nothing
         case .end:
-            guard case .started(let body, let answered) = current, body.isOpen else { return .nothing }
-            current = answered ? .idle : .started(body: .done, answered: false)
-            guard case .reading(let collected) = body else { return .failBody(.tooLarge, close: false) }
-            return .succeedBody(collected.map { Array($0.readableBytesView) } ?? [])
+            guard var request, request.body.isOpen else { return .nothing }
+            if request.answered {
+                // The rest of a refused request's body is dropped: the connection is idle again.
+                self.request = nil
+                headStarted = false
+                return .nothing
+            }
+            defer { self.request = request }
+            switch request.body {
+            case .arriving(let kept):
+                guard request.asked else {
+                    request.body = .ended(pending: .success(kept))
+                    return .nothing
+                }
+                request.body = .ended(pending: nil)
+                return .succeedBody(kept.map { Array($0.readableBytesView) } ?? [])
+            case .dropping(let pending):
+                request.body = .ended(pending: pending.map { .failure($0) })
+                return .nothing
+            case .ended:
+                return .nothing
+            }
         }
     }
 }
@@ -233,5 +467,19 @@ extension HTTPServerRequestPart {
     fileprivate var isHead: Bool {
         if case .head = self { return true }
         return false
+    }
+}
+
+extension HTTPRequestHead {
+    /// The body's length when `Content-Length` gives it (not for a chunked body).
+    fileprivate var contentLength: Int? {
+        guard !headers.contains(name: "transfer-encoding") else { return nil }
+        return headers.first(name: "content-length").flatMap { Int($0) }
+    }
+
+    /// The client waits for `100 Continue` before sending its body (HTTP/1.1, RFC 9110 10.1.1).
+    fileprivate var expectsContinue: Bool {
+        version.major == 1 && version.minor >= 1
+            && headers[canonicalForm: "expect"].contains { $0.lowercased() == "100-continue" }
     }
 }

@@ -21,6 +21,9 @@ struct BodyReader: Sendable {
             return try await request.readBody(maxBodyBytes)
         } catch is BodyTooLarge {
             throw Problem(413, .bodyTooLarge, "The body is larger than \(maxBodyBytes) bytes.")
+        } catch is BodyTimedOut {
+            throw Problem(408, .requestTimeout,
+                          "The body stopped arriving for longer than the read timeout; the connection is closed after this answer.")
         } catch is BodyMalformed {
             throw Problem(400, .malformedJSON,
                           "The body's HTTP framing is broken (for example a chunk size that is not hexadecimal); the connection is closed after this answer.")

@@ -42,6 +42,12 @@ public struct GatewaySettings: Sendable, Hashable {
     public var keysFile = "data/keys.yaml"
     /// The largest request body, in bytes.
     public var maxBodyBytes = 1_048_576
+    /// The longest a request's head may take from its first byte, and its body between two reads, in seconds.
+    public var httpReadTimeoutSeconds = 10
+    /// The longest a kept-alive connection waits for its next request, in seconds.
+    public var httpIdleTimeoutSeconds = 60
+    /// The most HTTP connections open at once (capped below the process's open-file limit).
+    public var httpMaxConnections = 4096
     /// The most calls in one batch.
     public var maxBatchSize = 1000
     /// The regions whose numbers may be dialed.
@@ -121,6 +127,12 @@ public struct GatewaySettings: Sendable, Hashable {
         .optional("upstream.clientKey", \.upstreamClientKey, .path, secret: true, help: "Private key (PEM) of the client certificate."),
         .value("keysFile", \.keysFile, .path, help: "API keys file (YAML); reloaded on SIGHUP."),
         .value("maxBodyBytes", \.maxBodyBytes, .integer(in: 1024...(64 << 20)), help: "Largest request body (413 above)."),
+        .value("http.readTimeoutSeconds", \.httpReadTimeoutSeconds, .integer(in: 1...3600),
+               help: "Time for a request's head from its first byte, and for its body between two reads (408 and close beyond)."),
+        .value("http.idleTimeoutSeconds", \.httpIdleTimeoutSeconds, .integer(in: 1...86_400),
+               help: "Time a kept-alive connection may wait for its next request before it is closed."),
+        .value("http.maxConnections", \.httpMaxConnections, .integer(in: 1...1_000_000),
+               help: "Connections open at once (capped below the open-file limit, raised to its hard limit); past it, closed at once."),
         .value("maxBatchSize", \.maxBatchSize, .integer(in: 1...100_000), help: "Most calls per manual-call batch."),
         .value("allowedRegions", \.allowedRegions, .regions, help: "Regions whose numbers may be dialed."),
         .value("logLevel", \.logLevel, .choice, help: "The least severe level logged."),
