@@ -16,7 +16,8 @@ import CallGateStorage
 ///   PRIMARY KEY (block, term, sequence)
 /// audit_search_postings -- request ids' and phones' index, one row per (block, bucket): entries BLOB
 /// audit_search_progress -- one row: the last sequence audit_search covers
-/// audit_checkpoint -- at most one row: the last pruned record (sequence, hash, max_time_ms)
+/// audit_checkpoint -- at most one row: the last pruned record (sequence, hash, max_time_ms),
+///   pruned_at_ms, and mac (AuditKeys.checkpointMAC; NULL only in a row nothing MACed)
 /// deliveries       -- the webhook outbox, one row per delivery; position (the rowid) is arrival order
 ///   position INTEGER PRIMARY KEY, id UNIQUE, source, webhook_id, operation, service_id,
 ///   payload BLOB, request_id, created_ms, status, attempts, next_attempt_ms, updated_ms,
@@ -54,8 +55,9 @@ enum SQLiteSchema {
     /// version 2, stores the request ids' and phones' index by bucket (`audit_search_postings`) and
     /// drops the index on `max_time_ms`; a version 2 file is upgraded when opened (`upgradeFrom2`).
     /// Version 4 stores each record's format version (`format_version`); the records of an older
-    /// file get 1, the format they were written in (`upgradeFrom3`).
-    static let version: Int64 = 4
+    /// file get 1, the format they were written in (`upgradeFrom3`). Version 5 MACs the pruning
+    /// checkpoint with the chain key (`audit_checkpoint.mac`, `upgradeFrom4`).
+    static let version: Int64 = 5
 
     /// The table of the request ids' and phones' index (`SQLiteSearchIndex`), new in version 3.
     private static let createPostings = """
@@ -83,6 +85,30 @@ enum SQLiteSchema {
         ALTER TABLE audit_records ADD COLUMN format_version INTEGER NOT NULL DEFAULT 1;
         PRAGMA user_version = 4;
         """
+
+    /// Turns a version 4 file into version 5: the checkpoint gets a MAC column (see `upgradeFrom4`).
+    private static let addCheckpointMAC = """
+        ALTER TABLE audit_checkpoint ADD COLUMN mac TEXT;
+        PRAGMA user_version = 5;
+        """
+
+    /// Turns a version 4 file into version 5, once, in the transaction that opens it with the key:
+    /// the checkpoint a version 4 prune wrote is MACed, so a store kept across the upgrade still
+    /// verifies. It vouches for no more than version 4 did (its chain continued from the row as it
+    /// stood), and only when the first remaining record follows it; otherwise the row keeps no MAC
+    /// and `verify` reports it. After the upgrade only a prune writes the row, MAC included, so a
+    /// checkpoint rewritten or stripped of its MAC later fails verification.
+    private static func upgradeFrom4(_ connection: SQLiteConnection, keys: AuditKeys) throws(SQLiteError) {
+        try connection.execute(addCheckpointMAC)
+        guard var checkpoint = try SQLiteAuditStore.loadCheckpoint(connection) else { return }
+        let first = try connection.cached("SELECT sequence, previous_hash FROM audit_records ORDER BY sequence LIMIT 1")
+        defer { first.reset() }
+        if try first.step(), first.int64(0) != checkpoint.sequence + 1 || first.text(1) != checkpoint.anchor.hash {
+            return
+        }
+        checkpoint.mac = keys.checkpointMAC(checkpoint)
+        try SQLiteAuditStore.storeCheckpoint(checkpoint, connection)
+    }
 
     private static let create = """
         CREATE TABLE audit_records (
@@ -129,7 +155,8 @@ enum SQLiteSchema {
             sequence INTEGER NOT NULL,
             hash TEXT NOT NULL,
             max_time_ms INTEGER NOT NULL,
-            pruned_at_ms INTEGER NOT NULL
+            pruned_at_ms INTEGER NOT NULL,
+            mac TEXT
         );
         CREATE TABLE deliveries (
             position INTEGER PRIMARY KEY,
@@ -166,7 +193,7 @@ enum SQLiteSchema {
 
     /// Creates the schema in an empty file, or checks that the file holds an audit database this
     /// build can use.
-    static func prepare(_ connection: SQLiteConnection, path: String) throws(AuditStoreError) {
+    static func prepare(_ connection: SQLiteConnection, path: String, keys: AuditKeys) throws(AuditStoreError) {
         do {
             try connection.execute("BEGIN IMMEDIATE")
             do {
@@ -181,11 +208,14 @@ enum SQLiteSchema {
                         code: .corrupt,
                         detail: "The file \(path) holds another database, not a CallGate audit trail; give the audit store a file of its own."
                     )
-                } else if version == 2 || version == 3 {
+                } else if (2...4).contains(version) {
                     if version == 2 {
                         try connection.execute(upgradeFrom2)
                     }
-                    try connection.execute(upgradeFrom3)
+                    if version <= 3 {
+                        try connection.execute(upgradeFrom3)
+                    }
+                    try upgradeFrom4(connection, keys: keys)
                 } else if version < Self.version {
                     throw AuditStoreError(
                         code: .corrupt,

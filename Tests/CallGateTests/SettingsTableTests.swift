@@ -55,7 +55,7 @@ struct SettingsTableTests {
         let unset = table.settings.filter { setting in setting.defaultText(table.defaults).map(\.isEmpty) ?? true }.map(\.key)
         #expect(unset == ["upstream.url", "upstream.pathPrefix", "upstream.accessToken", "upstream.clientName", "upstream.userName",
                           "upstream.password", "upstream.caFile", "upstream.clientCertificate", "upstream.clientKey", "audit.secret",
-                          "jwt.audience", "jwt.issuers", "jwt.hs256Secrets", "jwt.jwksFile"])
+                          "audit.witnessFile", "audit.witnessKeyFile", "jwt.audience", "jwt.issuers", "jwt.hs256Secrets", "jwt.jwksFile"])
     }
 
     @Test("The README's settings table is exactly the one the declarations generate (callgate serve --settings-markdown)")
