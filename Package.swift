@@ -71,10 +71,11 @@ let package = Package(
         ),
         // The sqlite3 C API from the system library (Debian: libsqlite3-dev).
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        // SHA-256 from the system's libcrypto, through its by-value context (Debian: libssl-dev).
+        // SHA-256 from the system's libcrypto, through its by-value context, and Ed25519 through
+        // EVP (Debian: libssl-dev).
         .systemLibrary(name: "COpenSSLSHA", providers: [.apt(["libssl-dev"])]),
         // The one door for CallGate's own hashing: SHA-256, HMAC-SHA256 with a prepared key,
-        // constant-time comparison, hex.
+        // constant-time comparison, hex, and the audit witness's Ed25519 signatures.
         .target(name: "CallGateHashing", dependencies: ["COpenSSLSHA"]),
         // Backend-neutral storage: the store protocols (audit trail, outbox, idempotency, rate
         // limits), records and their canonical form, the keyed chain and its verifier, the
@@ -114,6 +115,7 @@ let package = Package(
         .executableTarget(
             name: "callgate",
             dependencies: [
+                "CallGateHashing",
                 "CallGateStorage",
                 "CallGate",
                 "CallGateCore",
@@ -231,7 +233,7 @@ let package = Package(
                            .product(name: "Prometheus", package: "swift-prometheus")]
         ),
         // Runs the built `callgate` binary as a subprocess: exit codes, formats, stdin/stdout.
-        .testTarget(name: "callgateTests", dependencies: ["callgate", "CallGate", "CurlTransport"]),
+        .testTarget(name: "callgateTests", dependencies: ["callgate", "CallGate", "CurlTransport", "CSQLite"]),
     ],
     swiftLanguageModes: [.v6]
 )

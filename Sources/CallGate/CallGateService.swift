@@ -76,13 +76,21 @@ public enum CallGateService {
         let connections = ConnectionLimiter(maxConnections: ConnectionLimiter.cap(settings.httpMaxConnections, logger: logger),
                                             factory: metricsFactory)
 
+        let nowMillis: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
         let audit: AuditTrail?
+        var witness: AuditWitness?
         switch settings.store {
         case .disabled:
             logger.warning("Running WITHOUT an audit trail (--store none): decisions are not recorded; use this for benchmarks only")
             audit = nil
         case .url(let url):
-            audit = try openAuditTrail(url: url, settings: settings, metrics: metrics, logger: logger)
+            let trail = try openAuditTrail(url: url, settings: settings, metrics: metrics, logger: logger)
+            audit = trail
+            witness = try await AuditWitness(
+                store: trail.store,
+                keyFile: settings.auditWitnessKeyFile ?? WitnessFile.path(named: WitnessKey.defaultName, besideStore: url),
+                file: WitnessFile(path: settings.auditWitnessFile ?? WitnessFile.path(named: WitnessFile.defaultName, besideStore: url)),
+                logger: logger, nowMillis: nowMillis)
         }
 
         let webhooks: WebhookSourceStore
@@ -91,7 +99,6 @@ public enum CallGateService {
         } catch {
             throw SettingsError("The webhook sources file cannot be used: \(error)")
         }
-        let nowMillis: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
         var worker: DeliveryWorker?
         var deliveriesArrived: (@Sendable () -> Void)?
         if let audit {
@@ -167,6 +174,10 @@ public enum CallGateService {
             .init(service: client),
             .init(service: KeysReloadService(keys: keys, webhooks: webhooks, logger: logger)),
         ]
+        if let witness {
+            // Stopped after the audit service: it signs the head the store closed at.
+            services.append(.init(service: witness))
+        }
         if let audit {
             // Stopped after the HTTP server (services stop in reverse order): every answered
             // request's record is committed before the store closes.

@@ -8,13 +8,15 @@ public struct AuditStoreError: Error, Sendable, Hashable, CustomStringConvertibl
     public enum Code: String, Sendable, Hashable, CaseIterable {
         /// The store cannot be opened, read or written right now (I/O error, disk full, locked, closed).
         case unavailable
-        /// Stored data cannot be read back as audit records, or the file is not an audit database.
+        /// Stored data cannot be read back as audit records, the file is not an audit database, or
+        /// a line of the audit witness's file is malformed or not signed by the witness key.
         case corrupt
         /// The store URL is malformed or names a kind of store this build does not support.
         case invalidURL = "invalid_url"
         /// A query's filters or bounds are out of range.
         case invalidQuery = "invalid_query"
-        /// The audit secret is too short, or its file cannot be read, parsed or created.
+        /// The audit secret is too short, or its file (or the witness key file) cannot be read,
+        /// parsed or created.
         case invalidSecret = "invalid_secret"
         /// No delivery has the id given.
         case notFound = "not_found"

@@ -89,6 +89,19 @@ package enum FileSystem {
         return true
     }
 
+    /// Flushes the directory `path` to disk, so that a file created or renamed in it survives a
+    /// power loss.
+    package static func syncDirectory(_ path: String) throws(FileSystemError) {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw FileSystemError(detail: "The directory \(path) could not be opened: \(message(errno)).")
+        }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else {
+            throw FileSystemError(detail: "The directory \(path) could not be flushed to disk: \(message(errno)).")
+        }
+    }
+
     /// Creates an empty file with `mode` when none exists, so files made later (by SQLite) next to
     /// it start from the same permissions.
     package static func touch(_ path: String, mode: mode_t) throws(FileSystemError) {
@@ -106,7 +119,8 @@ package enum FileSystem {
         return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
     }
 
-    private static func message(_ code: Int32) -> String {
+    /// The system's sentence for an `errno` value.
+    package static func message(_ code: Int32) -> String {
         String(cString: strerror(code))
     }
 }

@@ -38,18 +38,28 @@ extension SQLiteAuditStore {
             try records.bind(1, last.sequence)
             try records.run()
             let deleted = connection.changes
-            let checkpoint = try connection.cached("""
-                INSERT OR REPLACE INTO audit_checkpoint (id, sequence, hash, max_time_ms, pruned_at_ms) \
-                VALUES (1, ?1, ?2, ?3, ?4)
-                """)
-            defer { checkpoint.reset() }
-            try checkpoint.bind(1, last.sequence)
-            try checkpoint.bind(2, last.hash)
-            try checkpoint.bind(3, last.maxTimeMillis)
-            try checkpoint.bind(4, FileSystem.nowMillis())
-            try checkpoint.run()
+            var checkpoint = ChainCheckpoint(
+                anchor: last.anchor, maxTimeMillis: last.maxTimeMillis, prunedAtMillis: FileSystem.nowMillis(), mac: nil
+            )
+            checkpoint.mac = keys.checkpointMAC(checkpoint)
+            try Self.storeCheckpoint(checkpoint, connection)
             return (deleted, finished)
         }
+    }
+
+    /// Writes `checkpoint`, MAC included, as the one checkpoint row.
+    static func storeCheckpoint(_ checkpoint: ChainCheckpoint, _ connection: SQLiteConnection) throws(SQLiteError) {
+        let statement = try connection.cached("""
+            INSERT OR REPLACE INTO audit_checkpoint (id, sequence, hash, max_time_ms, pruned_at_ms, mac) \
+            VALUES (1, ?1, ?2, ?3, ?4, ?5)
+            """)
+        defer { statement.reset() }
+        try statement.bind(1, checkpoint.anchor.sequence)
+        try statement.bind(2, checkpoint.anchor.hash)
+        try statement.bind(3, checkpoint.maxTimeMillis)
+        try statement.bind(4, checkpoint.prunedAtMillis)
+        try statement.bind(5, checkpoint.mac)
+        try statement.run()
     }
 
     /// Among the oldest `pruneChunkSize` records, the last of the prefix older than the cutoff, and

@@ -5,13 +5,13 @@ extension SQLiteAuditStore {
     /// change what the walk sees. Besides the chain, it checks what SQLite keeps beside each record:
     /// `max_time_ms`, and the search index of every indexed block, so that no filtered query can
     /// be made to miss a record unnoticed.
-    func walk(_ context: ReadContext, expectedLastSequence: Int64) throws -> AuditVerification {
+    func walk(_ context: ReadContext, expectedLastSequence: Int64, witnessed: [WitnessHead]) throws -> AuditVerification {
         let connection = context.connection
         try connection.execute("BEGIN")
         defer { try? connection.execute("COMMIT") }
         let checkpoint = try Self.loadCheckpoint(connection)
         let indexedThrough = try connection.integer(SQLiteSearchIndex.progress) ?? 0
-        var verifier = ChainVerifier(keys: keys, checkpoint: checkpoint?.anchor)
+        var verifier = ChainVerifier(keys: keys, checkpoint: checkpoint, witnessed: witnessed)
         var maxTime = checkpoint?.maxTimeMillis ?? .min
         var block: Int64?
         var blockRows = SQLiteSearchIndex.Rows()
@@ -48,7 +48,7 @@ extension SQLiteAuditStore {
 
         let rows = try connection.cached("SELECT \(SQLiteRecordCodec.columns) FROM audit_records r ORDER BY r.sequence")
         defer { rows.reset() }
-        var intact = true
+        var intact = verifier.firstBad == nil
         while intact, try rows.step() {
             let row: (record: AuditRecord, maxTimeMillis: Int64)
             do {

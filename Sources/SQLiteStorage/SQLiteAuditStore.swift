@@ -60,7 +60,7 @@ public final class SQLiteAuditStore: AuditStore {
                 PRAGMA synchronous = \(configuration.synchronous.rawValue);
                 PRAGMA cache_size = -\(max(2, configuration.writeCacheMebibytes) * 1024)
                 """)
-            try SQLiteSchema.prepare(connection, path: path)
+            try SQLiteSchema.prepare(connection, path: path, keys: keys)
             let last = try Self.loadTail(connection)
             let context = try WriteContext(connection: connection)
             try context.catchUpSearchIndex(tail: last.sequence)
@@ -116,12 +116,17 @@ public final class SQLiteAuditStore: AuditStore {
         }
     }
 
-    public func verify() async throws(AuditStoreError) -> AuditVerification {
+    public func verify(witnessed: [WitnessHead]) async throws(AuditStoreError) -> AuditVerification {
         // Taken before the walk's snapshot, which therefore holds at least this much.
         let expectedLastSequence = tail.withLock { $0.sequence }
         return try await onReader("verify the chain") { [self] context in
-            try walk(context, expectedLastSequence: expectedLastSequence)
+            try walk(context, expectedLastSequence: expectedLastSequence, witnessed: witnessed)
         }
+    }
+
+    /// The tail this store keeps in memory: no database read, so it costs the witness nothing.
+    public func chainHead() async throws(AuditStoreError) -> ChainAnchor {
+        tail.withLock { $0.anchor }
     }
 
     public func checkWritable() async throws(AuditStoreError) {
@@ -193,11 +198,16 @@ public final class SQLiteAuditStore: AuditStore {
     }
     // MARK: - Helpers
 
-    static func loadCheckpoint(_ connection: SQLiteConnection) throws(SQLiteError) -> ChainPoint? {
-        let statement = try connection.cached("SELECT sequence, hash, max_time_ms FROM audit_checkpoint WHERE id = 1")
+    static func loadCheckpoint(_ connection: SQLiteConnection) throws(SQLiteError) -> ChainCheckpoint? {
+        let statement = try connection.cached(
+            "SELECT sequence, hash, max_time_ms, pruned_at_ms, mac FROM audit_checkpoint WHERE id = 1"
+        )
         defer { statement.reset() }
         guard try statement.step() else { return nil }
-        return ChainPoint(sequence: statement.int64(0), hash: statement.text(1), maxTimeMillis: statement.int64(2))
+        return ChainCheckpoint(
+            anchor: ChainAnchor(sequence: statement.int64(0), hash: statement.text(1)),
+            maxTimeMillis: statement.int64(2), prunedAtMillis: statement.int64(3), mac: statement.optionalText(4)
+        )
     }
 
     private static func loadTail(_ connection: SQLiteConnection) throws(SQLiteError) -> ChainPoint {
@@ -208,7 +218,7 @@ public final class SQLiteAuditStore: AuditStore {
         if try statement.step() {
             return ChainPoint(sequence: statement.int64(0), hash: statement.text(1), maxTimeMillis: statement.int64(2))
         }
-        return try loadCheckpoint(connection) ?? .genesis
+        return try loadCheckpoint(connection).map(ChainPoint.init) ?? .genesis
     }
 
     /// Runs `job` on the write thread, after the work already submitted; its errors are reported

@@ -17,7 +17,8 @@ import CallGateStorage
 ///   PRIMARY KEY (block, term, sequence)
 /// audit_search_postings -- request ids' and phones' index, one row per (block, bucket): entries BLOB
 /// audit_search_progress -- one row: the last sequence audit_search covers
-/// audit_checkpoint -- at most one row: the last pruned record (sequence, hash, max_time_ms)
+/// audit_checkpoint -- at most one row: the last pruned record (sequence, hash, max_time_ms),
+///   pruned_at_ms, and mac (AuditKeys.checkpointMAC; NULL only in a row nothing MACed)
 /// deliveries       -- the webhook outbox, one row per delivery; position (the rowid) is arrival order
 ///   position INTEGER PRIMARY KEY, id UNIQUE, source, webhook_id, operation, service_id,
 ///   payload BLOB, request_id, created_ms, status, attempts, next_attempt_ms, updated_ms,
@@ -57,7 +58,8 @@ enum SQLiteSchema {
     /// Version 4 stores each record's format version (`format_version`); the records of an older
     /// file get 1, the format they were written in (`upgradeFrom3`). Version 5 stores the socket's
     /// peer address beside the client address (`peer_address`, NULL in older records; `upgradeFrom4`).
-    static let version: Int64 = 5
+    /// Version 6 MACs the pruning checkpoint with the chain key (`audit_checkpoint.mac`, `upgradeFrom5`).
+    static let version: Int64 = 6
 
     /// The table of the request ids' and phones' index (`SQLiteSearchIndex`), new in version 3.
     private static let createPostings = """
@@ -91,6 +93,30 @@ enum SQLiteSchema {
         ALTER TABLE audit_records ADD COLUMN peer_address TEXT;
         PRAGMA user_version = 5;
         """
+
+    /// Turns a version 5 file into version 6: the checkpoint gets a MAC column (see `upgradeFrom5`).
+    private static let addCheckpointMAC = """
+        ALTER TABLE audit_checkpoint ADD COLUMN mac TEXT;
+        PRAGMA user_version = 6;
+        """
+
+    /// Turns a version 5 file (or an older one, once upgraded to 5) into version 6, once, in the transaction that opens it with the key:
+    /// the checkpoint an earlier prune wrote is MACed, so a store kept across the upgrade still
+    /// verifies. It vouches for no more than the earlier version did (its chain continued from the row as it
+    /// stood), and only when the first remaining record follows it; otherwise the row keeps no MAC
+    /// and `verify` reports it. After the upgrade only a prune writes the row, MAC included, so a
+    /// checkpoint rewritten or stripped of its MAC later fails verification.
+    private static func upgradeFrom5(_ connection: SQLiteConnection, keys: AuditKeys) throws(SQLiteError) {
+        try connection.execute(addCheckpointMAC)
+        guard var checkpoint = try SQLiteAuditStore.loadCheckpoint(connection) else { return }
+        let first = try connection.cached("SELECT sequence, previous_hash FROM audit_records ORDER BY sequence LIMIT 1")
+        defer { first.reset() }
+        if try first.step(), first.int64(0) != checkpoint.sequence + 1 || first.text(1) != checkpoint.anchor.hash {
+            return
+        }
+        checkpoint.mac = keys.checkpointMAC(checkpoint)
+        try SQLiteAuditStore.storeCheckpoint(checkpoint, connection)
+    }
 
     private static let create = """
         CREATE TABLE audit_records (
@@ -138,7 +164,8 @@ enum SQLiteSchema {
             sequence INTEGER NOT NULL,
             hash TEXT NOT NULL,
             max_time_ms INTEGER NOT NULL,
-            pruned_at_ms INTEGER NOT NULL
+            pruned_at_ms INTEGER NOT NULL,
+            mac TEXT
         );
         CREATE TABLE deliveries (
             position INTEGER PRIMARY KEY,
@@ -175,7 +202,7 @@ enum SQLiteSchema {
 
     /// Creates the schema in an empty file, or checks that the file holds an audit database this
     /// build can use.
-    static func prepare(_ connection: SQLiteConnection, path: String) throws(AuditStoreError) {
+    static func prepare(_ connection: SQLiteConnection, path: String, keys: AuditKeys) throws(AuditStoreError) {
         do {
             try connection.execute("BEGIN IMMEDIATE")
             do {
@@ -190,14 +217,17 @@ enum SQLiteSchema {
                         code: .corrupt,
                         detail: "The file \(path) holds another database, not a CallGate audit trail; give the audit store a file of its own."
                     )
-                } else if (2...4).contains(version) {
+                } else if (2...5).contains(version) {
                     if version == 2 {
                         try connection.execute(upgradeFrom2)
                     }
                     if version <= 3 {
                         try connection.execute(upgradeFrom3)
                     }
-                    try connection.execute(upgradeFrom4)
+                    if version <= 4 {
+                        try connection.execute(upgradeFrom4)
+                    }
+                    try upgradeFrom5(connection, keys: keys)
                 } else if version < Self.version {
                     throw AuditStoreError(
                         code: .corrupt,

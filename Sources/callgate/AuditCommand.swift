@@ -1,6 +1,7 @@
 import ArgumentParser
 import CallGate
 import CallGateCore
+import CallGateHashing
 import CallGateStorage
 import Foundation
 
@@ -11,13 +12,14 @@ struct AuditCommand: AsyncParsableCommand {
         abstract: "Verify or query the audit trail in its store.",
         discussion: """
             Examples:
-              callgate audit verify --store sqlite:data/callgate.sqlite
+              callgate audit verify --store sqlite:data/callgate.sqlite --witness data/audit.witness
               callgate audit query --store sqlite:data/callgate.sqlite --phone 4155550123 --since 2026-11-01T00:00:00Z
+              callgate audit witness-key
             The secret comes from CALLGATE_AUDIT_SECRET or --audit-key-file, as for `callgate serve`.
             Exit status: 0 done (verify: the chain is intact), 1 verify found tampering, 2 usage error,
-            3 the store or the key file could not be read.
+            3 the store or a key or witness file could not be read.
             """,
-        subcommands: [Verify.self, Query.self]
+        subcommands: [Verify.self, Query.self, WitnessKeyCommand.self]
     )
 
     struct StoreOptions: ParsableArguments {
@@ -51,16 +53,53 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check the hash chain; name the first edited, deleted, inserted or reordered record.")
+            abstract: "Check the hash chain; name the first edited, deleted, inserted or reordered record.",
+            discussion: """
+                With --witness, the trail must also reach the last head the audit witness signed, and
+                hold the hash it saw at each witnessed sequence: records deleted from the end show
+                only this way. The witness's signatures are checked with --witness-public-key (hex,
+                as `callgate audit witness-key` prints it), else with the witness key file.
+                """
+        )
 
         @OptionGroup var options: StoreOptions
 
+        @Option(help: "The audit witness's file of signed heads (FILE.1, the rotated one, is read too when present).")
+        var witness: String?
+
+        @Option(help: "The witness's public key, 64 hex digits (default: derived from --audit-witness-key-file).")
+        var witnessPublicKey: String?
+
+        @Option(help: "The witness key file, when no --witness-public-key is given (default: audit-witness.key beside the store's file).")
+        var auditWitnessKeyFile: String?
+
+        func validate() throws {
+            if let witnessPublicKey, Hex.decode(witnessPublicKey)?.count != Ed25519.keyByteCount {
+                throw ValidationError("--witness-public-key must be 64 hex digits (callgate audit witness-key prints it).")
+            }
+            if witness == nil, witnessPublicKey != nil || auditWitnessKeyFile != nil {
+                throw ValidationError("--witness-public-key and --audit-witness-key-file check a witness file: give it with --witness.")
+            }
+        }
+
         func run() async throws {
+            var heads: [WitnessHead] = []
+            if let witness {
+                do {
+                    heads = try WitnessFile(path: witness).heads(publicKey: publicKey())
+                } catch let error as AuditStoreError where error.code == .corrupt {
+                    FileHandleStream.standardError.write("callgate audit verify: NOT intact: \(error.detail)\n")
+                    throw ExitCode(1)
+                } catch {
+                    FileHandleStream.standardError.write("callgate audit verify: \(error)\n")
+                    throw ExitCode(3)
+                }
+            }
             let store = options.open()
             defer { Task { await store.close() } }
             let verification: AuditVerification
             do {
-                verification = try await store.verify()
+                verification = try await store.verify(witnessed: heads)
             } catch {
                 FileHandleStream.standardError.write("callgate audit verify: \(error)\n")
                 throw ExitCode(3)
@@ -72,7 +111,43 @@ struct AuditCommand: AsyncParsableCommand {
                 FileHandleStream.standardError.write("callgate audit verify: NOT intact: \(bad.problem)\n")
                 throw ExitCode(1)
             }
-            FileHandleStream.standardError.write("callgate audit verify: intact, \(verification.checked) records checked.\n")
+            let tail: String
+            if witness == nil {
+                tail = "; without --witness, records deleted from the end of the trail cannot be detected"
+            } else if let last = heads.max(by: { ($0.sequence, $0.timeMillis) < ($1.sequence, $1.timeMillis) }) {
+                tail = "; the trail reaches the witness's last head, record \(last.sequence) seen at \(last.utcTime)"
+            } else {
+                tail = "; the witness file holds no head yet, so records deleted from the end cannot be detected"
+            }
+            FileHandleStream.standardError.write("callgate audit verify: intact, \(verification.checked) records checked\(tail).\n")
+        }
+
+        private func publicKey() throws -> [UInt8] {
+            if let witnessPublicKey, let key = Hex.decode(witnessPublicKey) { return key }
+            let path = try auditWitnessKeyFile ?? WitnessFile.path(named: WitnessKey.defaultName, besideStore: options.store)
+            return try WitnessKey.load(path: path).publicKey
+        }
+    }
+
+    struct WitnessKeyCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "witness-key",
+            abstract: "Print the audit witness's public key (64 hex digits), for `audit verify --witness-public-key`.")
+
+        @Option(help: "The audit store URL (sqlite:PATH), beside whose file the key file is by default.")
+        var store: String = "sqlite:data/callgate.sqlite"
+
+        @Option(help: "The witness key file (default: audit-witness.key beside the store's file).")
+        var auditWitnessKeyFile: String?
+
+        func run() async throws {
+            do {
+                let path = try auditWitnessKeyFile ?? WitnessFile.path(named: WitnessKey.defaultName, besideStore: store)
+                print(Hex.encode(try WitnessKey.load(path: path).publicKey))
+            } catch {
+                FileHandleStream.standardError.write("callgate audit witness-key: \(error)\n")
+                throw ExitCode(3)
+            }
         }
     }
 

@@ -79,4 +79,36 @@ struct HashingTests {
         #expect(!digest.constantTimeEquals(bytes.dropLast()))
         #expect(!digest.constantTimeEquals(bytes + [0]))
     }
+
+    @Test("libcrypto's Ed25519 gives swift-crypto's public key and signature, and each accepts the other's signatures",
+          arguments: [0, 1, 64, 1000])
+    func ed25519(length: Int) throws {
+        let seed = (0..<32).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        let message = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 11 &+ 5) }
+        let ours = try #require(Ed25519.PrivateKey(seed: seed))
+        let theirs = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
+        #expect(ours.publicKey == Array(theirs.publicKey.rawRepresentation))
+        let signature = ours.sign(message)
+        #expect(signature.count == 64)
+        #expect(theirs.publicKey.isValidSignature(signature, for: message))
+        let theirSignature = Array(try theirs.signature(for: message))
+        #expect(Ed25519.isValidSignature(theirSignature, of: message, publicKey: ours.publicKey))
+        #expect(Ed25519.isValidSignature(signature, of: message, publicKey: ours.publicKey))
+    }
+
+    @Test("an Ed25519 signature is refused for another message, another key, or a flipped bit")
+    func ed25519Refusals() throws {
+        let key = try #require(Ed25519.PrivateKey(seed: [UInt8](repeating: 9, count: 32)))
+        let other = try #require(Ed25519.PrivateKey(seed: [UInt8](repeating: 10, count: 32)))
+        let message = Array("7|a head|1796673662000".utf8)
+        let signature = key.sign(message)
+        #expect(!Ed25519.isValidSignature(signature, of: Array("8|a head|1796673662000".utf8), publicKey: key.publicKey))
+        #expect(!Ed25519.isValidSignature(signature, of: message, publicKey: other.publicKey))
+        var flipped = signature
+        flipped[10] ^= 0x01
+        #expect(!Ed25519.isValidSignature(flipped, of: message, publicKey: key.publicKey))
+        #expect(!Ed25519.isValidSignature(Array(signature.dropLast()), of: message, publicKey: key.publicKey))
+        #expect(Ed25519.PrivateKey(seed: [1, 2, 3]) == nil)
+        #expect(Ed25519.PrivateKey.generate().publicKey != Ed25519.PrivateKey.generate().publicKey)
+    }
 }

@@ -23,7 +23,10 @@ final class BreakableStore: AuditStore {
         return try await inner.append(items)
     }
     func query(_ query: AuditQuery) async throws(AuditStoreError) -> AuditPage { try await inner.query(query) }
-    func verify() async throws(AuditStoreError) -> AuditVerification { try await inner.verify() }
+    func verify(witnessed: [WitnessHead]) async throws(AuditStoreError) -> AuditVerification {
+        try await inner.verify(witnessed: witnessed)
+    }
+    func chainHead() async throws(AuditStoreError) -> ChainAnchor { try await inner.chainHead() }
     func prune(olderThanMillis cutoffMillis: Int64) async throws(AuditStoreError) -> Int { try await inner.prune(olderThanMillis: cutoffMillis) }
     func checkWritable() async throws(AuditStoreError) {
         try check()

@@ -54,8 +54,9 @@ struct SettingsTableTests {
         #expect(withDefaults == 31)
         let unset = table.settings.filter { setting in setting.defaultText(table.defaults).map(\.isEmpty) ?? true }.map(\.key)
         #expect(unset == ["upstream.url", "upstream.pathPrefix", "upstream.accessToken", "upstream.clientName", "upstream.userName",
-                          "upstream.password", "upstream.caFile", "upstream.clientCertificate", "upstream.clientKey", "audit.secret", "trustedProxies",
-                          "jwt.audience", "jwt.issuers", "jwt.hs256Secrets", "jwt.jwksFile"])
+                          "upstream.password", "upstream.caFile", "upstream.clientCertificate", "upstream.clientKey", "audit.secret",
+                          "audit.witnessFile", "audit.witnessKeyFile", "trustedProxies", "jwt.audience", "jwt.issuers", "jwt.hs256Secrets",
+                          "jwt.jwksFile"])
     }
 
     @Test("The README's settings table is exactly the one the declarations generate (callgate serve --settings-markdown)")

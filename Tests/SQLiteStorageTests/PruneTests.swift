@@ -40,7 +40,7 @@ struct PruneTests {
         ])
     }
 
-    @Test("a forged checkpoint breaks the chain at the first record after it")
+    @Test("a forged checkpoint fails its MAC; a record before a true checkpoint should not exist")
     func forgedCheckpoint() async throws {
         let directory = try TemporaryDirectory()
         let store = try Fixtures.store(in: directory)
@@ -49,8 +49,7 @@ struct PruneTests {
         try RawDatabase(path: store.path).execute("UPDATE audit_checkpoint SET hash = printf('%064d', 1)")
         let verification = try await store.verify()
         #expect(verification.firstBad == AuditVerification.BadRecord(
-            sequence: 4,
-            problem: "record 4 does not follow the checkpoint at record 3: its previous hash is not the hash of the checkpoint at record 3, so a record was inserted, removed or moved here"
+            sequence: 3, problem: "the checkpoint at record 3 was rewritten or forged: its MAC does not match its content"
         ))
         try RawDatabase(path: store.path).execute("""
             UPDATE audit_checkpoint SET hash = (SELECT previous_hash FROM audit_records WHERE sequence = 4);

@@ -64,6 +64,10 @@ public struct GatewaySettings: Sendable, Hashable {
     public var auditSecret: String?
     /// Days audit records are kept; 0 keeps them forever.
     public var auditRetentionDays = 0
+    /// The audit witness's file of signed chain heads; nil: `audit.witness` beside the store's file.
+    public var auditWitnessFile: String?
+    /// The audit witness's Ed25519 key; nil: `audit-witness.key` beside the store's file.
+    public var auditWitnessKeyFile: String?
     /// The default rate limit per principal, in requests per second; 0: no default limit.
     public var rateLimitPerSecond = 0.0
     /// The default burst; 0: twice the rate.
@@ -145,6 +149,10 @@ public struct GatewaySettings: Sendable, Hashable {
                 help: "The audit secret itself; overrides the key file. Keep it across restarts."),
         .value("audit.retentionDays", \.auditRetentionDays, .integer(in: 0...36_500),
                help: "Days audit records, and delivered webhook deliveries, are kept (pruned hourly; the trail stays verifiable from a checkpoint); 0 keeps them forever."),
+        .optional("audit.witnessFile", \.auditWitnessFile, .path,
+                  help: "File the audit witness appends the signed chain head to (once a second when it moved, and at shutdown), rotated at 16 MiB to FILE.1. Unset: audit.witness beside the store's file (data/audit.witness)."),
+        .optional("audit.witnessKeyFile", \.auditWitnessKeyFile, .path,
+                  help: "The audit witness's Ed25519 private key (hex); created on first run, mode 0600; `callgate audit witness-key` prints its public key. Unset: audit-witness.key beside the store's file (data/audit-witness.key)."),
         .value("rateLimit.perSecond", \.rateLimitPerSecond, .number(in: 0...1_000_000),
                help: "Requests per second per principal without a limit of its own (429 above); 0: no default limit."),
         .value("rateLimit.burst", \.rateLimitBurst, .integer(in: 0...1_000_000),

@@ -5,6 +5,7 @@ import CallGateHashing
 /// - The chain key signs every record:
 ///   `hash = HMAC-SHA256(chainKey, previousHash + "|" + sequence + "|" + SHA-256(content))`, so
 ///   whoever can edit the database but does not hold the secret cannot forge a consistent chain.
+///   The same key MACs the pruning checkpoint (`checkpointMAC`), from which a pruned chain starts.
 /// - The fingerprint key turns phone numbers into search keys that reveal nothing without it.
 ///
 /// Each is `HMAC-SHA256(secret, label)` with its own label (`callgate audit chain v2`,
@@ -69,6 +70,16 @@ public struct AuditKeys: Sendable {
     /// digest, the costly part, is computed beforehand by each caller (`AuditWriter`).
     package func chainHash(previousHash: String, sequence: Int64, contentDigest: SHA256Bytes) -> String {
         chainMAC.authenticate(previousHash, sequence: sequence, contentDigest)
+    }
+
+    /// The MAC of the pruning checkpoint: lowercase hex HMAC-SHA256(chain key, UTF-8 of
+    /// "callgate audit checkpoint v1|" + sequence + "|" + hash + "|" + max time + "|" + pruning time),
+    /// numbers in decimal. The label keeps it apart from every record hash, whose message starts
+    /// with 64 hex digits.
+    package func checkpointMAC(_ checkpoint: ChainCheckpoint) -> String {
+        chainMAC.authenticate(
+            "callgate audit checkpoint v1|\(checkpoint.anchor.sequence)|\(checkpoint.anchor.hash)|\(checkpoint.maxTimeMillis)|\(checkpoint.prunedAtMillis)"
+        )
     }
 
     /// The keys from the secret file at `path`, creating the file first when it does not exist.

@@ -31,12 +31,24 @@ public protocol AuditStore: Sendable {
     func export(_ query: AuditQuery, batchSize: Int, _ sink: ([AuditRecord]) async throws -> Void) async throws
 
     /// Walks the whole chain in sequence order from the checkpoint (or the start), recomputing every
-    /// hash, and reports the first record that is missing, altered, inserted or out of place.
-    func verify() async throws(AuditStoreError) -> AuditVerification
+    /// hash and the checkpoint's MAC, and reports the first record that is missing, altered,
+    /// inserted or out of place.
+    ///
+    /// `witnessed` are the heads an audit witness saw (`WitnessFile.heads`): the chain must reach
+    /// the last of them, and hold each one's hash at its sequence (those pruned since are not
+    /// compared). Without them, records deleted from the end of the chain show only to the store
+    /// that wrote them, while it runs.
+    func verify(witnessed: [WitnessHead]) async throws(AuditStoreError) -> AuditVerification
+
+    /// The last record committed (the checkpoint when everything was pruned, the genesis before
+    /// the first record): the head the audit witness signs. Answers also after `close()`, with the
+    /// head the store closed at.
+    func chainHead() async throws(AuditStoreError) -> ChainAnchor
 
     /// Deletes the oldest records whose `timeMillis` is before `cutoffMillis`, stopping at the first
     /// record that is not (so what remains is one contiguous chain), and moves the checkpoint to
-    /// the last record deleted, from which `verify` continues. Returns how many were deleted.
+    /// the last record deleted, MACed with the chain key (`AuditKeys.checkpointMAC`), from which
+    /// `verify` continues. Returns how many were deleted.
     func prune(olderThanMillis cutoffMillis: Int64) async throws(AuditStoreError) -> Int
 
     /// Throws `unavailable` unless the store can take a write right now; cheap enough for a
@@ -56,6 +68,11 @@ public protocol AuditStore: Sendable {
 extension AuditStore {
     /// None: the drain task runs on the global executor.
     public var writeExecutor: (any TaskExecutor)? { nil }
+
+    /// Verifies the chain without a witness (see `verify(witnessed:)`).
+    public func verify() async throws(AuditStoreError) -> AuditVerification {
+        try await verify(witnessed: [])
+    }
 
     /// Prepares `records` on the calling thread, then appends them without deliveries (see
     /// `append(_:)`).

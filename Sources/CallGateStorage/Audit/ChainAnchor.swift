@@ -1,16 +1,17 @@
-/// Where a chain starts: nothing pruned yet, or the last record pruned.
-package struct ChainAnchor: Sendable, Hashable {
-    /// The sequence of the last pruned record, 0 when nothing was pruned.
-    package var sequence: Int64
-    /// That record's hash, `AuditRecord.genesisHash` when nothing was pruned.
-    package var hash: String
+/// A point of the chain: the head an audit witness signs, or where a chain starts (nothing pruned
+/// yet, or the last record pruned).
+public struct ChainAnchor: Sendable, Hashable {
+    /// The record's sequence, 0 before the first record.
+    public var sequence: Int64
+    /// That record's hash, `AuditRecord.genesisHash` before the first record.
+    public var hash: String
 
     /// A point of the chain.
-    package init(sequence: Int64, hash: String) {
+    public init(sequence: Int64, hash: String) {
         self.sequence = sequence
         self.hash = hash
     }
 
     /// The start of a chain nothing was pruned from.
-    package static let genesis = ChainAnchor(sequence: 0, hash: AuditRecord.genesisHash)
+    public static let genesis = ChainAnchor(sequence: 0, hash: AuditRecord.genesisHash)
 }

@@ -1,6 +1,6 @@
 import CallGateHashing
 
-/// HMAC-SHA256 under the chain key: the record chain's hash.
+/// HMAC-SHA256 under the chain key: the record chain's hash, and the pruning checkpoint's MAC.
 struct ChainMAC: Sendable {
     private let mac: PreparedHMAC
 
@@ -32,6 +32,13 @@ struct ChainMAC: Sendable {
             running.update(bytes: UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[end...])))
         }
         digest.withUnsafeBytes { running.update(bytes: $0) }
+        return running.finalize().hex
+    }
+
+    /// Lowercase hex HMAC of `text`'s UTF-8.
+    func authenticate(_ text: String) -> String {
+        var running = mac.start()
+        running.update(utf8: text)
         return running.finalize().hex
     }
 }

@@ -1,17 +1,35 @@
 /// Checks a chain record by record, in sequence order; database-neutral, so every store's
 /// `verify()` reports the same problems in the same words.
+///
+/// Besides the chain itself, it checks the pruning checkpoint's MAC, and, given the heads an audit
+/// witness saw, that the trail reaches the last of them and holds the hash each saw at its sequence.
 package struct ChainVerifier {
     private let keys: AuditKeys
     private let checkpoint: ChainAnchor?
+    /// The witnessed heads not yet compared, by sequence (then time), the next one last.
+    private var witnessed: [WitnessHead]
+    /// The witnessed head with the highest sequence: the trail must reach it.
+    private let lastWitnessed: WitnessHead?
     package private(set) var last: ChainAnchor
     package private(set) var checked = 0
     package private(set) var firstBad: AuditVerification.BadRecord?
 
-    /// Starts after `checkpoint`, or at the genesis when nothing was pruned.
-    package init(keys: AuditKeys, checkpoint: ChainAnchor?) {
+    /// Starts after `checkpoint`, or at the genesis when nothing was pruned; a checkpoint whose MAC
+    /// is not the chain key's fails at once. `witnessed` are the heads a witness saw, in any order.
+    package init(keys: AuditKeys, checkpoint: ChainCheckpoint?, witnessed: [WitnessHead] = []) {
         self.keys = keys
-        self.checkpoint = checkpoint
-        last = checkpoint ?? .genesis
+        self.checkpoint = checkpoint?.anchor
+        let ordered = witnessed.sorted { ($0.sequence, $0.timeMillis) < ($1.sequence, $1.timeMillis) }
+        lastWitnessed = ordered.last
+        self.witnessed = ordered.reversed()
+        last = checkpoint?.anchor ?? .genesis
+        if let checkpoint {
+            if let problem = checkpoint.problem(under: keys) {
+                fail(checkpoint.sequence, problem)
+            } else {
+                compareWitnessed(at: last)
+            }
+        }
     }
 
     /// Checks the next record; returns false once a problem is found (the walk should stop there).
@@ -45,6 +63,22 @@ package struct ChainVerifier {
             return fail(sequence, "record \(sequence) was altered or forged: its hash does not match its content")
         }
         last = ChainAnchor(sequence: sequence, hash: record.hash)
+        return compareWitnessed(at: last)
+    }
+
+    /// Compares the heads witnessed at `point`'s sequence with its hash, dropping those before it
+    /// (pruned, or before the checkpoint); returns false when one differs.
+    @discardableResult
+    private mutating func compareWitnessed(at point: ChainAnchor) -> Bool {
+        while let head = witnessed.last, head.sequence <= point.sequence {
+            witnessed.removeLast()
+            if head.sequence == point.sequence, head.hash != point.hash {
+                return fail(
+                    point.sequence,
+                    "\(describeLast()) is not the one the witness saw at \(head.utcTime): its hash differs, so the trail was cut back and rewritten at or before it"
+                )
+            }
+        }
         return true
     }
 
@@ -72,6 +106,12 @@ package struct ChainVerifier {
                 ? "record \(expectedLastSequence) is missing"
                 : "records \(last.sequence + 1) to \(expectedLastSequence) are missing"
             fail(last.sequence + 1, "\(missing): the chain ends at \(describeLast()) but records up to \(expectedLastSequence) were written")
+        }
+        if firstBad == nil, let head = lastWitnessed, last.sequence < head.sequence {
+            let missing = last.sequence + 1 == head.sequence
+                ? "record \(head.sequence) is missing"
+                : "records \(last.sequence + 1) to \(head.sequence) are missing"
+            fail(last.sequence + 1, "\(missing): the witness saw the chain reach \(head.sequence) at \(head.utcTime)")
         }
         return AuditVerification(checked: checked, firstBad: firstBad, checkpointSequence: checkpoint?.sequence)
     }
