@@ -2,6 +2,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// The gateway's HTTP/1.1 connections, served by Hummingbird's server (binding, connection
 /// tracking, graceful shutdown) with a plain SwiftNIO handler (``GatewayHTTPHandler``) in place of
@@ -20,10 +21,16 @@ struct GatewayHTTPChannel<Responder: GatewayResponder>: ServerChildChannel {
     /// What answers the requests: the ``Gateway`` (a stub in the connection's tests).
     let gateway: Responder
     let maxBodyBytes: Int
+    /// With HTTPS, the server context each new connection handshakes with; `nil`: plain HTTP.
+    var tls: TLSContextBox? = nil
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
+            if let tls {
+                try pipeline.addHandler(PlainHTTPRefusalHandler())
+                try pipeline.addHandler(NIOSSLServerHandler(context: tls.current))
+            }
             // NIO's request decoder; answers are written as bytes by the handler (`HTTPResponseBytes`).
             try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
             try pipeline.addHandler(GatewayHTTPHandler(responder: gateway, maxBodyBytes: maxBodyBytes,

@@ -13,18 +13,21 @@ public struct GatewayRequest: Sendable {
     public var readBody: @Sendable (_ limit: Int) async throws -> [UInt8]
     /// The peer's IP address, for the audit trail.
     public var clientAddress: String?
+    /// The subject (RFC 4514) of the client certificate the connection's mutual TLS verified.
+    public var clientCertificateSubject: String?
 
     /// Creates a request.
     public init(method: String, path: String, query: String?,
                 header: @escaping @Sendable (String) -> String?,
                 readBody: @escaping @Sendable (_ limit: Int) async throws -> [UInt8],
-                clientAddress: String? = nil) {
+                clientAddress: String? = nil, clientCertificateSubject: String? = nil) {
         self.method = method
         self.path = path
         self.query = query
         self.header = header
         self.readBody = readBody
         self.clientAddress = clientAddress
+        self.clientCertificateSubject = clientCertificateSubject
     }
 }
 

@@ -1,0 +1,38 @@
+import Foundation
+import Logging
+
+@testable import CallGate
+
+/// `callgate serve` in this process on a loopback port, with a keys file and an audit store in the
+/// certificates' directory and `flags` on top; stopped by ``stop()``.
+struct TLSTestServer {
+    let port: Int
+    let task: Task<Void, any Error>
+
+    static func start(_ flags: [String: String], in directory: String) async throws -> TLSTestServer {
+        var settings = try await GatewaySettings.read(flags: [
+            "port": "0", "keysFile": directory + "/keys.yaml", "store": "sqlite:\(directory)/callgate.sqlite",
+            "audit.keyFile": directory + "/audit.key",
+        ].merging(flags) { $1 }, configFile: nil)
+        settings.logLevel = .critical
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let task = Task {
+            defer { continuation.finish() }
+            try await CallGateService.run(settings: settings, logger: logger, openAPIDocument: OpenAPIDocument.bytes) { _, port in
+                continuation.yield(port)
+            }
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            task.cancel()
+            throw TLSFilesError("the test server did not start")
+        }
+        return TLSTestServer(port: port, task: task)
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+}
