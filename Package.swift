@@ -157,6 +157,8 @@ let package = Package(
         ),
         // Temporary directories, records and deliveries for the storage tests.
         .target(name: "StorageTestSupport", dependencies: ["CallGateStorage"], path: "Tests/StorageTestSupport"),
+        // A CA, server and client certificates made with the openssl command, for the HTTPS tests.
+        .target(name: "TLSTestSupport", path: "Tests/TLSTestSupport"),
         // Cross-checks the hashing door against swift-crypto.
         .testTarget(
             name: "CallGateHashingTests",
@@ -227,6 +229,7 @@ let package = Package(
         .testTarget(
             name: "CallGateTests",
             dependencies: ["CallGateStorage", "SQLiteStorage", "CallGate", "CallGateCore", "CurlTransport", "LiveVoxClient", "LiveVoxSimulator",
+                           "TLSTestSupport",
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "JWTKit", package: "jwt-kit"),
                            .product(name: "Logging", package: "swift-log"),
@@ -236,7 +239,7 @@ let package = Package(
                            .product(name: "Prometheus", package: "swift-prometheus")]
         ),
         // Runs the built `callgate` binary as a subprocess: exit codes, formats, stdin/stdout.
-        .testTarget(name: "callgateTests", dependencies: ["callgate", "CallGate", "CurlTransport"]),
+        .testTarget(name: "callgateTests", dependencies: ["callgate", "CallGate", "CurlTransport", "TLSTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

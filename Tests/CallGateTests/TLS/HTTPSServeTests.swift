@@ -2,6 +2,7 @@ import CallGateCore
 import CurlTransport
 import Foundation
 import Testing
+import TLSTestSupport
 
 @testable import CallGate
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TLSTestSupport
 
 @testable import CallGate
 
@@ -34,5 +35,15 @@ struct TLSTestServer {
     func stop() async {
         task.cancel()
         _ = await task.result
+    }
+}
+
+extension TLSTestCertificates {
+    /// `callgate serve` on HTTPS with `server.pem` and `server.key`, `flags` on top; with an empty
+    /// keys file unless the test wrote one.
+    func serveHTTPS(_ flags: [String: String] = [:]) async throws -> TLSTestServer {
+        if !FileManager.default.fileExists(atPath: path("keys.yaml")) { try KeysFile().save(path: path("keys.yaml")) }
+        return try await TLSTestServer.start(
+            ["tls.certFile": path("server.pem"), "tls.keyFile": path("server.key")].merging(flags) { $1 }, in: directory)
     }
 }

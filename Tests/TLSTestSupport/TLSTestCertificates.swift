@@ -1,22 +1,23 @@
 import Foundation
-import Logging
-import Testing
-
-@testable import CallGate
 
 /// Certificates made for a test with the openssl command in a temporary directory: a CA; server
 /// certificates for 127.0.0.1 and localhost (`server`, and `rotated` to rotate to); a client
 /// certificate from the CA (`client`, subject `CN=crm-prod,O=Example`); and one with the same
 /// subject from another CA (`stranger`).
-struct TLSTestCertificates {
-    static let openssl = "/usr/bin/openssl"
-    static var available: Bool { FileManager.default.isExecutableFile(atPath: openssl) }
+public struct TLSTestCertificates: Sendable {
+    /// Where the openssl command is expected.
+    public static let openssl = "/usr/bin/openssl"
+    /// Whether it is there: the tests that need it are skipped otherwise.
+    public static var available: Bool { FileManager.default.isExecutableFile(atPath: openssl) }
 
-    let directory: String
+    /// The temporary directory holding the files.
+    public let directory: String
 
-    func path(_ name: String) -> String { directory + "/" + name }
+    /// The path of the file `name` in the directory.
+    public func path(_ name: String) -> String { directory + "/" + name }
 
-    static func make() throws -> TLSTestCertificates {
+    /// Makes the files in a new temporary directory.
+    public static func make() throws -> TLSTestCertificates {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-tls-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let made = try shell("""
@@ -34,24 +35,17 @@ struct TLSTestCertificates {
             openssl req $key -keyout stranger.key -out stranger.csr -subj "/O=Example/CN=crm-prod"
             openssl x509 -req -in stranger.csr -CA other-ca.pem -CAkey other-ca.key -CAcreateserial -days 2 -out stranger.pem
             """, in: directory)
-        try #require(made.status == 0, "\(made.output)")
+        guard made.status == 0 else { throw CertificatesNotMade(output: made.output) }
         return TLSTestCertificates(directory: directory)
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: directory) }
-
-    /// `callgate serve` on HTTPS with `server.pem` and `server.key`, `flags` on top; with an empty
-    /// keys file unless the test wrote one.
-    func serveHTTPS(_ flags: [String: String] = [:]) async throws -> TLSTestServer {
-        if !FileManager.default.fileExists(atPath: path("keys.yaml")) { try KeysFile().save(path: path("keys.yaml")) }
-        return try await TLSTestServer.start(
-            ["tls.certFile": path("server.pem"), "tls.keyFile": path("server.key")].merging(flags) { $1 }, in: directory)
-    }
+    /// Deletes the directory.
+    public func remove() { try? FileManager.default.removeItem(atPath: directory) }
 
     /// Runs `script` with `/bin/sh` in `directory`, standard input empty; its exit status and its
     /// standard output and error together.
     @discardableResult
-    static func shell(_ script: String, in directory: String) throws -> (status: Int32, output: String) {
+    public static func shell(_ script: String, in directory: String) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", script]
@@ -67,16 +61,22 @@ struct TLSTestCertificates {
     }
 
     /// `openssl s_client` to `port` with `options`; its exit status and what it printed.
-    func connect(port: Int, _ options: String = "") throws -> (status: Int32, output: String) {
+    public func connect(port: Int, _ options: String = "") throws -> (status: Int32, output: String) {
         try Self.shell("openssl s_client -connect 127.0.0.1:\(port) -CAfile ca.pem -verify_return_error \(options) </dev/null",
                        in: directory)
     }
 
     /// The subject (RFC 2253) of the certificate a new connection to `port` is served.
-    func servedSubject(port: Int) throws -> String {
+    public func servedSubject(port: Int) throws -> String {
         let served = try Self.shell("""
             openssl s_client -connect 127.0.0.1:\(port) </dev/null 2>/dev/null | openssl x509 -noout -subject -nameopt RFC2253
             """, in: directory)
         return served.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
+}
+
+/// openssl failed to make the certificates; its output says why.
+public struct CertificatesNotMade: Error {
+    /// What openssl printed.
+    public let output: String
 }
