@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
@@ -98,6 +100,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -154,6 +159,8 @@ let package = Package(
         ),
         // Temporary directories, records and deliveries for the storage tests.
         .target(name: "StorageTestSupport", dependencies: ["CallGateStorage"], path: "Tests/StorageTestSupport"),
+        // A CA, server and client certificates made with the openssl command, for the HTTPS tests.
+        .target(name: "TLSTestSupport", path: "Tests/TLSTestSupport"),
         // Cross-checks the hashing door against swift-crypto.
         .testTarget(
             name: "CallGateHashingTests",
@@ -224,6 +231,7 @@ let package = Package(
         .testTarget(
             name: "CallGateTests",
             dependencies: ["CallGateStorage", "SQLiteStorage", "CallGate", "CallGateCore", "CurlTransport", "LiveVoxClient", "LiveVoxSimulator",
+                           "TLSTestSupport",
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "JWTKit", package: "jwt-kit"),
                            .product(name: "Logging", package: "swift-log"),
@@ -233,7 +241,7 @@ let package = Package(
                            .product(name: "Prometheus", package: "swift-prometheus")]
         ),
         // Runs the built `callgate` binary as a subprocess: exit codes, formats, stdin/stdout.
-        .testTarget(name: "callgateTests", dependencies: ["callgate", "CallGate", "CurlTransport", "CSQLite"]),
+        .testTarget(name: "callgateTests", dependencies: ["callgate", "CallGate", "CurlTransport", "CSQLite", "TLSTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -14,8 +14,9 @@ import Synchronization
 import UnixSignals
 
 /// `callgate serve`: assembles the keys, the curl transport, the LiveVox client (or the embedded
-/// simulator), the pipeline and the HTTP server into one `ServiceGroup`. SIGTERM and SIGINT drain
-/// in order (HTTP server, LiveVox session, curl); SIGHUP reloads the keys file.
+/// simulator), the pipeline and the HTTP server (HTTPS with the TLS settings) into one
+/// `ServiceGroup`. SIGTERM and SIGINT drain in order (HTTP server, LiveVox session, curl); SIGHUP
+/// reloads the keys file and the TLS files.
 public enum CallGateService {
     /// Runs until a shutdown signal; `onListening` receives the bound address (useful with port 0).
     public static func run(
@@ -24,6 +25,13 @@ public enum CallGateService {
         openAPIDocument: [UInt8],
         onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }
     ) async throws {
+        let tls: TLSContextBox?
+        do {
+            tls = try settings.tls.map { try TLSContextBox(files: $0) }
+        } catch {
+            throw SettingsError("HTTPS cannot be served: \(error)")
+        }
+
         var simulator: RunningSimulator?
         defer { if let simulator { Task { await simulator.shutdown() } } }
 
@@ -153,12 +161,13 @@ public enum CallGateService {
         let server = GatewayHTTPChannel(
             gateway: gateway, maxBodyBytes: settings.maxBodyBytes,
             timeouts: .init(read: .seconds(Int64(settings.httpReadTimeoutSeconds)), idle: .seconds(Int64(settings.httpIdleTimeoutSeconds))),
-            connections: connections
+            connections: connections, tls: tls
         ).server(
             configuration: .init(address: .hostname(settings.host, port: settings.port)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.port
-                logger.notice("CallGate listening", metadata: ["http.host": "\(settings.host)", "http.port": "\(port)"])
+                logger.notice("CallGate listening", metadata: ["http.host": "\(settings.host)", "http.port": "\(port)",
+                                                               "http.scheme": "\(tls == nil ? "http" : "https")"])
                 if !createdKeys.isEmpty {
                     // Written unbuffered, so it shows at once also when stdout is a pipe or a file.
                     let banner = DevelopmentKeys.banner(createdKeys, keysFile: settings.keysFile, host: settings.host, port: port)
@@ -174,6 +183,9 @@ public enum CallGateService {
             .init(service: client),
             .init(service: KeysReloadService(keys: keys, webhooks: webhooks, logger: logger)),
         ]
+        if let tls {
+            services.append(.init(service: TLSReloadService(box: tls, interval: .seconds(settings.tlsReloadIntervalSeconds), logger: logger)))
+        }
         if let witness {
             // Stopped after the audit service: it signs the head the store closed at.
             services.append(.init(service: witness))

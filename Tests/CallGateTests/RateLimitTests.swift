@@ -75,7 +75,7 @@ struct RateLimitTests {
         _ = try file.create(name: "crm", role: .manager, services: nil, agentLoginId: nil,
                             rateLimit: RateLimit(requestsPerSecond: 20, burst: 40))
         try file.save(path: path)
-        let principal = try KeysFile.load(path: path).principalsByDigest().values.first
+        let principal = try KeysFile.load(path: path).principals(path: path).byDigest.values.first
         #expect(principal?.rateLimit == RateLimit(requestsPerSecond: 20, burst: 40))
         try String(contentsOfFile: path, encoding: .utf8)
             .replacingOccurrences(of: "burst: 40", with: "burst: 0")

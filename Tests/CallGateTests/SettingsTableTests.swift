@@ -51,9 +51,9 @@ struct SettingsTableTests {
             ])))
             #expect(setting.defaultText(read) == text, "\(setting.key)")
         }
-        #expect(withDefaults == 31)
+        #expect(withDefaults == 32)
         let unset = table.settings.filter { setting in setting.defaultText(table.defaults).map(\.isEmpty) ?? true }.map(\.key)
-        #expect(unset == ["upstream.url", "upstream.pathPrefix", "upstream.accessToken", "upstream.clientName", "upstream.userName",
+        #expect(unset == ["tls.certFile", "tls.keyFile", "tls.clientCaFile", "upstream.url", "upstream.pathPrefix", "upstream.accessToken", "upstream.clientName", "upstream.userName",
                           "upstream.password", "upstream.caFile", "upstream.clientCertificate", "upstream.clientKey", "audit.secret",
                           "audit.witnessFile", "audit.witnessKeyFile", "trustedProxies", "jwt.audience", "jwt.issuers", "jwt.hs256Secrets",
                           "jwt.jwksFile"])

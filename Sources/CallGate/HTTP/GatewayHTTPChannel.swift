@@ -2,6 +2,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// The gateway's HTTP/1.1 connections, served by Hummingbird's server (binding, connection
 /// tracking, graceful shutdown) with a plain SwiftNIO handler (``GatewayHTTPHandler``) in place of
@@ -24,6 +25,8 @@ struct GatewayHTTPChannel<Responder: GatewayResponder>: ServerChildChannel {
     var timeouts = HTTPConnectionStateMachine.Timeouts(read: .seconds(10), idle: .seconds(60))
     /// The cap on open connections, if any.
     var connections: ConnectionLimiter?
+    /// With HTTPS, the server context each new connection handshakes with; `nil`: plain HTTP.
+    var tls: TLSContextBox? = nil
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         // Past the connection cap, a connection is closed as soon as it is accepted, before anything
@@ -34,6 +37,10 @@ struct GatewayHTTPChannel<Responder: GatewayResponder>: ServerChildChannel {
         }
         return channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
+            if let tls {
+                try pipeline.addHandler(PlainHTTPRefusalHandler())
+                try pipeline.addHandler(NIOSSLServerHandler(context: tls.current))
+            }
             // NIO's request decoder; answers are written as bytes by the handler (`HTTPResponseBytes`).
             try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
             try pipeline.addHandler(GatewayHTTPHandler(responder: gateway, maxBodyBytes: maxBodyBytes, timeouts: timeouts,

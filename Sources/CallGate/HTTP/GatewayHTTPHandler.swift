@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOTLS
 
 /// One connection's requests: performs what its ``HTTPConnectionStateMachine`` decides, runs each
 /// request's pipeline in a task on the connection's event loop, and writes the answers
@@ -23,6 +24,8 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
     private var timer: Scheduled<Void>?
     /// The peer's IP address, read once per connection.
     private var clientAddress: String?
+    /// The verified client certificate's subject under mutual TLS, read once the handshake is done.
+    private var clientCertificateSubject: String?
     /// The connection's event loop as a task executor, looked up once per connection.
     private let executor: EventLoopTaskExecutor
 
@@ -79,6 +82,9 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
         }
         if case .inputClosed? = event as? ChannelEvent {
             perform(machine.inputClosed(), context: context)
+        }
+        if case .handshakeCompleted? = event as? TLSUserEvent {
+            clientCertificateSubject = ClientCertificateSubject.ofPeer(in: context.pipeline.syncOperations)
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -199,7 +205,7 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
                 if bytes.count > limit { throw BodyTooLarge() }
                 return bytes
             },
-            clientAddress: clientAddress)
+            clientAddress: clientAddress, clientCertificateSubject: clientCertificateSubject)
         let writer = ResponseWriter(handler: handler, context: boundContext, version: head.version,
                                     keepAlive: head.isKeepAlive, omitBody: head.method == .HEAD)
         let responder = self.responder

@@ -18,12 +18,14 @@ public struct GatewayRequest: Sendable {
     /// The socket's peer address, whatever the headers say; the audit records it beside
     /// `clientAddress`.
     public let peerAddress: String?
+    /// The subject (RFC 4514) of the client certificate the connection's mutual TLS verified.
+    public var clientCertificateSubject: String?
 
     /// Creates a request; `clientAddress` is the socket's peer address, which is also `peerAddress`.
     public init(method: String, path: String, query: String?,
                 header: @escaping @Sendable (String) -> String?,
                 readBody: @escaping @Sendable (_ limit: Int) async throws -> [UInt8],
-                clientAddress: String? = nil) {
+                clientAddress: String? = nil, clientCertificateSubject: String? = nil) {
         self.method = method
         self.path = path
         self.query = query
@@ -31,6 +33,7 @@ public struct GatewayRequest: Sendable {
         self.readBody = readBody
         self.clientAddress = clientAddress
         peerAddress = clientAddress
+        self.clientCertificateSubject = clientCertificateSubject
     }
 }
 

@@ -1,13 +1,15 @@
 import CallGateCore
 import Foundation
 
-/// The API keys file (YAML): one entry per key, holding only the key's SHA-256 digest.
+/// The API keys file (YAML): one entry per key, holding only the key's SHA-256 digest, or under
+/// mutual TLS the subject of a client certificate that authenticates in place of a key.
 ///
 /// ```yaml
 /// keys:
 ///   - name: crm-prod
 ///     role: Manager
 ///     sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+///     # or, in place of sha256: clientCertificateSubject: "CN=crm-prod,O=Example"
 ///     services: [21429, 50123]      # absent: every service
 ///     agentLoginId: agent007        # Agents only, and required for them
 ///     rateLimit: {requestsPerSecond: 20, burst: 40}   # absent: the gateway's default
@@ -21,8 +23,11 @@ public struct KeysFile: IdentityFileContent {
         public var name: String
         /// A LiveVox role: Sysadmin, Superuser, Manager or Agent.
         public var role: String
-        /// The lowercase hex SHA-256 digest of the key.
-        public var sha256: String
+        /// The lowercase hex SHA-256 digest of the key; absent for a client certificate's entry.
+        public var sha256: String?
+        /// The subject (RFC 4514, as `openssl x509 -noout -subject -nameopt RFC2253` prints it) of
+        /// the client certificate that authenticates as this entry, in place of a key.
+        public var clientCertificateSubject: String?
         /// The service ids the key may use; absent means every service.
         public var services: [Int64]?
         /// For an Agent key, the agent login id it schedules callbacks for.
@@ -35,9 +40,10 @@ public struct KeysFile: IdentityFileContent {
         public var rateLimit: RateLimit?
 
         /// Creates an entry.
-        public init(name: String, role: String, sha256: String, services: [Int64]? = nil,
+        public init(name: String, role: String, sha256: String?, services: [Int64]? = nil,
                     agentLoginId: String? = nil, createdAt: String? = nil, revokedAt: String? = nil,
-                    rateLimit: RateLimit? = nil) {
+                    rateLimit: RateLimit? = nil, clientCertificateSubject: String? = nil) {
+            self.clientCertificateSubject = clientCertificateSubject
             self.rateLimit = rateLimit
             self.name = name
             self.role = role
@@ -79,10 +85,18 @@ public struct KeysFile: IdentityFileContent {
     /// `callgate serve`'s default keys file.
     public static var defaultPath: String { GatewaySettings().keysFile }
 
-    /// A digest that is not 64 lowercase hex digits.
+    /// Not exactly one of a digest and a client certificate subject, or a digest that is not 64
+    /// lowercase hex digits.
     public static func problem(with entry: Entry) -> String? {
-        entry.sha256.utf8.count == 64 && entry.sha256.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
-            ? nil : ": sha256 must be 64 lowercase hex digits."
+        switch (entry.sha256, entry.clientCertificateSubject) {
+        case (nil, nil), (_?, _?):
+            return ": give either sha256 (a key) or clientCertificateSubject (a client certificate), not both."
+        case (nil, let subject?):
+            return subject.isEmpty ? ": clientCertificateSubject is empty." : nil
+        case (let sha256?, nil):
+            return sha256.utf8.count == 64 && sha256.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
+                ? nil : ": sha256 must be 64 lowercase hex digits."
+        }
     }
 
     /// Adds a new key and returns it; the key itself is not stored.
@@ -102,15 +116,26 @@ public struct KeysFile: IdentityFileContent {
         keys[index].revokedAt = IdentityFile.timestamp(now)
     }
 
-    /// The principals of the keys that still authenticate, by digest.
-    func principalsByDigest() -> [APIKeyDigest: Principal] {
-        var table: [APIKeyDigest: Principal] = [:]
+    /// The principals of the entries that still authenticate: keys by digest, client certificates
+    /// by subject. Two such entries naming one subject are refused: which one a certificate stands
+    /// for would be a guess.
+    func principals(path: String) throws(KeysFileError) -> APIKeyStore.Tables {
+        var tables = APIKeyStore.Tables()
         for entry in keys where entry.revokedAt == nil {
-            guard let role = LiveVoxRole(name: entry.role), let digest = APIKeyDigest(hex: entry.sha256) else { continue }
-            table[digest] = Principal(name: entry.name, role: role, services: entry.services.map(Set.init),
-                                            agentLoginId: entry.agentLoginId, authMethod: .apiKey, rateLimit: entry.rateLimit)
+            guard let role = LiveVoxRole(name: entry.role) else { continue }
+            let principal = { (method: Principal.AuthMethod) in
+                Principal(name: entry.name, role: role, services: entry.services.map(Set.init),
+                          agentLoginId: entry.agentLoginId, authMethod: method, rateLimit: entry.rateLimit)
+            }
+            if let subject = entry.clientCertificateSubject {
+                guard tables.bySubject.updateValue(principal(.mtls), forKey: subject) == nil else {
+                    throw KeysFileError("\(path), key \(entry.name): another active entry names the client certificate subject '\(subject)'.")
+                }
+            } else if let digest = entry.sha256.flatMap(APIKeyDigest.init(hex:)) {
+                tables.byDigest[digest] = principal(.apiKey)
+            }
         }
-        return table
+        return tables
     }
 }
 

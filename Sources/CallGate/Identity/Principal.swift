@@ -1,6 +1,6 @@
 import CallGateCore
 
-/// Who is calling: the identity an API key (and later a webhook source or a JWT) stands for.
+/// Who is calling: the identity an API key, a webhook source, a JWT or a client certificate stands for.
 public struct Principal: Sendable, Hashable {
     /// How the caller proved who it is.
     public enum AuthMethod: String, Sendable, Hashable {
@@ -10,6 +10,8 @@ public struct Principal: Sendable, Hashable {
         case webhook = "webhook"
         /// A JWT bearer token from an internal service.
         case jwt = "jwt"
+        /// A client certificate, under mutual TLS, whose subject a keys-file entry names.
+        case mtls = "mtls"
     }
 
     /// The principal's name, as it appears in logs and the audit trail.

@@ -2,14 +2,23 @@ import CallGateCore
 
 /// Who is calling: an API key (`Authorization: Bearer`, `X-API-Key`, or `LV-Access` on the
 /// compatible surface) or a JWT bearer token; 401 for none or an unknown one, 403 for a token
-/// that is valid but unusable.
+/// that is valid but unusable. Without either, a client certificate verified by mutual TLS whose
+/// subject a keys-file entry names: a key or token sent with it wins, so a certificate shared by
+/// several callers cannot override what each one presents.
 struct Authenticator: Sendable {
     let keys: APIKeyStore
     let jwt: JWTAuthenticator?
 
     func authenticate(_ request: GatewayRequest, surface: Surface?) throws(Problem) -> Principal {
         guard let presented = Self.credential(in: request, surface: surface) else {
-            throw Self.unauthenticated("Send an API key as 'Authorization: Bearer cgk_...' or 'X-API-Key: cgk_...'.")
+            guard let subject = request.clientCertificateSubject else {
+                throw Self.unauthenticated("Send an API key as 'Authorization: Bearer cgk_...' or 'X-API-Key: cgk_...'.")
+            }
+            guard let principal = keys.authenticate(clientCertificateSubject: subject) else {
+                throw Self.unauthenticated(
+                    "No keys-file entry names the client certificate '\(subject)'; send an API key as 'Authorization: Bearer cgk_...'.")
+            }
+            return principal
         }
         if let jwt, JWTAuthenticator.isCandidate(presented) {
             switch jwt.authenticate(token: presented) {

@@ -12,6 +12,14 @@ public struct GatewaySettings: Sendable, Hashable {
     public var host = "127.0.0.1"
     /// The port to listen on.
     public var port = 8080
+    /// The server's certificate chain (PEM); set with ``tlsKeyFile``, the port speaks only HTTPS.
+    public var tlsCertFile: String?
+    /// The private key (PEM) of ``tlsCertFile``.
+    public var tlsKeyFile: String?
+    /// The CA (PEM) whose client certificates are required: mutual TLS.
+    public var tlsClientCAFile: String?
+    /// How often the TLS files are checked for a change, in seconds.
+    public var tlsReloadIntervalSeconds = 5
     /// LiveVox's base URL; `nil` runs the embedded simulator.
     public var upstreamURL: String?
     /// A version segment inserted after the category, e.g. `v6.0`.
@@ -112,6 +120,13 @@ public struct GatewaySettings: Sendable, Hashable {
     public static let table = SettingsTable<GatewaySettings>(defaults: GatewaySettings(), settings: [
         .value("host", \.host, .text, help: "Address to listen on."),
         .value("port", \.port, .integer(in: 0...65535), help: "Port to listen on (0 picks a free one)."),
+        .optional("tls.certFile", \.tlsCertFile, .path,
+                  help: "Server certificate chain (PEM); with tls.keyFile the port speaks HTTPS only (TLS 1.2 and 1.3)."),
+        .optional("tls.keyFile", \.tlsKeyFile, .path, secret: true, help: "Private key (PEM) of the server certificate."),
+        .optional("tls.clientCaFile", \.tlsClientCAFile, .path,
+                  help: "CA certificates (PEM) for mutual TLS: a client certificate one of them signed is required."),
+        .value("tls.reloadIntervalSeconds", \.tlsReloadIntervalSeconds, .integer(in: 1...3600),
+               help: "How often the TLS files are checked for a change (also reloaded on SIGHUP); new connections use the new ones."),
         .optional("upstream.url", \.upstreamURL, .httpURL,
                   help: "LiveVox base URL, e.g. https://api.livevox.com. Unset: the embedded simulator on a loopback port."),
         .value("upstream.pathPrefix", \.upstreamPathPrefix, .text,
@@ -193,6 +208,12 @@ public struct GatewaySettings: Sendable, Hashable {
                            rateLimitClaim: jwtRateLimitClaim)
     }
 
+    /// The TLS files, when the port speaks HTTPS.
+    public var tls: TLSFiles? {
+        guard let tlsCertFile, let tlsKeyFile else { return nil }
+        return TLSFiles(certificateFile: tlsCertFile, keyFile: tlsKeyFile, clientCAFile: tlsClientCAFile)
+    }
+
     /// The default rate limit, when there is one.
     public var defaultRateLimit: RateLimit? {
         rateLimitPerSecond > 0 ? RateLimit(requestsPerSecond: rateLimitPerSecond, burst: rateLimitBurst > 0 ? rateLimitBurst : nil) : nil
@@ -229,6 +250,12 @@ public struct GatewaySettings: Sendable, Hashable {
             guard missing.isEmpty else {
                 throw SettingsError("With --upstream-url, LiveVox needs \(missing.joined(separator: ", ")) (or their CALLGATE_... variables).")
             }
+        }
+        if (tlsCertFile == nil) != (tlsKeyFile == nil) {
+            throw SettingsError("--tls-cert-file and --tls-key-file go together: give both for HTTPS, or neither.")
+        }
+        if tlsClientCAFile != nil, tlsCertFile == nil {
+            throw SettingsError("--tls-client-ca-file needs HTTPS: give --tls-cert-file and --tls-key-file too.")
         }
         if (upstreamClientCertificate == nil) != (upstreamClientKey == nil) {
             throw SettingsError("--upstream-client-certificate and --upstream-client-key go together.")
