@@ -170,7 +170,8 @@ public enum CallGateService {
                                                                "http.scheme": "\(tls == nil ? "http" : "https")"])
                 if !createdKeys.isEmpty {
                     // Written unbuffered, so it shows at once also when stdout is a pipe or a file.
-                    let banner = DevelopmentKeys.banner(createdKeys, keysFile: settings.keysFile, host: settings.host, port: port)
+                    let banner = DevelopmentKeys.banner(createdKeys, keysFile: settings.keysFile, scheme: tls == nil ? "http" : "https",
+                                                            host: settings.host, port: port)
                     FileHandle.standardOutput.write(Data(banner.utf8))
                 }
                 await onListening(settings.host, port)

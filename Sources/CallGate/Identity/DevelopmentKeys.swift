@@ -30,9 +30,9 @@ enum DevelopmentKeys {
         return created
     }
 
-    /// The banner printed once the server listens.
-    static func banner(_ created: [Created], keysFile: String, host: String, port: Int) -> String {
-        let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    /// The banner printed once the server listens; `scheme` is `https` when it serves TLS.
+    static func banner(_ created: [Created], keysFile: String, scheme: String, host: String, port: Int) -> String {
+        let base = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         let manager = created.first { $0.role == .manager }?.key ?? "cgk_..."
         let agent = created.first { $0.role == .agent }?.key ?? "cgk_..."
         var text = "\nCreated development keys in \(keysFile) (shown only now; only their SHA-256 digests are stored):\n"
