@@ -44,9 +44,9 @@ measure() {
   pid=$!
   pids+=($pid)
   wait_up "http://127.0.0.1:$port/healthz"
-  # Enough distinct webhooks for 12,000 a second: none is sent twice.
+  # Enough distinct webhooks for 20,000 a second: none is sent twice.
   python3 bench/sign_webhooks.py "$secret" 8000 "$work/warmup.txt"
-  python3 bench/sign_webhooks.py "$secret" $((duration * 12000)) "$work/signed.txt"
+  python3 bench/sign_webhooks.py "$secret" $((duration * 20000)) "$work/signed.txt"
   wrk -t2 -c64 -d2s -s bench/webhooks.lua "http://127.0.0.1:$port" -- "$work/warmup.txt" 2 > /dev/null
   for _ in $(seq 1 100); do read -r total delivered < <(counts "$db"); [ "$total" = "$delivered" ] && break; sleep 0.2; done
   read -r total0 delivered0 < <(counts "$db")
