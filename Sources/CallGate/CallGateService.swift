@@ -220,8 +220,8 @@ extension CallGateService {
         } else {
             keys = try AuditKeys.loadOrCreate(path: settings.auditKeyFile)
         }
-        let storage = try Storage.open(url, keys: keys)
-        logger.notice("Audit trail open", metadata: ["audit.store": "\(url)"])
+        let storage = try Storage.open(url, keys: keys, sync: settings.storeSync)
+        logger.notice("Audit trail open", metadata: ["audit.store": "\(url)", "store.sync": "\(settings.storeSync.rawValue)"])
         return AuditTrail(storage: storage, keys: keys, metrics: metrics)
     }
 }

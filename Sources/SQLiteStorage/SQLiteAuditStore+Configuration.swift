@@ -1,18 +1,10 @@
+import CallGateStorage
+
 extension SQLiteAuditStore {
     /// Settings of the SQLite store.
     public struct Configuration: Sendable, Hashable {
-        /// When a commit waits for the disk.
-        public enum Synchronous: String, Sendable, Hashable, CaseIterable {
-            /// A commit survives the process being killed; the last commits before a power loss or
-            /// an OS crash may be lost (the database stays consistent). The default.
-            case normal = "NORMAL"
-            /// Every commit is flushed to the disk (`fsync`) before it is acknowledged, so it also
-            /// survives a power loss. Group commit shares each flush among a whole batch.
-            case full = "FULL"
-        }
-
-        /// When a commit waits for the disk.
-        public var synchronous: Synchronous
+        /// When a commit waits for the disk: SQLite's `PRAGMA synchronous` of the write connection.
+        public var synchronous: StoreSync
         /// How long a statement waits for a lock held by another connection before failing.
         public var busyTimeoutMillis: Int
         /// Read connections for queries, exports and verification (at least one is opened).
@@ -28,7 +20,7 @@ extension SQLiteAuditStore {
 
         /// Creates settings; the defaults suit the gateway.
         public init(
-            synchronous: Synchronous = .normal,
+            synchronous: StoreSync = .full,
             busyTimeoutMillis: Int = 5000,
             readConnections: Int = 2,
             writeCacheMebibytes: Int = 32

@@ -9,9 +9,10 @@ import Synchronization
 /// run on separate read-only connections, each on its own thread, which WAL lets read while the
 /// writer writes. No SQLite call runs on the caller's thread, except while opening the store.
 ///
-/// With the default `synchronous = NORMAL`, a committed record survives the process being killed
-/// (`kill -9`, a crash); `.full` also survives a power loss or an OS crash, for one `fsync` per
-/// commit. One store, in one process, must own a file: the store remembers the end of the chain.
+/// With the default `synchronous = FULL`, a committed record survives the process being killed
+/// (`kill -9`, a crash) and a power loss or an OS crash, for one `fsync` of the log per commit
+/// (per batch of the group-commit writer); `.normal` survives only the former. One store, in one
+/// process, must own a file: the store remembers the end of the chain.
 /// See `SQLiteSchema` for the tables.
 ///
 /// The same database holds the webhook outbox (`OutboxStore`, in `SQLiteAuditStore+Outbox.swift`),

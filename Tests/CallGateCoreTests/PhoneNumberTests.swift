@@ -27,6 +27,23 @@ struct PhoneNumberTests {
         #expect((try? PhoneNumber.parse(input))?.national == national)
     }
 
+    @Test("One or two letters, or a letter before the third digit, are refused; other numbers with three letters or more are vanity numbers", arguments: [
+        ("4152O57483", nil), ("415-2O5-7483", nil), ("(415) 2O5-748I", nil), ("1-415-265-748O", nil), ("212-555-12AB", nil),
+        ("2125S51234", nil), ("212555123A4", nil),
+        ("31S-MDV-TS11", nil), ("21A-BCD-EFGH", nil), ("1-8O0-FLOWERS", nil), ("4I52657483", nil),
+        ("212-555-1ABC", "2125551222"), ("1-800-FLOWERS", "8003569377"), ("415-2OO-7OO3", "4152667663"),
+        ("1-80O-FLOWERS", "8063569377"),
+    ] as [(String, String?)])
+    func letters(input: String, national: String?) {
+        do {
+            let number = try PhoneNumber.parse(input)
+            #expect(number.national == national, "\(input)")
+        } catch {
+            #expect(national == nil, "\(input): \(error.detail)")
+            #expect(error.code == .containsLetters, "\(input)")
+        }
+    }
+
     @Test("Region, toll-free flag and time zones agree with libphonenumber", arguments: [
         ("4165551234", PhoneRegion.CA, false, ["America/Toronto"]),
         ("6045551234", .CA, false, ["America/Vancouver"]),
@@ -87,6 +104,9 @@ struct PhoneNumberTests {
         ("+44 20 7946 0958", "\"+44 20 7946 0958\" has country code +44; only North American numbers (+1) are accepted."),
         ("212*555*1234", "\"212*555*1234\" contains \"*\"; a phone number may contain only digits, keypad letters, spaces and . - / ( ), and + only in front."),
         ("2125551234 x5", "\"2125551234 x5\" has an extension; LiveVox cannot dial extensions, send only the 10-digit number."),
+        ("4152O57483", "\"4152O57483\" contains the letter \"O\" at position 5; a letter is not a digit. Keypad letters are read only in a vanity number of three letters or more, such as 1-800-FLOWERS."),
+        ("21A-BCD-EFGH", "\"21A-BCD-EFGH\" has the letter \"A\" at position 3, before its third digit; a vanity number starts with three digits at least, such as 1-800-FLOWERS."),
+        ("(415) 2O5-748l", "\"(415) 2O5-748l\" contains the letters \"O\" at position 8 and \"l\" at position 14; a letter is not a digit. Keypad letters are read only in a vanity number of three letters or more, such as 1-800-FLOWERS."),
     ])
     func sentences(input: String, detail: String) {
         do {

@@ -72,6 +72,7 @@ struct SettingsTests {
         (["logLevel": "loud"], "--log-level / CALLGATE_LOG_LEVEL is 'loud': use trace, debug, info, notice, warning, error or critical."),
         (["logFormat": "xml"], "--log-format / CALLGATE_LOG_FORMAT is 'xml': use text or json."),
         (["store": "mysql://db"], "--store / CALLGATE_STORE is not a usable store: The audit store URL scheme 'mysql:' is not supported; use sqlite:./relative/path.sqlite or sqlite:/absolute/path.sqlite."),
+        (["storeSync": "off"], "--store-sync / CALLGATE_STORE_SYNC is 'off': use full or normal."),
         (["audit.secret": "short"], "--audit-secret / CALLGATE_AUDIT_SECRET has 5 bytes: use at least 16 (e.g. `openssl rand -hex 32`)."),
         (["jwt.issuers": "https://issuer"], "JWT settings are given without --jwt-audience, CallGate's name in the tokens' aud."),
         (["rateLimit.perSecond": "fast"], "--rate-limit-per-second / CALLGATE_RATE_LIMIT_PER_SECOND is 'fast': expected a number from 0 to 1000000, such as 20 or 0.5."),

@@ -30,6 +30,17 @@ struct CheckCommandTests {
         #expect(lines[4]["national"] as? String == "4152057483")
     }
 
+    @Test("check phone refuses a letter typed for a digit with contains_letters, naming the letter, and reads a vanity number")
+    func phoneLetters() throws {
+        let result = try CLI.run(["check", "phone", "4152O57483", "1-800-FLOWERS"], stdin: "")
+        #expect(result.status == 1)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines == [
+            "invalid  4152O57483  ->  contains_letters: \"4152O57483\" contains the letter \"O\" at position 5; a letter is not a digit. Keypad letters are read only in a vanity number of three letters or more, such as 1-800-FLOWERS.",
+            "valid    1-800-FLOWERS  ->  +18003569377  national 8003569377  US  toll-free",
+        ])
+    }
+
     @Test("check phone exits 0 when every number is valid")
     func phoneAllValid() throws {
         let result = try CLI.run(["check", "phone"], stdin: "4152057483\n4086462133\n")

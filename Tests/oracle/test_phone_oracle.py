@@ -6,6 +6,14 @@ line must agree with phonenumbers: valid exactly when phonenumbers says valid an
 allowed (US, CA, PR, VI, GU, MP, AS), with the same national digits, E.164, region, toll-free flag
 and time zones (phonenumbers' list for geographic numbers without Etc/Unknown, else empty); and a
 refusal must carry the code our rules give (see PhoneNumberParser.swift).
+
+Letters follow libphonenumber's rules (`_normalize`, `_VALID_ALPHA_PHONE_PATTERN`, `_VALID_PHONE_NUMBER`):
+three or more after the third digit make a vanity number whose letters are keypad digits, and
+phonenumbers.parse must read such a line as the same number; a letter before the third digit makes
+no number for phonenumbers; one or two letters are a typo, where phonenumbers drops them. CallGate
+refuses both with `contains_letters`. A letter typed for a digit leaves phonenumbers a number it
+does not accept either; a letter typed besides the digits leaves it the number without the letter,
+which it accepts and CallGate refuses.
 """
 import json
 import random
@@ -19,12 +27,16 @@ SEED = 20260601
 ALLOWED = {"US", "CA", "PR", "VI", "GU", "MP", "AS"}
 GEOGRAPHIC = {PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 KEYPAD = {"2": "ABC", "3": "DEF", "4": "GHI", "5": "JKL", "6": "MNO", "7": "PQRS", "8": "TUV", "9": "WXYZ"}
+# Letters mistyped for digits: look-alikes first (O for 0, l for 1...), then any letter. No x or X,
+# which with digits after it is an extension.
+LOOKALIKES = {"0": "OoQD", "1": "lIi", "2": "Zz", "5": "Ss", "6": "Gb", "8": "B", "9": "gq"}
+TYPO_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWYZabcdefghijklmnopqrstuvwyz"
 
 
 def styles(rng: random.Random, d: str) -> str:
     """The 10 digits `d` written as a CRM might send them."""
     a, b, c = d[:3], d[3:6], d[6:]
-    choice = rng.randrange(17)
+    choice = rng.randrange(18)
     return [
         lambda: d,
         lambda: f"{a}-{b}-{c}",
@@ -43,6 +55,7 @@ def styles(rng: random.Random, d: str) -> str:
         lambda: f"{a}\u00a0{b}\u00a0{c}",
         lambda: f"{a}\u2013{b}\u2013{c}",
         lambda: vanity(rng, d),
+        lambda: scattered_vanity(rng, d),
     ][choice]()
 
 
@@ -55,6 +68,43 @@ def vanity(rng: random.Random, d: str) -> str:
         tail = rng.choice(KEYPAD[ch]) + tail
     head = d[: 10 - len(tail)]
     return f"1-{head[:3]}-{head[3:]}{'-' if len(head) > 3 else ''}{tail}"
+
+
+def scattered_vanity(rng: random.Random, d: str) -> str:
+    """Three to seven keypad letters for digits 2-9 anywhere after the first (1-800-GO-FEDEX style)."""
+    places = [i for i in range(1, 10) if d[i] in KEYPAD]
+    if len(places) < 3:
+        return vanity(rng, d)
+    chosen = set(rng.sample(places, rng.randrange(3, min(7, len(places)) + 1)))
+    digits = "".join(rng.choice(KEYPAD[ch].replace("X", "")) if i in chosen else ch for i, ch in enumerate(d))
+    return rng.choice([digits, f"{digits[:3]}-{digits[3:6]}-{digits[6:]}", f"1-{digits[:3]}-{digits[3:]}"])
+
+
+def letter_typo(rng: random.Random, d: str) -> str:
+    """One or two digits (never the first) replaced by a letter, or one letter typed besides them."""
+    chars = list(d)
+    if rng.random() < 0.2:
+        at = rng.randrange(1, 10)
+        chars.insert(at, rng.choice(TYPO_LETTERS))
+    else:
+        for at in rng.sample(range(1, 10), rng.randrange(1, 3)):
+            chars[at] = rng.choice(LOOKALIKES.get(chars[at], "") or TYPO_LETTERS) if rng.random() < 0.7 else rng.choice(TYPO_LETTERS)
+    typed = "".join(chars)
+    return rng.choice([typed, f"{typed[:3]}-{typed[3:6]}-{typed[6:]}", f"({typed[:3]}) {typed[3:6]}-{typed[6:]}", f"+1 {typed}"])
+
+
+def letters_in(line: str) -> int:
+    return sum(1 for ch in line if ch.isascii() and ch.isalpha())
+
+
+def letter_too_early(line: str) -> bool:
+    """Whether a letter comes before the third digit: libphonenumber then sees no number at all."""
+    digits = 0
+    for ch in line:
+        if ch.isascii() and ch.isalpha():
+            return digits < 3
+        digits += ch.isdigit()
+    return False
 
 
 def random_national(rng: random.Random) -> str:
@@ -73,7 +123,7 @@ def random_national(rng: random.Random) -> str:
 
 def malformed(rng: random.Random, d: str) -> tuple[str, str]:
     """A broken input around digits `d` (area code 2-9) and the code it must be refused with."""
-    kind = rng.randrange(11)
+    kind = rng.randrange(12)
     plain = f"{d[:3]}-{d[3:6]}-{d[6:]}"
     if kind == 0:
         return rng.choice(["call ", "Tel: ", "phone ", "Mobile "]) + plain + rng.choice(["", " now"]), "text_around_number"
@@ -99,6 +149,8 @@ def malformed(rng: random.Random, d: str) -> tuple[str, str]:
         return rng.choice(["n/a", "N/A", "none", "-", "unknown", "..."]), "no_digits"
     if kind == 9:
         return rng.choice([f"({d[:3]} {d[3:6]}-{d[6:]}", f"{d[:3]}) {d[3:6]}-{d[6:]}", f"(({d[:3]})) {d[3:6]}-{d[6:]}"]), "unbalanced_parentheses"
+    if kind == 10:
+        return letter_typo(rng, d), "contains_letters"
     return f"+1 1{d}", "too_long"
 
 
@@ -159,6 +211,22 @@ def expected_valid(num: PhoneNumber) -> dict:
             "tollFree": ntype == PhoneNumberType.TOLL_FREE, "timeZones": zones}
 
 
+def dropped_letters_reading(line: str) -> str | None:
+    """The national number phonenumbers.parse accepts for `line` (letters read or dropped by its
+    rule), or None when it refuses it."""
+    try:
+        num = phonenumbers.parse(line, "US")
+    except phonenumbers.NumberParseException:
+        return None
+    return str(num.national_number) if phonenumbers.is_valid_number(num) else None
+
+
+def national_digits(line: str) -> str:
+    """The digits of `line` without its letters, after a leading country code 1."""
+    digits = "".join(ch for ch in line if ch.isdigit())
+    return digits[1:] if len(digits) == 11 and digits[0] == "1" else digits
+
+
 def test_check_phone_agrees_with_libphonenumber(callgate_bin):
     corpus = build_corpus(200_000)
     stdin = "".join(line + "\n" for line, _, _ in corpus)
@@ -170,16 +238,31 @@ def test_check_phone_agrees_with_libphonenumber(callgate_bin):
 
     oracle, rng = Oracle(), random.Random(SEED + 1)
     mismatches, valid_count = [], 0
+    vanity_count = sum(1 for line, digits, _ in corpus if digits and letters_in(line) >= 3 and not letter_too_early(line))
+    typo_count = sum(1 for line, digits, code in corpus if code == "contains_letters" or (digits and 1 <= letters_in(line) <= 2))
     for (line, digits, code), output in zip(corpus, outputs):
         got = json.loads(output)
         if got.get("input") != line:
             mismatches.append((line, "input echoed as", got.get("input")))
             continue
-        if digits is None:
+        letters = letters_in(line)
+        if letters and letter_too_early(line) and code in (None, "contains_letters"):
+            if dropped_letters_reading(line) is not None:
+                mismatches.append((line, "phonenumbers reads a letter before the third digit as", dropped_letters_reading(line)))
+            expected = {"valid": False, "code": "contains_letters"}
+        elif 1 <= letters <= 2 and code in (None, "contains_letters"):
+            # phonenumbers drops the letters: it accepts at most the number the remaining digits spell.
+            accepted = dropped_letters_reading(line)
+            if accepted is not None and accepted != national_digits(line):
+                mismatches.append((line, "phonenumbers reads the typo as", accepted))
+            expected = {"valid": False, "code": "contains_letters"}
+        elif digits is None:
             expected = {"valid": False, "code": code}
         else:
             num = Oracle.number(digits)
             if phonenumbers.is_valid_number(num):
+                if letters and dropped_letters_reading(line) != digits:
+                    mismatches.append((line, "phonenumbers reads the vanity number as", dropped_letters_reading(line)))
                 expected = expected_valid(num)
                 if expected["region"] not in ALLOWED:
                     expected = {"valid": False, "code": "unsupported_region"}
@@ -197,3 +280,5 @@ def test_check_phone_agrees_with_libphonenumber(callgate_bin):
             mismatches.append((line, expected, actual))
     assert not mismatches, f"{len(mismatches)} mismatches, first: {mismatches[:10]}"
     assert valid_count > 40_000, "the corpus should hold many valid numbers"
+    assert vanity_count > 5_000, "the corpus should hold many valid vanity numbers"
+    assert typo_count > 5_000, "the corpus should hold many letter typos"

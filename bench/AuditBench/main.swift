@@ -20,7 +20,7 @@ import Darwin
 struct Options {
     var records = 500_000
     var tasks = 64
-    var synchronous = SQLiteAuditStore.Configuration.Synchronous.normal
+    var synchronous = SQLiteAuditStore.Configuration().synchronous
     var directory: String?
 
     init(_ arguments: [String]) {
@@ -31,7 +31,7 @@ struct Options {
             case "--records": records = Self.positive(value, flag)
             case "--tasks": tasks = Self.positive(value, flag)
             case "--synchronous":
-                guard let mode = SQLiteAuditStore.Configuration.Synchronous(rawValue: value.uppercased()) else {
+                guard let mode = StoreSync(rawValue: value) else {
                     Self.usage("--synchronous takes normal or full")
                 }
                 synchronous = mode

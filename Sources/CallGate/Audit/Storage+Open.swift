@@ -3,11 +3,11 @@ import SQLiteStorage
 
 extension Storage {
     /// Opens the backend the store URL `url` names (`AuditStoreURL`): its audit trail, outbox and
-    /// idempotency keys.
-    public static func open(_ url: String, keys: AuditKeys) throws(AuditStoreError) -> Storage {
+    /// idempotency keys, whose commits wait for the disk as `sync` says (`--store-sync`).
+    public static func open(_ url: String, keys: AuditKeys, sync: StoreSync = .full) throws(AuditStoreError) -> Storage {
         switch try AuditStoreURL.parse(url) {
         case .sqlite(let path):
-            try SQLiteAuditStore(path: path, keys: keys).storage
+            try SQLiteAuditStore(path: path, keys: keys, configuration: SQLiteAuditStore.Configuration(synchronous: sync)).storage
         }
     }
 }

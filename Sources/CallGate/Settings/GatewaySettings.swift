@@ -1,4 +1,5 @@
 import CallGateCore
+import CallGateStorage
 import Configuration
 import LiveVoxClient
 import Logging
@@ -66,6 +67,8 @@ public struct GatewaySettings: Sendable, Hashable {
     public var logFormat = GatewayLogHandler.Format.text
     /// The audit store, or none.
     public var store = AuditStoreSetting.url("sqlite:data/callgate.sqlite")
+    /// When the store's commits wait for the disk.
+    public var storeSync = StoreSync.full
     /// The file holding the audit secret (chain and phone fingerprints); created on first run.
     public var auditKeyFile = "data/audit.key"
     /// The audit secret itself (hex or text, at least 16 bytes); overrides the key file.
@@ -158,6 +161,8 @@ public struct GatewaySettings: Sendable, Hashable {
         .value("logFormat", \.logFormat, .choice, help: "text, or json for one JSON object per line."),
         .value("store", \.store, .auditStore,
                help: "Audit store URL: sqlite:PATH (WAL; created if absent), or none (no audit trail; for benchmarks only)."),
+        .value("storeSync", \.storeSync, .choice,
+               help: "full: each commit is on the disk (fsync) before its answer, through a power loss or an OS crash; normal: fewer fsyncs, but such a crash can lose the commits since the last checkpoint (see Durability)."),
         .value("audit.keyFile", \.auditKeyFile, .path,
                help: "File with the audit secret (hash chain, phone fingerprints); created on first run, mode 0600."),
         .secret("audit.secret", \.auditSecret, SettingValue<String>.secret(minimumBytes: 16).optional,

@@ -76,9 +76,10 @@ extension PhoneNumber {
     ///
     /// Accepted: 10 digits, or 11 digits starting with the country code 1, optionally after `+`;
     /// separated by spaces, `.`, `-`, `/`, parentheses (balanced), no-break spaces or Unicode dashes;
-    /// keypad letters stand for their digits (`1-800-FLOWERS` is 18003569377). Refused with a
-    /// `PhoneNumberError` naming the cause: text before or after the number, an extension, other
-    /// characters, a wrong digit count, an invalid area code or exchange, a number libphonenumber
+    /// in a vanity number (three letters or more), keypad letters stand for their digits
+    /// (`1-800-FLOWERS` is 18003569377). Refused with a `PhoneNumberError` naming the cause: text
+    /// before or after the number, an extension, other characters, one or two letters (a typo,
+    /// `4152O57483`), a wrong digit count, an invalid area code or exchange, a number libphonenumber
     /// does not consider valid, or a region outside `allowedRegions`. `PhoneNumberParser` lists the rules.
     public static func parse(
         _ text: String,

@@ -2,7 +2,7 @@
 ///
 /// The checks run in this order, and the first failing one is reported:
 /// 1. characters, left to right: `empty`, `no_digits`, `text_around_number`, `extension_not_supported`,
-///    `invalid_characters`, `invalid_country_code`, `unbalanced_parentheses`;
+///    `invalid_characters`, `invalid_country_code`, `unbalanced_parentheses`; then `contains_letters`;
 /// 2. the count of digits: `too_short`, `too_long`;
 /// 3. the area code: `invalid_area_code`; then the exchange: `invalid_exchange`;
 /// 4. libphonenumber's verdict on the whole number: `unassigned_number`, then `unsupported_region`.
@@ -21,6 +21,10 @@ public struct PhoneNumberError: CodedError {
         case textAroundNumber = "text_around_number"
         /// An extension ("x5", "ext. 5", "#5", ";ext=5", ",5"): LiveVox cannot dial extensions.
         case extensionNotSupported = "extension_not_supported"
+        /// One or two letters among the digits ("4152O57483", letter O): a typo, not a vanity
+        /// number, which has three letters or more (libphonenumber's rule, `1-800-FLOWERS`); or a
+        /// letter before the third digit, where libphonenumber reads no vanity number either.
+        case containsLetters = "contains_letters"
         /// A `+` followed by a country code other than 1 (e.g. +44).
         case invalidCountryCode = "invalid_country_code"
         /// Fewer than 10 digits (after a leading country code 1).
@@ -92,6 +96,14 @@ extension PhoneNumberError {
             return "\(quoted) contains the text \"\(PhoneNumberParser.word(bytes, at: facts.position))\" besides the number; send only the number."
         case .extensionNotSupported:
             return "\(quoted) has an extension; LiveVox cannot dial extensions, send only the 10-digit number."
+        case .containsLetters:
+            // Refused with three letters or more, a vanity number has a letter before its third digit.
+            let letters = PhoneNumberParser.letters(bytes).map { "\"\($0.letter)\" at position \($0.position)" }
+            if letters.count > 2 {
+                return "\(quoted) has the letter \(letters[0]), before its third digit; a vanity number starts with three digits at least, such as 1-800-FLOWERS."
+            }
+            let named = letters.count == 1 ? "the letter \(letters[0])" : "the letters " + letters.joined(separator: " and ")
+            return "\(quoted) contains \(named); a letter is not a digit. Keypad letters are read only in a vanity number of three letters or more, such as 1-800-FLOWERS."
         case .invalidCountryCode:
             return "\(quoted) has country code +\(PhoneNumberParser.countryCode(bytes, at: facts.position)); only North American numbers (+1) are accepted."
         case .tooShort:

@@ -13,6 +13,12 @@
 ///   when it starts with 1 or +); a word of letters after a complete number is `text_around_number`,
 ///   while a keypad word that runs past the end (1-800-MATTRESS) makes the number `too_long`.
 /// - Any other character is `invalid_characters`.
+/// - A letter before the third digit (the country code 1 counts) is `contains_letters`: libphonenumber
+///   takes no text for a number that does not start with three digits (`VALID_PHONE_NUMBER`).
+/// - Then the letters: libphonenumber reads keypad letters only in a vanity number, one with three
+///   letters or more (`VALID_ALPHA_PHONE_PATTERN`); with one or two it drops them, which leaves a
+///   number too short (`4152O57483`, letter O) or, when the letter was typed besides the digits
+///   rather than for one, the number without it. Either way the letter is a typo: `contains_letters`.
 /// - Then the count: 10 digits, or 11 when the first is the country code 1 (always after `+`);
 ///   fewer is `too_short`, more is `too_long`. Ten digits starting with 1 are an area code 1xx.
 /// - Then libphonenumber's verdict from the tables. When it refuses, the reason is the first of:
@@ -29,6 +35,7 @@ enum PhoneNumberParser {
 
         var value: UInt64 = 0      // the first 11 symbols as digits
         var count = 0              // digits and keypad letters so far
+        var letters = 0            // keypad letters so far
         var target = 10            // symbols that make a complete number
         var sawPlus = false
         var inParentheses = false
@@ -52,6 +59,7 @@ enum PhoneNumberParser {
                     throw hasDigit(bytes, from: index, to: end)
                         ? PhoneRefusal(code: .textAroundNumber, position: index) : PhoneRefusal(code: .noDigits)
                 }
+                if count < 3 { throw PhoneRefusal(code: .containsLetters) }
                 if !previousIsLetter && count >= 7 && isExtension(bytes, letterAt: index, to: end) {
                     throw PhoneRefusal(code: .extensionNotSupported, position: index)
                 }
@@ -60,6 +68,7 @@ enum PhoneNumberParser {
                 }
                 if count < 11 { value = value &* 10 &+ UInt64(keypadDigit(byte)) }
                 count &+= 1
+                letters &+= 1
                 wordHasKeypadLetter = true
                 previousIsLetter = true
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "/"):
@@ -94,6 +103,7 @@ enum PhoneNumberParser {
         }
         if inParentheses { throw PhoneRefusal(code: .unbalancedParentheses, position: end) }
         if count == 0 { throw PhoneRefusal(code: .noDigits) }
+        if letters != 0 && letters < 3 { throw PhoneRefusal(code: .containsLetters) }
 
         // A leading 1 is the country code when 11 or more symbols follow it (always after +).
         let leadingOne = target == 11 && (sawPlus || count > 10)
@@ -218,6 +228,13 @@ enum PhoneNumberParser {
         while wordEnd < end, isLetter(bytes[wordEnd]) { wordEnd += 1 }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[wordStart..<wordEnd]), as: UTF8.self)
         return text.count > 20 ? text.prefix(20) + "…" : text
+    }
+
+    /// The letters of the input and their positions, counted in characters from 1.
+    static func letters(_ bytes: UnsafeBufferPointer<UInt8>) -> [(letter: Character, position: Int)] {
+        String(decoding: bytes, as: UTF8.self).enumerated().compactMap { offset, character in
+            character.isASCII && character.isLetter ? (character, offset + 1) : nil
+        }
     }
 
     static func countryCode(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> String {
