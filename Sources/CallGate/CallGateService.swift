@@ -163,7 +163,10 @@ public enum CallGateService {
             timeouts: .init(read: .seconds(Int64(settings.httpReadTimeoutSeconds)), idle: .seconds(Int64(settings.httpIdleTimeoutSeconds))),
             connections: connections, tls: tls
         ).server(
-            configuration: .init(address: .hostname(settings.host, port: settings.port)),
+            // A backlog of 1024 (Hummingbird's default is 256, nginx's 511 on Linux; the kernel caps it
+            // at net.core.somaxconn): a burst of connections is queued by the kernel rather than its
+            // SYNs dropped and retried a second later while the event loops catch up.
+            configuration: .init(address: .hostname(settings.host, port: settings.port), backlog: 1024),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.port
                 logger.notice("CallGate listening", metadata: ["http.host": "\(settings.host)", "http.port": "\(port)",
