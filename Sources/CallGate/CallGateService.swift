@@ -229,8 +229,8 @@ extension CallGateService {
     }
 }
 
-/// Keeps the audit trail: prunes records past the retention once at start and then daily, and at
-/// shutdown commits what is queued and closes the store.
+/// Keeps the audit trail: reports the incomplete requests at start, prunes records past the
+/// retention once at start and then daily, and at shutdown commits what is queued and closes the store.
 struct AuditService: Service {
     let trail: AuditTrail
     let retentionDays: Int
@@ -240,6 +240,7 @@ struct AuditService: Service {
     /// Hourly: Idempotency-Keys past their time; and, with a retention, audit records and delivered
     /// webhook deliveries older than it.
     func run() async throws {
+        await trail.reportIncompleteRequests(nowMillis: Int64(Date().timeIntervalSince1970 * 1000), logger: logger)
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 let now = Int64(Date().timeIntervalSince1970 * 1000)

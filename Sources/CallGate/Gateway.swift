@@ -52,7 +52,7 @@ public final class Gateway: Sendable {
         trustedProxies = TrustedProxies(ranges: configuration.trustedProxies)
         throttle = configuration.authFailureLimitPerMinute > 0
             ? AuthFailureThrottle(limitPerMinute: configuration.authFailureLimitPerMinute) : nil
-        forwarder = Forwarder(client: client, audit: audit)
+        forwarder = Forwarder(client: client)
         probes = Probes(openAPIDocument: configuration.openAPIDocument, exposition: exposition, readiness: readiness)
         // Webhooks are accepted only into a durable outbox.
         webhookIntake = if let webhooks, audit?.outbox != nil {
@@ -84,7 +84,7 @@ public final class Gateway: Sendable {
     private func respond(to request: GatewayRequest, requestId: String, started: ContinuousClock.Instant) async -> GatewayResponse {
         var request = request
         request.clientAddress = trustedProxies.clientAddress(peer: request.peerAddress, header: request.header)
-        var draft = AuditDraft(requestId: requestId)
+        var draft = AuditDraft(requestId: requestId, arrived: started)
         var response: GatewayResponse
         var problemCode: Problem.Code?
         do {

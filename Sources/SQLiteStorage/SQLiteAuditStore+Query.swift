@@ -34,7 +34,10 @@ extension SQLiteAuditStore {
         if let operation = query.operation { filter("r.operation = ?", .text(operation)) }
         if let serviceId = query.serviceId { filter("r.service_id = ?", .integer(serviceId)) }
         if let services = query.services { conditions.append(" AND " + SQLiteServiceScope.condition("r.service_id", services)) }
-        if let outcome = query.outcome { filter("r.outcome = ?", .text(outcome.rawValue)) }
+        if let outcome = query.outcome {
+            filter("r.outcome = ?", .text(Self.storedOutcome(outcome)))
+            if outcome == .incomplete { conditions.append(" AND NOT EXISTS (\(Self.laterRecord))") }
+        }
         if let status = query.status { filter("r.response_status = ?", .integer(Int64(status))) }
         if let requestId = query.requestId { filter("r.request_id = ?", .text(requestId)) }
         if let fingerprint = query.phoneFingerprint {
@@ -55,7 +58,9 @@ extension SQLiteAuditStore {
             }
             while try statement.step() {
                 if records.count == query.limit { return true }
-                records.append(try SQLiteRecordCodec.decode(statement).record)
+                var record = try SQLiteRecordCodec.decode(statement).record
+                if record.outcome == .intent, try !hasLaterRecord(record, connection) { record.outcome = .incomplete }
+                records.append(record)
             }
             return false
         }
@@ -95,6 +100,25 @@ extension SQLiteAuditStore {
             }
         }
         return AuditPage(records: records, nextCursor: more ? records.last?.sequence : nil)
+    }
+
+    /// The outcome stored in the records `outcome` selects: an incomplete request is an intent
+    /// record that no later record of its request id follows.
+    static func storedOutcome(_ outcome: AuditOutcome) -> String {
+        outcome == .incomplete ? AuditOutcome.intent.rawValue : outcome.rawValue
+    }
+
+    /// A later record of the request of the intent `r`: its outcome. The scan goes forward from
+    /// the intent by sequence and stops at the first one, which follows within the request's
+    /// time at LiveVox; only an incomplete intent is scanned to the end of the trail.
+    private static let laterRecord = "SELECT 1 FROM audit_records o WHERE o.sequence > r.sequence AND o.request_id = r.request_id"
+
+    /// Whether a record of `intent`'s request follows it, so that it does not read as incomplete.
+    private func hasLaterRecord(_ intent: AuditRecord, _ connection: SQLiteConnection) throws -> Bool {
+        let statement = try connection.cached("SELECT 1 FROM audit_records r WHERE r.sequence = ?1 AND EXISTS (\(Self.laterRecord))")
+        defer { statement.reset() }
+        try statement.bind(1, intent.sequence)
+        return try statement.step()
     }
 
     /// The sequences of `block` whose per-record terms include `term` (a sequence at most once).

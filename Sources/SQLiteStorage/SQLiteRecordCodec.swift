@@ -78,9 +78,10 @@ enum SQLiteRecordCodec {
     static func decode(_ row: SQLiteStatement) throws(UnreadableRecord) -> (record: AuditRecord, maxTimeMillis: Int64) {
         let sequence = row.int64(0)
         let outcomeText = row.text(12)
-        guard let outcome = AuditOutcome(rawValue: outcomeText) else {
+        // `incomplete` is how an intent reads, never what a record holds.
+        guard let outcome = AuditOutcome(rawValue: outcomeText), outcome != .incomplete else {
             throw UnreadableRecord(
-                sequence: sequence, detail: "its outcome '\(outcomeText)' is none of allowed, denied, error"
+                sequence: sequence, detail: "its outcome '\(outcomeText)' is none of allowed, denied, error, intent"
             )
         }
         guard let validationCodes = CanonicalJSON.decodeStringArray(row.text(14)) else {

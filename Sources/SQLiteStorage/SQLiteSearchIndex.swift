@@ -242,7 +242,7 @@ enum SQLiteSearchIndex {
         if let role = query.role { terms.append(term(.role, role)) }
         if let operation = query.operation { terms.append(term(.operation, operation)) }
         if let serviceId = query.serviceId { terms.append(term(.serviceId, String(serviceId))) }
-        if let outcome = query.outcome { terms.append(term(.outcome, outcome.rawValue)) }
+        if let outcome = query.outcome { terms.append(term(.outcome, SQLiteAuditStore.storedOutcome(outcome))) }
         if let status = query.status { terms.append(term(.status, String(status))) }
         return terms
     }

@@ -163,7 +163,7 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "e.g. launch_manual_calls.") var operation: String?
         @Option(help: "A service id.") var serviceId: String?
         @Option(help: "A phone number (matched through its fingerprint).") var phone: String?
-        @Option(help: "allowed, denied or error.") var outcome: String?
+        @Option(help: "allowed, denied, error, intent, or incomplete (an intent without its outcome).") var outcome: String?
         @Option(help: "The HTTP status answered.") var status: String?
         @Option(help: "A request id.") var requestId: String?
         @Option(help: "At most this many records (default: all).") var limit: String?

@@ -11,6 +11,8 @@ import Testing
 final class BreakableStore: AuditStore {
     let inner: any AuditStore
     let broken = Mutex(false)
+    /// Refuses appends while the write probe still passes: a disk that fills between the two.
+    let appendsRefused = Mutex(false)
 
     init(_ inner: any AuditStore) { self.inner = inner }
 
@@ -20,6 +22,7 @@ final class BreakableStore: AuditStore {
 
     func append(_ items: [AuditAppend]) async throws(AuditStoreError) -> [AuditAppended] {
         try check()
+        if appendsRefused.withLock({ $0 }) { throw AuditStoreError(code: .unavailable, detail: "disk full (test)") }
         return try await inner.append(items)
     }
     func query(_ query: AuditQuery) async throws(AuditStoreError) -> AuditPage { try await inner.query(query) }
@@ -118,8 +121,9 @@ struct AuditTrailTests {
         #expect(health.status == 200)
 
         let records = try await audited.records()
-        #expect(records.count == 4, "probes are not recorded; the four LiveVox requests are")
-        let (refusedInput, refusedRole, refusedAuth, accepted) = (records[0], records[1], records[2], records[3])
+        #expect(records.count == 5, "probes are not recorded; the four LiveVox requests are, the launch with its intent")
+        let (refusedInput, refusedRole, refusedAuth, accepted, intent) = (records[0], records[1], records[2], records[3], records[4])
+        #expect(intent.requestId == accepted.requestId && intent.outcome == .intent && intent.responseStatus == 0)
 
         #expect(accepted.requestId == launched.headers["x-request-id"])
         #expect(accepted.principal == "manager" && accepted.role == "Manager" && accepted.authMethod == "api_key")
@@ -186,7 +190,7 @@ struct AuditTrailTests {
         let byPhone = await gateway.send("GET", "/v1/audit?phone=%2B1%20415%20555%200123", key: "superuser")
         #expect(byPhone.status == 200)
         guard case .array(let found)? = byPhone.json?["records"] else { Issue.record("\(byPhone.text)"); return }
-        #expect(found.count == 1)
+        #expect(found.map { $0["outcome"] } == [.string("allowed"), .string("intent")], "the launch's outcome and its intent")
         #expect(found.first?["operation"] == .string("launch_manual_calls"))
         #expect(byPhone.json?["nextCursor"] == .null)
 

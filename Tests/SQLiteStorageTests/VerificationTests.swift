@@ -35,7 +35,7 @@ struct VerificationTests {
         ("UPDATE audit_records SET validation_codes = '[]' WHERE sequence = 3",
          3, "record 3 was altered or forged: its hash does not match its content"),
         ("UPDATE audit_records SET outcome = 'hacked' WHERE sequence = 12",
-         12, "record 12 is unreadable: its outcome 'hacked' is none of allowed, denied, error"),
+         12, "record 12 is unreadable: its outcome 'hacked' is none of allowed, denied, error, intent"),
         ("UPDATE audit_records SET validation_codes = 'oops' WHERE sequence = 12",
          12, "record 12 is unreadable: its validation_codes column is not a JSON array of strings"),
         ("UPDATE audit_records SET max_time_ms = 0 WHERE sequence = 15",

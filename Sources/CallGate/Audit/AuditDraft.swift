@@ -4,6 +4,8 @@ import CallGateStorage
 /// What the pipeline learns about a request as it goes, for its audit record.
 struct AuditDraft: Sendable {
     let requestId: String
+    /// When the request arrived: an intent record's latency is counted from it.
+    let arrived: ContinuousClock.Instant
     /// Whether the request is recorded at all (the probes and the contract are not).
     var isAudited = false
     var principal: Principal?
@@ -26,7 +28,10 @@ struct AuditDraft: Sendable {
     /// An accepted webhook's delivery, written to the outbox with the record.
     var delivery: NewDelivery?
 
-    init(requestId: String) { self.requestId = requestId }
+    init(requestId: String, arrived: ContinuousClock.Instant) {
+        self.requestId = requestId
+        self.arrived = arrived
+    }
 
     /// Notes the distinct codes of the refused fields, in the order they first appear.
     mutating func noteRefused(_ issues: FieldIssues) {

@@ -21,9 +21,11 @@ struct AuditEvent: Sendable {
     let responseStatus: Int
     /// The problem code answered, if any.
     let problem: String?
+    /// allowed, denied or error (from the answer), or intent (before the request is forwarded).
+    let outcome: AuditOutcome
 
     init(draft: AuditDraft, request: GatewayRequest, timeMillis: Int64, responseStatus: Int, problem: Problem.Code?,
-         totalLatency: Duration) {
+         totalLatency: Duration, outcome: AuditOutcome? = nil) {
         self.draft = draft
         self.timeMillis = timeMillis
         clientAddress = request.clientAddress
@@ -33,6 +35,7 @@ struct AuditEvent: Sendable {
         self.totalLatency = totalLatency
         self.responseStatus = responseStatus
         self.problem = problem?.rawValue
+        self.outcome = outcome ?? AuditOutcome(status: responseStatus, problem: self.problem)
     }
 
     /// The most bytes of a caller-chosen string (path, method) a record keeps: an anonymous caller
@@ -49,9 +52,6 @@ struct AuditEvent: Sendable {
         while end > bytes.startIndex, bytes[end] & 0xC0 == 0x80 { bytes.formIndex(before: &end) }
         return String(decoding: bytes[..<end], as: UTF8.self) + "… (\(bytes.count) bytes, truncated)"
     }
-
-    /// allowed, denied (the gateway refused) or error (a failure, upstream or ours).
-    var outcome: AuditOutcome { AuditOutcome(status: responseStatus, problem: problem) }
 
     /// Whether the operation changes something at LiveVox.
     var isMutating: Bool {

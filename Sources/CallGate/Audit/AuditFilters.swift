@@ -57,7 +57,7 @@ public enum AuditFilters {
                 query.phoneFingerprint = keys.fingerprint(phone: number.national)
             case "outcome":
                 guard let outcome = AuditOutcome(rawValue: value) else {
-                    return .failure(invalid(name, "is '\(shown(value))': use allowed, denied or error"))
+                    return .failure(invalid(name, "is '\(shown(value))': use allowed, denied, error, intent or incomplete (an intent without its outcome)"))
                 }
                 query.outcome = outcome
             case "status":

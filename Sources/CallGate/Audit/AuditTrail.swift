@@ -74,6 +74,33 @@ public final class AuditTrail: Sendable {
         }
     }
 
+    /// How far back the start looks for incomplete requests: the recent tail, so that a large
+    /// trail does not slow the start; older ones are found by `outcome=incomplete` queries.
+    static let incompleteScanMillis: Int64 = 86_400_000
+
+    /// Finds the requests of the last day whose intent has no outcome record (the gateway stopped
+    /// while LiveVox had them: LiveVox may have acted), sets `callgate_audit_incomplete_requests`
+    /// and logs them; returns how many (at most ``AuditQuery/maximumLimit``).
+    @discardableResult
+    public func reportIncompleteRequests(nowMillis: Int64, logger: Logger) async -> Int {
+        let query = AuditQuery(sinceMillis: nowMillis - Self.incompleteScanMillis, outcome: .incomplete, limit: AuditQuery.maximumLimit)
+        let page: AuditPage
+        do {
+            page = try await store.query(query)
+        } catch {
+            logger.error("The audit trail could not be searched for incomplete requests", metadata: ["audit.error": "\(error)"])
+            return 0
+        }
+        metrics?.recordIncompleteRequests(page.records.count)
+        if !page.records.isEmpty {
+            logger.warning("Requests sent to LiveVox without an outcome record: LiveVox may have acted on them; GET /v1/audit?outcome=incomplete lists them", metadata: [
+                "audit.incomplete": "\(page.records.count)",
+                "audit.incomplete_request_ids": "\(page.records.prefix(20).map(\.requestId).joined(separator: " "))",
+            ])
+        }
+        return page.records.count
+    }
+
     /// Stops accepting records and commits those queued.
     public func shutdown() async {
         await writer.shutdown()

@@ -21,6 +21,7 @@ import Synchronization
 /// | `callgate_audit_records_committed_total` | counter | (records those commits carried) |
 /// | `callgate_audit_writer_busy_seconds_total` | counter | (time the writer spent committing) |
 /// | `callgate_auth_failures_throttled_total` | counter | (refusals answered 429 `too_many_failed_authentications`) |
+/// | `callgate_audit_incomplete_requests` | gauge | (intents without an outcome found at start in the last day, at most 1000) |
 ///
 /// The last three are the audit writer's own totals, brought up to date at each scrape: their rates'
 /// ratio is the records per commit, and the busy time's rate how much of its one thread the store
@@ -43,6 +44,7 @@ public final class GatewayMetrics: Sendable {
     private let auditRecords: Counter
     private let auditBusy: FloatingPointCounter
     private let authThrottled: Counter
+    private let auditIncomplete: Gauge
     /// The writer's totals already added to the three counters above.
     private let auditExported = Mutex(AuditWriterTotals())
 
@@ -73,6 +75,7 @@ public final class GatewayMetrics: Sendable {
         auditRecords = Counter(label: "callgate_audit_records_committed_total", factory: factory)
         auditBusy = FloatingPointCounter(label: "callgate_audit_writer_busy_seconds_total", factory: factory)
         authThrottled = Counter(label: "callgate_auth_failures_throttled_total", factory: factory)
+        auditIncomplete = Gauge(label: "callgate_audit_incomplete_requests", factory: factory)
     }
 
     /// Counts one answered request (audited or not) and its upstream work.
@@ -105,6 +108,11 @@ public final class GatewayMetrics: Sendable {
     func recordAuditCommit(_ duration: Duration, committed: Bool) {
         auditCommit.record(duration: duration)
         if !committed { auditFailures.increment() }
+    }
+
+    /// Sets how many incomplete requests (intents without an outcome) the start found.
+    func recordIncompleteRequests(_ count: Int) {
+        auditIncomplete.record(count)
     }
 
     /// Counts one failed authentication answered 429 by the throttle.

@@ -5,7 +5,6 @@ import LiveVoxClient
 /// LiveVox's failures become 502, 503 or 504 problems with what LiveVox said.
 struct Forwarder: Sendable {
     let client: LiveVoxClient
-    let audit: AuditTrail?
 
     func forward<Model>(
         _ draft: inout AuditDraft, _ call: () async throws(LiveVoxError) -> LiveVoxResponse<Model>
@@ -23,16 +22,6 @@ struct Forwarder: Sendable {
             draft.upstreamMayHaveActed = error.upstreamMayHaveActed
             throw Self.problem(for: error)
         }
-    }
-
-    /// Refuses a mutating request before it reaches LiveVox while the audit trail cannot be
-    /// written: nothing runs unaudited.
-    func requireWritableAudit() async throws(Problem) {
-        guard let audit, !(await audit.isWritable()) else { return }
-        var problem = Problem(503, .auditUnavailable,
-                              "The audit trail cannot be written, so nothing is sent to LiveVox; retry when /readyz answers 200.")
-        problem.retryAfterSeconds = 5
-        throw problem
     }
 
     static func problem(for error: LiveVoxError) -> Problem {

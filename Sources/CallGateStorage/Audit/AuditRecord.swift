@@ -7,6 +7,13 @@ public enum AuditOutcome: String, Sendable, Hashable, CaseIterable {
     /// The request was allowed but could not be completed: LiveVox failed or was unreachable, or
     /// the gateway failed.
     case error
+    /// A launch or a callback about to be sent to LiveVox, committed before it is: its outcome
+    /// record (allowed or error) follows under the same request id.
+    case intent
+    /// An intent whose outcome record never came (the gateway stopped while LiveVox had the
+    /// request, or the outcome could not be committed): LiveVox may have acted. Never stored; an
+    /// intent record reads as this in queries while no later record has its request id.
+    case incomplete
 }
 
 /// A phone number as the audit trail keeps it: never in clear.

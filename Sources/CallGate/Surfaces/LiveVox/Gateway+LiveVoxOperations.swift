@@ -3,8 +3,8 @@ import LiveVoxClient
 import Logging
 
 /// The four LiveVox operations, on either surface: read and validate the body (launches and
-/// callbacks), stop while the audit cannot be written (they act at LiveVox), forward, and let the
-/// surface shape the answer.
+/// callbacks), commit their intent record (they act at LiveVox), forward, and let the surface
+/// shape the answer.
 extension Gateway {
     func operate(_ route: GatewayRoute, _ request: GatewayRequest, _ principal: Principal, _ draft: inout AuditDraft,
                  _ logger: Logger) async throws(Problem) -> GatewayResponse {
@@ -38,14 +38,14 @@ extension Gateway {
             return try answers.nonAttempted(response, serviceId: serviceId, filter: filter)
         case .launchManualCalls(let serviceId, let surface):
             let calls = try validation.manualCalls(try await bodies.json(request), surface: surface, draft: &draft)
-            try await forwarder.requireWritableAudit()
+            try await recordIntent(draft, of: request)
             let response = try await forwarder.forward(&draft) { () async throws(LiveVoxError) in
                 try await client.launchManualCalls(serviceId: serviceId, calls.request, requestId: requestId, logger: logger)
             }
             return try answers.launched(response, serviceId: serviceId, calls: calls)
         case .scheduleCallback(let serviceId, let surface):
             let callback = try validation.callback(try await bodies.json(request), surface: surface, principal: principal, draft: &draft)
-            try await forwarder.requireWritableAudit()
+            try await recordIntent(draft, of: request)
             let response = try await forwarder.forward(&draft) { () async throws(LiveVoxError) in
                 try await client.scheduleCallback(serviceId: serviceId, callback.request, requestId: requestId, logger: logger)
             }
