@@ -15,7 +15,7 @@ package struct FileSystemError: Error {
     }
 }
 
-/// The few POSIX file operations the audit log needs (no Foundation).
+/// The few POSIX file operations the audit log and the secret files need (no Foundation).
 package enum FileSystem {
     /// The directory part of `path`: `.` for a bare name, `/` for a file at the root.
     package static func parent(of path: String) -> String {
@@ -65,7 +65,7 @@ package enum FileSystem {
 
     /// Creates `path` with `mode` and writes `contents` durably (fsync); returns false without
     /// touching anything when the file already exists.
-    package static func createFile(_ path: String, contents: [UInt8], mode: mode_t) throws(FileSystemError) -> Bool {
+    private static func createFile(_ path: String, contents: [UInt8], mode: mode_t) throws(FileSystemError) -> Bool {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         if descriptor < 0 {
             let code = errno
@@ -86,6 +86,36 @@ package enum FileSystem {
         guard fsync(descriptor) == 0 else {
             throw FileSystemError(detail: "The file \(path) could not be flushed to disk: \(message(errno)).")
         }
+        return true
+    }
+
+    /// Writes a secret file (a key, a secret) so that it is never readable by anyone but its owner
+    /// and never seen half-written: missing parent directories are created with mode 0700, the
+    /// bytes go to a temporary file opened with mode 0600, are flushed, moved to `path`, and the
+    /// directory is flushed. With `replacing` the move is a rename over the file already there; without,
+    /// a link, which never replaces a file another process created meanwhile: then nothing is
+    /// written and the result is false.
+    @discardableResult
+    package static func writeSecretFile(_ path: String, bytes: [UInt8], replacing: Bool) throws(FileSystemError) -> Bool {
+        let directory = parent(of: path)
+        try createDirectories(directory, mode: 0o700)
+        let temporary = "\(path).\(getpid()).\(UInt32.random(in: 0 ... .max)).tmp"
+        guard try createFile(temporary, contents: bytes, mode: 0o600) else {
+            throw FileSystemError(detail: "The temporary file \(temporary) already exists.")
+        }
+        defer { unlink(temporary) }
+        if replacing {
+            guard rename(temporary, path) == 0 else {
+                throw FileSystemError(detail: "The file \(path) could not be replaced: \(message(errno)).")
+            }
+        } else if link(temporary, path) != 0 {
+            let code = errno
+            guard code == EEXIST else {
+                throw FileSystemError(detail: "The file \(path) could not be created: \(message(code)).")
+            }
+            return false
+        }
+        try syncDirectory(directory)
         return true
     }
 

@@ -17,6 +17,8 @@ enum CurlRequestOptions {
         options.set(CURLOPT_NOPROXY, "*", "NOPROXY")
         options.set(CURLOPT_TCP_KEEPALIVE, 1, "TCP_KEEPALIVE")
         options.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS, "HTTP_VERSION")
+        // TLS 1.0 and 1.1 are broken and deprecated (RFC 8996): LiveVox is reached over 1.2 or newer.
+        options.set(CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2, "SSLVERSION")
         options.set(CURLOPT_SSL_VERIFYPEER, 1, "SSL_VERIFYPEER")
         options.set(CURLOPT_SSL_VERIFYHOST, 2, "SSL_VERIFYHOST")
         let tls = configuration.tls

@@ -70,15 +70,15 @@ extension SQLiteAuditStore: OutboxStore {
         }
     }
 
-    public func recoverInterruptedDeliveries(nowMillis: Int64) async throws(AuditStoreError) -> Int {
-        try await onWriter("recover interrupted deliveries") { context in
+    public func markSendingUnknown(claimedBeforeMillis: Int64, reason: String, nowMillis: Int64) async throws(AuditStoreError) -> Int {
+        try await onWriter("mark sending deliveries unknown") { context in
             try context.transaction {
                 let interrupted = try SQLiteDeliveryCodec.select(
-                    "SELECT \(SQLiteDeliveryCodec.columns) FROM deliveries WHERE status = 'sending' ORDER BY position",
-                    [], context.connection
+                    "SELECT \(SQLiteDeliveryCodec.columns) FROM deliveries WHERE status = 'sending' AND updated_ms < ?1 ORDER BY position",
+                    [.integer(claimedBeforeMillis)], context.connection
                 )
                 for row in interrupted {
-                    let unknown = try row.delivery.completed(.unknown(reason: Delivery.interruptedError), nowMillis: nowMillis)
+                    let unknown = try row.delivery.completed(.unknown(reason: reason), nowMillis: nowMillis)
                     try SQLiteDeliveryCodec.update(unknown, context.connection)
                 }
                 return interrupted.count

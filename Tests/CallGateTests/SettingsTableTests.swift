@@ -51,7 +51,7 @@ struct SettingsTableTests {
             ])))
             #expect(setting.defaultText(read) == text, "\(setting.key)")
         }
-        #expect(withDefaults == 33)
+        #expect(withDefaults == 34)
         let unset = table.settings.filter { setting in setting.defaultText(table.defaults).map(\.isEmpty) ?? true }.map(\.key)
         #expect(unset == ["tls.certFile", "tls.keyFile", "tls.clientCaFile", "upstream.url", "upstream.pathPrefix", "upstream.accessToken", "upstream.clientName", "upstream.userName",
                           "upstream.password", "upstream.caFile", "upstream.clientCertificate", "upstream.clientKey", "audit.secret",

@@ -31,6 +31,21 @@ struct CurlHTTPClientTLSTests {
         }
     }
 
+    @Test("A server that speaks only TLS 1.1 is refused for its protocol version: the floor is TLS 1.2")
+    func tlsFloor() async throws {
+        // SECLEVEL=0 lets the server offer TLS 1.1 at all; the client's refusal must then come from
+        // its own floor, which names the protocol version (not from the system's cipher policy).
+        try await TLSPeer.with(requireClientCertificate: false, serverOptions: ["-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"]) { peer in
+            let client = try CurlHTTPClient(configuration: .init(tls: .init(caFile: peer.file("ca.pem"))))
+            let error = await #expect(throws: CurlTransportError.self) {
+                try await client.execute(HTTPRequestSpec(url: peer.url))
+            }
+            #expect(error?.curlCode == 35)  // CURLE_SSL_CONNECT_ERROR
+            #expect(error?.detail.hasSuffix("tlsv1 alert protocol version") == true, "\(String(describing: error?.detail))")
+            await client.shutdown(gracePeriod: .zero)
+        }
+    }
+
     @Test("A server that demands a client certificate refuses a client without one")
     func clientCertificateMissing() async throws {
         try await TLSPeer.with(requireClientCertificate: true) { peer in
@@ -55,7 +70,8 @@ struct TLSPeer {
 
     func file(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
-    static func with(requireClientCertificate: Bool, _ body: (TLSPeer) async throws -> Void) async throws {
+    static func with(requireClientCertificate: Bool, serverOptions: [String] = [],
+                     _ body: (TLSPeer) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("curl-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -76,7 +92,7 @@ struct TLSPeer {
         server.executableURL = URL(fileURLWithPath: openssl)
         server.currentDirectoryURL = directory
         server.arguments = ["s_server", "-quiet", "-www", "-accept", "127.0.0.1:\(port)", "-cert", "server.pem", "-key", "server.key"]
-            + (requireClientCertificate ? ["-CAfile", "ca.pem", "-Verify", "1"] : [])
+            + (requireClientCertificate ? ["-CAfile", "ca.pem", "-Verify", "1"] : []) + serverOptions
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()

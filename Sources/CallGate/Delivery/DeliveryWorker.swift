@@ -14,7 +14,9 @@ import Synchronization
 /// transaction of their own, and the trail says what happened to every accepted webhook.
 ///
 /// At start it marks the deliveries a previous process left `sending` as `unknown` (they may or may
-/// not have reached LiveVox). It then claims up to `batch` due deliveries at a time and sends them
+/// not have reached LiveVox). While it runs it does the same, once every `sweepInterval`, for the
+/// deliveries `sending` for longer than `stuckAfter`: an attempt whose outcome could not be
+/// committed stays `sending`, and must be reviewed rather than forgotten until the next start. It then claims up to `batch` due deliveries at a time and sends them
 /// concurrently; with none due it sleeps until the next is due (at most a second), or until
 /// `wake()` (a webhook was just accepted, or a delivery retried). At graceful shutdown it finishes
 /// the deliveries it is sending and stops; the others stay in the outbox for the next start.
@@ -24,14 +26,20 @@ public final class DeliveryWorker: Service, Sendable {
     private let client: LiveVoxClient
     private let policy: DeliveryPolicy
     private let batch: Int
+    private let stuckAfterMillis: Int64
+    private let sweepIntervalMillis: Int64
     private let nowMillis: @Sendable () -> Int64
     private let logger: Logger
     private let woken = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
 
-    /// A worker over the outbox of `trail`, sending through `client`.
+    /// A worker over the outbox of `trail`, sending through `client`. `stuckAfter` must exceed the
+    /// longest attempt (the upstream timeout) with room for its commit.
     public init(trail: AuditTrail, client: LiveVoxClient, policy: DeliveryPolicy = DeliveryPolicy(), batch: Int = 32,
+                stuckAfter: Duration = .seconds(90), sweepInterval: Duration = .seconds(60),
                 nowMillis: @escaping @Sendable () -> Int64, logger: Logger) {
+        stuckAfterMillis = DeliveryPolicy.millis(stuckAfter)
+        sweepIntervalMillis = DeliveryPolicy.millis(sweepInterval)
         outbox = trail.outbox
         self.trail = trail
         self.client = client
@@ -57,11 +65,30 @@ public final class DeliveryWorker: Service, Sendable {
             logger.error("The outbox could not be read at start", metadata: ["outbox.error": "\(error)"])
         }
         await withGracefulShutdownHandler {
+            var sweptMillis = nowMillis()
             while !stopping.load(ordering: .acquiring), !Task.isCancelled {
+                if nowMillis() - sweptMillis >= sweepIntervalMillis {
+                    sweptMillis = nowMillis()
+                    await sweepStuck(nowMillis: sweptMillis)
+                }
                 if await deliverDue() == 0 { await sleep() }
             }
         } onGracefulShutdown: {
             self.stopping.store(true, ordering: .releasing)
+        }
+    }
+
+    /// Marks the deliveries `sending` for longer than `stuckAfter` `unknown`, for review.
+    func sweepStuck(nowMillis: Int64) async {
+        do {
+            let swept = try await outbox.markSendingUnknown(claimedBeforeMillis: nowMillis - stuckAfterMillis,
+                                                            reason: Delivery.unrecordedError, nowMillis: nowMillis)
+            if swept > 0 {
+                logger.warning("Deliveries whose outcome could not be recorded are marked unknown, for review",
+                               metadata: ["deliveries.unknown": "\(swept)"])
+            }
+        } catch {
+            logger.error("The outbox could not be swept for stuck deliveries", metadata: ["outbox.error": "\(error)"])
         }
     }
 
@@ -91,7 +118,7 @@ public final class DeliveryWorker: Service, Sendable {
         do {
             _ = try await trail.writer.record(record, completing: completion)
         } catch {
-            // Left `sending`: the next start marks it unknown rather than sending it twice.
+            // Left `sending`: the sweep (or the next start) marks it unknown rather than sending it twice.
             logger.error("A delivery's outcome could not be recorded", metadata: [
                 "delivery.id": "\(delivery.id)", "outbox.error": "\(error)",
             ])

@@ -13,9 +13,14 @@ enum DevelopmentKeys {
     }
 
     /// Creates the keys file when it does not exist and the upstream is the embedded simulator.
-    /// Against a real upstream a missing keys file is an error: keys there are made on purpose.
+    /// Against a real upstream a missing keys file is an error (keys there are made on purpose),
+    /// and so is an active development key: its role would reach LiveVox with a key printed on a
+    /// terminal and kept in shell histories.
     static func createIfNeeded(settings: GatewaySettings, embedded: Bool) throws -> [Created] {
-        guard !FileManager.default.fileExists(atPath: settings.keysFile) else { return [] }
+        guard !FileManager.default.fileExists(atPath: settings.keysFile) else {
+            if !embedded { try refuseDevelopmentKeys(path: settings.keysFile) }
+            return []
+        }
         guard embedded else {
             throw SettingsError("No keys file at \(settings.keysFile). Create keys with `callgate keys create --name NAME --role ROLE --file \(settings.keysFile)`.")
         }
@@ -24,10 +29,21 @@ enum DevelopmentKeys {
         for role in LiveVoxRole.allCases {
             let name = "dev-\(role.rawValue.lowercased())"
             let key = try file.create(name: name, role: role, services: nil, agentLoginId: role == .agent ? "agent007" : nil)
+            file.keys[file.keys.count - 1].development = true
             created.append(Created(name: name, role: role, key: key))
         }
         try file.save(path: settings.keysFile)
         return created
+    }
+
+    private static func refuseDevelopmentKeys(path: String) throws {
+        let names = try KeysFile.load(path: path).activeDevelopmentKeyNames
+        guard let first = names.first else { return }
+        throw SettingsError("""
+            The keys file \(path) holds development keys made for the embedded simulator (\(names.joined(separator: ", "))), \
+            and --upstream-url points at another LiveVox. Revoke each (`callgate keys revoke \(first) --file \(path)`) \
+            or delete the file and create keys with `callgate keys create --name NAME --role ROLE --file \(path)`.
+            """)
     }
 
     /// The banner printed once the server listens; `scheme` is `https` when it serves TLS.

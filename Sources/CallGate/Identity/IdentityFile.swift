@@ -1,4 +1,5 @@
 import CallGateCore
+import CallGateStorage
 import Foundation
 import Yams
 
@@ -25,23 +26,19 @@ enum IdentityFile {
         }
     }
 
-    /// Writes `header` then `content` as YAML atomically (a temporary file renamed over `path`),
-    /// readable by its owner only.
+    /// Writes `header` then `content` as YAML with ``FileSystem/writeSecretFile(_:bytes:replacing:)``:
+    /// mode 0600 from the start, replacing the old file atomically.
     static func write(_ content: some Encodable, header: String, path: String, kind: String) throws(Failure) {
+        let yaml: String
         do {
-            let yaml = try YAMLEncoder().encode(content)
-            let url = URL(fileURLWithPath: path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0 ... .max)).tmp")
-            try Data((header + yaml).utf8).write(to: temporary)
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: temporary.path)
-            if rename(temporary.path, url.path) != 0 {
-                throw Failure(message: "Cannot replace \(path): \(String(cString: strerror(errno))).")
-            }
-        } catch let error as Failure {
-            throw error
+            yaml = try YAMLEncoder().encode(content)
         } catch {
-            throw Failure(message: "Cannot write the \(kind) \(path): \(error.localizedDescription)")
+            throw Failure(message: "Cannot write the \(kind) \(path): \(error)")
+        }
+        do throws(FileSystemError) {
+            try FileSystem.writeSecretFile(path, bytes: Array((header + yaml).utf8), replacing: true)
+        } catch {
+            throw Failure(message: "Cannot write the \(kind) \(path): \(error.detail)")
         }
     }
 

@@ -15,6 +15,7 @@ import Foundation
 ///     rateLimit: {requestsPerSecond: 20, burst: 40}   # absent: the gateway's default
 ///     createdAt: 2026-11-29T17:00:00Z
 ///     revokedAt: 2026-12-01T09:00:00Z   # present once revoked; the key no longer authenticates
+///     development: true             # only on the keys made for the embedded simulator
 /// ```
 public struct KeysFile: IdentityFileContent {
     /// One key.
@@ -38,6 +39,9 @@ public struct KeysFile: IdentityFileContent {
         public var revokedAt: String?
         /// The key's own rate limit; absent means the gateway's default.
         public var rateLimit: RateLimit?
+        /// True for the keys `callgate serve` makes for the embedded simulator on its first run;
+        /// `serve` against a real LiveVox refuses to start while one of them is active.
+        public var development: Bool?
 
         /// Creates an entry.
         public init(name: String, role: String, sha256: String?, services: [Int64]? = nil,
@@ -107,6 +111,11 @@ public struct KeysFile: IdentityFileContent {
                          agentLoginId: agentLoginId, createdAt: IdentityFile.timestamp(now), rateLimit: rateLimit),
                    duplicate: "A key named '\(name)' already exists; choose another name or revoke it first.")
         return key
+    }
+
+    /// The names of the active development keys (``Entry/development``).
+    public var activeDevelopmentKeyNames: [String] {
+        keys.filter { $0.development == true && $0.revokedAt == nil }.map(\.name)
     }
 
     /// Marks the key named `name` revoked.

@@ -23,6 +23,8 @@ public struct GatewaySettings: Sendable, Hashable {
     public var tlsReloadIntervalSeconds = 5
     /// LiveVox's base URL; `nil` runs the embedded simulator.
     public var upstreamURL: String?
+    /// Whether an `http://` upstream on a host other than a loopback address is accepted.
+    public var upstreamAllowInsecureHTTP = false
     /// A version segment inserted after the category, e.g. `v6.0`.
     public var upstreamPathPrefix = ""
     /// The `LV-Access` token.
@@ -132,6 +134,8 @@ public struct GatewaySettings: Sendable, Hashable {
                help: "How often the TLS files are checked for a change (also reloaded on SIGHUP); new connections use the new ones."),
         .optional("upstream.url", \.upstreamURL, .httpURL,
                   help: "LiveVox base URL, e.g. https://api.livevox.com. Unset: the embedded simulator on a loopback port."),
+        .value("upstream.allowInsecureHttp", \.upstreamAllowInsecureHTTP, SettingValue<Bool>.boolean,
+               help: "Accept an http:// upstream.url on a host other than a loopback address (a simulator on another host in a test setup): LiveVox's credentials and every phone number then cross the network in clear."),
         .value("upstream.pathPrefix", \.upstreamPathPrefix, .text,
                help: "Version segment after the category, e.g. v6.0 for /session/v6.0/login."),
         .secret("upstream.accessToken", \.upstreamAccessToken, .text, help: "LiveVox API access token (LV-Access)."),
@@ -256,6 +260,20 @@ public struct GatewaySettings: Sendable, Hashable {
                 throw SettingsError("With --upstream-url, LiveVox needs \(missing.joined(separator: ", ")) (or their CALLGATE_... variables).")
             }
         }
+        if let upstreamURL, !upstreamAllowInsecureHTTP, let host = Self.insecureHost(upstreamURL) {
+            throw SettingsError("""
+                --upstream-url \(upstreamURL) is http:// on \(host), not a loopback address: LiveVox's credentials and \
+                every phone number would cross the network in clear. Use https://, or give --upstream-allow-insecure-http true \
+                for a test upstream.
+                """)
+        }
+        if auditRetentionDays > 0, auditRetentionDays * 86_400 < 2 * webhookToleranceSeconds {
+            throw SettingsError("""
+                --audit-retention-days \(auditRetentionDays) keeps delivered webhooks for less than twice \
+                --webhooks-tolerance-seconds \(webhookToleranceSeconds): a webhook replayed within its tolerance could be \
+                delivered again once its record is pruned. Raise the retention or lower the tolerance.
+                """)
+        }
         if (tlsCertFile == nil) != (tlsKeyFile == nil) {
             throw SettingsError("--tls-cert-file and --tls-key-file go together: give both for HTTPS, or neither.")
         }
@@ -265,5 +283,20 @@ public struct GatewaySettings: Sendable, Hashable {
         if (upstreamClientCertificate == nil) != (upstreamClientKey == nil) {
             throw SettingsError("--upstream-client-certificate and --upstream-client-key go together.")
         }
+    }
+
+    /// The host of `url` when it is `http://` and the host is not a loopback address (127.0.0.0/8,
+    /// ::1, localhost); nil otherwise.
+    static func insecureHost(_ url: String) -> String? {
+        guard url.lowercased().hasPrefix("http://") else { return nil }
+        let authority = url.dropFirst("http://".count).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let hostAndPort = authority.split(separator: "@", omittingEmptySubsequences: false).last ?? authority
+        let host = hostAndPort.hasPrefix("[")
+            ? String(hostAndPort.dropFirst().prefix { $0 != "]" })
+            : String(hostAndPort.prefix { $0 != ":" })
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        let isLoopbackIPv4 = octets.count == 4 && octets.allSatisfy { UInt8($0) != nil } && octets[0] == "127"
+        let isLoopback = isLoopbackIPv4 || host == "::1" || host.lowercased() == "localhost"
+        return isLoopback ? nil : host
     }
 }

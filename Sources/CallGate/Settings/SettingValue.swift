@@ -148,3 +148,13 @@ extension SettingValue where Value == AuditStoreSetting {
         })
     }
 }
+
+extension SettingValue where Value == Bool {
+    /// `true` or `false`.
+    public static var boolean: SettingValue {
+        SettingValue(accepts: "true or false", parse: { raw throws(SettingRefusal) in
+            guard let value = Bool(raw) else { throw SettingRefusal(tail: "is '\(raw)': use true or false.") }
+            return value
+        }, text: { String($0) })
+    }
+}

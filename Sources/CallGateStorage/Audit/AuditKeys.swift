@@ -85,8 +85,9 @@ public struct AuditKeys: Sendable {
     /// The keys from the secret file at `path`, creating the file first when it does not exist.
     ///
     /// The file holds the secret as hex on one line. A new file gets 32 random bytes from the
-    /// system's secure generator and permissions 0600; missing parent directories are created with
-    /// 0700. This is the embedded default; production deployments provision the secret themselves.
+    /// system's secure generator and is written by ``FileSystem/writeSecretFile(_:bytes:replacing:)``
+    /// (mode 0600, whole before it appears, parent directories 0700). This is the embedded default;
+    /// production deployments provision the secret themselves.
     /// Throws `invalidSecret` when the file cannot be read or created, is not hex, or holds fewer
     /// than 16 bytes.
     public static func loadOrCreate(path: String) throws(AuditStoreError) -> AuditKeys {
@@ -94,11 +95,10 @@ public struct AuditKeys: Sendable {
             if let contents = try FileSystem.readFile(path) {
                 return try AuditKeys(secret: parseSecretFile(contents, path: path))
             }
-            try FileSystem.createDirectories(FileSystem.parent(of: path), mode: 0o700)
             var generator = SystemRandomNumberGenerator()
             let secret = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
             let text = Hex.encode(secret) + "\n"
-            if try FileSystem.createFile(path, contents: Array(text.utf8), mode: 0o600) {
+            if try FileSystem.writeSecretFile(path, bytes: Array(text.utf8), replacing: false) {
                 return try AuditKeys(secret: secret)
             }
             // Another process created it between our look and our create: use theirs.

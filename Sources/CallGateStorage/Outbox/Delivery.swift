@@ -58,6 +58,11 @@ public struct Delivery: Sendable, Hashable {
     /// The `lastError` of a delivery found `sending` at start-up (`recoverInterruptedDeliveries`).
     public static let interruptedError =
         "interrupted: the process stopped while it was being sent; it may or may not have reached LiveVox"
+
+    /// The `lastError` of a delivery the running worker found `sending` for longer than an attempt
+    /// can take: the commit of its outcome failed.
+    public static let unrecordedError =
+        "unrecorded: the outcome of its attempt could not be recorded; it may or may not have reached LiveVox"
 }
 
 extension Delivery {

@@ -37,9 +37,9 @@ public protocol OutboxStore: Sendable {
     @discardableResult
     func retryDelivery(id: String, services: Set<Int64>?, nowMillis: Int64) async throws(AuditStoreError) -> Delivery
 
-    /// Marks every `sending` delivery `unknown` with `Delivery.interruptedError`: they were in flight
-    /// when the process stopped. Call once at start-up, before the worker starts; returns how many.
-    func recoverInterruptedDeliveries(nowMillis: Int64) async throws(AuditStoreError) -> Int
+    /// Marks the deliveries `sending` since before `claimedBeforeMillis` `unknown` with `reason`
+    /// (they may or may not have reached LiveVox); returns how many.
+    func markSendingUnknown(claimedBeforeMillis: Int64, reason: String, nowMillis: Int64) async throws(AuditStoreError) -> Int
 
     /// When the earliest pending delivery is due (the worker sleeps until then); nil when none is pending.
     func nextDueMillis() async throws(AuditStoreError) -> Int64?
@@ -61,6 +61,12 @@ extension OutboxStore {
     /// One page of deliveries of every service (see `deliveries(status:services:limit:beforeCursor:)`).
     public func deliveries(status: DeliveryStatus?, limit: Int, beforeCursor: Int64?) async throws(AuditStoreError) -> DeliveryPage {
         try await deliveries(status: status, services: nil, limit: limit, beforeCursor: beforeCursor)
+    }
+
+    /// Marks every `sending` delivery `unknown` with `Delivery.interruptedError`: they were in flight
+    /// when the process stopped. Call once at start-up, before the worker starts; returns how many.
+    public func recoverInterruptedDeliveries(nowMillis: Int64) async throws(AuditStoreError) -> Int {
+        try await markSendingUnknown(claimedBeforeMillis: .max, reason: Delivery.interruptedError, nowMillis: nowMillis)
     }
 
     /// An operator's retry of the delivery `id`, whatever its service (see `retryDelivery(id:services:nowMillis:)`).

@@ -1,13 +1,5 @@
 import CallGateHashing
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The witness key file: the Ed25519 private key (its 32-byte seed) as hex on one line, mode 0600.
 ///
 /// The key is the witness's own, not derived from the audit secret, so that whoever can edit the
@@ -35,32 +27,17 @@ public enum WitnessKey {
 
     /// The key in the file at `path`, creating the file with a new key when it does not exist.
     ///
-    /// A new file is written whole before it appears under its name: the key goes to a temporary
-    /// file opened with mode 0600, is flushed, linked to `path` (which never replaces a file another
-    /// process created meanwhile; then that key is used) and the directory is flushed. Missing
-    /// parent directories are created with mode 0700.
+    /// A new file is written by ``FileSystem/writeSecretFile(_:bytes:replacing:)`` (mode 0600, whole
+    /// before it appears); when another process created the file meanwhile, its key is used.
     public static func loadOrCreate(path: String) throws(AuditStoreError) -> Ed25519.PrivateKey {
         do {
             if let contents = try FileSystem.readFile(path) {
                 return try parse(contents, path: path)
             }
-            let directory = FileSystem.parent(of: path)
-            try FileSystem.createDirectories(directory, mode: 0o700)
             let key = Ed25519.PrivateKey.generate()
-            let temporary = "\(path).\(getpid()).tmp"
-            unlink(temporary)
-            guard try FileSystem.createFile(temporary, contents: Array((Hex.encode(key.seedBytes) + "\n").utf8), mode: 0o600) else {
-                throw FileSystemError(detail: "The temporary file \(temporary) could not be created.")
-            }
-            defer { unlink(temporary) }
-            if link(temporary, path) != 0 {
-                let code = errno
-                guard code == EEXIST else {
-                    throw FileSystemError(detail: "The witness key file \(path) could not be created: \(FileSystem.message(code)).")
-                }
+            guard try FileSystem.writeSecretFile(path, bytes: Array((Hex.encode(key.seedBytes) + "\n").utf8), replacing: false) else {
                 return try load(path: path)
             }
-            try FileSystem.syncDirectory(directory)
             return key
         } catch let error as FileSystemError {
             throw AuditStoreError(code: .invalidSecret, detail: error.detail)
