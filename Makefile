@@ -9,7 +9,7 @@ PYTHON      := $(VENV)/bin/python
 DEBIAN_PACKAGES := python3 python3-venv python3-pip libcurl4-openssl-dev libsqlite3-dev libssl-dev libmimalloc-dev openssl
 BENCH_PACKAGES  := nginx-light wrk bc curl valgrind
 
-.PHONY: run test deps venv build build-release build-bench test-swift test-oracle test-contract bench tables clean
+.PHONY: run test deps venv build build-release build-bench test-swift test-oracle test-contract bench tables fuzz clean
 
 run: deps build-release
 	.build/release/callgate serve --host 127.0.0.1 --port $(PORT) --store sqlite:data/callgate.sqlite
@@ -50,6 +50,12 @@ test-oracle: build venv
 # under schemathesis, with no 5xx.
 test-contract: build venv
 	CALLGATE_BIN=$(CURDIR)/.build/debug/callgate $(PYTHON) -m pytest -q Tests/contract
+
+# libFuzzer with AddressSanitizer on the pure parsers, each for FUZZ_SECONDS (docs/fuzzing.md);
+# `make test` replays the committed corpora in the ordinary build (CallGateFuzzTests).
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
 
 # Regenerates the committed data tables from the pinned PyPI packages.
 tables: venv

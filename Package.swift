@@ -192,6 +192,10 @@ let package = Package(
             path: "bench/UpstreamBench",
             linkerSettings: mimalloc
         ),
+        // The fuzz harnesses' bodies (`make fuzz` links them with libFuzzer; fuzz/run.sh).
+        .target(name: "CallGateFuzz", dependencies: ["CallGateCore"], path: "fuzz/Harnesses"),
+        // Replays the committed fuzz corpora through the harnesses in the ordinary build.
+        .testTarget(name: "CallGateFuzzTests", dependencies: ["CallGateFuzz"]),
         .testTarget(
             name: "CallGateCoreTests",
             dependencies: [

@@ -1,3 +1,4 @@
+import CallGateCore
 import CallGateHashing
 import Foundation
 
@@ -47,7 +48,7 @@ public struct WebhookVerifier: Sendable {
     /// How far a timestamp may be from the clock, either way, by default: five minutes.
     public static let defaultToleranceSeconds = 300
     /// The longest `webhook-id` accepted.
-    public static let maximumIdLength = 256
+    public static let maximumIdLength = WebhookHeaders.maximumIdLength
 
     /// The sources, tried in order.
     public let sources: [Source]
@@ -68,13 +69,13 @@ public struct WebhookVerifier: Sendable {
         let missing = [(Header.id, id), (Header.timestamp, timestamp), (Header.signature, signature)]
             .filter { ($0.1 ?? "").isEmpty }.map(\.0)
         guard missing.isEmpty, let id, let timestamp, let signature else { return .failure(.missingHeaders(missing)) }
-        guard Self.isWellFormed(id: id) else { return .failure(.malformedWebhookId) }
-        guard let sentAt = Self.parse(timestamp: timestamp) else { return .failure(.malformedTimestamp) }
+        guard WebhookHeaders.isWellFormed(id: id) else { return .failure(.malformedWebhookId) }
+        guard let sentAt = WebhookHeaders.parse(timestamp: timestamp) else { return .failure(.malformedTimestamp) }
         let offset = sentAt - Int64(now.timeIntervalSince1970.rounded(.down))
         guard abs(offset) <= Int64(toleranceSeconds) else {
             return .failure(.staleTimestamp(offsetSeconds: offset, toleranceSeconds: toleranceSeconds))
         }
-        let presented = Self.parse(signatures: signature)
+        let presented = WebhookHeaders.parse(signatures: signature)
         guard !presented.isEmpty else { return .failure(.malformedSignature) }
 
         var matched: Principal?
@@ -88,29 +89,6 @@ public struct WebhookVerifier: Sendable {
         }
         guard let matched else { return .failure(.signatureMismatch) }
         return .success(Verified(principal: matched, webhookId: id))
-    }
-
-    /// 1 to 256 printable ASCII characters (no spaces or control characters).
-    static func isWellFormed(id: String) -> Bool {
-        (1...maximumIdLength).contains(id.utf8.count) && id.utf8.allSatisfy { (0x21...0x7E).contains($0) }
-    }
-
-    /// Unix seconds: ASCII digits only (no sign, no fraction), short enough not to overflow.
-    static func parse(timestamp: String) -> Int64? {
-        guard (1...18).contains(timestamp.utf8.count), timestamp.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
-            return nil
-        }
-        return Int64(timestamp)
-    }
-
-    /// The `v1` MACs of a `webhook-signature` header; other versions and malformed entries are skipped.
-    static func parse(signatures header: String) -> [[UInt8]] {
-        header.split(separator: " ").compactMap { entry in
-            guard entry.hasPrefix("v1,"), let bytes = Data(base64Encoded: String(entry.dropFirst(3))),
-                  bytes.count == SHA256Bytes.byteCount
-            else { return nil }
-            return Array(bytes)
-        }
     }
 }
 

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `make fuzz`: builds each harness with libFuzzer and AddressSanitizer (CallGateCore and the
+# harnesses only, straight with swiftc, so the sanitized build stays small and needs no package
+# resolution), then runs each for FUZZ_SECONDS on its committed seeds plus the corpus it grew
+# before, and prints libFuzzer's coverage (cov, ft) and executions.
+set -euo pipefail
+seconds=${FUZZ_SECONDS:-60}
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$root/.build-fuzz
+flags=(-parse-as-library -O -sanitize=fuzzer,address)
+cd "$root"
+mkdir -p "$build"
+quiet() { grep -v 'Cannot export local symbol' || true; }
+swiftc -module-name CallGateCore "${flags[@]}" -wmo -emit-library -static -emit-module \
+    -emit-module-path "$build/CallGateCore.swiftmodule" -o "$build/libCallGateCore.a" \
+    $(find Sources/CallGateCore -name '*.swift') 2>&1 | quiet
+for entry in ${FUZZ_TARGETS:-fuzz/Entries/*.swift}; do
+    name=$(basename "$entry" .swift)
+    swiftc -module-name CallGateFuzz "${flags[@]}" -I "$build" -L "$build" -lCallGateCore \
+        fuzz/Harnesses/*.swift "$entry" -o "$build/fuzz-$name" 2>&1 | quiet
+    mkdir -p "$build/corpus/$name"
+    echo "== $name: ${seconds}s"
+    "$build/fuzz-$name" -max_total_time="$seconds" -timeout=5 -max_len=1024 -print_final_stats=1 \
+        -artifact_prefix="$build/crash-$name-" "$build/corpus/$name" "fuzz/corpus/$name" > "$build/$name.log" 2>&1 \
+        || { tail -40 "$build/$name.log"; echo "== $name: FOUND A CRASH OR HANG (input in $build/crash-$name-*)"; exit 1; }
+    grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' "$build/$name.log" | tail -2
+    grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' "$build/$name.log"
+done
