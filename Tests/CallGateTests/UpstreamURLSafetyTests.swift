@@ -20,4 +20,12 @@ struct UpstreamURLSafetyTests {
     func insecureHost(url: String, host: String?) {
         #expect(GatewaySettings.insecureHost(url) == host)
     }
+
+    @Test("IPAddress.isLoopback: 127.0.0.0/8 and ::1, in any of their written forms", arguments: [
+        ("127.0.0.1", true), ("127.255.255.254", true), ("::1", true), ("0:0:0:0:0:0:0:1", true), ("::ffff:127.0.0.1", true),
+        ("128.0.0.1", false), ("126.255.255.255", false), ("::", false), ("::2", false), ("fe80::1", false),
+    ])
+    func loopback(text: String, isLoopback: Bool) {
+        #expect(IPAddress(text)?.isLoopback == isLoopback)
+    }
 }

@@ -15,6 +15,9 @@ public struct IPAddress: Hashable, Sendable {
     /// Whether the address is an IPv4 address (IPv4-mapped).
     public var isIPv4: Bool { high == 0 && low >> 32 == 0xFFFF }
 
+    /// Whether the address is a loopback address: in 127.0.0.0/8, or `::1`.
+    public var isLoopback: Bool { (isIPv4 && low >> 24 & 0xFF == 127) || (high == 0 && low == 1) }
+
     /// The address of `text`: dotted IPv4 (`192.0.2.1`) or IPv6 in any RFC 4291 form
     /// (`2001:db8::1`, `::ffff:192.0.2.1`), an IPv6 zone (`%eth0`) ignored; nil for anything else.
     public init?(_ text: some StringProtocol) {

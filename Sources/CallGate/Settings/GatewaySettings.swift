@@ -294,9 +294,7 @@ public struct GatewaySettings: Sendable, Hashable {
         let host = hostAndPort.hasPrefix("[")
             ? String(hostAndPort.dropFirst().prefix { $0 != "]" })
             : String(hostAndPort.prefix { $0 != ":" })
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        let isLoopbackIPv4 = octets.count == 4 && octets.allSatisfy { UInt8($0) != nil } && octets[0] == "127"
-        let isLoopback = isLoopbackIPv4 || host == "::1" || host.lowercased() == "localhost"
+        let isLoopback = host.lowercased() == "localhost" || IPAddress(host)?.isLoopback == true
         return isLoopback ? nil : host
     }
 }
