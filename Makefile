@@ -8,13 +8,17 @@ PYTHON      := $(VENV)/bin/python
 # System packages the build, the tests and the benchmarks need.
 DEBIAN_PACKAGES := python3 python3-venv python3-pip libcurl4-openssl-dev libsqlite3-dev libssl-dev libmimalloc-dev openssl
 BENCH_PACKAGES  := nginx-light wrk bc curl valgrind
+# `make test-deploy`: systemd-analyze for deploy/systemd, nginx for the compose stack's nginx.conf (the Python tools come from scripts/requirements.txt).
+DEPLOY_PACKAGES := systemd nginx-light
+PREFIX      ?= /usr/local
+DESTDIR     ?=
 
-.PHONY: run test deps venv build build-release build-bench test-swift test-oracle test-contract bench tables fuzz clean
+.PHONY: run test deps venv build build-release build-bench install test-swift test-oracle test-contract test-deploy bench tables fuzz clean
 
 run: deps build-release
 	.build/release/callgate serve --host 127.0.0.1 --port $(PORT) --store sqlite:data/callgate.sqlite
 
-test: deps venv build test-swift test-oracle test-contract
+test: deps venv build test-swift test-oracle test-contract test-deploy
 
 deps:
 	@scripts/ensure-debian-packages.sh $(DEBIAN_PACKAGES)
@@ -29,8 +33,14 @@ $(VENV)/.installed: scripts/requirements.txt
 build:
 	$(SWIFT) build --build-tests
 
+# The Swift runtime is linked into the binary, so it runs where Swift is not installed (the
+# container image's runtime stage, a host with the systemd unit).
 build-release:
-	$(SWIFT) build -c release --product callgate
+	$(SWIFT) build -c release --product callgate --static-swift-stdlib
+
+# Installs the release binary as $(DESTDIR)$(PREFIX)/bin/callgate (the image's build stage, deploy/systemd).
+install: build-release
+	install -D -m 0755 .build/release/callgate $(DESTDIR)$(PREFIX)/bin/callgate
 
 build-bench: build-release
 	$(SWIFT) build -c release --product PhoneParseBench
@@ -50,6 +60,13 @@ test-oracle: build venv
 # under schemathesis, with no 5xx.
 test-contract: build venv
 	CALLGATE_BIN=$(CURDIR)/.build/debug/callgate $(PYTHON) -m pytest -q Tests/contract
+
+# deploy/: hadolint on the Dockerfile, the compose file against the Compose specification, the
+# Kubernetes base and example overlay (rendered by kustomize) against Kubernetes' schemas, the
+# systemd unit under systemd-analyze, and the image's and the unit's settings started for real.
+test-deploy: build venv
+	@scripts/ensure-debian-packages.sh $(DEPLOY_PACKAGES)
+	CALLGATE_BIN=$(CURDIR)/.build/debug/callgate $(PYTHON) -m pytest -q Tests/deploy
 
 # libFuzzer with AddressSanitizer on the pure parsers, each for FUZZ_SECONDS (docs/fuzzing.md);
 # `make test` replays the committed corpora in the ordinary build (CallGateFuzzTests).

@@ -124,6 +124,7 @@ let package = Package(
                 "CallGateStorage",
                 "CallGate",
                 "CallGateCore",
+                "CurlTransport",
                 "LiveVoxSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,0 +1,31 @@
+"""Every CALLGATE_ variable that deploy/ sets is a setting of `callgate serve` (its table, as
+`serve --settings-markdown` prints it), or one of the PostgreSQL store's (issue 21), so a typo
+cannot leave a setting silently at its default."""
+
+import re
+
+from support import DEPLOY, run
+
+# The PostgreSQL store's settings and the drain delay, named as issue 21 declares them.
+POSTGRES_STORE_SETTINGS = {"CALLGATE_STORE_PASSWORD_FILE", "CALLGATE_STORE_PASSWORD", "CALLGATE_STORE_CA_FILE",
+                           "CALLGATE_STORE_POOL_SIZE", "CALLGATE_SHUTDOWN_DRAIN_SECONDS"}
+
+
+def declared() -> set[str]:
+    table = run(["serve", "--settings-markdown"])
+    assert table.returncode == 0, table.stderr
+    names = set(re.findall(r"`(CALLGATE_[A-Z0-9_]+)`", table.stdout))
+    assert "CALLGATE_UPSTREAM_URL" in names and "CALLGATE_UPSTREAM_PASSWORD_FILE" in names
+    return names
+
+
+def test_every_variable_deploy_sets_is_a_setting():
+    names = declared() | POSTGRES_STORE_SETTINGS
+    used = {}
+    for path in DEPLOY.rglob("*"):
+        if path.is_file():
+            for name in re.findall(r"\b(CALLGATE_[A-Z0-9_]*[A-Z0-9])\b", path.read_text(errors="replace")):
+                used.setdefault(name, set()).add(str(path.relative_to(DEPLOY)))
+    unknown = {name: sorted(paths) for name, paths in used.items() if name not in names}
+    assert unknown == {}
+    assert len(used) > 20
