@@ -36,7 +36,8 @@ struct HealthCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let target = try await url ?? Self.servedURL()
+        let target: String
+        if let url { target = url } else { target = try await Self.servedURL() }
         let result = await Self.probe(url: target, timeout: .milliseconds(Int64(timeout * 1000)), caFile: caFile)
         switch result {
         case .ready:

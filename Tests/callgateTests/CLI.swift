@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Runs the built `callgate` binary (beside the test bundle) as a subprocess.
 enum CLI {
@@ -48,6 +49,53 @@ enum CLI {
 
     static func run(_ arguments: [String], stdin: String) throws -> Result {
         try run(arguments, stdin: Data(stdin.utf8))
+    }
+}
+
+/// `callgate serve` (the binary) on a free loopback port, with a keys file holding one Manager key,
+/// a SQLite store and an audit key in a temporary directory of its own.
+struct ServedBinary {
+    let process: Process
+    let directory: URL
+    let port: Int
+    var base: String { "http://127.0.0.1:\(port)" }
+    var readyz: String { base + "/readyz" }
+    var keysFile: String { directory.appendingPathComponent("keys.yaml").path }
+
+    /// Starts `serve` with `arguments` after the usual ones; returns it once `/healthz` answers,
+    /// with the Manager key.
+    static func start(_ arguments: [String] = []) async throws -> (ServedBinary, key: String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-served-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let keys = directory.appendingPathComponent("keys.yaml").path
+        let created = try CLI.run(["keys", "create", "--name", "first", "--role", "Manager", "--file", keys], stdin: "")
+        #expect(created.status == 0)
+        let port = try ServeCommandTests.freePort()
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["serve", "--port", String(port), "--keys-file", keys, "--log-level", "error",
+                             "--store", "sqlite:" + directory.appendingPathComponent("callgate.sqlite").path,
+                             "--audit-key-file", directory.appendingPathComponent("audit.key").path] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let served = ServedBinary(process: process, directory: directory, port: port)
+        var up = false
+        for _ in 0..<200 where !up {
+            up = (try? await ServeCommandTests.get(served.base + "/healthz", key: nil)) == 200
+            if !up { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(up, "serve did not come up on port \(port)")
+        return (served, created.stdout.trimmingCharacters(in: .newlines))
+    }
+
+    /// SIGTERM (a graceful drain) when still running, then removes the directory.
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
     }
 }
 

@@ -12,51 +12,9 @@ import Glibc
 /// `callgate health` against a real `callgate serve` (the binary) on a loopback port.
 @Suite("callgate health", .serialized)
 struct HealthCommandTests {
-    /// A `callgate serve` process with its own directory; `stop()` ends it with SIGTERM.
-    struct Served {
-        let process: Process
-        let directory: URL
-        let port: Int
-        var readyz: String { "http://127.0.0.1:\(port)/readyz" }
-
-        /// Starts `serve` with a keys file holding one Manager key (returned) and `arguments`.
-        static func start(_ arguments: [String] = []) async throws -> (Served, key: String) {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-health-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let keys = directory.appendingPathComponent("keys.yaml").path
-            let created = try CLI.run(["keys", "create", "--name", "ops", "--role", "Manager", "--file", keys], stdin: "")
-            #expect(created.status == 0)
-            let port = try ServeCommandTests.freePort()
-            let process = Process()
-            process.executableURL = CLI.binary
-            process.arguments = ["serve", "--port", String(port), "--keys-file", keys, "--log-level", "error",
-                                 "--store", "sqlite:" + directory.appendingPathComponent("callgate.sqlite").path,
-                                 "--audit-key-file", directory.appendingPathComponent("audit.key").path] + arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let served = Served(process: process, directory: directory, port: port)
-            var up = false
-            for _ in 0..<200 where !up {
-                up = (try? await ServeCommandTests.get("http://127.0.0.1:\(port)/healthz", key: nil)) == 200
-                if !up { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            #expect(up, "serve did not come up on port \(port)")
-            return (served, created.stdout.trimmingCharacters(in: .newlines))
-        }
-
-        func stop() {
-            if process.isRunning {
-                process.terminate()
-                process.waitUntilExit()
-            }
-            try? FileManager.default.removeItem(at: directory)
-        }
-    }
-
     @Test("A ready gateway: exit 0 and one line saying so on standard output")
     func ready() async throws {
-        let (served, _) = try await Served.start()
+        let (served, _) = try await ServedBinary.start()
         defer { served.stop() }
         #expect(try await ServeCommandTests.get(served.readyz, key: nil) == 200)
         let result = try CLI.run(["health", "--url", served.readyz], stdin: "")
@@ -67,7 +25,7 @@ struct HealthCommandTests {
 
     @Test("Without --url it asks the port `serve` reads from CALLGATE_PORT, on 127.0.0.1 when serve listens everywhere")
     func urlFromTheEnvironment() async throws {
-        let (served, _) = try await Served.start()
+        let (served, _) = try await ServedBinary.start()
         defer { served.stop() }
         let result = try CLI.run(["health"], environment: ["CALLGATE_PORT": String(served.port), "CALLGATE_HOST": "0.0.0.0"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -82,7 +40,7 @@ struct HealthCommandTests {
     func notReady() async throws {
         // Nothing listens on the upstream's port: each call fails at once, and five open the breaker.
         let upstream = try ServeCommandTests.freePort()
-        let (served, key) = try await Served.start([
+        let (served, key) = try await ServedBinary.start([
             "--upstream-url", "http://127.0.0.1:\(upstream)", "--upstream-access-token", "token",
             "--upstream-client-name", "client", "--upstream-user-name", "user", "--upstream-password", "password",
             "--upstream-timeout-seconds", "2",

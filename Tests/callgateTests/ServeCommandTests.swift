@@ -38,39 +38,16 @@ struct ServeCommandTests {
 
     @Test("SIGHUP reloads the keys file: a key created while serving works without a restart; SIGTERM stops it")
     func reloadOnSIGHUP() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-hup-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let keys = directory.appendingPathComponent("keys.yaml").path
-        let first = try CLI.run(["keys", "create", "--name", "first", "--role", "Manager", "--file", keys], stdin: "")
-        #expect(first.status == 0)
-
-        let port = try Self.freePort()
-        let server = Process()
-        server.executableURL = CLI.binary
-        server.arguments = ["serve", "--port", String(port), "--keys-file", keys, "--log-level", "error",
-                            "--store", "sqlite:" + directory.appendingPathComponent("callgate.sqlite").path,
-                            "--audit-key-file", directory.appendingPathComponent("audit.key").path]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer { if server.isRunning { server.terminate() } }
-
-        let base = "http://127.0.0.1:\(port)"
-        var up = false
-        for _ in 0..<200 where !up {
-            up = (try? await Self.get(base + "/healthz", key: nil)) == 200
-            if !up { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        #expect(up)
-        let firstKey = first.stdout.trimmingCharacters(in: .newlines)
+        let (served, firstKey) = try await ServedBinary.start()
+        defer { served.stop() }
+        let base = served.base
         #expect(try await Self.get(base + "/v1/services/21429/queue", key: firstKey) == 200)
 
-        let second = try CLI.run(["keys", "create", "--name", "second", "--role", "Manager", "--file", keys], stdin: "")
+        let second = try CLI.run(["keys", "create", "--name", "second", "--role", "Manager", "--file", served.keysFile], stdin: "")
         let secondKey = second.stdout.trimmingCharacters(in: .newlines)
         #expect(try await Self.get(base + "/v1/services/21429/queue", key: secondKey) == 401)
 
-        kill(server.processIdentifier, SIGHUP)
+        kill(served.process.processIdentifier, SIGHUP)
         var reloaded = false
         for _ in 0..<100 where !reloaded {
             reloaded = (try await Self.get(base + "/v1/services/21429/queue", key: secondKey)) == 200
@@ -79,10 +56,10 @@ struct ServeCommandTests {
         #expect(reloaded)
         #expect(try await Self.get(base + "/v1/services/21429/queue", key: firstKey) == 200)
 
-        server.terminate()  // SIGTERM: a graceful drain
-        server.waitUntilExit()
-        #expect(server.terminationReason == .exit)
-        #expect(server.terminationStatus == 0)
+        served.process.terminate()  // SIGTERM: a graceful drain
+        served.process.waitUntilExit()
+        #expect(served.process.terminationReason == .exit)
+        #expect(served.process.terminationStatus == 0)
     }
 
     @Test("An unusable setting stops serve with status 2 and a sentence")

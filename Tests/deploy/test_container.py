@@ -43,6 +43,16 @@ def test_hadolint_finds_no_error():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_hadolint_fails_on_an_error_level_finding():
+    # Two ENTRYPOINTs in one stage (DL4004) is an error, not a warning.
+    with tempfile.TemporaryDirectory() as directory:
+        broken = Path(directory) / "Dockerfile"
+        broken.write_text(DOCKERFILE.read_text() + '\nENTRYPOINT ["/usr/local/bin/callgate", "simulate"]\n')
+        result = subprocess.run([tool("hadolint"), "--failure-threshold", "error", str(broken)], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "DL4004" in result.stdout
+
+
 def test_the_build_stage_runs_only_the_makefiles_targets():
     build, _ = stages()
     assert build[0] == ("FROM", "swift:6.3.1-bookworm AS build")
