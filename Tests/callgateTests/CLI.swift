@@ -62,9 +62,9 @@ struct ServedBinary {
     var readyz: String { base + "/readyz" }
     var keysFile: String { directory.appendingPathComponent("keys.yaml").path }
 
-    /// Starts `serve` with `arguments` after the usual ones; returns it once `/healthz` answers,
-    /// with the Manager key.
-    static func start(_ arguments: [String] = []) async throws -> (ServedBinary, key: String) {
+    /// Starts `serve` with `arguments` after the usual ones; returns it with the Manager key, once
+    /// `/healthz` answers over plain HTTP unless `waitOverHTTP` is false (HTTPS: the caller waits).
+    static func start(_ arguments: [String] = [], waitOverHTTP: Bool = true) async throws -> (ServedBinary, key: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-served-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let keys = directory.appendingPathComponent("keys.yaml").path
@@ -80,7 +80,7 @@ struct ServedBinary {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let served = ServedBinary(process: process, directory: directory, port: port)
-        var up = false
+        var up = !waitOverHTTP
         for _ in 0..<200 where !up {
             up = (try? await ServeCommandTests.get(served.base + "/healthz", key: nil)) == 200
             if !up { try await Task.sleep(for: .milliseconds(50)) }

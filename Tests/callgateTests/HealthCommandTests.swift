@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TLSTestSupport
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -56,6 +57,27 @@ struct HealthCommandTests {
         #expect(result.status == 1)
         #expect(result.stdout == "")
         #expect(result.stderr == "not ready: \(served.readyz) answered 503: LiveVox has been failing; the circuit breaker is open.\n")
+    }
+
+    @Test("An HTTPS gateway: ready with --ca-file naming its CA; with another CA its certificate is not trusted, and health says so")
+    func https() async throws {
+        let certificates = try TLSTestCertificates.make()
+        defer { certificates.remove() }
+        let (served, _) = try await ServedBinary.start(["--tls-cert-file", certificates.path("server.pem"),
+                                                        "--tls-key-file", certificates.path("server.key")], waitOverHTTP: false)
+        defer { served.stop() }
+        let url = "https://127.0.0.1:\(served.port)/readyz"
+        var result = try CLI.run(["health", "--url", url, "--ca-file", certificates.path("ca.pem")], stdin: "")
+        for _ in 0..<200 where result.status != 0 {
+            try await Task.sleep(for: .milliseconds(50))
+            result = try CLI.run(["health", "--url", url, "--ca-file", certificates.path("ca.pem")], stdin: "")
+        }
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "ready: \(url) answered 200\n")
+
+        let untrusted = try CLI.run(["health", "--url", url, "--ca-file", certificates.path("other-ca.pem")], stdin: "")
+        #expect(untrusted.status == 1)
+        #expect(untrusted.stderr.hasPrefix("not ready: \(url) could not be asked: "), "\(untrusted.stderr)")
     }
 
     @Test("Nothing listening: exit 1 at once with 'connection refused', not after the timeout")
