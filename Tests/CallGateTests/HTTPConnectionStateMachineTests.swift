@@ -52,13 +52,13 @@ struct HTTPConnectionStateMachineTests {
     static let maxBodyBytes = 8
     static let start = NIODeadline.uptimeNanoseconds(1_000_000_000_000)
 
-    static func machine() -> HTTPConnectionStateMachine {
-        HTTPConnectionStateMachine(maxBodyBytes: maxBodyBytes, timeouts: .init(read: .seconds(10), idle: .seconds(60)), now: start)
+    static func machine() -> GatewayConnectionStateMachine {
+        GatewayConnectionStateMachine(maxBodyBytes: maxBodyBytes, timeouts: .init(read: .seconds(10), idle: .seconds(60)), now: start)
     }
 
     /// Runs the events and says what each led to. An answer's end that serves waiting requests lists
     /// what serving them did.
-    static func run(_ events: [Event], on machine: inout HTTPConnectionStateMachine) -> [String] {
+    static func run(_ events: [Event], on machine: inout GatewayConnectionStateMachine) -> [String] {
         var now = start
         return events.map { event in
             switch event {
@@ -70,7 +70,7 @@ struct HTTPConnectionStateMachineTests {
             case .body(let text):
                 return describe(machine.partReceived(.body(ByteBuffer(string: text))))
             case .end:
-                return describe(machine.partReceived(.end(nil)))
+                return describe(machine.partReceived(.end))
             case .parseError:
                 return describe(machine.parseFailed())
             case .read:
@@ -105,7 +105,7 @@ struct HTTPConnectionStateMachineTests {
         }
     }
 
-    static func describe(_ action: HTTPConnectionStateMachine.Action) -> String {
+    static func describe(_ action: GatewayConnectionStateMachine.Action) -> String {
         switch action {
         case .nothing: "-"
         case .startRequest(let head): "start \(head.uri)"
@@ -297,7 +297,7 @@ struct HTTPConnectionStateMachineTests {
         _ = Self.run([.head("/a"), .end], on: &machine)
         #expect(machine.partReceived(.head(head)) == .nothing)
         #expect(machine.partReceived(.body(ByteBuffer(string: "xyz"))) == .nothing)
-        #expect(machine.partReceived(.end(nil)) == .nothing)
+        #expect(machine.partReceived(.end) == .nothing)
         #expect(machine.answerEnded(keepAlive: true, now: Self.start) == .serveWaiting)
         #expect(machine.nextWaiting() == .startRequest(head))
         #expect(machine.nextWaiting() == nil)

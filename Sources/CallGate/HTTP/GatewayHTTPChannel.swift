@@ -22,7 +22,7 @@ struct GatewayHTTPChannel<Responder: GatewayResponder>: ServerChildChannel {
     let gateway: Responder
     let maxBodyBytes: Int
     /// The connections' time limits.
-    var timeouts = HTTPConnectionStateMachine.Timeouts(read: .seconds(10), idle: .seconds(60))
+    var timeouts = GatewayConnectionStateMachine.Timeouts(read: .seconds(10), idle: .seconds(60))
     /// The cap on open connections, if any.
     var connections: ConnectionLimiter?
     /// With HTTPS, the server context each new connection handshakes with; `nil`: plain HTTP.

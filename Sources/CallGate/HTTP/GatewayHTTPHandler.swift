@@ -1,8 +1,9 @@
+import HTTPConnectionCore
 import NIOCore
 import NIOHTTP1
 import NIOTLS
 
-/// One connection's requests: performs what its ``HTTPConnectionStateMachine`` decides, runs each
+/// One connection's requests: performs what its ``GatewayConnectionStateMachine`` decides, runs each
 /// request's pipeline in a task on the connection's event loop, and writes the answers
 /// (``HTTPResponseBytes``). The rules (order, pipelining, bodies, time limits, closing) are the state
 /// machine's; this type holds what its actions act on: the channel, the promise a started request's
@@ -13,8 +14,8 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
     typealias OutboundOut = ByteBuffer
 
     private let responder: Responder
-    private var machine: HTTPConnectionStateMachine
-    private let timeouts: HTTPConnectionStateMachine.Timeouts
+    private var machine: GatewayConnectionStateMachine
+    private let timeouts: GatewayConnectionStateMachine.Timeouts
     /// The started request's body, once its pipeline asked for it; asked again, it gets the same.
     private var body: EventLoopFuture<[UInt8]>?
     /// The promise behind `body` while the body is being read.
@@ -29,9 +30,9 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
     /// The connection's event loop as a task executor, looked up once per connection.
     private let executor: EventLoopTaskExecutor
 
-    init(responder: Responder, maxBodyBytes: Int, timeouts: HTTPConnectionStateMachine.Timeouts, executor: EventLoopTaskExecutor) {
+    init(responder: Responder, maxBodyBytes: Int, timeouts: GatewayConnectionStateMachine.Timeouts, executor: EventLoopTaskExecutor) {
         self.responder = responder
-        self.machine = HTTPConnectionStateMachine(maxBodyBytes: maxBodyBytes, timeouts: timeouts, now: executor.eventLoop.now)
+        self.machine = GatewayConnectionStateMachine(maxBodyBytes: maxBodyBytes, timeouts: timeouts, now: executor.eventLoop.now)
         self.timeouts = timeouts
         self.executor = executor
     }
@@ -54,7 +55,7 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        perform(machine.partReceived(unwrapInboundIn(data)), context: context)
+        perform(machine.partReceived(HTTPRequestPart(unwrapInboundIn(data))), context: context)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -100,7 +101,7 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
         context.fireChannelInactive()
     }
 
-    private func perform(_ action: HTTPConnectionStateMachine.Action, context: ChannelHandlerContext) {
+    private func perform(_ action: GatewayConnectionStateMachine.Action, context: ChannelHandlerContext) {
         switch action {
         case .nothing:
             break
