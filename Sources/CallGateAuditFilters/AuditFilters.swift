@@ -96,16 +96,17 @@ public enum AuditFilters {
     }
 
     /// The name, value pairs of a raw query string, percent-decoded (`+` is kept as a plus, so
-    /// offsets such as `+01:00` work unencoded).
+    /// offsets such as `+01:00` work unencoded). The string is split on the bytes `&` and `=`, not
+    /// on characters: a combining mark after either would otherwise join it to the character before.
     public static func pairs(fromQuery query: String?) -> Result<[(name: String, value: String)], AuditFilterError> {
         guard let query, !query.isEmpty else { return .success([]) }
         var pairs: [(name: String, value: String)] = []
-        for item in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        for item in query.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let parts = item.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
             guard let name = percentDecoded(parts[0]) else {
                 return .failure(AuditFilterError(.invalidEncoding, parameter: nil, reason: "is not valid percent-encoded UTF-8"))
             }
-            guard let value = percentDecoded(parts.count > 1 ? parts[1] : "") else {
+            guard let value = percentDecoded(parts.count > 1 ? parts[1] : item[item.endIndex...]) else {
                 return .failure(AuditFilterError(.invalidEncoding, parameter: name, reason: "is not valid percent-encoded UTF-8"))
             }
             pairs.append((name, value))
@@ -137,10 +138,10 @@ public enum AuditFilters {
         text.count > 60 ? String(text.prefix(60)) + "..." : text
     }
 
-    private static func percentDecoded(_ text: Substring) -> String? {
+    private static func percentDecoded(_ text: Substring.UTF8View) -> String? {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
+        bytes.reserveCapacity(text.count)
+        var iterator = text.makeIterator()
         while let byte = iterator.next() {
             guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
             guard let high = iterator.next().flatMap(Hex.value(of:)), let low = iterator.next().flatMap(Hex.value(of:)) else { return nil }

@@ -36,6 +36,9 @@
 ///   busy one after its answer, which says `Connection: close`.
 /// - A connection whose input is closed (half-closed) is closed once no answer is pending: the
 ///   requests it sent before are answered, the last of them with `Connection: close`.
+/// - The connection's last answer (a refusal, or an answer that does not keep the connection) is
+///   written whole and then closes it: after it is decided, no request starts, nothing is refused,
+///   and neither a timer, quiescing, a half-close nor a broken body closes the connection again.
 public struct HTTPConnectionStateMachine<Types: HTTPConnectionTypes> {
     /// What the decoder hands over.
     public typealias Part = HTTPRequestPart<Types.Head, Types.Piece>
@@ -148,6 +151,10 @@ public struct HTTPConnectionStateMachine<Types: HTTPConnectionTypes> {
     /// The pending answer is the connection's last: the server is shutting down, or the request
     /// being read stopped being HTTP or arriving.
     @usableFromInline var lastAnswer = false
+    /// The connection's last answer or refusal is decided: the connection closes once it is written
+    /// (while it is, reads and the client's half-close still come), and nothing after it starts, is
+    /// refused or closes the connection again.
+    @usableFromInline var closing = false
     /// The client closed its side: no request comes after those received.
     @usableFromInline var inputEnded = false
     /// With no request started: bytes of the next head came.
@@ -200,7 +207,7 @@ public struct HTTPConnectionStateMachine<Types: HTTPConnectionTypes> {
     @inlinable
     public mutating func partReceived(_ part: Part) -> Action {
         partsInRead = true
-        if lastAnswer, part.isHead { return .nothing }
+        if closing || lastAnswer && part.isHead { return .nothing }
         if waiting.isEmpty, !(answerPending && part.isHead) { return receive(part) }
         if !lastAnswer { waiting.append(.part(part)) }
         return .nothing
@@ -227,7 +234,7 @@ public struct HTTPConnectionStateMachine<Types: HTTPConnectionTypes> {
     @inlinable
     public mutating func parseFailed() -> Action {
         // The connection already refused or is closing: its last answer is decided.
-        if lastAnswer, request == nil { return .nothing }
+        if closing { return .nothing }
         if request?.body.isOpen == true {
             lastAnswer = true
             waiting.removeAll()
@@ -235,7 +242,7 @@ public struct HTTPConnectionStateMachine<Types: HTTPConnectionTypes> {
         }
         if !answerPending {
             lastAnswer = true
-            return .refuse(.malformed)
+            return last(.refuse(.malformed))
         }
         if !lastAnswer { waiting.append(.malformed) }
         return .nothing
@@ -287,19 +294,17 @@ public struct HTTPConnectionStateMachine<Types: HTTPConnectionTypes> {
     /// The timer set for ``deadline`` fired at `now`.
     @inlinable
     public mutating func timerFired(now: Types.Instant) -> Action {
-        // With no request and the last answer decided, the connection is already closing.
-        guard let deadline, deadline <= now, !(lastAnswer && request == nil) else { return .nothing }
+        guard !closing, let deadline, deadline <= now else { return .nothing }
         switch awaited {
         case .nothing:
             return .nothing
         case .nextRequest:
-            return .close
+            return last(.close)
         case .head:
             lastAnswer = true
-            return .refuse(.timedOut)
+            return last(.refuse(.timedOut))
         case .body:
             lastAnswer = true
-            if request?.answered == true { return .close }
             return bodyBroken(.timedOut)
         }
     }
@@ -307,16 +312,18 @@ public struct HTTPConnectionStateMachine<Types: HTTPConnectionTypes> {
     /// The server is shutting down gracefully.
     @inlinable
     public mutating func quiesce() -> Action {
+        guard !closing else { return .nothing }
         lastAnswer = true
         waiting.removeAll()
-        return answerPending ? .nothing : .close
+        return answerPending ? .nothing : last(.close)
     }
 
     /// The client closed its side of the connection: what it sent is answered, then it closes.
     @inlinable
     public mutating func inputClosed() -> Action {
         inputEnded = true
-        return request == nil && waiting.isEmpty ? .close : .nothing
+        guard !closing else { return .nothing }
+        return request == nil && waiting.isEmpty ? last(.close) : .nothing
     }
 
     /// The channel is closed.
@@ -355,8 +362,11 @@ public struct HTTPConnectionStateMachine<Types: HTTPConnectionTypes> {
             self.request = nil
             headStarted = false
         }
-        guard keepAlive, !lastAnswer else { return .close }
-        return inputEnded && waiting.isEmpty && self.request == nil ? .close : .serveWaiting
+        guard keepAlive, !lastAnswer, !(inputEnded && waiting.isEmpty && self.request == nil) else {
+            closing = true
+            return .close
+        }
+        return .serveWaiting
     }
 
     /// After ``answerEnded(keepAlive:now:)`` said ``HTTPAfterAnswer/serveWaiting``: the next thing
@@ -381,7 +391,7 @@ public struct HTTPConnectionStateMachine<Types: HTTPConnectionTypes> {
                 // The connection closes after the refusal: no more bytes are read.
                 readHeld = false
                 lastAnswer = true
-                return .refuse(.malformed)
+                return last(.refuse(.malformed))
             case .part(let part):
                 if answerPending, part.isHead { return nil }
                 waiting.removeFirst()
@@ -401,7 +411,7 @@ public struct HTTPConnectionStateMachine<Types: HTTPConnectionTypes> {
     mutating func bodyBroken(_ failure: HTTPBodyFailure) -> Action {
         guard var request else { return .nothing }
         defer { self.request = request }
-        if request.answered { return .close }
+        if request.answered { return last(.close) }
         let waitingPipeline: Bool
         if case .arriving = request.body { waitingPipeline = request.asked } else { waitingPipeline = false }
         if request.asked {
@@ -410,6 +420,13 @@ public struct HTTPConnectionStateMachine<Types: HTTPConnectionTypes> {
         }
         request.body = .ended(pending: .failure(failure))
         return .nothing
+    }
+
+    /// `action`, the connection's last: it closes the connection, or refuses and then closes it.
+    @inlinable
+    mutating func last(_ action: Action) -> Action {
+        closing = true
+        return action
     }
 
     /// One part of the request whose turn it is.

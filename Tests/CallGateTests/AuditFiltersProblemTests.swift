@@ -83,3 +83,21 @@ struct AuditFiltersProblemTests {
     }
 }
 
+/// Found by the fuzzer: a query string is split on the bytes `&` and `=`, not on characters, so a
+/// combining mark after either cannot glue two parameters (or a name and its value) together.
+@Suite("Audit filter query strings")
+struct AuditFilterQueryStringTests {
+    @Test("A combining mark after & starts a parameter of its own", arguments: ["\u{33D}", "\u{301}"])
+    func combiningAfterAmpersand(_ mark: String) throws {
+        let pairs = try AuditFilters.pairs(fromQuery: "requestId=r1&\(mark)cursor=9").get()
+        #expect(pairs.map(\.name) == ["requestId", "\(mark)cursor"])
+        #expect(pairs.map(\.value) == ["r1", "9"])
+    }
+
+    @Test("A combining mark after = begins the value")
+    func combiningAfterEquals() throws {
+        let pairs = try AuditFilters.pairs(fromQuery: "principal=\u{301}x").get()
+        #expect(pairs.map(\.name) == ["principal"])
+        #expect(pairs.map(\.value) == ["\u{301}x"])
+    }
+}

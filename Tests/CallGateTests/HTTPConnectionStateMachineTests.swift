@@ -265,6 +265,21 @@ struct HTTPConnectionStateMachineTests {
         Script("A closed channel fails a body not asked for yet when the pipeline asks", [
             (.head("/a"), "start /a"), (.body("ab"), "-"), (.inactive, "-"), (.requestBody, "fail connectionClosed"),
         ]),
+        Script("A refusal being written is not cut short: quiescing or the input closing leaves the close to it", [
+            (.parseError, "refuse malformed"), (.quiesce, "-"), (.inputClosed, "-"), (.timer(at: 100), "-"),
+        ]),
+        Script("After an answer that closes the connection nothing starts, nothing is refused and nothing closes again", [
+            (.head("/a"), "start /a"), (.end, "-"), (.answered(keepAlive: false), "close"), (.head("/b"), "-"), (.end, "-"),
+            (.parseError, "-"), (.quiesce, "-"), (.inputClosed, "-"), (.timer(at: 100), "-"),
+        ]),
+        Script("A chunked body still arriving after its answer: the answer closes, and the body breaking off closes nothing again", [
+            (.post("/a", ["Transfer-Encoding": "chunked"]), "start /a"), (.keepsAlive, "close"), (.answered(keepAlive: false), "close"),
+            (.body("ab"), "-"), (.parseError, "-"),
+        ]),
+        Script("A body stopping after its answer closes the connection once", [
+            (.post("/a", length100), "start /a"), (.answered(keepAlive: true), "-"), (.body("ab"), "-"), (.timer(at: 10), "close"),
+            (.parseError, "-"), (.quiesce, "-"), (.timer(at: 30), "-"),
+        ]),
         Script("A closed channel after the body was handed over has nothing to fail", [
             (.head("/a"), "start /a"), (.end, "-"), (.requestBody, "body ''"), (.head("/b"), "-"), (.inactive, "-"),
             (.answered(keepAlive: true), "-"),
