@@ -51,7 +51,8 @@ test-oracle: build venv
 test-contract: build venv
 	CALLGATE_BIN=$(CURDIR)/.build/debug/callgate $(PYTHON) -m pytest -q Tests/contract
 
-# libFuzzer with AddressSanitizer on the pure parsers, each for FUZZ_SECONDS (docs/fuzzing.md);
+# libFuzzer with AddressSanitizer on the pure parsers and the HTTP connection state machine, each
+# for FUZZ_SECONDS (docs/fuzzing.md);
 # `make test` replays the committed corpora in the ordinary build (CallGateFuzzTests).
 FUZZ_SECONDS ?= 60
 fuzz:
