@@ -139,6 +139,10 @@ struct SettingsTableTests {
                                           "--upstream-url=https://x/?a=b", "--port", "81"])
                 == ["port": "81", "host": "0.0.0.0", "webhooks.sourcesFile": "s.yaml", "audit.secretFile": "k", "upstream.url": "https://x/?a=b"])
         #expect(try table.flags(parsing: ["--webhooks-sources-file", "t.yaml"]) == ["webhooks.sourcesFile": "t.yaml"])
+        // The TLS files are watched by the one reload poll now; their old flag still sets it.
+        #expect(try table.flags(parsing: ["--tls-reload-interval-seconds", "7"]) == ["reload.pollSeconds": "7"])
+        #expect(try read(["shutdown.drainSeconds": "0", "reload.pollSeconds": "0"]).shutdownDrainSeconds == 0)
+        #expect(GatewaySettings().shutdownDrainSeconds == 5 && GatewaySettings().reloadPollSeconds == 5)
         #expect(throws: SettingsError("--webhook-source-file is not an option of this command; see --help.")) {
             try table.flags(parsing: ["--webhook-source-file", "s.yaml"])
         }
