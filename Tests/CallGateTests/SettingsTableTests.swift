@@ -51,7 +51,7 @@ struct SettingsTableTests {
             ])))
             #expect(setting.defaultText(read) == text, "\(setting.key)")
         }
-        #expect(withDefaults == 34)
+        #expect(withDefaults == 35)
         let unset = table.settings.filter { setting in setting.defaultText(table.defaults).map(\.isEmpty) ?? true }.map(\.key)
         #expect(unset == ["tls.certFile", "tls.keyFile", "tls.clientCaFile", "upstream.url", "upstream.pathPrefix", "upstream.accessToken", "upstream.clientName", "upstream.userName",
                           "upstream.password", "upstream.caFile", "upstream.clientCertificate", "upstream.clientKey", "audit.secret",
@@ -157,10 +157,11 @@ struct SettingsTableTests {
                     Port to listen on (0 picks a free one). Accepts a whole number from 0 to 65535. Default: 8080. [CALLGATE_PORT]
             """))
         // Aliases are listed in their setting's meaning, not as flags of their own.
-        for flag in table.flagKeys.keys where !["--webhook-sources-file", "--webhook-max-body-bytes"].contains(flag) {
+        for flag in table.flagKeys.keys where !["--webhook-sources-file", "--webhook-max-body-bytes", "--tls-reload-interval-seconds"].contains(flag) {
             #expect(table.help.contains("  \(flag) <value>\n"), "\(flag)")
         }
         #expect(table.help.contains("Also spelt `--webhook-sources-file`."))
         #expect(table.help.contains("Also spelt `--webhook-max-body-bytes`."))
+        #expect(table.help.contains("Also spelt `--tls-reload-interval-seconds`."))
     }
 }

@@ -33,12 +33,16 @@ struct ShutdownDrainService: Service {
     func run() async throws {
         // Cancelled before any shutdown (the group failed): nothing to drain.
         guard (try? await gracefulShutdown()) != nil else { return }
+        guard delay > .zero else {
+            drain.begin()
+            return
+        }
+        // Trapped only now, so the signal that began the shutdown is not counted as the second, and
+        // before the drain shows, so that a second signal sent once `/readyz` fails is never missed.
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         drain.begin()
         logger.notice("Draining: /readyz answers 503 while requests are still served",
                       metadata: ["shutdown.drain_seconds": "\(delay.components.seconds)"])
-        guard delay > .zero else { return }
-        // Trapped only now, so the signal that began the shutdown is not counted as the second.
-        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let ended = await withTaskGroup(of: String.self) { group in
             group.addTask {
                 try? await Task.sleep(for: delay)
