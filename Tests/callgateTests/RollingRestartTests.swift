@@ -230,8 +230,9 @@ struct RollingRestartTests {
             #expect(verified.status == 0, "instance \(index): \(verified.stderr)")
         }
         #expect(trailed == accepted, "202s not in a trail: \(accepted.subtracting(trailed).sorted())")
+        // Those not answered 202 never reached LiveVox (checked above): refused by nginx or an instance.
         let refused = posts.filter { $0.status != 202 }
         print("rolling restart: \(gets.count) GETs, \(posts.count) POSTs (\(accepted.count) answered 202, "
-              + "\(refused.count) refused before reaching LiveVox: \(Dictionary(grouping: refused) { $0.status.map(String.init) ?? "none" }.mapValues(\.count)))")
+              + "\(refused.count) refused: \(Dictionary(grouping: refused) { $0.status.map(String.init) ?? "none" }.mapValues(\.count)))")
     }
 }
