@@ -157,7 +157,9 @@ struct SettingsTableTests {
                     Port to listen on (0 picks a free one). Accepts a whole number from 0 to 65535. Default: 8080. [CALLGATE_PORT]
             """))
         // Aliases are listed in their setting's meaning, not as flags of their own.
-        for flag in table.flagKeys.keys where !["--webhook-sources-file", "--webhook-max-body-bytes", "--tls-reload-interval-seconds"].contains(flag) {
+        let aliases = Set(table.settings.flatMap(\.aliases))
+        #expect(aliases == ["--webhook-sources-file", "--webhook-max-body-bytes", "--tls-reload-interval-seconds"])
+        for flag in table.flagKeys.keys where !aliases.contains(flag) {
             #expect(table.help.contains("  \(flag) <value>\n"), "\(flag)")
         }
         #expect(table.help.contains("Also spelt `--webhook-sources-file`."))
