@@ -18,6 +18,23 @@ struct FileReloaderTests {
         return key
     }
 
+    /// A keys file with one key, its store, and a reloader watching it, counting failures in `registry`.
+    struct Watched {
+        let directory: APIKeyTests.TemporaryDirectory
+        let path: String
+        let oldKey: String
+        let registry = PrometheusCollectorRegistry()
+        let keys: APIKeyStore
+        let reloader: FileReloader
+
+        init() throws {
+            directory = try APIKeyTests.TemporaryDirectory()
+            path = directory.path + "/keys.yaml"
+            oldKey = try FileReloaderTests.keysFile(at: path, name: "crm")
+            (keys, reloader) = try FileReloaderTests.watch(path, registry: registry)
+        }
+    }
+
     /// The keys store and a reloader watching it (alone), counting failures in `registry`.
     static func watch(_ path: String, registry: PrometheusCollectorRegistry) throws -> (APIKeyStore, FileReloader) {
         let keys = try APIKeyStore(path: path)
@@ -63,11 +80,9 @@ struct FileReloaderTests {
 
     @Test("A file rewritten in place, same size and same modification time, is picked up by its content")
     func inPlaceRewrite() throws {
-        let directory = try APIKeyTests.TemporaryDirectory()
-        let path = directory.path + "/keys.yaml"
-        let oldKey = try Self.keysFile(at: path, name: "crm")
-        let registry = PrometheusCollectorRegistry()
-        let (keys, reloader) = try Self.watch(path, registry: registry)
+        let watched = try Watched()
+        let (directory, path, oldKey, registry, keys, reloader) = (watched.directory, watched.path, watched.oldKey, watched.registry,
+                                                                   watched.keys, watched.reloader)
         var before = stat()
         #expect(stat(path, &before) == 0)
 
@@ -93,11 +108,8 @@ struct FileReloaderTests {
 
     @Test("A bad new file keeps the keys in force, is counted once per change, and a good one after it is taken")
     func badFile() throws {
-        let directory = try APIKeyTests.TemporaryDirectory()
-        let path = directory.path + "/keys.yaml"
-        let oldKey = try Self.keysFile(at: path, name: "crm")
-        let registry = PrometheusCollectorRegistry()
-        let (keys, reloader) = try Self.watch(path, registry: registry)
+        let watched = try Watched()
+        let (path, oldKey, registry, keys, reloader) = (watched.path, watched.oldKey, watched.registry, watched.keys, watched.reloader)
 
         try "keys: [\n".write(toFile: path, atomically: true, encoding: .utf8)
         reloader.check(force: false)

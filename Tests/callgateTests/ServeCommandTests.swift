@@ -36,6 +36,27 @@ struct ServeCommandTests {
         return (response as! HTTPURLResponse).statusCode
     }
 
+    /// `callgate serve` on a free port with `keys`, no drain delay and `arguments`, once it answers
+    /// `/healthz`; returns the process and its base URL.
+    static func serve(keys: String, _ arguments: [String]) async throws -> (Process, String) {
+        let port = try freePort()
+        let server = Process()
+        server.executableURL = CLI.binary
+        server.arguments = ["serve", "--port", String(port), "--keys-file", keys, "--log-level", "error",
+                            "--shutdown-drain-seconds", "0"] + arguments
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        let base = "http://127.0.0.1:\(port)"
+        var up = false
+        for _ in 0..<200 where !up {
+            up = (try? await get(base + "/healthz", key: nil)) == 200
+            if !up { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(up)
+        return (server, base)
+    }
+
     @Test("SIGHUP reloads the keys file: a key created while serving works without a restart; SIGTERM stops it")
     func reloadOnSIGHUP() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-hup-\(UUID().uuidString)")
@@ -45,26 +66,11 @@ struct ServeCommandTests {
         let first = try CLI.run(["keys", "create", "--name", "first", "--role", "Manager", "--file", keys], stdin: "")
         #expect(first.status == 0)
 
-        let port = try Self.freePort()
-        let server = Process()
-        server.executableURL = CLI.binary
-        server.arguments = ["serve", "--port", String(port), "--keys-file", keys, "--log-level", "error", "--shutdown-drain-seconds", "0",
-                            // No poll: only the signal can pick the new key up.
-                            "--reload-poll-seconds", "0",
-                            "--store", "sqlite:" + directory.appendingPathComponent("callgate.sqlite").path,
-                            "--audit-key-file", directory.appendingPathComponent("audit.key").path]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
+        // No poll: only the signal can pick the new key up.
+        let (server, base) = try await Self.serve(keys: keys, ["--reload-poll-seconds", "0",
+                                                              "--store", "sqlite:" + directory.appendingPathComponent("callgate.sqlite").path,
+                                                              "--audit-key-file", directory.appendingPathComponent("audit.key").path])
         defer { if server.isRunning { server.terminate() } }
-
-        let base = "http://127.0.0.1:\(port)"
-        var up = false
-        for _ in 0..<200 where !up {
-            up = (try? await Self.get(base + "/healthz", key: nil)) == 200
-            if !up { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        #expect(up)
         let firstKey = first.stdout.trimmingCharacters(in: .newlines)
         #expect(try await Self.get(base + "/v1/services/21429/queue", key: firstKey) == 200)
 
@@ -100,22 +106,8 @@ struct ServeCommandTests {
         let keys = directory.appendingPathComponent("keys.yaml").path
         try fileManager.createSymbolicLink(atPath: keys, withDestinationPath: "..data/keys.yaml")
 
-        let port = try Self.freePort()
-        let server = Process()
-        server.executableURL = CLI.binary
-        server.arguments = ["serve", "--port", String(port), "--keys-file", keys, "--log-level", "error", "--shutdown-drain-seconds", "0",
-                            "--reload-poll-seconds", "1", "--store", "none"]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
+        let (server, base) = try await Self.serve(keys: keys, ["--reload-poll-seconds", "1", "--store", "none"])
         defer { if server.isRunning { server.terminate() } }
-        let base = "http://127.0.0.1:\(port)"
-        var up = false
-        for _ in 0..<200 where !up {
-            up = (try? await Self.get(base + "/healthz", key: nil)) == 200
-            if !up { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        #expect(up)
         let firstKey = first.stdout.trimmingCharacters(in: .newlines)
         #expect(try await Self.get(base + "/v1/services/21429/queue", key: firstKey) == 200)
 
