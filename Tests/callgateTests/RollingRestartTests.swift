@@ -140,12 +140,13 @@ struct RollingRestartTests {
         let base = "http://127.0.0.1:\(nginxPort)"
         try await http.waitUntilUp(base + "/healthz")
 
-        // The load: four clients, each alternating a GET of the queue and a launch with its own
-        // request id, until the restarts are over.
+        // The load: three clients, each alternating a GET of the queue and a launch with its own
+        // request id, with a pause between pairs (the suite's other tests share the two cores), until
+        // the restarts are over.
         let shared = Load()
         let load = Task {
             await withTaskGroup(of: Void.self) { group in
-                for client in 0..<4 {
+                for client in 0..<3 {
                     group.addTask {
                         var sequence = 0
                         while !shared.stop.load(ordering: .relaxed) {
@@ -165,7 +166,7 @@ struct RollingRestartTests {
                                           HTTPHeaderField(name: "X-Request-ID", value: postId)],
                                 body: Array(body.utf8)))
                             shared.outcomes.withLock { $0.append(Outcome(method: "POST", requestId: postId, status: post?.status)) }
-                            try? await Task.sleep(for: .milliseconds(10))
+                            try? await Task.sleep(for: .milliseconds(25))
                         }
                     }
                 }
