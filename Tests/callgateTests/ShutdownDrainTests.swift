@@ -18,6 +18,14 @@ struct ShutdownDrainTests {
             + "X-Request-ID: \(requestId)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
     }
 
+    /// Runs `work`, which blocks (raw sockets, a subprocess), on a thread of its own, so that the
+    /// suite's cooperative threads (two on two cores) stay free for the tests running beside this one.
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
+    }
+
     /// The answer to one request on a new connection, or nil when the connection is refused.
     static func once(_ request: String, port: Int) -> HTTPConnectionTests.Response? {
         guard let connection = try? HTTPConnectionTests.Connection(port: port) else { return nil }
@@ -36,11 +44,15 @@ struct ShutdownDrainTests {
         // LiveVox holds every launch for 3 s (under the client's 5 s for one attempt).
         try await http.injectFault(#"{"kind": "latency", "latencyMilliseconds": 3000, "method": "POST", "pathPrefix": "/callControl"}"#,
                                    into: running)
-        let kept = try HTTPConnectionTests.Connection(port: running.port)
-        kept.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(kept.next()?.headers["connection"] != "close")
+        // Each connection is used by one blocking call at a time, each awaited before the next.
+        nonisolated(unsafe) let kept = try HTTPConnectionTests.Connection(port: running.port)
+        let first = try await Self.offPool {
+            kept.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            return kept.next()
+        }
+        #expect(first?.headers["connection"] != "close")
 
-        let held = try HTTPConnectionTests.Connection(port: running.port)
+        nonisolated(unsafe) let held = try HTTPConnectionTests.Connection(port: running.port)
         held.send(Self.launch(key: running.key, requestId: "drain-held-launch", account: "held-1"))
         var reached = Set<String>()
         let client = try WebhookCrashTests()
@@ -55,7 +67,7 @@ struct ShutdownDrainTests {
         // The first probe after the signal's delivery fails; the wait is for the delivery only.
         var ready: HTTPConnectionTests.Response?
         for _ in 0..<200 {
-            ready = Self.once("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n", port: running.port)
+            ready = try await Self.offPool { Self.once("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n", port: running.port) }
             if ready?.status == 503 { break }
             try await Task.sleep(for: .milliseconds(25))
         }
@@ -64,21 +76,23 @@ struct ShutdownDrainTests {
         #expect(ready?.headers["connection"] == "close")
 
         // Still served, on the connection kept alive before and on new ones, each answer closing its connection.
-        kept.send("GET /v1/services/21429/queue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(running.key)\r\n\r\n")
-        let onKept = kept.next()
+        let key = running.key, port = running.port
+        let (onKept, closed) = try await Self.offPool {
+            kept.send("GET /v1/services/21429/queue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(key)\r\n\r\n")
+            return (kept.next(), kept.closedByServer())
+        }
         #expect(onKept?.status == 200)
         #expect(onKept?.headers["connection"] == "close")
-        #expect(kept.closedByServer())
+        #expect(closed)
         for _ in 0..<3 {
-            let answer = Self.once("GET /v1/services/21429/queue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(running.key)\r\n\r\n",
-                                   port: running.port)
+            let answer = try await Self.offPool {
+                Self.once("GET /v1/services/21429/queue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(key)\r\n\r\n", port: port)
+            }
             #expect(answer?.status == 200)
             #expect(answer?.headers["connection"] == "close")
         }
-        // The launch LiveVox held across the signal is answered, as every answer of the drain; read once
-        // LiveVox's hold is over, so that the blocking read does not hold one of the test pool's threads.
-        try await Task.sleep(for: .seconds(3))
-        let answer = held.next()
+        // The launch LiveVox held across the signal is answered, as every answer of the drain.
+        let answer = try await Self.offPool { held.next() }
         #expect(answer?.status == 202, "\(answer?.body ?? "nothing")")
         #expect(answer?.headers["connection"] == "close")
         #expect(process.isRunning, "still draining")
@@ -86,7 +100,7 @@ struct ShutdownDrainTests {
         // Then the delay ends by itself: the port closes and the process exits 0.
         var refused = false
         for _ in 0..<600 where !refused {
-            refused = (try? HTTPConnectionTests.Connection(port: running.port)) == nil
+            refused = try await Self.offPool { (try? HTTPConnectionTests.Connection(port: port)) == nil }
             if !refused { try await Task.sleep(for: .milliseconds(50)) }
         }
         #expect(refused)
@@ -94,9 +108,11 @@ struct ShutdownDrainTests {
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
 
-        let trail = try CLI.run(["audit", "query", "--store", "sqlite:" + directory.appendingPathComponent("audit.sqlite").path,
-                                 "--audit-key-file", directory.appendingPathComponent("audit.key").path,
-                                 "--request-id", "drain-held-launch"], stdin: "")
+        let trail = try await Self.offPool {
+            try CLI.run(["audit", "query", "--store", "sqlite:" + directory.appendingPathComponent("audit.sqlite").path,
+                         "--audit-key-file", directory.appendingPathComponent("audit.key").path,
+                         "--request-id", "drain-held-launch"], stdin: "")
+        }
         #expect(trail.status == 0, "\(trail.stderr)")
         let records = trail.stdout.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
@@ -118,11 +134,11 @@ struct ShutdownDrainTests {
         kill(process.processIdentifier, SIGTERM)
         var draining = false
         for _ in 0..<100 where !draining {
-            draining = Self.once("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n", port: running.port)?.status == 503
+            draining = try await Self.offPool { Self.once("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n", port: running.port)?.status } == 503
             if !draining { try await Task.sleep(for: .milliseconds(25)) }
         }
         #expect(draining)
-        #expect(Self.once("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", port: running.port)?.status == 200)
+        #expect(try await Self.offPool { Self.once("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", port: running.port)?.status } == 200)
         kill(process.processIdentifier, SIGINT)
         var exited = false
         for _ in 0..<400 where !exited {
