@@ -6,7 +6,7 @@ PORT        ?= 8080
 VENV        := .venv
 PYTHON      := $(VENV)/bin/python
 # System packages the build, the tests and the benchmarks need.
-DEBIAN_PACKAGES := python3 python3-venv python3-pip libcurl4-openssl-dev libsqlite3-dev libssl-dev libmimalloc-dev openssl
+DEBIAN_PACKAGES := python3 python3-venv python3-pip libcurl4-openssl-dev libsqlite3-dev libssl-dev libmimalloc-dev openssl nginx-light
 BENCH_PACKAGES  := nginx-light wrk bc curl valgrind
 
 .PHONY: run test deps venv build build-release build-bench test-swift test-oracle test-contract bench tables fuzz clean

@@ -29,9 +29,13 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
     private var clientCertificateSubject: String?
     /// The connection's event loop as a task executor, looked up once per connection.
     private let executor: EventLoopTaskExecutor
+    /// While it drains, every answer closes its connection.
+    private let drain: ShutdownDrain?
 
-    init(responder: Responder, maxBodyBytes: Int, timeouts: GatewayConnectionStateMachine.Timeouts, executor: EventLoopTaskExecutor) {
+    init(responder: Responder, maxBodyBytes: Int, timeouts: GatewayConnectionStateMachine.Timeouts, executor: EventLoopTaskExecutor,
+         drain: ShutdownDrain? = nil) {
         self.responder = responder
+        self.drain = drain
         self.machine = GatewayConnectionStateMachine(maxBodyBytes: maxBodyBytes, timeouts: timeouts, now: executor.eventLoop.now)
         self.timeouts = timeouts
         self.executor = executor
@@ -239,7 +243,7 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
             let chunked = !bodiless && version.major == 1 && version.minor >= 1
             let omitBody = self.omitBody || bodiless
             let headWritten = context.eventLoop.submit {
-                let keepAlive = handler.value.machine.keepsAlive(requested: requestedKeepAlive && (chunked || bodiless))
+                let keepAlive = handler.value.keepsAlive(requested: requestedKeepAlive && (chunked || bodiless))
                 var buffer = context.value.channel.allocator.buffer(capacity: 256)
                 HTTPResponseBytes.writeHead(status: answer.status, headers: answer.headers, framing: chunked ? .chunked : .none,
                                             keepAlive: keepAlive, version: version, into: &buffer)
@@ -280,9 +284,14 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
         }
     }
 
+    /// Whether the answer being written keeps the connection: never while the instance drains.
+    fileprivate func keepsAlive(requested: Bool) -> Bool {
+        machine.keepsAlive(requested: requested && drain?.isDraining != true)
+    }
+
     fileprivate func write(_ answer: GatewayResponse, version: HTTPVersion, keepAlive requestedKeepAlive: Bool, omitBody: Bool,
                            context: ChannelHandlerContext) {
-        let keepAlive = machine.keepsAlive(requested: requestedKeepAlive)
+        let keepAlive = keepsAlive(requested: requestedKeepAlive)
         let buffer = HTTPResponseBytes.answer(answer, version: version, keepAlive: keepAlive, omitBody: omitBody,
                                               allocator: context.channel.allocator)
         // The answer's end ends the connection exactly when the answer is not kept alive; only then is
