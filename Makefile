@@ -6,10 +6,11 @@ PORT        ?= 8080
 VENV        := .venv
 PYTHON      := $(VENV)/bin/python
 # System packages the build, the tests and the benchmarks need.
-DEBIAN_PACKAGES := python3 python3-venv python3-pip libcurl4-openssl-dev libsqlite3-dev libssl-dev libmimalloc-dev openssl
+DEBIAN_PACKAGES := python3 python3-venv python3-pip libcurl4-openssl-dev libsqlite3-dev libssl-dev libmimalloc-dev openssl nginx-light
 BENCH_PACKAGES  := nginx-light wrk bc curl valgrind
-# `make test-deploy`: systemd-analyze for deploy/systemd, nginx for the compose stack's nginx.conf (the Python tools come from scripts/requirements.txt).
-DEPLOY_PACKAGES := systemd nginx-light
+# `make test-deploy`: systemd-analyze for deploy/systemd (nginx, for the compose stack's nginx.conf, is above;
+# the Python tools come from scripts/requirements.txt).
+DEPLOY_PACKAGES := systemd
 PREFIX      ?= /usr/local
 DESTDIR     ?=
 
@@ -68,7 +69,8 @@ test-deploy: build venv
 	@scripts/ensure-debian-packages.sh $(DEPLOY_PACKAGES)
 	CALLGATE_BIN=$(CURDIR)/.build/debug/callgate $(PYTHON) -m pytest -q Tests/deploy
 
-# libFuzzer with AddressSanitizer on the pure parsers, each for FUZZ_SECONDS (docs/fuzzing.md);
+# libFuzzer with AddressSanitizer on the pure parsers and the HTTP connection state machine, each
+# for FUZZ_SECONDS (docs/fuzzing.md);
 # `make test` replays the committed corpora in the ordinary build (CallGateFuzzTests).
 FUZZ_SECONDS ?= 60
 fuzz:

@@ -83,17 +83,25 @@ let package = Package(
         // limits), records and their canonical form, the keyed chain and its verifier, the
         // group-commit writer.
         .target(name: "CallGateStorage", dependencies: ["CallGateHashing"]),
+        // The filters of `/v1/audit` and `callgate audit query` (and the deliveries' paging), parsed
+        // into the storage's `AuditQuery` with typed refusals: pure, so the fuzz harness links it.
+        .target(name: "CallGateAuditFilters", dependencies: ["CallGateCore", "CallGateHashing", "CallGateStorage"]),
+        // The rules of one HTTP/1.1 connection as a value, generic over the head, body and clock
+        // types: without NIO, so the fuzz harness links it; the service runs it over NIO's types.
+        .target(name: "HTTPConnectionCore"),
         // The embedded backend: every store protocol in one SQLite file.
         .target(name: "SQLiteStorage", dependencies: ["CallGateStorage", "CallGateHashing", "CSQLite", "CProcess"]),
         // The service: identities, settings, the request pipeline, assembly.
         .target(
             name: "CallGate",
             dependencies: [
+                "CallGateAuditFilters",
                 "CallGateHashing",
                 "CallGateStorage",
                 "SQLiteStorage",
                 "CallGateCore",
                 "CurlTransport",
+                "HTTPConnectionCore",
                 "LiveVoxClient",
                 "LiveVoxSimulator",
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -120,6 +128,7 @@ let package = Package(
         .executableTarget(
             name: "callgate",
             dependencies: [
+                "CallGateAuditFilters",
                 "CallGateHashing",
                 "CallGateStorage",
                 "CallGate",
@@ -194,7 +203,10 @@ let package = Package(
             linkerSettings: mimalloc
         ),
         // The fuzz harnesses' bodies (`make fuzz` links them with libFuzzer; fuzz/run.sh).
-        .target(name: "CallGateFuzz", dependencies: ["CallGateCore"], path: "fuzz/Harnesses"),
+        .target(
+            name: "CallGateFuzz", dependencies: ["CallGateCore", "CallGateAuditFilters", "CallGateStorage", "HTTPConnectionCore"],
+            path: "fuzz/Harnesses"
+        ),
         // Replays the committed fuzz corpora through the harnesses in the ordinary build.
         .testTarget(name: "CallGateFuzzTests", dependencies: ["CallGateFuzz"]),
         .testTarget(
@@ -236,7 +248,7 @@ let package = Package(
         .testTarget(
             name: "CallGateTests",
             dependencies: ["CallGateStorage", "SQLiteStorage", "CallGate", "CallGateCore", "CurlTransport", "LiveVoxClient", "LiveVoxSimulator",
-                           "TLSTestSupport",
+                           "TLSTestSupport", "CallGateAuditFilters", "HTTPConnectionCore",
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "JWTKit", package: "jwt-kit"),
                            .product(name: "Logging", package: "swift-log"),

@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
-# `make fuzz`: builds each harness with libFuzzer and AddressSanitizer (CallGateCore and the
-# harnesses only, straight with swiftc, so the sanitized build stays small and needs no package
-# resolution), then runs each for FUZZ_SECONDS on its committed seeds plus the corpus it grew
-# before, and prints libFuzzer's coverage (cov, ft) and executions.
+# `make fuzz`: builds each harness with libFuzzer and AddressSanitizer (the pure modules the
+# harnesses read and the harnesses only, straight with swiftc, so the sanitized build stays small,
+# links no NIO and needs no package resolution), then runs each for FUZZ_SECONDS on its committed
+# seeds plus the corpus it grew before, and prints libFuzzer's coverage (cov, ft) and executions.
 set -euo pipefail
 seconds=${FUZZ_SECONDS:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/.build-fuzz
-flags=(-parse-as-library -O -sanitize=fuzzer,address)
+flags=(-parse-as-library -swift-version 6 -O -sanitize=fuzzer,address -package-name callgate)
 cd "$root"
 mkdir -p "$build"
 quiet() { grep -v 'Cannot export local symbol' || true; }
-swiftc -module-name CallGateCore "${flags[@]}" -wmo -emit-library -static -emit-module \
-    -emit-module-path "$build/CallGateCore.swiftmodule" -o "$build/libCallGateCore.a" \
-    $(find Sources/CallGateCore -name '*.swift') 2>&1 | quiet
+# One pure module as a static library with its module, in dependency order; the system libcrypto
+# (libssl-dev) stays unsanitized, reached through COpenSSLSHA's module map.
+library() {
+    local name=$1
+    swiftc -module-name "$name" "${flags[@]}" -wmo -emit-library -static -emit-module \
+        -I "$build" -I Sources/COpenSSLSHA -emit-module-path "$build/$name.swiftmodule" -o "$build/lib$name.a" \
+        $(find "Sources/$name" -name '*.swift') 2>&1 | quiet
+}
+libraries=(CallGateCore CallGateHashing CallGateStorage CallGateAuditFilters HTTPConnectionCore)
+for name in "${libraries[@]}"; do library "$name"; done
+# The linker reads static libraries in order: each before the ones it uses.
+linked=(-lHTTPConnectionCore -lCallGateAuditFilters -lCallGateStorage -lCallGateHashing -lCallGateCore -lcrypto)
 for entry in ${FUZZ_TARGETS:-fuzz/Entries/*.swift}; do
     name=$(basename "$entry" .swift)
-    swiftc -module-name CallGateFuzz "${flags[@]}" -I "$build" -L "$build" -lCallGateCore \
+    swiftc -module-name CallGateFuzz "${flags[@]}" -I "$build" -I Sources/COpenSSLSHA -L "$build" \
+        "${linked[@]}" \
         fuzz/Harnesses/*.swift "$entry" -o "$build/fuzz-$name" 2>&1 | quiet
     mkdir -p "$build/corpus/$name"
     echo "== $name: ${seconds}s"

@@ -15,8 +15,10 @@ import UnixSignals
 
 /// `callgate serve`: assembles the keys, the curl transport, the LiveVox client (or the embedded
 /// simulator), the pipeline and the HTTP server (HTTPS with the TLS settings) into one
-/// `ServiceGroup`. SIGTERM and SIGINT drain in order (HTTP server, LiveVox session, curl); SIGHUP
-/// reloads the keys file and the TLS files.
+/// `ServiceGroup`. SIGTERM and SIGINT first drain (`/readyz` fails while requests are still
+/// served), then stop the services in reverse order of the list below (HTTP server, delivery
+/// worker, audit store, witness, reload door, LiveVox session, curl); the keys, webhook sources
+/// and TLS files are reloaded on SIGHUP and when a poll sees them change.
 public enum CallGateService {
     /// Runs until a shutdown signal; `onListening` receives the bound address (useful with port 0).
     public static func run(
@@ -119,6 +121,7 @@ public enum CallGateService {
             deliveriesArrived = { started.wake() }
         }
 
+        let drain = ShutdownDrain()
         let auditReadiness = audit.map { audit in
             ReadinessCache(check: {
                 await audit.isWritable()
@@ -146,6 +149,10 @@ public enum CallGateService {
                 return registry.emitToBuffer()
             },
             readiness: {
+                if drain.isDraining {
+                    return .init(isReady: false, detail: "This instance is shutting down; it serves requests until the drain ends.",
+                                 isDraining: true)
+                }
                 // The breaker is read live (it costs nothing); the audit store's write probe is
                 // one transaction, so it runs at most once a second however often probes call.
                 if case .open = client.circuitBreakerState {
@@ -163,7 +170,7 @@ public enum CallGateService {
         let server = GatewayHTTPChannel(
             gateway: gateway, maxBodyBytes: settings.maxBodyBytes,
             timeouts: .init(read: .seconds(Int64(settings.httpReadTimeoutSeconds)), idle: .seconds(Int64(settings.httpIdleTimeoutSeconds))),
-            connections: connections, tls: tls
+            connections: connections, tls: tls, drain: drain
         ).server(
             // A backlog of 1024 (Hummingbird's default is 256, nginx's 511 on Linux; the kernel caps it
             // at net.core.somaxconn): a burst of connections is queued by the kernel rather than its
@@ -187,11 +194,10 @@ public enum CallGateService {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: curl),
             .init(service: client),
-            .init(service: KeysReloadService(keys: keys, webhooks: webhooks, logger: logger)),
+            .init(service: ReloadService(
+                reloader: FileReloader(sources: reloadSources(keys: keys, webhooks: webhooks, tls: tls), metrics: metrics, logger: logger),
+                pollInterval: settings.reloadPollSeconds > 0 ? .seconds(settings.reloadPollSeconds) : nil)),
         ]
-        if let tls {
-            services.append(.init(service: TLSReloadService(box: tls, interval: .seconds(settings.tlsReloadIntervalSeconds), logger: logger)))
-        }
         if let witness {
             // Stopped after the audit service: it signs the head the store closed at.
             services.append(.init(service: witness))
@@ -207,6 +213,8 @@ public enum CallGateService {
             services.append(.init(service: worker))
         }
         services.append(.init(service: server))
+        // Last, so stopped first: the server stops accepting only when the drain is over.
+        services.append(.init(service: ShutdownDrainService(drain: drain, delay: .seconds(settings.shutdownDrainSeconds), logger: logger)))
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -275,33 +283,26 @@ struct AuditService: Service {
     }
 }
 
-/// Reloads the keys file and the webhook sources on SIGHUP; a bad file is logged and what is in
-/// force stays.
-struct KeysReloadService: Service {
-    let keys: APIKeyStore
-    let webhooks: WebhookSourceStore
-    let logger: Logger
-
-    func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sighup)
-        await cancelWhenGracefulShutdown {
-            for await _ in signals {
-                do {
-                    try keys.reload()
-                    logger.notice("Keys file reloaded", metadata: ["keys.file": "\(keys.path)", "keys.count": "\(keys.count)"])
-                } catch {
-                    logger.error("Keys file not reloaded; the previous keys stay in force",
-                                 metadata: ["keys.file": "\(keys.path)", "error": "\(error)"])
-                }
-                do {
-                    try webhooks.reload()
-                    logger.notice("Webhook sources reloaded", metadata: ["webhooks.file": "\(webhooks.path)", "webhooks.count": "\(webhooks.count)"])
-                } catch {
-                    logger.error("Webhook sources not reloaded; the previous sources stay in force",
-                                 metadata: ["webhooks.file": "\(webhooks.path)", "error": "\(error)"])
-                }
-            }
+extension CallGateService {
+    /// What the reload door watches: the keys file, the webhook sources file and, with HTTPS, the TLS files.
+    static func reloadSources(keys: APIKeyStore, webhooks: WebhookSourceStore, tls: TLSContextBox?) -> [FileReloader.Source] {
+        var sources: [FileReloader.Source] = [
+            .init(name: "keys", paths: [keys.path]) {
+                try keys.reload()
+                return ["keys.count": "\(keys.count)"]
+            },
+            .init(name: "webhook_sources", paths: [webhooks.path]) {
+                try webhooks.reload()
+                return ["webhooks.count": "\(webhooks.count)"]
+            },
+        ]
+        if let tls {
+            sources.append(.init(name: "tls", paths: tls.files.paths) {
+                try tls.reload()
+                return [:]
+            })
         }
+        return sources
     }
 }
 

@@ -46,11 +46,14 @@ extension Gateway {
         public var isReady: Bool
         /// A sentence on what is not ready.
         public var detail: String
+        /// Whether it is not ready because it is shutting down (503 `draining`, not `not_ready`).
+        public var isDraining: Bool
 
         /// Creates a readiness answer.
-        public init(isReady: Bool, detail: String) {
+        public init(isReady: Bool, detail: String, isDraining: Bool = false) {
             self.isReady = isReady
             self.detail = detail
+            self.isDraining = isDraining
         }
     }
 }

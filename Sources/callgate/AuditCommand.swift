@@ -1,5 +1,6 @@
 import ArgumentParser
 import CallGate
+import CallGateAuditFilters
 import CallGateCore
 import CallGateHashing
 import CallGateStorage
@@ -196,9 +197,9 @@ struct AuditCommand: AsyncParsableCommand {
             ]
             var query: AuditQuery
             let parameters = given.compactMap { name, value in value.map { (name, $0) } }
-            switch AuditFilters.query(parameters, keys: keys, allowedRegions: regions, describe: { "--" + Self.flag($0) }) {
+            switch AuditFilters.query(parameters, keys: keys, allowedRegions: regions) {
             case .success(let parsed): query = parsed
-            case .failure(let problem): throw ValidationError(problem.detail)
+            case .failure(let refusal): throw ValidationError(refusal.sentence(naming: { "--" + Self.flag($0) }))
             }
             var remaining = Int.max
             if let limit {

@@ -9,6 +9,7 @@ struct CorpusReplayTests {
     /// Each corpus folder under fuzz/corpus and the harness that reads it.
     static let harnesses: [String: @Sendable (UnsafeBufferPointer<UInt8>) -> [String]] = [
         "json": fuzzJSON, "phone": fuzzPhone, "datetime": fuzzDateTime, "webhook": fuzzWebhookHeaders,
+        "auditfilters": fuzzAuditFilters, "connection": fuzzConnection,
     ]
 
     static let corpusRoot = URL(fileURLWithPath: #filePath)

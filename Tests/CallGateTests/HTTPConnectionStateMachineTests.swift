@@ -52,13 +52,13 @@ struct HTTPConnectionStateMachineTests {
     static let maxBodyBytes = 8
     static let start = NIODeadline.uptimeNanoseconds(1_000_000_000_000)
 
-    static func machine() -> HTTPConnectionStateMachine {
-        HTTPConnectionStateMachine(maxBodyBytes: maxBodyBytes, timeouts: .init(read: .seconds(10), idle: .seconds(60)), now: start)
+    static func machine() -> GatewayConnectionStateMachine {
+        GatewayConnectionStateMachine(maxBodyBytes: maxBodyBytes, timeouts: .init(read: .seconds(10), idle: .seconds(60)), now: start)
     }
 
     /// Runs the events and says what each led to. An answer's end that serves waiting requests lists
     /// what serving them did.
-    static func run(_ events: [Event], on machine: inout HTTPConnectionStateMachine) -> [String] {
+    static func run(_ events: [Event], on machine: inout GatewayConnectionStateMachine) -> [String] {
         var now = start
         return events.map { event in
             switch event {
@@ -70,7 +70,7 @@ struct HTTPConnectionStateMachineTests {
             case .body(let text):
                 return describe(machine.partReceived(.body(ByteBuffer(string: text))))
             case .end:
-                return describe(machine.partReceived(.end(nil)))
+                return describe(machine.partReceived(.end))
             case .parseError:
                 return describe(machine.parseFailed())
             case .read:
@@ -105,7 +105,7 @@ struct HTTPConnectionStateMachineTests {
         }
     }
 
-    static func describe(_ action: HTTPConnectionStateMachine.Action) -> String {
+    static func describe(_ action: GatewayConnectionStateMachine.Action) -> String {
         switch action {
         case .nothing: "-"
         case .startRequest(let head): "start \(head.uri)"
@@ -265,6 +265,21 @@ struct HTTPConnectionStateMachineTests {
         Script("A closed channel fails a body not asked for yet when the pipeline asks", [
             (.head("/a"), "start /a"), (.body("ab"), "-"), (.inactive, "-"), (.requestBody, "fail connectionClosed"),
         ]),
+        Script("A refusal being written is not cut short: quiescing or the input closing leaves the close to it", [
+            (.parseError, "refuse malformed"), (.quiesce, "-"), (.inputClosed, "-"), (.timer(at: 100), "-"),
+        ]),
+        Script("After an answer that closes the connection nothing starts, nothing is refused and nothing closes again", [
+            (.head("/a"), "start /a"), (.end, "-"), (.answered(keepAlive: false), "close"), (.head("/b"), "-"), (.end, "-"),
+            (.parseError, "-"), (.quiesce, "-"), (.inputClosed, "-"), (.timer(at: 100), "-"),
+        ]),
+        Script("A chunked body still arriving after its answer: the answer closes, and the body breaking off closes nothing again", [
+            (.post("/a", ["Transfer-Encoding": "chunked"]), "start /a"), (.keepsAlive, "close"), (.answered(keepAlive: false), "close"),
+            (.body("ab"), "-"), (.parseError, "-"),
+        ]),
+        Script("A body stopping after its answer closes the connection once", [
+            (.post("/a", length100), "start /a"), (.answered(keepAlive: true), "-"), (.body("ab"), "-"), (.timer(at: 10), "close"),
+            (.parseError, "-"), (.quiesce, "-"), (.timer(at: 30), "-"),
+        ]),
         Script("A closed channel after the body was handed over has nothing to fail", [
             (.head("/a"), "start /a"), (.end, "-"), (.requestBody, "body ''"), (.head("/b"), "-"), (.inactive, "-"),
             (.answered(keepAlive: true), "-"),
@@ -297,7 +312,7 @@ struct HTTPConnectionStateMachineTests {
         _ = Self.run([.head("/a"), .end], on: &machine)
         #expect(machine.partReceived(.head(head)) == .nothing)
         #expect(machine.partReceived(.body(ByteBuffer(string: "xyz"))) == .nothing)
-        #expect(machine.partReceived(.end(nil)) == .nothing)
+        #expect(machine.partReceived(.end) == .nothing)
         #expect(machine.answerEnded(keepAlive: true, now: Self.start) == .serveWaiting)
         #expect(machine.nextWaiting() == .startRequest(head))
         #expect(machine.nextWaiting() == nil)

@@ -64,6 +64,8 @@ struct SettingsTests {
 
     @Test("Unusable settings are refused with a sentence naming the flag and variable", arguments: [
         (["port": "eighty"], "--port / CALLGATE_PORT is 'eighty': expected a whole number from 0 to 65535."),
+        (["shutdown.drainSeconds": "-1"], "--shutdown-drain-seconds / CALLGATE_SHUTDOWN_DRAIN_SECONDS is '-1': expected a whole number from 0 to 300."),
+        (["reload.pollSeconds": "3601"], "--reload-poll-seconds / CALLGATE_RELOAD_POLL_SECONDS is '3601': expected a whole number from 0 to 3600."),
         (["upstream.url": "ftp://x"], "--upstream-url / CALLGATE_UPSTREAM_URL is 'ftp://x': it must start with https:// (or http:// for a local test upstream)."),
         (["upstream.url": "https://api.livevox.com"], "With --upstream-url, LiveVox needs --upstream-access-token, --upstream-client-name, --upstream-user-name, --upstream-password (or their CALLGATE_... variables)."),
         (["upstream.timeZone": "Mars/Base"], "--upstream-time-zone / CALLGATE_UPSTREAM_TIME_ZONE is 'Mars/Base': not an IANA time zone such as America/New_York."),

@@ -52,44 +52,32 @@ enum CLI {
     }
 }
 
-/// `callgate serve` (the binary) on a free loopback port, with a keys file holding one Manager key,
-/// a SQLite store and an audit key in a temporary directory of its own.
+/// `callgate serve` (the binary) on a free loopback port (``ServeCommandTests/serve(keys:_:waitOverHTTP:)``),
+/// with a keys file holding one Manager key, a SQLite store and an audit key in a temporary
+/// directory of its own.
 struct ServedBinary {
     let process: Process
     let directory: URL
-    let port: Int
-    var base: String { "http://127.0.0.1:\(port)" }
+    let base: String
+    var port: Int { Int(base.split(separator: ":").last!)! }
     var readyz: String { base + "/readyz" }
     var keysFile: String { directory.appendingPathComponent("keys.yaml").path }
 
-    /// Starts `serve` with `arguments` after the usual ones; returns it with the Manager key, once
-    /// `/healthz` answers over plain HTTP unless `waitOverHTTP` is false (HTTPS: the caller waits).
+    /// Starts `serve` with `arguments` after the usual ones; returns it with the Manager key.
     static func start(_ arguments: [String] = [], waitOverHTTP: Bool = true) async throws -> (ServedBinary, key: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-served-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let keys = directory.appendingPathComponent("keys.yaml").path
         let created = try CLI.run(["keys", "create", "--name", "first", "--role", "Manager", "--file", keys], stdin: "")
         #expect(created.status == 0)
-        let port = try ServeCommandTests.freePort()
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = ["serve", "--port", String(port), "--keys-file", keys, "--log-level", "error",
-                             "--store", "sqlite:" + directory.appendingPathComponent("callgate.sqlite").path,
-                             "--audit-key-file", directory.appendingPathComponent("audit.key").path] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let served = ServedBinary(process: process, directory: directory, port: port)
-        var up = !waitOverHTTP
-        for _ in 0..<200 where !up {
-            up = (try? await ServeCommandTests.get(served.base + "/healthz", key: nil)) == 200
-            if !up { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        #expect(up, "serve did not come up on port \(port)")
-        return (served, created.stdout.trimmingCharacters(in: .newlines))
+        let (process, base) = try await ServeCommandTests.serve(
+            keys: keys, ["--store", "sqlite:" + directory.appendingPathComponent("callgate.sqlite").path,
+                         "--audit-key-file", directory.appendingPathComponent("audit.key").path] + arguments,
+            waitOverHTTP: waitOverHTTP)
+        return (ServedBinary(process: process, directory: directory, base: base), created.stdout.trimmingCharacters(in: .newlines))
     }
 
-    /// SIGTERM (a graceful drain) when still running, then removes the directory.
+    /// SIGTERM when still running, then removes the directory.
     func stop() {
         if process.isRunning {
             process.terminate()

@@ -434,7 +434,8 @@ struct HTTPConnectionTests {
 
     @Test("SIGTERM drains: a request waiting on LiveVox is answered (with Connection: close), an idle connection is closed, exit 0")
     func gracefulDrain() async throws {
-        try await withServe { running in
+        // No drain delay: the port closes at once (the delay has its own tests, in ShutdownDrainTests).
+        try await withServe(arguments: ["--shutdown-drain-seconds", "0"]) { running in
             try await injectFault(#"{"kind": "latency", "latencyMilliseconds": 1500, "pathPrefix": "/callControl"}"#, into: running)
 
             let idle = try Connection(port: running.port)

@@ -36,18 +36,50 @@ struct ServeCommandTests {
         return (response as! HTTPURLResponse).statusCode
     }
 
+    /// `callgate serve` on a free port with `keys`, no drain delay and `arguments`, once it answers
+    /// `/healthz` over plain HTTP (unless `waitOverHTTP` is false: an HTTPS caller waits itself);
+    /// returns the process and its base URL.
+    static func serve(keys: String, _ arguments: [String], waitOverHTTP: Bool = true) async throws -> (Process, String) {
+        let port = try freePort()
+        let server = Process()
+        server.executableURL = CLI.binary
+        server.arguments = ["serve", "--port", String(port), "--keys-file", keys, "--log-level", "error",
+                            "--shutdown-drain-seconds", "0"] + arguments
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        let base = "http://127.0.0.1:\(port)"
+        var up = !waitOverHTTP
+        for _ in 0..<200 where !up {
+            up = (try? await get(base + "/healthz", key: nil)) == 200
+            if !up { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(up)
+        return (server, base)
+    }
+
     @Test("SIGHUP reloads the keys file: a key created while serving works without a restart; SIGTERM stops it")
     func reloadOnSIGHUP() async throws {
-        let (served, firstKey) = try await ServedBinary.start()
-        defer { served.stop() }
-        let base = served.base
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-hup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let keys = directory.appendingPathComponent("keys.yaml").path
+        let first = try CLI.run(["keys", "create", "--name", "first", "--role", "Manager", "--file", keys], stdin: "")
+        #expect(first.status == 0)
+
+        // No poll: only the signal can pick the new key up.
+        let (server, base) = try await Self.serve(keys: keys, ["--reload-poll-seconds", "0",
+                                                              "--store", "sqlite:" + directory.appendingPathComponent("callgate.sqlite").path,
+                                                              "--audit-key-file", directory.appendingPathComponent("audit.key").path])
+        defer { if server.isRunning { server.terminate() } }
+        let firstKey = first.stdout.trimmingCharacters(in: .newlines)
         #expect(try await Self.get(base + "/v1/services/21429/queue", key: firstKey) == 200)
 
-        let second = try CLI.run(["keys", "create", "--name", "second", "--role", "Manager", "--file", served.keysFile], stdin: "")
+        let second = try CLI.run(["keys", "create", "--name", "second", "--role", "Manager", "--file", keys], stdin: "")
         let secondKey = second.stdout.trimmingCharacters(in: .newlines)
         #expect(try await Self.get(base + "/v1/services/21429/queue", key: secondKey) == 401)
 
-        kill(served.process.processIdentifier, SIGHUP)
+        kill(server.processIdentifier, SIGHUP)
         var reloaded = false
         for _ in 0..<100 where !reloaded {
             reloaded = (try await Self.get(base + "/v1/services/21429/queue", key: secondKey)) == 200
@@ -56,10 +88,47 @@ struct ServeCommandTests {
         #expect(reloaded)
         #expect(try await Self.get(base + "/v1/services/21429/queue", key: firstKey) == 200)
 
-        served.process.terminate()  // SIGTERM: a graceful drain
-        served.process.waitUntilExit()
-        #expect(served.process.terminationReason == .exit)
-        #expect(served.process.terminationStatus == 0)
+        server.terminate()  // SIGTERM: a graceful drain
+        server.waitUntilExit()
+        #expect(server.terminationReason == .exit)
+        #expect(server.terminationStatus == 0)
+    }
+
+    @Test("Without a signal, the keys file is picked up by the poll when Kubernetes re-points its ..data link")
+    func reloadByPoll() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-poll-\(UUID().uuidString)")
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(at: directory.appendingPathComponent("..v1"), withIntermediateDirectories: true)
+        defer { try? fileManager.removeItem(at: directory) }
+        let first = try CLI.run(["keys", "create", "--name", "crm", "--role", "Manager", "--file",
+                                 directory.appendingPathComponent("..v1/keys.yaml").path], stdin: "")
+        #expect(first.status == 0)
+        try fileManager.createSymbolicLink(atPath: directory.appendingPathComponent("..data").path, withDestinationPath: "..v1")
+        let keys = directory.appendingPathComponent("keys.yaml").path
+        try fileManager.createSymbolicLink(atPath: keys, withDestinationPath: "..data/keys.yaml")
+
+        let (server, base) = try await Self.serve(keys: keys, ["--reload-poll-seconds", "1", "--store", "none"])
+        defer { if server.isRunning { server.terminate() } }
+        let firstKey = first.stdout.trimmingCharacters(in: .newlines)
+        #expect(try await Self.get(base + "/v1/services/21429/queue", key: firstKey) == 200)
+
+        try fileManager.createDirectory(at: directory.appendingPathComponent("..v2"), withIntermediateDirectories: false)
+        let second = try CLI.run(["keys", "create", "--name", "crm", "--role", "Manager", "--file",
+                                  directory.appendingPathComponent("..v2/keys.yaml").path], stdin: "")
+        let secondKey = second.stdout.trimmingCharacters(in: .newlines)
+        try fileManager.createSymbolicLink(atPath: directory.appendingPathComponent("..data_tmp").path, withDestinationPath: "..v2")
+        #expect(rename(directory.appendingPathComponent("..data_tmp").path, directory.appendingPathComponent("..data").path) == 0)
+
+        var reloaded = false
+        for _ in 0..<100 where !reloaded {
+            reloaded = (try await Self.get(base + "/v1/services/21429/queue", key: secondKey)) == 200
+            if !reloaded { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(reloaded)
+        #expect(try await Self.get(base + "/v1/services/21429/queue", key: firstKey) == 401)
+        server.terminate()
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0)
     }
 
     @Test("An unusable setting stops serve with status 2 and a sentence")
@@ -87,7 +156,9 @@ struct ServeCommandTests {
         let result = try CLI.run(["serve", "--help"], stdin: "")
         #expect(result.status == 0)
         let help = result.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        for flag in GatewaySettings.table.flagKeys.keys where !["--webhook-sources-file", "--webhook-max-body-bytes"].contains(flag) {
+        // Aliases are listed in their setting's meaning, not as flags of their own.
+        let aliases = Set(GatewaySettings.table.settings.flatMap(\.aliases))
+        for flag in GatewaySettings.table.flagKeys.keys where !aliases.contains(flag) {
             #expect(help.contains("\(flag) <value>"), "\(flag)")
         }
         #expect(help.contains("--port <value> Port to listen on (0 picks a free one). Accepts a whole number from 0 to 65535. Default: 8080. [CALLGATE_PORT]"))

@@ -326,7 +326,7 @@ def live():
         assert secret.startswith("whsec_"), secret
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}"
-        with _process([str(binary), "serve", "--host", "127.0.0.1", "--port", str(port), "--keys-file", str(keys_file),
+        with _process([str(binary), "serve", "--host", "127.0.0.1", "--port", str(port), "--shutdown-drain-seconds", "0", "--keys-file", str(keys_file),
                        "--store", f"sqlite:{tmp}/audit.sqlite", "--audit-key-file", f"{tmp}/audit.key",
                        "--webhooks-sources-file", str(sources_file),
                        "--log-level", "warning"], base_url + "/healthz", pathlib.Path(tmp) / "serve.log"):
@@ -352,7 +352,7 @@ def faulty(fault_simulator):
     requests.delete(simulator + "/_sim/faults", timeout=REQUEST_TIMEOUT)
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    with _process([str(_binary()), "serve", "--host", "127.0.0.1", "--port", str(port), "--keys-file", str(tmp / "keys.yaml"),
+    with _process([str(_binary()), "serve", "--host", "127.0.0.1", "--port", str(port), "--shutdown-drain-seconds", "0", "--keys-file", str(tmp / "keys.yaml"),
                    "--upstream-url", simulator, "--upstream-access-token", "sim-access-token",
                    "--upstream-client-name", "SIM", "--upstream-user-name", "sim-user", "--upstream-password", "sim-password",
                    "--upstream-timeout-seconds", "3", "--log-level", "warning",

@@ -123,7 +123,7 @@ def test_nginx_in_front_of_two_callgates_answers_from_each(compose):
                        for key_, value in compose["services"][name]["environment"].items()}
                 # This machine's stand-ins: SQLite for PostgreSQL (its settings come with the PostgreSQL
                 # store), the simulator's loopback port, loopback for the compose network.
-                for pending in ("CALLGATE_STORE_PASSWORD_FILE", "CALLGATE_STORE_POOL_SIZE", "CALLGATE_SHUTDOWN_DRAIN_SECONDS"):
+                for pending in ("CALLGATE_STORE_PASSWORD_FILE", "CALLGATE_STORE_POOL_SIZE"):
                     env.pop(pending)
                 ports[name] = free_port()
                 env.update(CALLGATE_STORE=f"sqlite:{data}/callgate.sqlite", CALLGATE_UPSTREAM_URL=upstream,

@@ -6,9 +6,9 @@ import re
 
 from support import DEPLOY, run
 
-# The PostgreSQL store's settings and the drain delay, named as issue 21 declares them.
+# The PostgreSQL store's settings, named as issue 21 declares them.
 POSTGRES_STORE_SETTINGS = {"CALLGATE_STORE_PASSWORD_FILE", "CALLGATE_STORE_PASSWORD", "CALLGATE_STORE_CA_FILE",
-                           "CALLGATE_STORE_POOL_SIZE", "CALLGATE_SHUTDOWN_DRAIN_SECONDS"}
+                           "CALLGATE_STORE_POOL_SIZE"}
 
 
 def declared() -> set[str]:

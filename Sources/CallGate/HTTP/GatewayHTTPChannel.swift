@@ -22,11 +22,13 @@ struct GatewayHTTPChannel<Responder: GatewayResponder>: ServerChildChannel {
     let gateway: Responder
     let maxBodyBytes: Int
     /// The connections' time limits.
-    var timeouts = HTTPConnectionStateMachine.Timeouts(read: .seconds(10), idle: .seconds(60))
+    var timeouts = GatewayConnectionStateMachine.Timeouts(read: .seconds(10), idle: .seconds(60))
     /// The cap on open connections, if any.
     var connections: ConnectionLimiter?
     /// With HTTPS, the server context each new connection handshakes with; `nil`: plain HTTP.
     var tls: TLSContextBox? = nil
+    /// The drain before shutdown, during which answers close their connections; `nil`: none.
+    var drain: ShutdownDrain? = nil
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         // Past the connection cap, a connection is closed as soon as it is accepted, before anything
@@ -44,7 +46,7 @@ struct GatewayHTTPChannel<Responder: GatewayResponder>: ServerChildChannel {
             // NIO's request decoder; answers are written as bytes by the handler (`HTTPResponseBytes`).
             try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
             try pipeline.addHandler(GatewayHTTPHandler(responder: gateway, maxBodyBytes: maxBodyBytes, timeouts: timeouts,
-                                                       executor: EventLoopTaskExecutor.of(channel.eventLoop)))
+                                                       executor: EventLoopTaskExecutor.of(channel.eventLoop), drain: drain))
             return Value(channel: channel)
         }
     }

@@ -1,8 +1,9 @@
+import HTTPConnectionCore
 import NIOCore
 import NIOHTTP1
 import NIOTLS
 
-/// One connection's requests: performs what its ``HTTPConnectionStateMachine`` decides, runs each
+/// One connection's requests: performs what its ``GatewayConnectionStateMachine`` decides, runs each
 /// request's pipeline in a task on the connection's event loop, and writes the answers
 /// (``HTTPResponseBytes``). The rules (order, pipelining, bodies, time limits, closing) are the state
 /// machine's; this type holds what its actions act on: the channel, the promise a started request's
@@ -13,8 +14,8 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
     typealias OutboundOut = ByteBuffer
 
     private let responder: Responder
-    private var machine: HTTPConnectionStateMachine
-    private let timeouts: HTTPConnectionStateMachine.Timeouts
+    private var machine: GatewayConnectionStateMachine
+    private let timeouts: GatewayConnectionStateMachine.Timeouts
     /// The started request's body, once its pipeline asked for it; asked again, it gets the same.
     private var body: EventLoopFuture<[UInt8]>?
     /// The promise behind `body` while the body is being read.
@@ -28,10 +29,14 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
     private var clientCertificateSubject: String?
     /// The connection's event loop as a task executor, looked up once per connection.
     private let executor: EventLoopTaskExecutor
+    /// While it drains, every answer closes its connection.
+    private let drain: ShutdownDrain?
 
-    init(responder: Responder, maxBodyBytes: Int, timeouts: HTTPConnectionStateMachine.Timeouts, executor: EventLoopTaskExecutor) {
+    init(responder: Responder, maxBodyBytes: Int, timeouts: GatewayConnectionStateMachine.Timeouts, executor: EventLoopTaskExecutor,
+         drain: ShutdownDrain? = nil) {
         self.responder = responder
-        self.machine = HTTPConnectionStateMachine(maxBodyBytes: maxBodyBytes, timeouts: timeouts, now: executor.eventLoop.now)
+        self.drain = drain
+        self.machine = GatewayConnectionStateMachine(maxBodyBytes: maxBodyBytes, timeouts: timeouts, now: executor.eventLoop.now)
         self.timeouts = timeouts
         self.executor = executor
     }
@@ -54,7 +59,7 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        perform(machine.partReceived(unwrapInboundIn(data)), context: context)
+        perform(machine.partReceived(HTTPRequestPart(unwrapInboundIn(data))), context: context)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -100,7 +105,7 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
         context.fireChannelInactive()
     }
 
-    private func perform(_ action: HTTPConnectionStateMachine.Action, context: ChannelHandlerContext) {
+    private func perform(_ action: GatewayConnectionStateMachine.Action, context: ChannelHandlerContext) {
         switch action {
         case .nothing:
             break
@@ -238,7 +243,7 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
             let chunked = !bodiless && version.major == 1 && version.minor >= 1
             let omitBody = self.omitBody || bodiless
             let headWritten = context.eventLoop.submit {
-                let keepAlive = handler.value.machine.keepsAlive(requested: requestedKeepAlive && (chunked || bodiless))
+                let keepAlive = handler.value.keepsAlive(requested: requestedKeepAlive && (chunked || bodiless))
                 var buffer = context.value.channel.allocator.buffer(capacity: 256)
                 HTTPResponseBytes.writeHead(status: answer.status, headers: answer.headers, framing: chunked ? .chunked : .none,
                                             keepAlive: keepAlive, version: version, into: &buffer)
@@ -279,9 +284,14 @@ final class GatewayHTTPHandler<Responder: GatewayResponder>: ChannelDuplexHandle
         }
     }
 
+    /// Whether the answer being written keeps the connection: never while the instance drains.
+    fileprivate func keepsAlive(requested: Bool) -> Bool {
+        machine.keepsAlive(requested: requested && drain?.isDraining != true)
+    }
+
     fileprivate func write(_ answer: GatewayResponse, version: HTTPVersion, keepAlive requestedKeepAlive: Bool, omitBody: Bool,
                            context: ChannelHandlerContext) {
-        let keepAlive = machine.keepsAlive(requested: requestedKeepAlive)
+        let keepAlive = keepsAlive(requested: requestedKeepAlive)
         let buffer = HTTPResponseBytes.answer(answer, version: version, keepAlive: keepAlive, omitBody: omitBody,
                                               allocator: context.channel.allocator)
         // The answer's end ends the connection exactly when the answer is not kept alive; only then is

@@ -1,8 +1,8 @@
 import Synchronization
 
 /// The live table of API keys and client certificate subjects: looked up on every request, swapped
-/// whole on reload (SIGHUP), so a request sees either the old table or the new one, never half of
-/// each, and none waits on the file.
+/// whole on reload (a change the reload door saw, or SIGHUP), so a request sees either the old table
+/// or the new one, never half of each, and none waits on the file.
 public final class APIKeyStore: Sendable {
     /// The keys file this store reads.
     public let path: String

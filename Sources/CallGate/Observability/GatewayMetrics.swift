@@ -22,6 +22,7 @@ import Synchronization
 /// | `callgate_audit_writer_busy_seconds_total` | counter | (time the writer spent committing) |
 /// | `callgate_auth_failures_throttled_total` | counter | (refusals answered 429 `too_many_failed_authentications`) |
 /// | `callgate_audit_incomplete_requests` | gauge | (intents without an outcome found at start in the last day, at most 1000) |
+/// | `callgate_reload_failures_total` | counter | `file` (`keys`, `webhook_sources`, `tls`: a changed file refused, the old one kept) |
 ///
 /// The last three are the audit writer's own totals, brought up to date at each scrape: their rates'
 /// ratio is the records per commit, and the busy time's rate how much of its one thread the store
@@ -34,6 +35,7 @@ public final class GatewayMetrics: Sendable {
     private let durations = Mutex<[String: Timer]>([:])
     private let attempts = Mutex<[String: Counter]>([:])
     private let failures = Mutex<[String: Counter]>([:])
+    private let reloadFailures = Mutex<[String: Counter]>([:])
     private let breakerOpen: Gauge
     private let upstreamInFlight: Gauge
     private let upstreamWaiting: Gauge
@@ -113,6 +115,12 @@ public final class GatewayMetrics: Sendable {
     /// Sets how many incomplete requests (intents without an outcome) the start found.
     func recordIncompleteRequests(_ count: Int) {
         auditIncomplete.record(count)
+    }
+
+    /// Counts one reload of `file` (a ``FileReloader`` source's name) that failed, leaving the old content in force.
+    func recordReloadFailure(file: String) {
+        handle(reloadFailures, file) { Counter(label: "callgate_reload_failures_total", dimensions: [("file", $0)], factory: factory) }
+            .increment()
     }
 
     /// Counts one failed authentication answered 429 by the throttle.

@@ -19,8 +19,6 @@ public struct GatewaySettings: Sendable, Hashable {
     public var tlsKeyFile: String?
     /// The CA (PEM) whose client certificates are required: mutual TLS.
     public var tlsClientCAFile: String?
-    /// How often the TLS files are checked for a change, in seconds.
-    public var tlsReloadIntervalSeconds = 5
     /// LiveVox's base URL; `nil` runs the embedded simulator.
     public var upstreamURL: String?
     /// Whether an `http://` upstream on a host other than a loopback address is accepted.
@@ -59,6 +57,10 @@ public struct GatewaySettings: Sendable, Hashable {
     public var httpIdleTimeoutSeconds = 60
     /// The most HTTP connections open at once (capped below the process's open-file limit).
     public var httpMaxConnections = 4096
+    /// How long, from SIGTERM, `/readyz` fails while requests are still served, in seconds.
+    public var shutdownDrainSeconds = 5
+    /// How often the keys, webhook sources and TLS files are checked for a change, in seconds; 0: only on SIGHUP.
+    public var reloadPollSeconds = 5
     /// The most calls in one batch.
     public var maxBatchSize = 1000
     /// The regions whose numbers may be dialed.
@@ -130,8 +132,6 @@ public struct GatewaySettings: Sendable, Hashable {
         .optional("tls.keyFile", \.tlsKeyFile, .path, secret: true, help: "Private key (PEM) of the server certificate."),
         .optional("tls.clientCaFile", \.tlsClientCAFile, .path,
                   help: "CA certificates (PEM) for mutual TLS: a client certificate one of them signed is required."),
-        .value("tls.reloadIntervalSeconds", \.tlsReloadIntervalSeconds, .integer(in: 1...3600),
-               help: "How often the TLS files are checked for a change (also reloaded on SIGHUP); new connections use the new ones."),
         .optional("upstream.url", \.upstreamURL, .httpURL,
                   help: "LiveVox base URL, e.g. https://api.livevox.com. Unset: the embedded simulator on a loopback port."),
         .value("upstream.allowInsecureHttp", \.upstreamAllowInsecureHTTP, SettingValue<Bool>.boolean,
@@ -151,7 +151,7 @@ public struct GatewaySettings: Sendable, Hashable {
         .optional("upstream.caFile", \.upstreamCAFile, .path, help: "CA bundle for LiveVox's certificate (default: the system's)."),
         .optional("upstream.clientCertificate", \.upstreamClientCertificate, .path, help: "Client certificate (PEM) for mutual TLS."),
         .optional("upstream.clientKey", \.upstreamClientKey, .path, secret: true, help: "Private key (PEM) of the client certificate."),
-        .value("keysFile", \.keysFile, .path, help: "API keys file (YAML); reloaded on SIGHUP."),
+        .value("keysFile", \.keysFile, .path, help: "API keys file (YAML); reloaded when it changes (reload.pollSeconds) and on SIGHUP."),
         .value("maxBodyBytes", \.maxBodyBytes, .integer(in: 1024...(64 << 20)), help: "Largest request body (413 above)."),
         .value("http.readTimeoutSeconds", \.httpReadTimeoutSeconds, .integer(in: 1...3600),
                help: "Time for a request's head from its first byte, and for its body between two reads (408 and close beyond)."),
@@ -159,6 +159,10 @@ public struct GatewaySettings: Sendable, Hashable {
                help: "Time a kept-alive connection may wait for its next request before it is closed."),
         .value("http.maxConnections", \.httpMaxConnections, .integer(in: 1...1_000_000),
                help: "Connections open at once (capped below the open-file limit, raised to its hard limit); past it, closed at once."),
+        .value("shutdown.drainSeconds", \.shutdownDrainSeconds, .integer(in: 0...300),
+               help: "On SIGTERM, how long /readyz answers 503 draining while requests are still served (their answers close their connections), so that load balancers stop sending; then the port closes and what is in flight finishes. A second SIGTERM or SIGINT ends the wait."),
+        .value("reload.pollSeconds", \.reloadPollSeconds, .integer(in: 0...3600), aliases: ["--tls-reload-interval-seconds"],
+               help: "How often the keys, webhook sources and TLS files are checked for a change (which file a path leads to, through symbolic links, and a hash of its content); 0: only on SIGHUP, which reloads them all at any setting."),
         .value("maxBatchSize", \.maxBatchSize, .integer(in: 1...100_000), help: "Most calls per manual-call batch."),
         .value("allowedRegions", \.allowedRegions, .regions, help: "Regions whose numbers may be dialed."),
         .value("logLevel", \.logLevel, .choice, help: "The least severe level logged."),
@@ -182,7 +186,7 @@ public struct GatewaySettings: Sendable, Hashable {
         .value("rateLimit.burst", \.rateLimitBurst, .integer(in: 0...1_000_000),
                help: "Requests a principal may make at once under the default limit; 0: twice the rate."),
         .value("webhooks.sourcesFile", \.webhookSourcesFile, .path, aliases: ["--webhook-sources-file"],
-               help: "Webhook sources (YAML, holds secrets; callgate webhooks add-source); reloaded on SIGHUP."),
+               help: "Webhook sources (YAML, holds secrets; callgate webhooks add-source); reloaded when it changes (reload.pollSeconds) and on SIGHUP."),
         .value("webhooks.toleranceSeconds", \.webhookToleranceSeconds, .integer(in: 1...86_400),
                help: "How far a webhook-timestamp may be from now (401 beyond)."),
         .value("webhooks.maxBodyBytes", \.webhookMaxBodyBytes, .integer(in: 1024...(64 << 20)), aliases: ["--webhook-max-body-bytes"],

@@ -18,7 +18,7 @@ public struct TLSFiles: Sendable, Hashable {
         self.clientCAFile = clientCAFile
     }
 
-    /// The files, in the order messages and change checks name them.
+    /// The files, in the order messages name them and the reload door watches them.
     var paths: [String] { [certificateFile, keyFile] + (clientCAFile.map { [$0] } ?? []) }
 
     /// A server context from the files as they are now: TLS 1.2 and 1.3 only, ALPN `http/1.1`, and
@@ -49,31 +49,6 @@ public struct TLSFiles: Sendable, Hashable {
         } catch {
             throw TLSFilesError("The TLS certificate \(certificateFile) and key \(keyFile) cannot be used together (\(error)).")
         }
-    }
-
-    /// What tells that a file changed without reading it: each file's modification time (to the
-    /// nanosecond), size and inode, the inode for a file replaced by a rename or a symbolic link
-    /// swapped (as Kubernetes updates a mounted secret); `nil` for one that cannot be examined now.
-    func stamp() -> [FileStamp?] {
-        paths.map { path in
-            var info = stat()
-            guard stat(path, &info) == 0 else { return nil }
-            #if canImport(Darwin)
-            let modified = info.st_mtimespec
-            #else
-            let modified = info.st_mtim
-            #endif
-            return FileStamp(seconds: Int64(modified.tv_sec), nanoseconds: Int64(modified.tv_nsec),
-                             size: Int64(info.st_size), inode: UInt64(info.st_ino))
-        }
-    }
-
-    /// One file's modification time, size and inode.
-    struct FileStamp: Hashable {
-        let seconds: Int64
-        let nanoseconds: Int64
-        let size: Int64
-        let inode: UInt64
     }
 
     private static func contents(of path: String, what: String) throws(TLSFilesError) -> [UInt8] {

@@ -112,7 +112,7 @@ struct HTTPSServeTests {
         try fileManager.copyItem(atPath: certificates.path("server.pem"), toPath: certificates.path("live.pem"))
         try fileManager.copyItem(atPath: certificates.path("server.key"), toPath: certificates.path("live.key"))
         let server = try await certificates.serveHTTPS(
-            ["tls.certFile": certificates.path("live.pem"), "tls.keyFile": certificates.path("live.key"), "tls.reloadIntervalSeconds": "1"])
+            ["tls.certFile": certificates.path("live.pem"), "tls.keyFile": certificates.path("live.key"), "reload.pollSeconds": "1"])
         #expect(try certificates.servedSubject(port: server.port) == "subject=CN=server,O=CallGate Test")
 
         let rotatedCertificate = try Data(contentsOf: URL(fileURLWithPath: certificates.path("rotated.pem")))

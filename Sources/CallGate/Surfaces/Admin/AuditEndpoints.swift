@@ -1,3 +1,4 @@
+import CallGateAuditFilters
 import CallGateCore
 import CallGateStorage
 
@@ -31,7 +32,7 @@ struct AuditEndpoints: Sendable {
             AuditFilters.query($0, keys: audit.keys, allowedRegions: allowedRegions)
         }) {
         case .success(let parsed): query = parsed
-        case .failure(let problem): throw problem
+        case .failure(let refusal): throw Problem(refusal)
         }
         if let serviceId = query.serviceId { try Authorization.authorize(principal, serviceId: serviceId) }
         query.services = principal.services

@@ -1,3 +1,4 @@
+import CallGateAuditFilters
 import CallGateCore
 import CallGateStorage
 
@@ -58,7 +59,7 @@ struct DeliveryEndpoints: Sendable {
 
     /// `status`, `limit` (1...1000, default 100) and `cursor` (from `nextCursor`).
     static func deliveryQuery(_ query: String?) -> Result<(DeliveryStatus?, Int, Int64?), Problem> {
-        AuditFilters.pairs(fromQuery: query).flatMap { pairs in
+        AuditFilters.pairs(fromQuery: query).flatMap { pairs -> Result<(DeliveryStatus?, Int, Int64?), AuditFilterError> in
             var status: DeliveryStatus?
             var limit = 100
             var cursor: Int64?
@@ -66,26 +67,28 @@ struct DeliveryEndpoints: Sendable {
                 switch name {
                 case "status":
                     guard let parsed = DeliveryStatus(rawValue: value) else {
-                        return .failure(AuditFilters.invalid(
-                            name, "is '\(AuditFilters.shown(value))': use pending, sending, delivered, dead or unknown"))
+                        return .failure(AuditFilterError(
+                            .invalidValue, parameter: name,
+                            reason: "is '\(AuditFilters.shown(value))': use pending, sending, delivered, dead or unknown"))
                     }
                     status = parsed
                 case "limit":
                     switch AuditFilters.limit(value) {
                     case .success(let parsed): limit = parsed
-                    case .failure(let why): return .failure(AuditFilters.invalid(name, why.text))
+                    case .failure(let refusal): return .failure(refusal)
                     }
                 case "cursor":
                     switch AuditFilters.cursor(value) {
                     case .success(let parsed): cursor = parsed
-                    case .failure(let why): return .failure(AuditFilters.invalid(name, why.text))
+                    case .failure(let refusal): return .failure(refusal)
                     }
                 default:
-                    return .failure(AuditFilters.invalid(name, "is not a parameter of the deliveries; they take status, limit and cursor"))
+                    return .failure(AuditFilterError(
+                        .unknownParameter, parameter: name, reason: "is not a parameter of the deliveries; they take status, limit and cursor"))
                 }
             }
             return .success((status, limit, cursor))
-        }
+        }.mapError { Problem($0) }
     }
 
     /// One delivery as JSON (no payload).

@@ -21,7 +21,7 @@ struct Probes: Sendable {
             return GatewayResponse(status: 200, headers: [("Content-Type", "application/yaml")], body: openAPIDocument)
         case .readiness:
             let state = await readiness()
-            guard state.isReady else { throw Problem(503, .notReady, state.detail) }
+            guard state.isReady else { throw Problem(503, state.isDraining ? .draining : .notReady, state.detail) }
             return .json(200, Array(#"{"status":"ready"}"#.utf8))
         default:
             return nil

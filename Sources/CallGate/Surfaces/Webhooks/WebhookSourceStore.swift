@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 
-/// The live webhook sources: consulted on every delivery, swapped whole on reload (SIGHUP), so a
-/// delivery is checked against either the old sources or the new ones, never half of each.
+/// The live webhook sources: consulted on every delivery, swapped whole on reload, so a
+/// delivery is checked against either the old sources or the new ones, never half of each (reloaded
+/// by the reload door: a change of the file, or SIGHUP).
 public final class WebhookSourceStore: Sendable {
     /// The sources file this store reads.
     public let path: String

@@ -1,12 +1,13 @@
-import NIOCore
-import NIOHTTP1
-
 /// The rules of one HTTP/1.1 connection, as a value: events in (a request part, a parse error, a
 /// read, the pipeline asking for the body, an answer written, a timer, quiescing, the input closed,
 /// the channel gone), actions out (start a request, hand it its body, refuse, read, close). The
-/// channel handler (``GatewayHTTPHandler``) performs the actions and holds what they act on (the
-/// body promise, the channel, the timer); this type holds no I/O and is given the time, so every
+/// service's channel handler (`GatewayHTTPHandler`) performs the actions and holds what they act on
+/// (the body promise, the channel, the timer); this type holds no I/O and is given the time, so every
 /// rule is tested without a connection or a clock.
+///
+/// It is generic over ``HTTPConnectionTypes`` and knows nothing of NIO, so that a fuzz harness links
+/// it without the server's dependencies; it is `@inlinable` so that the service's build specializes
+/// it for NIO's types as if it were its own.
 ///
 /// The rules:
 /// - Requests are answered in order. A request starts as soon as its head arrives, unless an answer
@@ -35,100 +36,85 @@ import NIOHTTP1
 ///   busy one after its answer, which says `Connection: close`.
 /// - A connection whose input is closed (half-closed) is closed once no answer is pending: the
 ///   requests it sent before are answered, the last of them with `Connection: close`.
-struct HTTPConnectionStateMachine {
+/// - The connection's last answer (a refusal, or an answer that does not keep the connection) is
+///   written whole and then closes it: after it is decided, no request starts, nothing is refused,
+///   and neither a timer, quiescing, a half-close nor a broken body closes the connection again.
+public struct HTTPConnectionStateMachine<Types: HTTPConnectionTypes> {
+    /// What the decoder hands over.
+    public typealias Part = HTTPRequestPart<Types.Head, Types.Piece>
+
     /// What the handler does after an event.
-    enum Action: Equatable {
+    public enum Action {
         /// Nothing.
         case nothing
         /// Start the pipeline for this request; it may ask for its body (``bodyRequested(now:)``).
-        case startRequest(HTTPRequestHead)
+        case startRequest(Types.Head)
         /// The body the pipeline asked for is complete: these bytes.
         case succeedBody([UInt8])
         /// The body the pipeline asked for cannot be read.
-        case failBody(BodyFailure)
+        case failBody(HTTPBodyFailure)
         /// The body the pipeline asked for is still arriving: write `100 Continue` first when
         /// `sendContinue`, and make the held read when `read`.
         case readBody(sendContinue: Bool, read: Bool)
         /// Answer with this refusal and `Connection: close`, and close once it is written.
-        case refuse(Refusal)
+        case refuse(HTTPConnectionRefusal)
         /// Ask the channel for more bytes: a read that was held back.
         case read
         /// Close the connection now.
         case close
     }
 
-    /// Why a body the pipeline asked for cannot be read.
-    enum BodyFailure: Error, Equatable {
-        /// Larger than `maxBodyBytes`.
-        case tooLarge
-        /// Its framing is not HTTP (a chunk size that is not hexadecimal, say).
-        case malformed
-        /// The connection ended before the body did.
-        case connectionClosed
-        /// No byte of it came for `readTimeout`.
-        case timedOut
-    }
-
-    /// Why the connection answers by itself, with no request to give the answer to.
-    enum Refusal: Equatable {
-        /// Bytes that are not HTTP: 400.
-        case malformed
-        /// A head not whole within the read timeout: 408.
-        case timedOut
-
-        /// The answer's status.
-        var status: Int {
-            switch self {
-            case .malformed: 400
-            case .timedOut: 408
-            }
-        }
-    }
-
-    /// What the connection does once an answer's end is written.
-    enum AfterAnswer: Equatable {
-        /// Close it once the answer is sent: it was the connection's last.
-        case close
-        /// Serve the requests that waited: call ``nextWaiting()`` until it returns nil.
-        case serveWaiting
-    }
-
     /// The time limits of a connection.
-    struct Timeouts: Equatable {
+    public struct Timeouts {
         /// The longest a head may take from its first byte, and a body between two reads.
-        var read: TimeAmount
+        public var read: Types.Duration
         /// The longest a kept-alive connection waits for its next request.
-        var idle: TimeAmount
+        public var idle: Types.Duration
+
+        /// Limits of `read` and `idle`.
+        @inlinable
+        public init(read: Types.Duration, idle: Types.Duration) {
+            self.read = read
+            self.idle = idle
+        }
     }
 
     /// The most bytes of a refused request's body read and dropped after its answer, to keep the
     /// connection; a body with more left closes it instead.
-    static let drainLimit = 64 << 10
+    public static var drainLimit: Int { 64 << 10 }
 
     /// The request whose turn it is: started, and not both answered and at its body's end.
-    private struct Request {
-        let head: HTTPRequestHead
-        var body = Body.arriving(kept: nil)
+    @usableFromInline
+    struct Request {
+        @usableFromInline let head: Types.Head
+        @usableFromInline var body = Body.arriving(kept: nil)
         /// The pipeline asked for the body.
-        var asked = false
+        @usableFromInline var asked = false
         /// `100 Continue` was written.
-        var continued = false
+        @usableFromInline var continued = false
         /// The answer's end is written (which may come before the body's end).
-        var answered = false
+        @usableFromInline var answered = false
         /// The body's bytes received so far, kept or not.
-        var received = 0
+        @usableFromInline var received = 0
+
+        @inlinable
+        init(head: Types.Head) {
+            self.head = head
+        }
     }
 
     /// A started request's body.
-    private enum Body {
+    @usableFromInline
+    enum Body {
         /// Arriving, the bytes so far kept for the pipeline.
-        case arriving(kept: ByteBuffer?)
+        case arriving(kept: Types.Piece?)
         /// Arriving, and dropped; `pending`: the failure the pipeline gets when it asks.
-        case dropping(pending: BodyFailure?)
+        case dropping(pending: HTTPBodyFailure?)
         /// Nothing more comes; `pending`: what the pipeline gets when it asks (nil once given, or
         /// when it never will ask).
-        case ended(pending: Result<ByteBuffer?, BodyFailure>?)
+        case ended(pending: Result<Types.Piece?, HTTPBodyFailure>?)
 
+        @inlinable
         var isOpen: Bool {
             if case .ended = self { return false }
             return true
@@ -136,14 +122,16 @@ struct HTTPConnectionStateMachine {
     }
 
     /// What arrived while an answer was pending, oldest first.
-    private enum Waiting {
-        case part(HTTPServerRequestPart)
+    @usableFromInline
+    enum Waiting {
+        case part(Part)
         /// The bytes after the parts before it were not HTTP.
         case malformed
     }
 
     /// What the connection waits for from the client, which says which time limit runs.
-    private enum Awaited {
+    @usableFromInline
+    enum Awaited {
         /// Nothing: the gateway is working.
         case nothing
         /// The next request, on an idle connection.
@@ -154,69 +142,80 @@ struct HTTPConnectionStateMachine {
         case body
     }
 
-    private let maxBodyBytes: Int
-    private let timeouts: Timeouts
-    private var request: Request?
-    private var waiting = CircularBuffer<Waiting>()
+    @usableFromInline let maxBodyBytes: Int
+    @usableFromInline let timeouts: Timeouts
+    @usableFromInline var request: Request?
+    @usableFromInline var waiting = FIFO<Waiting>()
     /// A read the channel asked for while reads were held.
-    private var readHeld = false
+    @usableFromInline var readHeld = false
     /// The pending answer is the connection's last: the server is shutting down, or the request
     /// being read stopped being HTTP or arriving.
-    private var lastAnswer = false
+    @usableFromInline var lastAnswer = false
+    /// The connection's last answer or refusal is decided: the connection closes once it is written
+    /// (while it is, reads and the client's half-close still come), and nothing after it starts, is
+    /// refused or closes the connection again.
+    @usableFromInline var closing = false
     /// The client closed its side: no request comes after those received.
-    private var inputEnded = false
+    @usableFromInline var inputEnded = false
     /// With no request started: bytes of the next head came.
-    private var headStarted = true
+    @usableFromInline var headStarted = true
     /// The last read gave the decoder a part (rather than a piece of a head).
-    private var partsInRead = false
+    @usableFromInline var partsInRead = false
     /// When what the connection awaits began to be awaited (for a body: the last read).
-    private var awaitedSince: NIODeadline
+    @usableFromInline var awaitedSince: Types.Instant
 
     /// A connection started at `now`, keeping bodies up to `maxBodyBytes`.
-    init(maxBodyBytes: Int, timeouts: Timeouts, now: NIODeadline) {
+    @inlinable
+    public init(maxBodyBytes: Int, timeouts: Timeouts, now: Types.Instant) {
         self.maxBodyBytes = maxBodyBytes
         self.timeouts = timeouts
         awaitedSince = now
     }
 
     /// An answer is pending: a request has started and its answer's end is not written yet.
-    private var answerPending: Bool {
+    @inlinable
+    var answerPending: Bool {
         request.map { !$0.answered } ?? false
     }
 
     /// Reads wait while requests wait, and while a body arrives that the pipeline has not asked for.
-    private var holdsReads: Bool {
+    @inlinable
+    var holdsReads: Bool {
         guard waiting.isEmpty else { return true }
         guard let request, !request.answered, !request.asked else { return false }
         return request.body.isOpen
     }
 
-    private var awaited: Awaited {
+    @inlinable
+    var awaited: Awaited {
         guard let request else { return headStarted ? .head : .nextRequest }
         guard request.body.isOpen, request.answered || request.asked else { return .nothing }
         return .body
     }
 
     /// When the connection's time limit runs out, or nil while the gateway works.
-    var deadline: NIODeadline? {
+    @inlinable
+    public var deadline: Types.Instant? {
         switch awaited {
         case .nothing: nil
-        case .nextRequest: awaitedSince + timeouts.idle
-        case .head, .body: awaitedSince + timeouts.read
+        case .nextRequest: Types.instant(awaitedSince, plus: timeouts.idle)
+        case .head, .body: Types.instant(awaitedSince, plus: timeouts.read)
         }
     }
 
     /// The decoder read a part of a request.
-    mutating func partReceived(_ part: HTTPServerRequestPart) -> Action {
+    @inlinable
+    public mutating func partReceived(_ part: Part) -> Action {
         partsInRead = true
-        if lastAnswer, part.isHead { return .nothing }
+        if closing || lastAnswer && part.isHead { return .nothing }
         if waiting.isEmpty, !(answerPending && part.isHead) { return receive(part) }
         if !lastAnswer { waiting.append(.part(part)) }
         return .nothing
     }
 
     /// A read from the socket ended at `now` (whether or not it gave the decoder a whole part).
-    mutating func readCompleted(now: NIODeadline) {
+    @inlinable
+    public mutating func readCompleted(now: Types.Instant) {
         defer { partsInRead = false }
         switch awaited {
         case .nextRequest:
@@ -232,9 +231,10 @@ struct HTTPConnectionStateMachine {
     }
 
     /// The decoder found bytes that are not HTTP; it reads nothing after them.
-    mutating func parseFailed() -> Action {
+    @inlinable
+    public mutating func parseFailed() -> Action {
         // The connection already refused or is closing: its last answer is decided.
-        if lastAnswer, request == nil { return .nothing }
+        if closing { return .nothing }
         if request?.body.isOpen == true {
             lastAnswer = true
             waiting.removeAll()
@@ -242,14 +242,15 @@ struct HTTPConnectionStateMachine {
         }
         if !answerPending {
             lastAnswer = true
-            return .refuse(.malformed)
+            return last(.refuse(.malformed))
         }
         if !lastAnswer { waiting.append(.malformed) }
         return .nothing
     }
 
     /// The channel asks for more bytes.
-    mutating func readRequested() -> Action {
+    @inlinable
+    public mutating func readRequested() -> Action {
         guard !holdsReads else {
             readHeld = true
             return .nothing
@@ -259,20 +260,21 @@ struct HTTPConnectionStateMachine {
 
     /// The started request's pipeline asks for its body, at `now`; it may ask again, and gets the
     /// same answer then.
-    mutating func bodyRequested(now: NIODeadline) -> Action {
+    @inlinable
+    public mutating func bodyRequested(now: Types.Instant) -> Action {
         guard var request else { return .failBody(.connectionClosed) }
         guard !request.asked else { return .nothing }
         request.asked = true
         defer { self.request = request }
         switch request.body {
         case .arriving:
-            if let length = request.head.contentLength, length > maxBodyBytes {
+            if let length = Types.contentLength(of: request.head), length > maxBodyBytes {
                 request.body = .dropping(pending: nil)
                 return .failBody(.tooLarge)
             }
             awaitedSince = now
             // A client that sent bytes of its body did not wait for the 100.
-            request.continued = request.received == 0 && request.head.expectsContinue
+            request.continued = request.received == 0 && Types.expectsContinue(request.head)
             let read = readHeld && waiting.isEmpty
             if read { readHeld = false }
             return request.continued || read ? .readBody(sendContinue: request.continued, read: read) : .nothing
@@ -282,7 +284,7 @@ struct HTTPConnectionStateMachine {
         case .ended(let pending):
             request.body = .ended(pending: nil)
             switch pending {
-            case .success(let kept)?: return .succeedBody(kept.map { Array($0.readableBytesView) } ?? [])
+            case .success(let kept)?: return .succeedBody(kept.map(Types.bytes(of:)) ?? [])
             case .failure(let failure)?: return .failBody(failure)
             case nil: return .failBody(.connectionClosed)
             }
@@ -290,39 +292,43 @@ struct HTTPConnectionStateMachine {
     }
 
     /// The timer set for ``deadline`` fired at `now`.
-    mutating func timerFired(now: NIODeadline) -> Action {
-        // With no request and the last answer decided, the connection is already closing.
-        guard let deadline, deadline <= now, !(lastAnswer && request == nil) else { return .nothing }
+    @inlinable
+    public mutating func timerFired(now: Types.Instant) -> Action {
+        guard !closing, let deadline, deadline <= now else { return .nothing }
         switch awaited {
         case .nothing:
             return .nothing
         case .nextRequest:
-            return .close
+            return last(.close)
         case .head:
             lastAnswer = true
-            return .refuse(.timedOut)
+            return last(.refuse(.timedOut))
         case .body:
             lastAnswer = true
-            if request?.answered == true { return .close }
             return bodyBroken(.timedOut)
         }
     }
 
     /// The server is shutting down gracefully.
-    mutating func quiesce() -> Action {
+    @inlinable
+    public mutating func quiesce() -> Action {
+        guard !closing else { return .nothing }
         lastAnswer = true
         waiting.removeAll()
-        return answerPending ? .nothing : .close
+        return answerPending ? .nothing : last(.close)
     }
 
     /// The client closed its side of the connection: what it sent is answered, then it closes.
-    mutating func inputClosed() -> Action {
+    @inlinable
+    public mutating func inputClosed() -> Action {
         inputEnded = true
-        return request == nil && waiting.isEmpty ? .close : .nothing
+        guard !closing else { return .nothing }
+        return request == nil && waiting.isEmpty ? last(.close) : .nothing
     }
 
     /// The channel is closed.
-    mutating func channelInactive() -> Action {
+    @inlinable
+    public mutating func channelInactive() -> Action {
         waiting.removeAll()
         guard let request, request.body.isOpen, !request.answered else { return .nothing }
         return bodyBroken(.connectionClosed)
@@ -330,17 +336,19 @@ struct HTTPConnectionStateMachine {
 
     /// Whether the connection stays open after an answer to a request that asked for it
     /// (`requested`); the answer's head says so.
-    func keepsAlive(requested: Bool) -> Bool {
+    @inlinable
+    public func keepsAlive(requested: Bool) -> Bool {
         guard requested, !lastAnswer, !(inputEnded && waiting.isEmpty) else { return false }
         guard let request, request.body.isOpen else { return true }
         // The rest of the body is read after the answer only when it is short and sure to come.
-        if request.head.expectsContinue && !request.continued { return false }
-        guard let length = request.head.contentLength else { return false }
+        if Types.expectsContinue(request.head) && !request.continued { return false }
+        guard let length = Types.contentLength(of: request.head) else { return false }
         return length - request.received <= Self.drainLimit
     }
 
     /// The pending answer's end is written at `now`; `keepAlive` is what its head said.
-    mutating func answerEnded(keepAlive: Bool, now: NIODeadline) -> AfterAnswer {
+    @inlinable
+    public mutating func answerEnded(keepAlive: Bool, now: Types.Instant) -> HTTPAfterAnswer {
         guard var request else {
             assertionFailure("An answer ended with no request started.")
             return .close
@@ -354,13 +362,18 @@ struct HTTPConnectionStateMachine {
             self.request = nil
             headStarted = false
         }
-        guard keepAlive, !lastAnswer else { return .close }
-        return inputEnded && waiting.isEmpty && self.request == nil ? .close : .serveWaiting
+        guard keepAlive, !lastAnswer, !(inputEnded && waiting.isEmpty && self.request == nil) else {
+            closing = true
+            return .close
+        }
+        return .serveWaiting
     }
 
-    /// After ``answerEnded(keepAlive:now:)`` said ``AfterAnswer/serveWaiting``: the next thing to do
-    /// for the requests that waited, or nil when the rest must wait for another answer (or none waits).
-    mutating func nextWaiting() -> Action? {
+    /// After ``answerEnded(keepAlive:now:)`` said ``HTTPAfterAnswer/serveWaiting``: the next thing
+    /// to do for the requests that waited, or nil when the rest must wait for another answer (or none
+    /// waits).
+    @inlinable
+    public mutating func nextWaiting() -> Action? {
         while let first = waiting.first {
             switch first {
             case .malformed:
@@ -370,15 +383,15 @@ struct HTTPConnectionStateMachine {
                     readHeld = false
                     lastAnswer = true
                     let action = bodyBroken(.malformed)
-                    if action != .nothing { return action }
-                    continue
+                    if case .nothing = action { continue }
+                    return action
                 }
                 guard !answerPending else { return nil }
                 waiting.removeAll()
                 // The connection closes after the refusal: no more bytes are read.
                 readHeld = false
                 lastAnswer = true
-                return .refuse(.malformed)
+                return last(.refuse(.malformed))
             case .part(let part):
                 if answerPending, part.isHead { return nil }
                 waiting.removeFirst()
@@ -394,10 +407,11 @@ struct HTTPConnectionStateMachine {
 
     /// The started request's body will not arrive whole: the pipeline's wait fails now, or when it
     /// asks; after the answer, the connection closes.
-    private mutating func bodyBroken(_ failure: BodyFailure) -> Action {
+    @inlinable
+    mutating func bodyBroken(_ failure: HTTPBodyFailure) -> Action {
         guard var request else { return .nothing }
         defer { self.request = request }
-        if request.answered { return .close }
+        if request.answered { return last(.close) }
         let waitingPipeline: Bool
         if case .arriving = request.body { waitingPipeline = request.asked } else { waitingPipeline = false }
         if request.asked {
@@ -408,18 +422,27 @@ struct HTTPConnectionStateMachine {
         return .nothing
     }
 
+    /// `action`, the connection's last: it closes the connection, or refuses and then closes it.
+    @inlinable
+    mutating func last(_ action: Action) -> Action {
+        closing = true
+        return action
+    }
+
     /// One part of the request whose turn it is.
-    private mutating func receive(_ part: HTTPServerRequestPart) -> Action {
+    @inlinable
+    mutating func receive(_ part: Part) -> Action {
         switch part {
         case .head(let head):
             request = Request(head: head)
             return .startRequest(head)
-        case .body(let bytes):
+        case .body(var bytes):
+            let count = Types.byteCount(of: bytes)
             guard var request, case .arriving(var kept) = request.body else {
-                self.request?.received += bytes.readableBytes
+                self.request?.received += count
                 return .nothing
             }
-            request.received += bytes.readableBytes
+            request.received += count
             // Released from `request` first, so that appending does not copy the bytes so far.
             request.body = .ended(pending: nil)
             self.request = nil
@@ -431,8 +454,7 @@ struct HTTPConnectionStateMachine {
             if kept == nil {
                 kept = bytes
             } else {
-                var bytes = bytes
-                kept!.writeBuffer(&bytes)
+                Types.append(&bytes, to: &kept!)
             }
             request.body = .arriving(kept: kept)
             return .nothing
@@ -452,7 +474,7 @@ struct HTTPConnectionStateMachine {
                     return .nothing
                 }
                 request.body = .ended(pending: nil)
-                return .succeedBody(kept.map { Array($0.readableBytesView) } ?? [])
+                return .succeedBody(kept.map(Types.bytes(of:)) ?? [])
             case .dropping(let pending):
                 request.body = .ended(pending: pending.map { .failure($0) })
                 return .nothing
@@ -463,23 +485,46 @@ struct HTTPConnectionStateMachine {
     }
 }
 
-extension HTTPServerRequestPart {
-    fileprivate var isHead: Bool {
-        if case .head = self { return true }
-        return false
+extension HTTPConnectionStateMachine.Action: Equatable where Types.Head: Equatable {}
+
+extension HTTPConnectionStateMachine.Action: Sendable where Types.Head: Sendable {}
+
+extension HTTPConnectionStateMachine.Timeouts: Equatable {}
+
+extension HTTPConnectionStateMachine.Timeouts: Sendable where Types.Duration: Sendable {}
+
+/// Why a body the pipeline asked for cannot be read.
+public enum HTTPBodyFailure: Error, Equatable, Sendable {
+    /// Larger than `maxBodyBytes`.
+    case tooLarge
+    /// Its framing is not HTTP (a chunk size that is not hexadecimal, say).
+    case malformed
+    /// The connection ended before the body did.
+    case connectionClosed
+    /// No byte of it came for `readTimeout`.
+    case timedOut
+}
+
+/// Why the connection answers by itself, with no request to give the answer to.
+public enum HTTPConnectionRefusal: Equatable, Sendable {
+    /// Bytes that are not HTTP: 400.
+    case malformed
+    /// A head not whole within the read timeout: 408.
+    case timedOut
+
+    /// The answer's status.
+    public var status: Int {
+        switch self {
+        case .malformed: 400
+        case .timedOut: 408
+        }
     }
 }
 
-extension HTTPRequestHead {
-    /// The body's length when `Content-Length` gives it (not for a chunked body).
-    fileprivate var contentLength: Int? {
-        guard !headers.contains(name: "transfer-encoding") else { return nil }
-        return headers.first(name: "content-length").flatMap { Int($0) }
-    }
-
-    /// The client waits for `100 Continue` before sending its body (HTTP/1.1, RFC 9110 10.1.1).
-    fileprivate var expectsContinue: Bool {
-        version.major == 1 && version.minor >= 1
-            && headers[canonicalForm: "expect"].contains { $0.lowercased() == "100-continue" }
-    }
+/// What the connection does once an answer's end is written.
+public enum HTTPAfterAnswer: Equatable, Sendable {
+    /// Close it once the answer is sent: it was the connection's last.
+    case close
+    /// Serve the requests that waited: call `nextWaiting()` until it returns nil.
+    case serveWaiting
 }

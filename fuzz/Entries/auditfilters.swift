@@ -1,0 +1,5 @@
+/// libFuzzer's entry for `fuzzAuditFilters`.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    fuzzEntry(data, size, fuzzAuditFilters)
+}
