@@ -61,6 +61,7 @@ fuzz:
 tables: venv
 	$(PYTHON) scripts/gen_phone_tables.py
 	PYTHONTZPATH= $(PYTHON) scripts/gen_timezone_tables.py
+	$(PYTHON) scripts/gen_location_tables.py
 
 bench: deps venv build-bench
 	@scripts/ensure-debian-packages.sh $(BENCH_PACKAGES)
