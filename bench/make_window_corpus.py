@@ -4,9 +4,10 @@ Numbers in every US zone (split area codes, listed and unlisted exchanges includ
 their own rules), instants spread uniformly over ten years (2026-2035, UTC), seeded so every run reads
 the same file.
 """
-import argparse
 import datetime as dt
 import random
+
+from make_phone_corpus import corpus_arguments, write_lines
 
 AREA_CODES = ["212", "305", "850", "401", "215", "214", "312", "504", "205", "601", "801", "303", "208",
               "541", "701", "605", "423", "812", "906", "928", "602", "415", "206", "907", "808", "787",
@@ -16,20 +17,15 @@ END = int(dt.datetime(2036, 1, 1, tzinfo=dt.timezone.utc).timestamp())
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--lines", type=int, default=1_000_000)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
+    args = corpus_arguments()
     rng = random.Random(args.seed)
-    out = []
-    for _ in range(args.lines):
-        instant = dt.datetime.fromtimestamp(rng.randrange(START, END), dt.timezone.utc)
-        out.append(f"{rng.choice(AREA_CODES)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d},{instant:%Y-%m-%dT%H:%M:%SZ}")
-        if len(out) >= 65536:
-            print("\n".join(out))
-            out.clear()
-    if out:
-        print("\n".join(out))
+
+    def lines():
+        for _ in range(args.lines):
+            instant = dt.datetime.fromtimestamp(rng.randrange(START, END), dt.timezone.utc)
+            yield f"{rng.choice(AREA_CODES)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d},{instant:%Y-%m-%dT%H:%M:%SZ}"
+
+    write_lines(lines())
 
 
 if __name__ == "__main__":

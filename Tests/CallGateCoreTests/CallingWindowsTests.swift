@@ -320,7 +320,7 @@ struct CallingWindowsPropertyTests {
                 let closed = try Self.windows.evaluate(query(close.epochMillis), policy: policy)
                 #expect(!closed.allowed)
                 let nextLocal = try #require(closed.nextAllowedAtEpochMillis.map { zone.localDateTime(atEpochMillis: $0).local })
-                #expect((nextLocal.hour, nextLocal.minute, nextLocal.second) == (8, 0, 0))
+                #expect(nextLocal.hour == 8 && nextLocal.minute == 0 && nextLocal.second == 0)
             }
         }
     }

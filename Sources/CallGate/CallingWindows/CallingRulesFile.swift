@@ -28,9 +28,9 @@ public enum CallingRulesFile {
         }
         guard let root else { throw CallingRulesError(issues: [CallingRulesIssue(line: 1, "the file is empty; it needs `calendars:` and `rules:`")]) }
         var reader = Reader()
-        let rules = reader.document(root)
-        guard reader.issues.isEmpty, let (calendars, rules) = rules else { throw CallingRulesError(issues: reader.issues) }
-        return try CallingRuleSet(rules: rules, calendars: calendars)
+        let document = reader.document(root)
+        guard reader.issues.isEmpty, let document else { throw CallingRulesError(issues: reader.issues) }
+        return try CallingRuleSet(rules: document.rules, calendars: document.calendars)
     }
 
     private static func issue(_ error: YamlError) -> CallingRulesIssue {
@@ -115,7 +115,7 @@ private struct Reader {
         return date
     }
 
-    mutating func document(_ root: Node) -> ([HolidayCalendar], [CallingRule])? {
+    mutating func document(_ root: Node) -> (calendars: [HolidayCalendar], rules: [CallingRule])? {
         guard let top = fields(root, "the file", required: ["calendars", "rules"], optional: []) else { return nil }
         let calendars = top["calendars"].map { list($0, "calendars").compactMap { calendar($0) } } ?? []
         let rules = top["rules"].map { list($0, "rules").compactMap { rule($0) } } ?? []
@@ -144,7 +144,7 @@ private struct Reader {
             if confidence == nil { fail(node, "\(what): confidence must be confirmed or secondary, not \"\(text)\"") }
         }
         var effective: CivilDate?
-        if let node = fields["effective"], node.null == nil { effective = date(node, "\(what) effective") }
+        if let node = fields["effective"], !["null", "~"].contains(node.scalar?.string ?? "") { effective = date(node, "\(what) effective") }
         var holidays: [String] = []
         var dates: [CivilDate] = []
         if let node = fields["excludedDays"], let excluded = self.fields(node, "\(what) excludedDays", required: [], optional: ["holidays", "dates"]) {

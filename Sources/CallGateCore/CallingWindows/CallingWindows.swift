@@ -105,12 +105,12 @@ public struct CallingWindows: Sendable {
     public init(ruleSet: CallingRuleSet, locations: AreaCodeLocations = .shared) {
         self.ruleSet = ruleSet
         self.locations = locations
-        compiled = ruleSet.rules.map { rule in
+        compiled = ruleSet.rules.enumerated().map { index, rule in
             var excluded = Set(rule.excludedDates.map(\.daysSinceEpoch))
             for calendar in rule.holidayCalendars {
                 excluded.formUnion(ruleSet.holidayDays(calendar: calendar, years: 1969...2101))
             }
-            return CompiledRule(rule: rule, excluded: excluded, effectiveDay: rule.effective?.daysSinceEpoch)
+            return CompiledRule(rule: rule, index: index, excluded: excluded, effectiveDay: rule.effective?.daysSinceEpoch)
         }
     }
 
@@ -131,7 +131,7 @@ public struct CallingWindows: Sendable {
         guard query.durationSeconds >= 0, query.durationSeconds <= Self.maximumDurationSeconds else {
             throw CallingWindowError(.invalidDuration, "The duration must be 0 to \(Self.maximumDurationSeconds) seconds; got \(query.durationSeconds).")
         }
-        let locations = try locations(of: query)
+        let locations = try self.locations(of: query)
         guard policy.profile != .off else {
             return CallingWindowDecision(allowed: true, profile: .off, atEpochMillis: query.atEpochMillis, locations: locations,
                                          blockedBy: [], nextAllowedAtEpochMillis: nil)
@@ -148,9 +148,10 @@ public struct CallingWindows: Sendable {
         }
         let at = query.atEpochMillis
         let duration = query.durationSeconds * 1000
+        // Rule indices in file order, each once however many locations it blocks at.
         var blocked: [Int] = []
-        for (index, pair) in pairs.enumerated() where pair.rule.earliestStart(from: at, duration: duration, zone: pair.zone, until: at) != at {
-            if !blocked.contains(where: { pairs[$0].rule.rule.id == pair.rule.rule.id }) { blocked.append(index) }
+        for pair in pairs where pair.rule.earliestStart(from: at, duration: duration, zone: pair.zone, until: at) != at {
+            if !blocked.contains(pair.rule.index) { blocked.append(pair.rule.index) }
         }
         guard !blocked.isEmpty else {
             return CallingWindowDecision(allowed: true, profile: policy.profile, atEpochMillis: at, locations: locations,
@@ -177,8 +178,7 @@ public struct CallingWindows: Sendable {
                 break
             }
         }
-        let order = Dictionary(uniqueKeysWithValues: ruleSet.rules.enumerated().map { ($1.id, $0) })
-        let blockedBy = blocked.map { pairs[$0].rule.rule }.sorted { order[$0.id, default: 0] < order[$1.id, default: 0] }
+        let blockedBy = blocked.sorted().map { ruleSet.rules[$0] }
         return CallingWindowDecision(allowed: false, profile: policy.profile, atEpochMillis: at, locations: locations,
                                      blockedBy: blockedBy, nextAllowedAtEpochMillis: next)
     }
@@ -192,6 +192,8 @@ public struct CallingWindows: Sendable {
 /// A rule with its excluded days computed.
 private struct CompiledRule: Sendable {
     let rule: CallingRule
+    /// The rule's place in the file.
+    let index: Int
     let excluded: Set<Int64>
     let effectiveDay: Int64?
 

@@ -123,25 +123,13 @@ public struct WindowCheck: Sendable {
                 out.append(UInt8(ascii: "}"))
             }
             JSONBytes.appendRaw("],\"nextAllowedAt\":", to: &out)
-            if let next = decision.nextAllowedAtEpochMillis {
-                out.append(UInt8(ascii: "\""))
-                InstantBytes.appendUTC(next, to: &out)
-                out.append(UInt8(ascii: "\""))
-            } else {
-                JSONBytes.appendRaw("null", to: &out)
-            }
+            InstantBytes.appendJSON(decision.nextAllowedAtEpochMillis, to: &out)
             JSONBytes.appendRaw("}\n", to: &out)
         case .refused(let at, let code, let detail):
             JSONBytes.appendRaw(",\"allowed\":false,\"profile\":\"", to: &out)
             out.append(contentsOf: policy.profile.rawValue.utf8)
             JSONBytes.appendRaw("\",\"at\":", to: &out)
-            if let at {
-                out.append(UInt8(ascii: "\""))
-                InstantBytes.appendUTC(at, to: &out)
-                out.append(UInt8(ascii: "\""))
-            } else {
-                JSONBytes.appendRaw("null", to: &out)
-            }
+            InstantBytes.appendJSON(at, to: &out)
             JSONBytes.appendRaw(",\"locations\":[],\"blockedBy\":[],\"nextAllowedAt\":null,\"error\":{\"code\":", to: &out)
             JSONBytes.appendString(code, to: &out)
             JSONBytes.appendRaw(",\"detail\":", to: &out)
@@ -236,6 +224,14 @@ enum InstantBytes {
     static func appendUTC(_ millis: Int64, to out: inout [UInt8]) {
         appendWall(millis, offsetSeconds: 0, to: &out)
         out.append(UInt8(ascii: "Z"))
+    }
+
+    /// The UTC form as a JSON string, or `null`.
+    static func appendJSON(_ millis: Int64?, to out: inout [UInt8]) {
+        guard let millis else { return JSONBytes.appendRaw("null", to: &out) }
+        out.append(UInt8(ascii: "\""))
+        appendUTC(millis, to: &out)
+        out.append(UInt8(ascii: "\""))
     }
 
     /// `2026-05-01T10:30:00-04:00`, the zone's wall clock and offset at the instant.
