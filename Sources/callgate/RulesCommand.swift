@@ -17,9 +17,11 @@ struct RulesFileOption: ParsableArguments {
     /// The rules, or exit 2 with every problem of the file.
     func ruleSet() throws -> CallingRuleSet {
         guard let path else { return CallingRulesFile.builtIn }
-        do {
-            return try CallingRulesFile.parse(try readRulesFile(path))
-        } catch let error as CallingRulesError {
+        let text = try readRulesFile(path)
+        switch Result(catching: { () throws(CallingRulesError) in try CallingRulesFile.parse(text) }) {
+        case .success(let rules):
+            return rules
+        case .failure(let error):
             throw ValidationError("\(path) is not a valid rules file:\n" + error.issues.map { "  \(path):\($0)" }.joined(separator: "\n"))
         }
     }
@@ -63,11 +65,11 @@ struct RulesCommand: ParsableCommand {
 
         func run() throws {
             let text = try readRulesFile(file)
-            do {
-                let rules = try CallingRulesFile.parse(text)
+            switch Result(catching: { () throws(CallingRulesError) in try CallingRulesFile.parse(text) }) {
+            case .success(let rules):
                 let secondary = rules.rules.filter { $0.confidence == .secondary }.count
                 print("\(file): valid: \(rules.rules.count) rules (\(rules.rules.count - secondary) confirmed, \(secondary) secondary), \(rules.calendars.count) holiday calendars")
-            } catch let error as CallingRulesError {
+            case .failure(let error):
                 for issue in error.issues { FileHandleStream.standardError.write("\(file):\(issue)\n") }
                 throw ExitCode(1)
             }

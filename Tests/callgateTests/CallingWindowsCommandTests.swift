@@ -166,7 +166,7 @@ struct WindowCheckCommandTests {
         #expect(lines[1]["blockedBy"] as? [[String: String]] == [["rule": "US-FL-solicitation", "jurisdiction": "US-FL", "citation": "Fla. Stat. § 501.616(6)(a)-(b)"]])
         #expect(lines[1]["nextAllowedAt"] as? String == "2026-05-02T13:00:00Z")
         #expect(lines[2]["error"] as? [String: String] == ["code": "location_unknown", "detail": "The number is toll-free or not geographic, so where the called party is cannot be known; give the party's state."])
-        #expect((lines[3]["error"] as? [String: String])?["code"] == "invalid_characters")
+        #expect((lines[3]["error"] as? [String: String])?["code"] == "no_digits")
         #expect((lines[4]["error"] as? [String: String])?["code"] == "invalid_datetime")
         #expect(lines[4]["at"] is NSNull)
     }

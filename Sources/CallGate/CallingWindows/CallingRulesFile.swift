@@ -186,16 +186,14 @@ private struct Reader {
                 valid = false
                 continue
             }
-            guard let windows = dayWindows(value, "\(what) windows \(name)") else {
-                valid = false
-                continue
-            }
+            let windows = dayWindows(value, "\(what) windows \(name)")
+            if windows == nil { valid = false }
             for day in days {
                 if week[day.rawValue] != nil {
                     fail(key, "\(what): windows give \(day.name) twice")
                     valid = false
                 }
-                week[day.rawValue] = windows
+                week[day.rawValue] = windows ?? []
             }
         }
         let missing = Weekday.allCases.filter { week[$0.rawValue] == nil }
@@ -309,7 +307,7 @@ private struct Reader {
             if let weekday, let nth, let month { rule = .nthWeekday(month: month, weekday: weekday, nth: nth) }
         default:
             let node = fields["easter"]!
-            if let offset = node.scalar?.string.flatMap({ Int($0) }), abs(offset) <= 100 {
+            if let offset = (node.scalar?.string).flatMap({ Int($0) }), abs(offset) <= 100 {
                 rule = .easter(offsetDays: offset)
             } else {
                 fail(node, "\(what): easter must be a number of days from Easter Sunday, e.g. -2 for Good Friday")
@@ -317,7 +315,7 @@ private struct Reader {
         }
         var offset = 0
         if let node = fields["offsetDays"] {
-            if let value = node.scalar?.string.flatMap({ Int($0) }), abs(value) <= 31 { offset = value } else { fail(node, "\(what): offsetDays must be a whole number of days, -31 to 31") }
+            if let value = (node.scalar?.string).flatMap({ Int($0) }), abs(value) <= 31 { offset = value } else { fail(node, "\(what): offsetDays must be a whole number of days, -31 to 31") }
         }
         var observance = Holiday.Observance.none
         if let node = fields["observed"] {
