@@ -34,6 +34,7 @@ build-release:
 
 build-bench: build-release
 	$(SWIFT) build -c release --product PhoneParseBench
+	$(SWIFT) build -c release --product WindowCheckBench
 	$(SWIFT) build -c release --product UpstreamBench
 	$(SWIFT) build -c release --product AuditBench
 	$(SWIFT) build -c release --product ProxyFloor

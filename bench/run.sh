@@ -33,6 +33,9 @@ print(f"| {label} on {lines:,} lines, end to end | {rate/1000:,.0f} k lines/s ({
 PY
 }
 
+.build/release/WindowCheckBench "$window_corpus"
+echo
+
 echo "| benchmark | figure | target |"
 echo "|---|---|---|"
 for format in jsonl csv; do

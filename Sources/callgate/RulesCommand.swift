@@ -1,5 +1,5 @@
 import ArgumentParser
-import CallGate
+import CallingRulesYAML
 import CallGateCore
 
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-import CallGate
+import CallingRulesYAML
 import CallGateCore
 import Testing
 

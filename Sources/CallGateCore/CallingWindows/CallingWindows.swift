@@ -110,7 +110,8 @@ public struct CallingWindows: Sendable {
             for calendar in rule.holidayCalendars {
                 excluded.formUnion(ruleSet.holidayDays(calendar: calendar, years: 1969...2101))
             }
-            return CompiledRule(rule: rule, index: index, excluded: excluded, effectiveDay: rule.effective?.daysSinceEpoch)
+            return CompiledRule(rule: rule, index: index, excluded: excluded, effectiveDay: rule.effective?.daysSinceEpoch,
+                                profiles: CompiledRule.mask(rule.profiles), callTypes: CompiledRule.mask(rule.callTypes))
         }
     }
 
@@ -189,16 +190,50 @@ public struct CallingWindows: Sendable {
     }
 }
 
-/// A rule with its excluded days computed.
-private struct CompiledRule: Sendable {
+/// A rule with its excluded days computed. A class: each check copies rules into its list of
+/// (rule, zone) pairs, and a struct this size costs a dozen retains per copy.
+private final class CompiledRule: Sendable {
     let rule: CallingRule
     /// The rule's place in the file.
     let index: Int
     let excluded: Set<Int64>
     let effectiveDay: Int64?
+    /// The rule's profiles and call types as bits: every check of every
+    /// line asks them of every rule, so they are not hashed each time.
+    let profiles: UInt8
+    let callTypes: UInt8
+
+    init(rule: CallingRule, index: Int, excluded: Set<Int64>, effectiveDay: Int64?, profiles: UInt8, callTypes: UInt8) {
+        self.rule = rule
+        self.index = index
+        self.excluded = excluded
+        self.effectiveDay = effectiveDay
+        self.profiles = profiles
+        self.callTypes = callTypes
+    }
+
+    static func mask(_ profiles: Set<CallingProfile>) -> UInt8 { profiles.reduce(0) { $0 | bit($1) } }
+    static func mask(_ types: Set<CallType>) -> UInt8 { types.reduce(0) { $0 | bit($1) } }
+
+    static func bit(_ profile: CallingProfile) -> UInt8 {
+        switch profile {
+        case .baseline: 1
+        case .telemarketing: 2
+        case .collections: 4
+        case .off: 8
+        }
+    }
+
+    static func bit(_ type: CallType) -> UInt8 {
+        switch type {
+        case .live: 1
+        case .autodialed: 2
+        case .prerecorded: 4
+        }
+    }
 
     func applies(to location: CallingLocation, policy: CallingPolicy, callType: CallType) -> Bool {
-        rule.profiles.contains(policy.profile) && rule.callTypes.contains(callType)
+        profiles & Self.bit(policy.profile) != 0 && callTypes & Self.bit(callType) != 0
             && (policy.confidence == .all || rule.confidence == .confirmed)
             && rule.jurisdiction.contains(location)
     }
@@ -245,8 +280,9 @@ private struct CompiledRule: Sendable {
     }
 }
 
-/// A zone's clock for rule windows: local days and the instants of local wall times.
-struct ZoneClock: Sendable {
+/// A zone's clock for rule windows: local days and the instants of local wall times. A class, for
+/// the same reason as `CompiledRule`: it is shared by every pair of its location.
+final class ZoneClock: Sendable {
     let zone: IANATimeZone
     let history: TimeZoneTables.OffsetHistory
 

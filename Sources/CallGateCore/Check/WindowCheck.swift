@@ -266,14 +266,17 @@ enum InstantBytes {
         }
     }
 
+    /// `width` (2, 3 or 4) decimal digits of `value`, without a loop of divisions: a line writes up to
+    /// twenty of them.
     private static func appendDigits(_ value: Int, _ width: Int, to out: inout [UInt8]) {
-        var divisor = 1
-        for _ in 1..<width { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest / divisor % 10))
-            rest %= divisor
-            divisor /= 10
+        let zero = UInt8(ascii: "0")
+        if width == 4 {
+            out.append(zero &+ UInt8(truncatingIfNeeded: value / 1000 % 10))
+            out.append(zero &+ UInt8(truncatingIfNeeded: value / 100 % 10))
+        } else if width == 3 {
+            out.append(zero &+ UInt8(truncatingIfNeeded: value / 100 % 10))
         }
+        out.append(zero &+ UInt8(truncatingIfNeeded: value / 10 % 10))
+        out.append(zero &+ UInt8(truncatingIfNeeded: value % 10))
     }
 }
