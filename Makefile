@@ -45,6 +45,7 @@ install: build-release
 
 build-bench: build-release
 	$(SWIFT) build -c release --product PhoneParseBench
+	$(SWIFT) build -c release --product WindowCheckBench
 	$(SWIFT) build -c release --product UpstreamBench
 	$(SWIFT) build -c release --product AuditBench
 	$(SWIFT) build -c release --product ProxyFloor
@@ -80,6 +81,7 @@ fuzz:
 tables: venv
 	$(PYTHON) scripts/gen_phone_tables.py
 	PYTHONTZPATH= $(PYTHON) scripts/gen_timezone_tables.py
+	$(PYTHON) scripts/gen_location_tables.py
 
 bench: deps venv build-bench
 	@scripts/ensure-debian-packages.sh $(BENCH_PACKAGES)

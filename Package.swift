@@ -35,6 +35,13 @@ let package = Package(
         // Pure domain: phone numbers, time zones, date-times, LiveVox wire models, error catalog,
         // role policy, request validation.
         .target(name: "CallGateCore"),
+        // The calling-window rules file: YAML read with Yams into CallGateCore's rule set, and the
+        // committed rules/calling-windows.yaml embedded by the plugin.
+        .target(
+            name: "CallingRulesYAML",
+            dependencies: ["CallGateCore", .product(name: "Yams", package: "Yams")],
+            plugins: ["OpenAPIDocumentPlugin"]
+        ),
         // The C shim over libcurl (libcurl4-openssl-dev): typed wrappers for the variadic calls.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // Thread names and the allocator's trim threshold: C functions Swift cannot call directly.
@@ -134,6 +141,7 @@ let package = Package(
                 "CallGate",
                 "CallGateCore",
                 "CurlTransport",
+                "CallingRulesYAML",
                 "LiveVoxSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -144,6 +152,8 @@ let package = Package(
         ),
         // `make bench`: PhoneNumber.parse throughput on one core.
         .executableTarget(name: "PhoneParseBench", dependencies: ["CallGateCore"], path: "bench/PhoneParseBench"),
+        // `make bench`: `check window` lines per CPU second on one core, with the committed rules.
+        .executableTarget(name: "WindowCheckBench", dependencies: ["CallGateCore", "CallingRulesYAML"], path: "bench/WindowCheckBench"),
         // `make bench`: sustained appends through the group-commit writer into SQLite.
         .executableTarget(
             name: "ProxyFloor",
@@ -258,7 +268,7 @@ let package = Package(
                            .product(name: "Prometheus", package: "swift-prometheus")]
         ),
         // Runs the built `callgate` binary as a subprocess: exit codes, formats, stdin/stdout.
-        .testTarget(name: "callgateTests", dependencies: ["callgate", "CallGate", "CurlTransport", "CSQLite", "TLSTestSupport"]),
+        .testTarget(name: "callgateTests", dependencies: ["callgate", "CallGate", "CallGateCore", "CallingRulesYAML", "CurlTransport", "CSQLite", "TLSTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

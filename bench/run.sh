@@ -14,18 +14,36 @@ corpus="$out/phones-$lines.txt"
 
 .build/release/PhoneParseBench "${PARSES:-10000000}"
 echo
+window_corpus="$out/windows-$lines.txt"
+[ -f "$window_corpus" ] || "$python" bench/make_window_corpus.py --lines "$lines" --seed 7 > "$window_corpus"
+
+# check_rate LABEL FORMAT CORPUS ARGS...: one table row, the lines per second of `callgate ARGS` on CORPUS.
+check_rate() {
+  local label=$1 format=$2 corpus=$3
+  shift 3
+  local start end
+  start=$(date +%s.%N)
+  "$bin" "$@" --format "$format" < "$corpus" > "$out/check.$format" || true
+  end=$(date +%s.%N)
+  python3 - "$start" "$end" "$lines" "$label" <<'PY'
+import sys
+start, end, lines, label = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+rate = lines / (end - start)
+print(f"| {label} on {lines:,} lines, end to end | {rate/1000:,.0f} k lines/s ({end-start:.2f} s) | >= 300 k lines/s |")
+PY
+}
+
+.build/release/WindowCheckBench "$window_corpus"
+echo
+
 echo "| benchmark | figure | target |"
 echo "|---|---|---|"
 for format in jsonl csv; do
-  start=$(date +%s.%N)
-  "$bin" check phone --format "$format" < "$corpus" > "$out/check.$format" || true
-  end=$(date +%s.%N)
-  python3 - "$start" "$end" "$lines" "$format" <<'PY'
-import sys
-start, end, lines, fmt = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-rate = lines / (end - start)
-print(f"| `callgate check phone --format {fmt}` on {lines:,} lines, end to end | {rate/1000:,.0f} k lines/s ({end-start:.2f} s) | >= 300 k lines/s |")
-PY
+  check_rate "\`callgate check phone --format $format\`" "$format" "$corpus" check phone
+done
+for format in jsonl csv; do
+  check_rate "\`callgate check window --profile telemarketing --format $format\` (PHONE,INSTANT: every US zone, 2026-2035)" \
+    "$format" "$window_corpus" check window --profile telemarketing
 done
 peak=$( { /usr/bin/time -f "%M" "$bin" check phone < "$corpus" > /dev/null || true; } 2>&1 | tail -1)
 echo "| \`callgate check phone\` peak RSS on $lines lines | $((peak / 1024)) MiB | flat (independent of input size) |"
