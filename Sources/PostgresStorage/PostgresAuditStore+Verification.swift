@@ -20,7 +20,7 @@ extension PostgresAuditStore {
                 var verifier = ChainVerifier(keys: keys, checkpoint: checkpoint, witnessed: witnessed)
                 if verifier.firstBad == nil {
                     let rows = try await connection.query(
-                        "SELECT \(PostgresRecordCodec.columns) FROM audit_records r ORDER BY r.sequence", logger: logger
+                        "SELECT \(unescaped: PostgresRecordCodec.columns) FROM audit_records r ORDER BY r.sequence", logger: logger
                     )
                     for try await row in rows {
                         let record: AuditRecord

@@ -1,5 +1,6 @@
 import CallGateStorage
 import Foundation
+import PostgresStorage
 
 /// The PostgreSQL server of the tests: the one `make test` started (`CALLGATE_TEST_POSTGRES_URL`),
 /// else one this test process starts through `scripts/postgres-cluster.sh` on first use and stops
@@ -26,6 +27,12 @@ public enum PostgresTestCluster {
         guard let slash = withoutQuery.lastIndex(of: "/") else { return base }
         return String(withoutQuery[..<slash]) + "/" + name + query
     }
+
+    /// Deadlines for a machine whose cores the whole suite shares; what a deadline does is tested
+    /// with short ones (`PostgresConnectionTests`).
+    public static let storeConfiguration = PostgresAuditStore.Configuration(
+        operationTimeout: .seconds(60), readinessTimeout: .seconds(60)
+    )
 
     /// The address of the database `name` on the server, password included.
     public static func address(database name: String) throws -> PostgresAddress {
