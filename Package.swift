@@ -256,7 +256,7 @@ let package = Package(
         .testTarget(
             name: "CallGateTests",
             dependencies: ["CallGateStorage", "SQLiteStorage", "CallGate", "CallGateCore", "CurlTransport", "LiveVoxClient", "LiveVoxSimulator",
-                           "TLSTestSupport", "StorageTestSupport",
+                           "TLSTestSupport",
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "JWTKit", package: "jwt-kit"),
                            .product(name: "Logging", package: "swift-log"),
