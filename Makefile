@@ -7,6 +7,8 @@ VENV        := .venv
 PYTHON      := $(VENV)/bin/python
 # System packages the build, the tests and the benchmarks need.
 DEBIAN_PACKAGES := python3 python3-venv python3-pip libcurl4-openssl-dev libsqlite3-dev libssl-dev libmimalloc-dev openssl nginx-light
+# The PostgreSQL server the tests and benchmarks start a throwaway cluster of (scripts/postgres-cluster.sh).
+POSTGRES_PACKAGES := postgresql
 BENCH_PACKAGES  := nginx-light wrk bc curl valgrind
 # `make test-deploy`: systemd-analyze for deploy/systemd (nginx, for the compose stack's nginx.conf, is above;
 # the Python tools come from scripts/requirements.txt).
@@ -22,7 +24,7 @@ run: deps build-release
 test: deps venv build test-swift test-oracle test-contract test-deploy
 
 deps:
-	@scripts/ensure-debian-packages.sh $(DEBIAN_PACKAGES)
+	@scripts/ensure-debian-packages.sh $(DEBIAN_PACKAGES) $(POSTGRES_PACKAGES)
 
 venv: $(VENV)/.installed
 
@@ -50,8 +52,12 @@ build-bench: build-release
 	$(SWIFT) build -c release --product AuditBench
 	$(SWIFT) build -c release --product ProxyFloor
 
+# One throwaway PostgreSQL cluster for the whole Swift suite, stopped whatever the outcome; tests
+# run without CALLGATE_TEST_POSTGRES_URL start their own through the same script.
 test-swift: build
-	$(SWIFT) test --skip-build
+	@cluster=$$(mktemp -d -u "$${TMPDIR:-/tmp}/callgate-pg-XXXXXX"); \
+	trap 'scripts/postgres-cluster.sh stop "$$cluster"' EXIT; \
+	CALLGATE_TEST_POSTGRES_URL=$$(scripts/postgres-cluster.sh start "$$cluster") $(SWIFT) test --skip-build
 
 # Oracle tests: the real `callgate` binary against Google's libphonenumber (PyPI phonenumbers) and the
 # IANA database as Python's zoneinfo computes it (PyPI tzdata, not the system's copy).

@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Pure domain: phone numbers, time zones, date-times, LiveVox wire models, error catalog,
@@ -98,6 +99,19 @@ let package = Package(
         .target(name: "HTTPConnectionCore"),
         // The embedded backend: every store protocol in one SQLite file.
         .target(name: "SQLiteStorage", dependencies: ["CallGateStorage", "CallGateHashing", "CSQLite", "CProcess"]),
+        // The backend for several instances: every store protocol in one PostgreSQL database,
+        // through a connection pool; versioned migrations applied under an advisory lock.
+        .target(
+            name: "PostgresStorage",
+            dependencies: [
+                "CallGateStorage",
+                "CallGateHashing",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The service: identities, settings, the request pipeline, assembly.
         .target(
             name: "CallGate",
@@ -106,6 +120,7 @@ let package = Package(
                 "CallGateHashing",
                 "CallGateStorage",
                 "SQLiteStorage",
+                "PostgresStorage",
                 "CallGateCore",
                 "CurlTransport",
                 "HTTPConnectionCore",
@@ -169,7 +184,7 @@ let package = Package(
             linkerSettings: mimalloc
         ),
         .executableTarget(
-            name: "AuditBench", dependencies: ["CallGateCore", "CallGateStorage", "SQLiteStorage"], path: "bench/AuditBench",
+            name: "AuditBench", dependencies: ["CallGateCore", "CallGateStorage", "SQLiteStorage", "PostgresStorage"], path: "bench/AuditBench",
             linkerSettings: mimalloc
         ),
         // Appends through the writer and prints each acknowledged record until it is killed; the
@@ -177,8 +192,8 @@ let package = Package(
         .executableTarget(
             name: "AuditCrashHelper", dependencies: ["CallGateStorage", "SQLiteStorage"], path: "Tests/AuditCrashHelper"
         ),
-        // Temporary directories, records and deliveries for the storage tests.
-        .target(name: "StorageTestSupport", dependencies: ["CallGateStorage"], path: "Tests/StorageTestSupport"),
+        // Temporary directories, records and deliveries for the storage tests, and their PostgreSQL server.
+        .target(name: "StorageTestSupport", dependencies: ["CallGateStorage", "PostgresStorage"], path: "Tests/StorageTestSupport"),
         // A CA, server and client certificates made with the openssl command, for the HTTPS tests.
         .target(name: "TLSTestSupport", path: "Tests/TLSTestSupport"),
         // Cross-checks the hashing door against swift-crypto.
@@ -195,12 +210,18 @@ let package = Package(
         // idempotency, rate limits.
         .testTarget(
             name: "StorageConformanceTests",
-            dependencies: ["CallGateStorage", "SQLiteStorage", "StorageTestSupport"]
+            dependencies: ["CallGateStorage", "SQLiteStorage", "PostgresStorage", "StorageTestSupport"]
         ),
         // What only the SQLite backend does: its file, durability, checkpoints, search index.
         .testTarget(
             name: "SQLiteStorageTests",
             dependencies: ["CallGateStorage", "CallGateHashing", "SQLiteStorage", "StorageTestSupport", "AuditCrashHelper", "CSQLite"]
+        ),
+        // What only the PostgreSQL backend shows: migrations under concurrency, several instances
+        // on one trail, connection settings and failures, against a real server.
+        .testTarget(
+            name: "PostgresStorageTests",
+            dependencies: ["CallGateStorage", "PostgresStorage", "StorageTestSupport"]
         ),
         // `make bench`: the upstream leg layer by layer (curl transport, LiveVox client, gateway pipeline).
         .executableTarget(

@@ -48,6 +48,12 @@ done
 peak=$( { /usr/bin/time -f "%M" "$bin" check phone < "$corpus" > /dev/null || true; } 2>&1 | tail -1)
 echo "| \`callgate check phone\` peak RSS on $lines lines | $((peak / 1024)) MiB | flat (independent of input size) |"
 
-# The audit trail's group-commit writer into SQLite.
+# The audit trail's group-commit writer into SQLite, then PostgreSQL (its row under the same header).
 echo
 .build/release/AuditBench --records "${AUDIT_RECORDS:-500000}"
+
+# The same writer into PostgreSQL (fsync and synchronous_commit on), on a throwaway cluster of its own.
+cluster=$(mktemp -d -u "${TMPDIR:-/tmp}/callgate-bench-pg-XXXXXX")
+trap 'scripts/postgres-cluster.sh stop "$cluster"' EXIT
+url=$(scripts/postgres-cluster.sh start "$cluster")
+.build/release/AuditBench --records "${AUDIT_RECORDS:-500000}" --store "$url" | tail -n +3

@@ -94,7 +94,7 @@ public enum CallGateService {
             logger.warning("Running WITHOUT an audit trail (--store none): decisions are not recorded; use this for benchmarks only")
             audit = nil
         case .url(let url):
-            let trail = try openAuditTrail(url: url, settings: settings, metrics: metrics, logger: logger)
+            let trail = try await openAuditTrail(url: url, settings: settings, metrics: metrics, logger: logger)
             audit = trail
             witness = try await AuditWitness(
                 store: trail.store,
@@ -226,15 +226,17 @@ public enum CallGateService {
 extension CallGateService {
     /// Opens the audit store at `url`, with the secret from `--audit-secret` or the key file
     /// (created on first run).
-    static func openAuditTrail(url: String, settings: GatewaySettings, metrics: GatewayMetrics?, logger: Logger) throws -> AuditTrail {
+    static func openAuditTrail(url: String, settings: GatewaySettings, metrics: GatewayMetrics?, logger: Logger) async throws -> AuditTrail {
         let keys: AuditKeys
         if let secret = settings.auditSecret {
             keys = try AuditKeys(secret: Array(secret.utf8))
         } else {
             keys = try AuditKeys.loadOrCreate(path: settings.auditKeyFile)
         }
-        let storage = try Storage.open(url, keys: keys, sync: settings.storeSync)
-        logger.notice("Audit trail open", metadata: ["audit.store": "\(url)", "store.sync": "\(settings.storeSync.rawValue)"])
+        let storage = try await Storage.open(url, keys: keys, options: settings.storeOptions, logger: logger)
+        logger.notice("Audit trail open", metadata: [
+            "audit.store": "\(AuditStoreURL.redacted(url))", "store.sync": "\(settings.storeSync.rawValue)",
+        ])
         return AuditTrail(storage: storage, keys: keys, metrics: metrics)
     }
 }

@@ -1,11 +1,5 @@
 import CallGateStorage
 
-/// A stored row that cannot be turned back into a record (its columns were edited by hand).
-struct UnreadableRecord: Error {
-    var sequence: Int64
-    var detail: String
-}
-
 /// How a record maps onto `audit_records`. The phones are one column (a JSON array of strings:
 /// masked number, fingerprint, and so on): one row per record, not one more per number, is what
 /// keeps an append to a few pages.
@@ -61,12 +55,6 @@ enum SQLiteRecordCodec {
         try recordStatement.run()
     }
 
-    /// The phones of a `phones` column; nil when it is not a list of pairs.
-    static func decodePhones(_ text: String) -> [AuditPhone]? {
-        guard let flat = CanonicalJSON.decodeStringArray(text), flat.count % 2 == 0 else { return nil }
-        return stride(from: 0, to: flat.count, by: 2).map { AuditPhone(masked: flat[$0], fingerprint: flat[$0 + 1]) }
-    }
-
     /// The quoted fingerprint as it appears in a `phones` column: `instr` finds it exactly, since a
     /// fingerprint is 64 hex digits and a masked number never is.
     static func phonesTerm(fingerprint: String) -> String {
@@ -87,7 +75,7 @@ enum SQLiteRecordCodec {
         guard let validationCodes = CanonicalJSON.decodeStringArray(row.text(14)) else {
             throw UnreadableRecord(sequence: sequence, detail: "its validation_codes column is not a JSON array of strings")
         }
-        guard let phones = decodePhones(row.text(23)) else {
+        guard let phones = PreparedAuditRecord.decodePhones(row.text(23)) else {
             throw UnreadableRecord(sequence: sequence, detail: "its phones column is not a JSON array of masked number and fingerprint pairs")
         }
         let formatVersion = row.int64(24)

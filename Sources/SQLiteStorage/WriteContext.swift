@@ -67,7 +67,7 @@ final class WriteContext {
                 searchBacklog.add(
                     sequence: sequence, requestId: rows.text(1),
                     // An unreadable column indexes no number; verification reports the record.
-                    fingerprints: (SQLiteRecordCodec.decodePhones(rows.text(8)) ?? []).lazy.map(\.fingerprint),
+                    fingerprints: (PreparedAuditRecord.decodePhones(rows.text(8)) ?? []).lazy.map(\.fingerprint),
                     principal: rows.optionalText(2), role: rows.optionalText(3), operation: rows.text(4),
                     serviceId: rows.optionalInt64(5), outcome: rows.text(6), status: rows.int64(7)
                 )

@@ -24,17 +24,19 @@ struct AuditCommand: AsyncParsableCommand {
     )
 
     struct StoreOptions: ParsableArguments {
-        @Option(help: "The audit store URL (sqlite:PATH).")
-        var store: String = "sqlite:data/callgate.sqlite"
+        @OptionGroup var connection: StoreConnectionOptions
+
+        /// The store URL.
+        var store: String { connection.store }
 
         @Option(help: "The file with the audit secret (used when CALLGATE_AUDIT_SECRET is not set).")
         var auditKeyFile: String = "data/audit.key"
 
         /// Opens the store, or exits with status 3 and a sentence.
-        func open() -> any AuditStore {
+        func open() async -> any AuditStore {
             do {
                 let keys = try keys()
-                return try Storage.open(store, keys: keys).audit
+                return try await Storage.open(store, keys: keys, options: connection.storeOptions()).audit
             } catch {
                 FileHandleStream.standardError.write("callgate audit: \(error)\n")
                 Foundation.exit(3)
@@ -96,7 +98,7 @@ struct AuditCommand: AsyncParsableCommand {
                     throw ExitCode(3)
                 }
             }
-            let store = options.open()
+            let store = await options.open()
             defer { Task { await store.close() } }
             let verification: AuditVerification
             do {
@@ -206,7 +208,7 @@ struct AuditCommand: AsyncParsableCommand {
                 guard let value = Int(limit), value > 0 else { throw ValidationError("--limit is '\(limit)': use a positive whole number.") }
                 remaining = value
             }
-            let store = options.open()
+            let store = await options.open()
             defer { Task { await store.close() } }
             let out = FileHandle.standardOutput
             if format == "csv" { out.write(Data(AuditRecordFormat.csvHeader)) }

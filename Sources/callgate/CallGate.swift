@@ -12,7 +12,7 @@ struct CallGateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "callgate",
         abstract: "CallGate: an authenticated, validating, audited gateway in front of the LiveVox Supervisor Calls API.",
-        subcommands: [ServeCommand.self, HealthCommand.self, CheckCommand.self, RulesCommand.self, SimulateCommand.self, KeysCommand.self, WebhooksCommand.self, AuditCommand.self]
+        subcommands: [ServeCommand.self, HealthCommand.self, CheckCommand.self, RulesCommand.self, SimulateCommand.self, KeysCommand.self, WebhooksCommand.self, AuditCommand.self, StoreCommand.self]
     )
 
     /// Runs the parsed command. Usage errors exit with status 2 (as `callgate check` documents),

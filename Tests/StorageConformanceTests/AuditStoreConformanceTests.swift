@@ -9,7 +9,7 @@ struct AuditStoreConformanceTests {
     @Test("append assigns contiguous sequences and chains the hashes; query returns every field", arguments: Backend.all)
     func roundTrip(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         let minimal = AuditRecord(
             requestId: "req-min", timeMillis: 5, operation: "unknown", method: "GET", path: "/nowhere",
             outcome: .denied, reason: "unauthenticated", totalLatencyMicros: 12, responseStatus: 401
@@ -43,7 +43,7 @@ struct AuditStoreConformanceTests {
           arguments: Backend.all, [120, 9000])
     func filters(backend: Backend, count: Int) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         // 9000 records: two blocks in the search index and a scanned tail.
         let stored = try await Fixtures.fill(store.audit, count: count, batch: 1000)
         let phone = Fixtures.keys.fingerprint(phone: "4152057003")
@@ -98,7 +98,7 @@ struct AuditStoreConformanceTests {
     @Test("a time window is honoured when record times are out of order", arguments: Backend.all)
     func unorderedTimes(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         // Times jump around: a slow request logged late, a clock step backwards.
         let times: [Int64] = [100, 300, 200, 150, 400, 120, 500, 90]
         let stored = try await store.audit.append(times.enumerated().map { Fixtures.record($0.offset, timeMillis: $0.element) })
@@ -113,7 +113,7 @@ struct AuditStoreConformanceTests {
     @Test("the limit must be 1...1000 and the time window non-empty", arguments: Backend.all)
     func limits(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         try await Fixtures.fill(store.audit, count: 1005, batch: 1005)
         for limit in [0, -1, 1001] {
             let error = await #expect(throws: AuditStoreError.self) { try await store.audit.query(AuditQuery(limit: limit)) }
@@ -145,7 +145,7 @@ struct AuditStoreConformanceTests {
           arguments: Backend.all, [nil, "principal-2"])
     func paginationUnderAppends(backend: Backend, principal: String?) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         let initial = try await Fixtures.fill(store.audit, count: 4000, batch: 1000)
         let appender = Task {
             for round in 0..<50 {
@@ -180,7 +180,7 @@ struct AuditStoreConformanceTests {
     @Test("export streams every matching record newest first in bounded batches", arguments: Backend.all)
     func export(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         let stored = try await Fixtures.fill(store.audit, count: 2500, batch: 1000)
         var batches: [Int] = []
         var sequences: [Int64] = []
@@ -206,10 +206,10 @@ struct AuditStoreConformanceTests {
     @Test("a reopened store continues the chain where it ended", arguments: Backend.all)
     func reopen(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let first = try backend.open(directory)
+        let first = try await backend.open(directory)
         let before = try await Fixtures.fill(first.audit, count: 10)
         await first.audit.close()
-        let second = try backend.open(directory)
+        let second = try await backend.open(directory)
         let next = try await second.audit.append([Fixtures.record(10)])
         #expect(next[0].sequence == 11)
         #expect(next[0].previousHash == before.last?.hash)
@@ -222,7 +222,7 @@ struct AuditStoreConformanceTests {
     @Test("prune deletes the old prefix and the rest stays verifiable from the checkpoint, after reopening too", arguments: Backend.all)
     func pruneAndVerify(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         // Record n has time (n - 1) * 1000, except record 6, a late one, which has time 500.
         let stored = try await Fixtures.fill(store.audit, count: 30) { index in
             Fixtures.record(index, timeMillis: index == 5 ? 500 : Int64(index) * 1000)
@@ -243,7 +243,7 @@ struct AuditStoreConformanceTests {
         #expect(appended[0].previousHash == stored[29].hash)
         await store.audit.close()
 
-        let reopened = try backend.open(directory)
+        let reopened = try await backend.open(directory)
         #expect(try await reopened.audit.verify() == AuditVerification(checked: 25, firstBad: nil, checkpointSequence: 6))
         await reopened.audit.close()
     }
@@ -251,7 +251,7 @@ struct AuditStoreConformanceTests {
     @Test("prune stops at the first record that is not older, even if older ones follow", arguments: Backend.all)
     func stopsAtFirstNewer(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         let times: [Int64] = [100, 200, 900, 150, 160, 950]
         _ = try await store.audit.append(times.enumerated().map { Fixtures.record($0.offset, timeMillis: $0.element) })
         #expect(try await store.audit.prune(olderThanMillis: 500) == 2)
@@ -264,10 +264,10 @@ struct AuditStoreConformanceTests {
     @Test("a chain checked with another secret fails at the first record", arguments: Backend.all)
     func wrongSecret(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         try await Fixtures.fill(store.audit, count: 3)
         await store.audit.close()
-        let other = try backend.open(directory, keys: AuditKeys(secret: [UInt8](repeating: 1, count: 32)))
+        let other = try await backend.open(directory, keys: AuditKeys(secret: [UInt8](repeating: 1, count: 32)))
         let verification = try await other.audit.verify()
         #expect(verification.firstBad?.sequence == 1)
         #expect(verification.checked == 1)
@@ -277,7 +277,7 @@ struct AuditStoreConformanceTests {
     @Test("an empty store is intact", arguments: Backend.all)
     func empty(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         #expect(try await store.audit.verify() == AuditVerification(checked: 0, firstBad: nil, checkpointSequence: nil))
         await store.audit.close()
     }

@@ -8,7 +8,7 @@ struct AuditWriterConformanceTests {
     @Test("64 concurrent tasks: every record committed, in batches, contiguous, chain intact", arguments: Backend.all)
     func concurrentRecords(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         let writer = AuditWriter(store: store.audit)
         let tasks = 64, perTask = 40
         // The store's other work shares the write thread with the writer: it must get its turn.
@@ -55,7 +55,7 @@ struct AuditWriterConformanceTests {
     @Test("a lone record on an idle writer is committed at once, in a commit of its own", arguments: Backend.all)
     func loneRecord(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         let writer = AuditWriter(store: store.audit)
         for index in 0...20 {
             _ = try await writer.record(Fixtures.record(index))

@@ -9,7 +9,7 @@ struct FormatVersionConformanceTests {
           arguments: Backend.all)
     func mixedFormats(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         // Formats 1 and 2 have no peer address; format 3 (current) has one, or null.
         let records = (0..<9).map { index in
             var record = Fixtures.record(index)
@@ -24,7 +24,7 @@ struct FormatVersionConformanceTests {
         #expect(read.records == stored.reversed())
         #expect(try await store.audit.verify() == AuditVerification(checked: 9, firstBad: nil, checkpointSequence: nil))
         await store.audit.close()
-        let reopened = try backend.open(directory)
+        let reopened = try await backend.open(directory)
         #expect(try await reopened.audit.query(AuditQuery()).records == stored.reversed())
         #expect(try await reopened.audit.verify().isIntact)
         await reopened.audit.close()

@@ -14,10 +14,10 @@ struct IdempotencyConformanceTests {
         body: Array(#"{"transactionId":7}"#.utf8) + [0]
     )
 
-    @Test("a new key proceeds; the same request waits, then replays the kept response; another request is refused", arguments: Backend.all)
+    @Test("a new key proceeds; the same request waits, then replays the kept response; another request is refused", arguments: Backend.withOutbox)
     func lifecycle(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         func begin(_ digest: [UInt8], principal: String = "crm", at now: Int64 = 1000) async throws -> IdempotencyBegin {
             try await store.idempotency.beginIdempotent(principal: principal, key: "key-1", requestDigest: digest, nowMillis: now, ttlMillis: Self.day)
         }
@@ -40,10 +40,10 @@ struct IdempotencyConformanceTests {
         await store.audit.close()
     }
 
-    @Test("64 concurrent requests with one key: exactly one proceeds, the others are told it is in progress", arguments: Backend.all)
+    @Test("64 concurrent requests with one key: exactly one proceeds, the others are told it is in progress", arguments: Backend.withOutbox)
     func concurrentBegins(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         let decisions = try await withThrowingTaskGroup(of: IdempotencyBegin.self) { group in
             for _ in 0..<64 {
                 group.addTask {
@@ -59,10 +59,10 @@ struct IdempotencyConformanceTests {
         await store.audit.close()
     }
 
-    @Test("an entry as old as the ttl counts as absent and is replaced by the next request", arguments: Backend.all)
+    @Test("an entry as old as the ttl counts as absent and is replaced by the next request", arguments: Backend.withOutbox)
     func expiry(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         func begin(_ digest: [UInt8], at now: Int64) async throws -> IdempotencyBegin {
             try await store.idempotency.beginIdempotent(principal: "crm", key: "k", requestDigest: digest, nowMillis: now, ttlMillis: 100)
         }
@@ -77,10 +77,10 @@ struct IdempotencyConformanceTests {
         await store.audit.close()
     }
 
-    @Test("abandoning a pending key lets the request be retried; a completed key is kept", arguments: Backend.all)
+    @Test("abandoning a pending key lets the request be retried; a completed key is kept", arguments: Backend.withOutbox)
     func abandon(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         func begin(at now: Int64) async throws -> IdempotencyBegin {
             try await store.idempotency.beginIdempotent(principal: "crm", key: "k", requestDigest: Self.digest, nowMillis: now, ttlMillis: Self.day)
         }
@@ -100,10 +100,10 @@ struct IdempotencyConformanceTests {
         await store.audit.close()
     }
 
-    @Test("prune deletes the entries first used before the cutoff, pending or completed, and no others", arguments: Backend.all)
+    @Test("prune deletes the entries first used before the cutoff, pending or completed, and no others", arguments: Backend.withOutbox)
     func prune(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         for index in 1...5 {
             #expect(try await store.idempotency.beginIdempotent(
                 principal: "crm", key: "k\(index)", requestDigest: Self.digest, nowMillis: Int64(index) * 100, ttlMillis: Self.day

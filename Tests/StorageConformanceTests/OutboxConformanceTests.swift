@@ -32,10 +32,10 @@ struct OutboxConformanceTests {
         return delivery
     }
 
-    @Test("a delivery submitted with its record is stored with it: pending, due at once, linked by request id", arguments: Backend.all)
+    @Test("a delivery submitted with its record is stored with it: pending, due at once, linked by request id", arguments: Backend.withOutbox)
     func storedWithRecord(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         let writer = AuditWriter(store: store.audit)
         let submitted = Fixtures.delivery(7)
         let (record, admission) = try await writer.record(Fixtures.record(7), delivery: submitted)
@@ -57,10 +57,10 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("64 concurrent submissions of one webhook id: exactly one delivery is created, every other gets it as a duplicate", arguments: Backend.all)
+    @Test("64 concurrent submissions of one webhook id: exactly one delivery is created, every other gets it as a duplicate", arguments: Backend.withOutbox)
     func concurrentDuplicates(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         let writer = AuditWriter(store: store.audit)
         let admissions = try await withThrowingTaskGroup(of: DeliveryAdmission.self) { group in
             for index in 0..<64 {
@@ -86,10 +86,10 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("a webhook id is unique per source: two sources get two deliveries, a repeat within one batch is a duplicate", arguments: Backend.all)
+    @Test("a webhook id is unique per source: two sources get two deliveries, a repeat within one batch is a duplicate", arguments: Backend.withOutbox)
     func uniquePerSource(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         let admissions = try await Self.admit(store, [
             (1, Fixtures.delivery(1, source: "crm-a", webhookId: "wh-shared")),
             (2, Fixtures.delivery(2, source: "crm-b", webhookId: "wh-shared")),
@@ -103,10 +103,10 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("claiming takes the due pending deliveries, most overdue first, and marks them sending with one more attempt", arguments: Backend.all)
+    @Test("claiming takes the due pending deliveries, most overdue first, and marks them sending with one more attempt", arguments: Backend.withOutbox)
     func claim(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         // Due at 1000, 2000, 3000 and 9000.
         let stored = try await Self.admit(store, 0..<3) + Self.admit(store, [(8, Fixtures.delivery(8))]).map(\.delivery)
         #expect(try await store.outbox.claimDueDeliveries(nowMillis: 999, limit: 10) == [])
@@ -133,10 +133,10 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("completing an attempt records its outcome: status, schedule, last error and LiveVox's status", arguments: Backend.all)
+    @Test("completing an attempt records its outcome: status, schedule, last error and LiveVox's status", arguments: Backend.withOutbox)
     func complete(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         let cases: [(outcome: DeliveryOutcome, status: DeliveryStatus, next: Int64, error: String?, upstream: Int?)] = [
             (.delivered(upstreamStatus: 204), .delivered, 1000, nil, 204),
             (.retry(atMillis: 65_000, error: "LiveVox answered 503", upstreamStatus: 503), .pending, 65_000, "LiveVox answered 503", 503),
@@ -160,10 +160,10 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("a retry is scheduled: not claimed before its time, claimed at it, and the schedule survives reopening", arguments: Backend.all)
+    @Test("a retry is scheduled: not claimed before its time, claimed at it, and the schedule survives reopening", arguments: Backend.withOutbox)
     func retrySchedule(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         _ = try await Self.admit(store, 0..<1)
         _ = try await store.outbox.claimDueDeliveries(nowMillis: 1000, limit: 1)
         try await store.outbox.completeDelivery(
@@ -171,7 +171,7 @@ struct OutboxConformanceTests {
         )
         await store.audit.close()
 
-        let reopened = try backend.open(directory)
+        let reopened = try await backend.open(directory)
         let expected = Self.expected(
             Fixtures.delivery(0), index: 0, .pending, attempts: 1, next: 31_000, updated: 1500,
             lastError: "LiveVox answered 429", upstream: 429
@@ -186,10 +186,10 @@ struct OutboxConformanceTests {
         await reopened.audit.close()
     }
 
-    @Test("only a claimed delivery can be completed, and an unknown id is not found", arguments: Backend.all)
+    @Test("only a claimed delivery can be completed, and an unknown id is not found", arguments: Backend.withOutbox)
     func completeRules(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         _ = try await Self.admit(store, 0..<1)
         let pending = await #expect(throws: AuditStoreError.self) {
             try await store.outbox.completeDelivery(id: "dlv-0", outcome: .delivered(upstreamStatus: 204), nowMillis: 2000)
@@ -205,10 +205,10 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("an attempt's record and its delivery's new state commit together; a completion that does not apply keeps the record and says why", arguments: Backend.all)
+    @Test("an attempt's record and its delivery's new state commit together; a completion that does not apply keeps the record and says why", arguments: Backend.withOutbox)
     func attemptRecords(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         let writer = AuditWriter(store: store.audit)
         _ = try await Self.admit(store, 0..<2)
         _ = try await store.outbox.claimDueDeliveries(nowMillis: 5000, limit: 1)
@@ -236,10 +236,10 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("an operator's retry revives only a dead or unknown delivery, due at once, its history kept", arguments: Backend.all)
+    @Test("an operator's retry revives only a dead or unknown delivery, due at once, its history kept", arguments: Backend.withOutbox)
     func operatorRetry(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         // dlv-0 stays pending, dlv-1 sending; dlv-2 delivered, dlv-3 dead, dlv-4 unknown.
         _ = try await Self.admit(store, 0..<5)
         _ = try await store.outbox.claimDueDeliveries(nowMillis: 5000, limit: 5)
@@ -266,16 +266,16 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("deliveries in flight when the process stopped are marked unknown at start-up, never claimed again", arguments: Backend.all)
+    @Test("deliveries in flight when the process stopped are marked unknown at start-up, never claimed again", arguments: Backend.withOutbox)
     func interrupted(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         _ = try await Self.admit(store, 0..<3)
         #expect(try await store.outbox.claimDueDeliveries(nowMillis: 2000, limit: 10).map(\.id) == ["dlv-0", "dlv-1"])
         // The process stops while both are being sent: nothing completes them.
         await store.audit.close()
 
-        let reopened = try backend.open(directory)
+        let reopened = try await backend.open(directory)
         #expect(try await reopened.outbox.recoverInterruptedDeliveries(nowMillis: 9000) == 2)
         for index in 0..<2 {
             let expected = Self.expected(
@@ -290,10 +290,10 @@ struct OutboxConformanceTests {
         await reopened.audit.close()
     }
 
-    @Test("listing pages newest first by status, without gaps or duplicates", arguments: Backend.all, [nil, DeliveryStatus.pending, .sending, .dead])
+    @Test("listing pages newest first by status, without gaps or duplicates", arguments: Backend.withOutbox, [nil, DeliveryStatus.pending, .sending, .dead])
     func listing(backend: Backend, status: DeliveryStatus?) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         let stored = try await Self.admit(store, 0..<25)
         // The nine oldest are being sent.
         let claimed = try await store.outbox.claimDueDeliveries(nowMillis: 9000, limit: 100)
@@ -320,10 +320,10 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("pruning delivered deliveries removes only delivered ones last updated before the cutoff", arguments: Backend.all)
+    @Test("pruning delivered deliveries removes only delivered ones last updated before the cutoff", arguments: Backend.withOutbox)
     func pruneDelivered(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         // 0-6 delivered at 3000, 7 delivered at 9000; 8 dead, 9 unknown and 10 retrying at 3000; 11 sending; 12 pending.
         _ = try await Self.admit(store, 0..<13)
         let claimed = try await store.outbox.claimDueDeliveries(nowMillis: 20_000, limit: 12)
@@ -354,10 +354,10 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("pruning the audit trail keeps the deliveries, and the chain stays verifiable", arguments: Backend.all)
+    @Test("pruning the audit trail keeps the deliveries, and the chain stays verifiable", arguments: Backend.withOutbox)
     func pruneKeepsDeliveries(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try backend.open(directory)
+        let store = try await backend.open(directory)
         let stored = try await Self.admit(store, 0..<3)
         #expect(try await store.audit.prune(olderThanMillis: .max) == 3)
         #expect(try await store.audit.query(AuditQuery()).records.isEmpty)

@@ -1,15 +1,9 @@
 """Every CALLGATE_ variable that deploy/ sets is a setting of `callgate serve` (its table, as
-`serve --settings-markdown` prints it), or one of the PostgreSQL store's (issue 21), so a typo
-cannot leave a setting silently at its default."""
+`serve --settings-markdown` prints it), so a typo cannot leave a setting silently at its default."""
 
 import re
 
 from support import DEPLOY, run
-
-# The PostgreSQL store's settings, named as issue 21 declares them.
-POSTGRES_STORE_SETTINGS = {"CALLGATE_STORE_PASSWORD_FILE", "CALLGATE_STORE_PASSWORD", "CALLGATE_STORE_CA_FILE",
-                           "CALLGATE_STORE_POOL_SIZE"}
-
 
 def declared() -> set[str]:
     table = run(["serve", "--settings-markdown"])
@@ -20,7 +14,7 @@ def declared() -> set[str]:
 
 
 def test_every_variable_deploy_sets_is_a_setting():
-    names = declared() | POSTGRES_STORE_SETTINGS
+    names = declared()
     used = {}
     for path in DEPLOY.rglob("*"):
         if path.is_file():

@@ -1,14 +1,16 @@
-// AuditBench: sustained appends into SQLite through the group-commit writer.
+// AuditBench: sustained appends into SQLite, or PostgreSQL, through the group-commit writer.
 //
-// Usage: AuditBench [--records N] [--tasks N] [--synchronous normal|full] [--directory PATH]
+// Usage: AuditBench [--records N] [--tasks N] [--synchronous normal|full] [--directory PATH] [--store postgres://...]
 //
 // N concurrent tasks (default 64) each append their share of the records (default 500,000) one at a
 // time, awaiting each acknowledgement as a request handler does. Phone entries come from a
 // precomputed pool, so the figures are the writer's and the store's, not the fingerprinting's.
 // Prints a Markdown table; the database goes to a fresh temporary directory, removed afterwards,
-// unless --directory names one to keep.
+// unless --directory names one to keep. With --store postgres://..., the records go to that
+// database instead (its trail must be empty or the benchmark's own: verify walks all of it).
 import CallGateCore
 import CallGateStorage
+import PostgresStorage
 import SQLiteStorage
 
 #if canImport(Glibc)
@@ -22,6 +24,7 @@ struct Options {
     var tasks = 64
     var synchronous = SQLiteAuditStore.Configuration().synchronous
     var directory: String?
+    var postgres: PostgresAddress?
 
     init(_ arguments: [String]) {
         var remaining = arguments.dropFirst()
@@ -36,6 +39,11 @@ struct Options {
                 }
                 synchronous = mode
             case "--directory": directory = value
+            case "--store":
+                guard case .postgres(let address)? = try? AuditStoreURL.parse(value) else {
+                    Self.usage("--store takes a postgres:// URL")
+                }
+                postgres = address
             default: Self.usage("unknown option \(flag)")
             }
         }
@@ -47,7 +55,7 @@ struct Options {
     }
 
     static func usage(_ problem: String) -> Never {
-        print("AuditBench: \(problem)\nusage: AuditBench [--records N] [--tasks N] [--synchronous normal|full] [--directory PATH]")
+        print("AuditBench: \(problem)\nusage: AuditBench [--records N] [--tasks N] [--synchronous normal|full] [--directory PATH] [--store postgres://...]")
         exit(2)
     }
 }
@@ -131,9 +139,16 @@ let path = directory + "/audit.sqlite"
 var generator = SystemRandomNumberGenerator()
 let keys = try AuditKeys(secret: (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
 let phonePool = (0..<1000).map { keys.phone("415\(String(2_000_000 + $0 * 7919 % 8_000_000))") }
-let store = try SQLiteAuditStore(
-    path: path, keys: keys, configuration: SQLiteAuditStore.Configuration(synchronous: options.synchronous)
-)
+let store: any AuditStore
+if let postgres = options.postgres {
+    store = try await PostgresAuditStore.open(
+        postgres, keys: keys, configuration: PostgresAuditStore.Configuration(options: StoreOptions(sync: options.synchronous))
+    )
+} else {
+    store = try SQLiteAuditStore(
+        path: path, keys: keys, configuration: SQLiteAuditStore.Configuration(synchronous: options.synchronous)
+    )
+}
 let writer = AuditWriter(store: store)
 
 /// A realistic mix: mostly launches with one or two phones, some queue reads, some denials.
@@ -205,20 +220,20 @@ func percentile(_ p: Double) -> Int64 { sorted[min(sorted.count - 1, Int(Double(
 let peakMiB = Double(procStatusKiB("VmHWM") ?? 0) / 1024
 
 print("""
-    | records | tasks | synchronous | seconds | records/s | commits | mean batch | p50 await | p99 await | peak RSS |
-    |--------:|------:|:------------|--------:|----------:|--------:|-----------:|----------:|----------:|---------:|
-    | \(latencies.count) | \(options.tasks) | \(options.synchronous.rawValue) | \(format(elapsed, 2)) | \
+    | store | records | tasks | synchronous | seconds | records/s | commits | mean batch | p50 await | p99 await | peak RSS |
+    |:------|--------:|------:|:------------|--------:|----------:|--------:|-----------:|----------:|----------:|---------:|
+    | \(options.postgres == nil ? "SQLite" : "PostgreSQL") | \(latencies.count) | \(options.tasks) | \(options.synchronous.rawValue) | \(format(elapsed, 2)) | \
     \(format(Double(latencies.count) / elapsed, 0)) | \(writer.commits) | \
     \(format(Double(writer.recordsWritten) / Double(max(1, writer.commits)), 1)) | \
     \(microseconds(percentile(0.50))) | \(microseconds(percentile(0.99))) | \(format(peakMiB, 0)) MiB |
 
     writer busy \(format(100 * seconds(writer.commitTime) / elapsed, 0)) % of the time; CPU per record: \
-    writer thread \(writerCPU.map { format($0 * 1e6 / Double(latencies.count), 1) + " µs" } ?? "unknown"), \
+    writer thread \(options.postgres != nil ? "n/a (no thread of its own)" : writerCPU.map { format($0 * 1e6 / Double(latencies.count), 1) + " µs" } ?? "unknown"), \
     whole process \(format(processCPU * 1e6 / Double(latencies.count), 1)) µs; verify: \(verification.isIntact ? "intact" : "BROKEN: \(verification.firstBad?.problem ?? "")"), \
     \(verification.checked) records in \(format(verifySeconds, 2)) s
     """)
 
-if options.directory == nil {
+if options.directory == nil, options.postgres == nil {
     for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
     rmdir(directory)
 }

@@ -1,13 +1,48 @@
 import CallGateStorage
+import Logging
+import PostgresStorage
 import SQLiteStorage
 
 extension Storage {
     /// Opens the backend the store URL `url` names (`AuditStoreURL`): its audit trail, outbox and
-    /// idempotency keys, whose commits wait for the disk as `sync` says (`--store-sync`).
-    public static func open(_ url: String, keys: AuditKeys, sync: StoreSync = .full) throws(AuditStoreError) -> Storage {
+    /// idempotency keys, with the store settings of `options` (`--store-sync`, and for PostgreSQL
+    /// the password, CA file and pool size). A PostgreSQL database gets the schema versions it lacks.
+    public static func open(
+        _ url: String, keys: AuditKeys, options: StoreOptions = StoreOptions(),
+        logger: Logger = Logger(label: "callgate.store")
+    ) async throws(AuditStoreError) -> Storage {
         switch try AuditStoreURL.parse(url) {
         case .sqlite(let path):
-            try SQLiteAuditStore(path: path, keys: keys, configuration: SQLiteAuditStore.Configuration(synchronous: sync)).storage
+            try SQLiteAuditStore(path: path, keys: keys, configuration: SQLiteAuditStore.Configuration(synchronous: options.sync)).storage
+        case .postgres(let address):
+            try await PostgresAuditStore.open(
+                address, keys: keys, configuration: PostgresAuditStore.Configuration(options: options), logger: logger
+            ).storage
+        }
+    }
+}
+
+extension Storage {
+    /// Brings the schema of the store `url` names up to this build's, ahead of a rollout, and
+    /// returns what it did in a sentence. PostgreSQL applies the versions the database lacks under
+    /// the same advisory lock the instances take at start; an SQLite file is upgraded by opening it.
+    public static func migrate(
+        _ url: String, keys: AuditKeys, options: StoreOptions = StoreOptions(),
+        logger: Logger = Logger(label: "callgate.store")
+    ) async throws(AuditStoreError) -> String {
+        switch try AuditStoreURL.parse(url) {
+        case .sqlite(let path):
+            let store = try SQLiteAuditStore(path: path, keys: keys, configuration: SQLiteAuditStore.Configuration(synchronous: options.sync))
+            await store.close()
+            return "The SQLite store \(path) has this build's schema."
+        case .postgres(let address):
+            let applied = try await PostgresAuditStore.migrate(
+                address, configuration: PostgresAuditStore.Configuration(options: options), logger: logger
+            )
+            let versions = PostgresAuditStore.schemaVersions.map(String.init).joined(separator: ", ")
+            return applied.isEmpty
+                ? "The PostgreSQL store \(address) already had schema versions \(versions)."
+                : "Applied schema version\(applied.count == 1 ? "" : "s") \(applied.map(String.init).joined(separator: ", ")) to the PostgreSQL store \(address)."
         }
     }
 }

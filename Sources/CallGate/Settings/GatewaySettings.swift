@@ -73,6 +73,12 @@ public struct GatewaySettings: Sendable, Hashable {
     public var store = AuditStoreSetting.url("sqlite:data/callgate.sqlite")
     /// When the store's commits wait for the disk.
     public var storeSync = StoreSync.full
+    /// The PostgreSQL store's password, when its URL carries none.
+    public var storePassword: String?
+    /// The CA certificates (PEM) that sign the PostgreSQL server's certificate; nil: the system's.
+    public var storeCAFile: String?
+    /// The most connections to a PostgreSQL store.
+    public var storePoolSize = 10
     /// The file holding the audit secret (chain and phone fingerprints); created on first run.
     public var auditKeyFile = "data/audit.key"
     /// The audit secret itself (hex or text, at least 16 bytes); overrides the key file.
@@ -168,9 +174,15 @@ public struct GatewaySettings: Sendable, Hashable {
         .value("logLevel", \.logLevel, .choice, help: "The least severe level logged."),
         .value("logFormat", \.logFormat, .choice, help: "text, or json for one JSON object per line."),
         .value("store", \.store, .auditStore,
-               help: "Audit store URL: sqlite:PATH (WAL; created if absent), or none (no audit trail; for benchmarks only)."),
+               help: "Audit store URL: sqlite:PATH (WAL; created if absent), postgres://USER@HOST:PORT/DB?sslmode=MODE (shared by several instances; schema migrated at start; MODE disable, require (default), verify-ca or verify-full), or none (no audit trail; for benchmarks only)."),
         .value("storeSync", \.storeSync, .choice,
                help: "full: each commit is on the disk (fsync) before its answer, through a power loss or an OS crash; normal: fewer fsyncs, but such a crash can lose the commits since the last checkpoint (see Durability)."),
+        .secret("storePassword", \.storePassword, SettingValue<String>.text.optional,
+                help: "The PostgreSQL store's password, when the store URL carries none (better from its file)."),
+        .optional("storeCaFile", \.storeCAFile, .path,
+                  help: "CA certificates (PEM) that sign the PostgreSQL server's certificate, for sslmode verify-ca and verify-full. Unset: the system's."),
+        .value("storePoolSize", \.storePoolSize, .integer(in: 1...1000),
+               help: "The most connections a PostgreSQL store keeps open."),
         .value("audit.keyFile", \.auditKeyFile, .path,
                help: "File with the audit secret (hash chain, phone fingerprints); created on first run, mode 0600."),
         .secret("audit.secret", \.auditSecret, SettingValue<String>.secret(minimumBytes: 16).optional,
@@ -300,5 +312,12 @@ public struct GatewaySettings: Sendable, Hashable {
             : String(hostAndPort.prefix { $0 != ":" })
         let isLoopback = host.lowercased() == "localhost" || IPAddress(host)?.isLoopback == true
         return isLoopback ? nil : host
+    }
+}
+
+extension GatewaySettings {
+    /// The store settings beyond its URL, as `Storage.open` takes them.
+    public var storeOptions: StoreOptions {
+        StoreOptions(sync: storeSync, password: storePassword, caFile: storeCAFile, poolSize: storePoolSize)
     }
 }

@@ -132,7 +132,7 @@ extension SettingValue where Value == AuditStoreSetting {
     /// `none`, or a store URL `AuditStoreURL` accepts; a refusal never repeats the URL, which may
     /// carry a password.
     public static var auditStore: SettingValue {
-        SettingValue(accepts: "sqlite:PATH, or none", parse: { raw throws(SettingRefusal) in
+        SettingValue(accepts: "sqlite:PATH, postgres://..., or none", parse: { raw throws(SettingRefusal) in
             if raw == "none" { return .disabled }
             do throws(AuditStoreError) {
                 _ = try AuditStoreURL.parse(raw)

@@ -29,4 +29,26 @@ public struct PreparedAuditRecord: Sendable {
     public static func phonesJSON(_ phones: [AuditPhone]) -> String {
         CanonicalJSON.encodeStringArray(phones.flatMap { [$0.masked, $0.fingerprint] })
     }
+
+    /// The phones of their stored form; nil when it is not a JSON array of masked number and
+    /// fingerprint pairs.
+    package static func decodePhones(_ text: String) -> [AuditPhone]? {
+        guard let flat = CanonicalJSON.decodeStringArray(text), flat.count % 2 == 0 else { return nil }
+        return stride(from: 0, to: flat.count, by: 2).map { AuditPhone(masked: flat[$0], fingerprint: flat[$0 + 1]) }
+    }
+}
+
+/// A stored row that cannot be turned back into a record (its columns were edited by hand): its
+/// sequence, and why.
+package struct UnreadableRecord: Error {
+    /// The row's sequence.
+    package var sequence: Int64
+    /// What is wrong with it.
+    package var detail: String
+
+    /// An unreadable row.
+    package init(sequence: Int64, detail: String) {
+        self.sequence = sequence
+        self.detail = detail
+    }
 }

@@ -27,12 +27,16 @@ public struct WitnessFile: Sendable {
     /// The witness file's name beside the store's file, when no path is given.
     public static let defaultName = "audit.witness"
 
-    /// The file named `name` in the directory of the store's file: where the witness file and key
-    /// are kept unless their paths are given. Throws `invalidURL` for a malformed store URL.
+    /// The file named `name` in the directory of the store's file (`data/` for a PostgreSQL store):
+    /// where the witness file and key are kept unless their paths are given. Throws `invalidURL`
+    /// for a malformed store URL.
     public static func path(named name: String, besideStore url: String) throws(AuditStoreError) -> String {
         switch try AuditStoreURL.parse(url) {
         case .sqlite(let path):
             FileSystem.parent(of: path) + "/" + name
+        case .postgres:
+            // The witness must stay outside the database it vouches for: the instance's own disk.
+            "data/" + name
         }
     }
 
