@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster for the tests and benchmarks: Debian's server binaries, found under
-# /usr/lib/postgresql/*/bin (`make deps-postgres` installs them; this script installs nothing).
+# /usr/lib/postgresql/*/bin (`make deps` installs them; this script installs nothing).
 #
 #   scripts/postgres-cluster.sh start DIR   creates DIR, runs initdb and starts the server; prints the URL
 #   scripts/postgres-cluster.sh env DIR     prints `export CALLGATE_TEST_POSTGRES_URL=...` for a started DIR
@@ -23,7 +23,7 @@ dir=$2
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
-  echo "$0: no PostgreSQL server under /usr/lib/postgresql/*/bin; install Debian's postgresql package (make deps-postgres)" >&2
+  echo "$0: no PostgreSQL server under /usr/lib/postgresql/*/bin; install Debian's postgresql package (make deps)" >&2
   exit 3
 fi
 

@@ -207,11 +207,13 @@ struct CurlHTTPClientTests {
                 return Task { _ = try await client.execute(HTTPRequestSpec(url: url, isUrgent: urgent)) }
             }
             // The one slot is taken for 3 s; three requests wait for it, then an urgent one. The
-            // server's arrival order is the order the slot was given in.
+            // server's arrival order is the order the slot was given in. The urgent one is sent
+            // once the client counts the three waiting (not after a fixed pause, which a busy
+            // test pool can outlast before the three are queued).
             let first = send("/slow?ms=3000")
             try await server.waitForRequests(1)
             let waiting = ["b", "c", "d"].map { send("/echo?name=\($0)") }
-            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await eventually { client.load == (1, 3) }, "load \(client.load)")
             let urgent = send("/echo?name=urgent", urgent: true)
             for task in [first, urgent] + waiting { try await task.value }
             let order = server.receivedURIs
