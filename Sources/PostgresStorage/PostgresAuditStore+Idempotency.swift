@@ -78,19 +78,10 @@ extension PostgresAuditStore: IdempotencyStore {
     }
 
     public func pruneIdempotency(olderThanMillis cutoffMillis: Int64) async throws(AuditStoreError) -> Int {
-        var total = 0
-        // In chunks, like the trail's prune, so no transaction holds its locks for long.
-        while true {
-            let deleted = try await perform("prune idempotency keys older than \(cutoffMillis)") { [self] client in
-                try await Self.count(client.query("""
-                    WITH pruned AS (DELETE FROM idempotency_keys WHERE (principal, key) IN (SELECT principal, key
-                        FROM idempotency_keys WHERE created_ms < \(cutoffMillis) LIMIT \(Int64(Self.pruneChunkSize)))
-                        RETURNING 1)
-                    SELECT count(*) FROM pruned
-                    """, logger: logger))
-            }
-            total += deleted
-            if deleted < Self.pruneChunkSize { return total }
+        try await deleteInChunks("prune idempotency keys older than \(cutoffMillis)") { limit in """
+            DELETE FROM idempotency_keys WHERE (principal, key) IN
+                (SELECT principal, key FROM idempotency_keys WHERE created_ms < \(cutoffMillis) LIMIT \(limit))
+            """
         }
     }
 

@@ -162,19 +162,27 @@ extension PostgresAuditStore: OutboxStore {
     }
 
     public func pruneDeliveredDeliveries(olderThanMillis cutoffMillis: Int64) async throws(AuditStoreError) -> Int {
+        try await deleteInChunks("prune delivered deliveries older than \(cutoffMillis)") { limit in """
+            DELETE FROM deliveries WHERE position IN (SELECT position FROM deliveries
+                WHERE status = 'delivered' AND updated_ms < \(cutoffMillis) ORDER BY position LIMIT \(limit))
+            """
+        }
+    }
+
+    /// Runs `delete` (a DELETE of at most the rows its limit says) until it deletes fewer than
+    /// `pruneChunkSize`, each in a transaction of its own, so that no prune holds its locks for
+    /// long; returns how many rows went.
+    func deleteInChunks(
+        _ action: String, _ delete: @escaping @Sendable (_ limit: Int64) -> PostgresQuery
+    ) async throws(AuditStoreError) -> Int {
         var total = 0
-        // In chunks, like the trail's prune, so no transaction holds its locks for long.
         while true {
             let done = total
-            let deleted = try await perform(
-                "prune delivered deliveries older than \(cutoffMillis) (\(done) were pruned before the failure)"
-            ) { [self] client in
-                try await Self.count(client.query("""
-                    WITH pruned AS (DELETE FROM deliveries WHERE position IN (SELECT position FROM deliveries
-                        WHERE status = 'delivered' AND updated_ms < \(cutoffMillis) ORDER BY position LIMIT \(Int64(Self.pruneChunkSize)))
-                        RETURNING 1)
-                    SELECT count(*) FROM pruned
-                    """, logger: logger))
+            let statement = delete(Int64(Self.pruneChunkSize))
+            let deleted = try await perform("\(action) (\(done) were deleted before the failure)") { [self] client in
+                var counted = PostgresQuery(unsafeSQL: "WITH deleted AS (\(statement.sql) RETURNING 1) SELECT count(*) FROM deleted")
+                counted.binds = statement.binds
+                return try await Self.count(client.query(counted, logger: logger))
             }
             total += deleted
             if deleted < Self.pruneChunkSize { return total }

@@ -17,6 +17,19 @@ struct OutboxConformanceTests {
         try await admit(store, indexes.map { ($0, Fixtures.delivery($0)) }).map(\.delivery)
     }
 
+    /// The one delivery `admissions` created, when exactly one was created and every other
+    /// admission is a duplicate of it.
+    static func createdOnce(_ admissions: [DeliveryAdmission]) throws -> Delivery {
+        let created = admissions.compactMap { admission -> Delivery? in
+            if case .created(let delivery) = admission { return delivery }
+            return nil
+        }
+        #expect(created.count == 1)
+        let first = try #require(created.first)
+        #expect(admissions.filter { $0 == .duplicate(first) }.count == admissions.count - 1)
+        return first
+    }
+
     /// `submitted`, admitted with `Fixtures.record(index)`, as it should be stored after its attempts.
     static func expected(
         _ submitted: NewDelivery, index: Int, _ status: DeliveryStatus, attempts: Int, next: Int64, updated: Int64,
@@ -70,13 +83,8 @@ struct OutboxConformanceTests {
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        let created = admissions.compactMap { admission -> Delivery? in
-            if case .created(let delivery) = admission { return delivery }
-            return nil
-        }
-        #expect(created.count == 1)
-        let first = try #require(created.first)
-        #expect(admissions.filter { $0 == .duplicate(first) }.count == 63)
+        #expect(admissions.count == 64)
+        let first = try Self.createdOnce(admissions)
         // Every submission's record is in the trail; only one delivery is in the outbox.
         #expect(writer.recordsWritten == 64)
         let page = try await store.outbox.deliveries(status: nil, limit: 1000, beforeCursor: nil)
