@@ -172,8 +172,8 @@ let package = Package(
         .executableTarget(
             name: "AuditCrashHelper", dependencies: ["CallGateStorage", "SQLiteStorage"], path: "Tests/AuditCrashHelper"
         ),
-        // Temporary directories, records and deliveries for the storage tests.
-        .target(name: "StorageTestSupport", dependencies: ["CallGateStorage"], path: "Tests/StorageTestSupport"),
+        // Temporary directories, records and deliveries for the storage tests, and their PostgreSQL server.
+        .target(name: "StorageTestSupport", dependencies: ["CallGateStorage", "PostgresStorage"], path: "Tests/StorageTestSupport"),
         // A CA, server and client certificates made with the openssl command, for the HTTPS tests.
         .target(name: "TLSTestSupport", path: "Tests/TLSTestSupport"),
         // Cross-checks the hashing door against swift-crypto.
@@ -256,7 +256,7 @@ let package = Package(
         .testTarget(
             name: "CallGateTests",
             dependencies: ["CallGateStorage", "SQLiteStorage", "CallGate", "CallGateCore", "CurlTransport", "LiveVoxClient", "LiveVoxSimulator",
-                           "TLSTestSupport", "StorageTestSupport",
+                           "TLSTestSupport",
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "JWTKit", package: "jwt-kit"),
                            .product(name: "Logging", package: "swift-log"),

@@ -12,20 +12,26 @@ extension PostgresAuditStore {
         /// connecting included, before it fails as `unavailable`: a database that stopped
         /// answering must turn into 503s, not requests held open.
         public var operationTimeout: Duration
+        /// The longest `checkWritable` waits: a readiness probe must answer before its prober
+        /// gives up.
+        public var readinessTimeout: Duration
 
-        /// The defaults: the settings' defaults, 10 seconds an operation.
-        public init(options: StoreOptions = StoreOptions(), operationTimeout: Duration = .seconds(10)) {
+        /// The defaults: the settings' defaults, 10 seconds an operation, 2 a readiness check.
+        public init(
+            options: StoreOptions = StoreOptions(), operationTimeout: Duration = .seconds(10), readinessTimeout: Duration = .seconds(2)
+        ) {
             self.options = options
             self.operationTimeout = operationTimeout
+            self.readinessTimeout = readinessTimeout
         }
     }
 
-    /// The pool's configuration for `address`: its password from the URL or the settings (not both),
-    /// TLS as its `sslmode` says, at most `poolSize` connections, and `synchronous_commit` off only
-    /// when `--store-sync normal` asks for it.
+    /// The pool's configuration for `address`, and its TLS settings (nil: none): its password from
+    /// the URL or the settings (not both), TLS as its `sslmode` says, at most `poolSize`
+    /// connections, and `synchronous_commit` off only when `--store-sync normal` asks for it.
     static func clientConfiguration(
         _ address: PostgresAddress, _ configuration: Configuration
-    ) throws(AuditStoreError) -> PostgresClient.Configuration {
+    ) throws(AuditStoreError) -> (client: PostgresClient.Configuration, tls: TLSConfiguration?) {
         let options = configuration.options
         if address.password != nil, options.password != nil {
             throw AuditStoreError(
@@ -37,6 +43,7 @@ extension PostgresAuditStore {
             throw AuditStoreError(code: .invalidURL, detail: "The store pool size must be between 1 and 1000; got \(options.poolSize).")
         }
         let tls: PostgresClient.Configuration.TLS
+        var tlsContext: TLSConfiguration?
         if address.sslMode == .disable {
             guard options.caFile == nil else {
                 throw AuditStoreError(
@@ -68,6 +75,7 @@ extension PostgresAuditStore {
                 }
             }
             tls = .require(context)
+            tlsContext = context
         }
         var client = PostgresClient.Configuration(
             host: address.host, port: address.port, username: address.user,
@@ -80,6 +88,6 @@ extension PostgresAuditStore {
             ("application_name", "callgate"),
             ("synchronous_commit", options.sync == .full ? "on" : "off"),
         ]
-        return client
+        return (client, tlsContext)
     }
 }

@@ -10,7 +10,8 @@ extension PostgresAuditStore {
     public func verify(witnessed: [WitnessHead]) async throws(AuditStoreError) -> AuditVerification {
         // Taken before the walk's snapshot, which therefore holds at least this much.
         let remembered = rememberedHead.sequence
-        return try await perform("verify the chain") { [self] client in
+        // The walk lasts as long as the trail is long: a lost connection fails it, not a deadline.
+        return try await perform("verify the chain", timeout: Self.walkTimeout) { [self] client in
             try await client.withTransaction(logger: logger) { connection in
                 try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                 let checkpoint = try await Self.loadCheckpoint(connection, logger: logger)
@@ -20,7 +21,7 @@ extension PostgresAuditStore {
                 var verifier = ChainVerifier(keys: keys, checkpoint: checkpoint, witnessed: witnessed)
                 if verifier.firstBad == nil {
                     let rows = try await connection.query(
-                        "SELECT \(PostgresRecordCodec.columns) FROM audit_records r ORDER BY r.sequence", logger: logger
+                        "SELECT \(unescaped: PostgresRecordCodec.columns) FROM audit_records r ORDER BY r.sequence", logger: logger
                     )
                     for try await row in rows {
                         let record: AuditRecord
@@ -43,6 +44,9 @@ extension PostgresAuditStore {
             }
         }
     }
+
+    /// The deadline of a walk of the whole trail.
+    static let walkTimeout: Duration = .seconds(24 * 3600)
 
     /// The pruning checkpoint, if any.
     static func loadCheckpoint(_ connection: PostgresConnection, logger: Logger) async throws -> ChainCheckpoint? {

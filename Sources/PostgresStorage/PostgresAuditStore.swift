@@ -27,6 +27,7 @@ public final class PostgresAuditStore: AuditStore {
     public let instance: String
     let keys: AuditKeys
     let logger: Logger
+    private let readinessTimeout: Duration
     private let pool: PostgresPool
     private let state: Mutex<State>
 
@@ -42,6 +43,7 @@ public final class PostgresAuditStore: AuditStore {
         instance = Self.newInstanceName()
         self.keys = keys
         self.logger = logger
+        readinessTimeout = configuration.readinessTimeout
         pool = try PostgresPool(address, configuration: configuration, logger: logger)
         state = Mutex(State(head: .genesis, isClosed: false))
     }
@@ -58,6 +60,7 @@ public final class PostgresAuditStore: AuditStore {
     ) async throws(AuditStoreError) -> PostgresAuditStore {
         let store = try PostgresAuditStore(address: address, keys: keys, configuration: configuration, logger: logger)
         do throws(AuditStoreError) {
+            try await store.pool.checkConnection()
             try await applyMigrations(store.pool, logger: logger)
             _ = try await store.chainHead()
         } catch {
@@ -75,6 +78,7 @@ public final class PostgresAuditStore: AuditStore {
     ) async throws(AuditStoreError) -> [Int64] {
         let pool = try PostgresPool(address, configuration: configuration, logger: logger)
         do throws(AuditStoreError) {
+            try await pool.checkConnection()
             let applied = try await applyMigrations(pool, logger: logger)
             await pool.close()
             return applied
@@ -152,14 +156,10 @@ public final class PostgresAuditStore: AuditStore {
         return head
     }
 
-    /// The deadline of `checkWritable`: a readiness probe must answer before the prober gives up.
-    static let readinessTimeout: Duration = .seconds(2)
-
-    /// Fails unless the database takes writes now: reachable within `readinessTimeout`, and not a
-    /// standby in recovery.
+    /// Fails unless the database takes writes now: reachable within the readiness timeout, and not
+    /// a standby in recovery.
     public func checkWritable() async throws(AuditStoreError) {
-        let timeout = min(Self.readinessTimeout, pool.operationTimeout)
-        let recovering = try await perform("take a write", timeout: timeout) { [self] client in
+        let recovering = try await perform("take a write", timeout: readinessTimeout) { [self] client in
             var recovering = true
             for try await value in try await client.query("SELECT pg_is_in_recovery()", logger: logger).decode(Bool.self) {
                 recovering = value

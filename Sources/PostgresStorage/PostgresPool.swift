@@ -1,26 +1,54 @@
 import CallGateStorage
 import Logging
+import NIOSSL
 import PostgresNIO
 import Synchronization
 
 /// A connection pool to one database (PostgresNIO's `PostgresClient`, run by a task of its own
 /// until `close`), and the one way the store reaches it: `perform`, which bounds every operation
 /// by a deadline and turns its failures into store errors.
+///
+/// The pool retries a connection that cannot be made without failing the operations waiting for
+/// one, so a wrong password or a server without TLS would show only as a deadline passed. When an
+/// operation's deadline passes, and when the store opens, one connection of its own
+/// (`connectionProblem`) tells why.
 final class PostgresPool: Sendable {
     let address: PostgresAddress
     let client: PostgresClient
     let operationTimeout: Duration
+    private let configuration: PostgresClient.Configuration
+    private let tls: TLSConfiguration?
+    private let logger: Logger
     private let running: Task<Void, Never>
     private let isClosed = Atomic<Bool>(false)
 
     init(_ address: PostgresAddress, configuration: PostgresAuditStore.Configuration, logger: Logger) throws(AuditStoreError) {
         self.address = address
+        self.logger = logger
         operationTimeout = configuration.operationTimeout
-        let client = PostgresClient(
-            configuration: try PostgresAuditStore.clientConfiguration(address, configuration), backgroundLogger: logger
-        )
+        (self.configuration, tls) = try PostgresAuditStore.clientConfiguration(address, configuration)
+        let client = PostgresClient(configuration: self.configuration, backgroundLogger: logger)
         self.client = client
         running = Task { await client.run() }
+    }
+
+    /// Why a connection to the database cannot be made now, from one connection made outside the
+    /// pool with the pool's settings; nil when it can be.
+    func connectionProblem() async -> (any Error)? {
+        do {
+            var connection = PostgresConnection.Configuration(
+                host: address.host, port: address.port, username: configuration.username,
+                password: configuration.password, database: configuration.database,
+                tls: try tls.map { .require(try NIOSSLContext(configuration: $0)) } ?? .disable
+            )
+            connection.options.connectTimeout = .nanoseconds(Int64(operationTimeout.components.seconds) * 1_000_000_000)
+            connection.options.additionalStartupParameters = configuration.options.additionalStartupParameters
+            let opened = try await PostgresConnection.connect(configuration: connection, id: 0, logger: logger)
+            try await opened.close()
+            return nil
+        } catch {
+            return error
+        }
     }
 
     /// Runs `job` with the pool, within `timeout` (the operation timeout unless given); its errors
@@ -44,6 +72,8 @@ final class PostgresPool: Sendable {
                 }
                 defer { group.cancelAll() }
                 guard let first = try await group.next(), let result = first else {
+                    group.cancelAll()
+                    if let problem = await connectionProblem() { throw problem }
                     throw AuditStoreError(
                         code: .unavailable,
                         detail: "The PostgreSQL store \(place) did not answer within \(timeout): the server cannot be reached or is overloaded."
@@ -53,6 +83,14 @@ final class PostgresPool: Sendable {
             }
         } catch {
             throw PostgresFailure.storeError(error, action(), at: address)
+        }
+    }
+
+    /// Throws why a connection cannot be made now (see `connectionProblem`): opening a store fails
+    /// at once with the reason, not after the operation timeout.
+    func checkConnection() async throws(AuditStoreError) {
+        if let problem = await connectionProblem() {
+            throw PostgresFailure.storeError(problem, "connect", at: address)
         }
     }
 

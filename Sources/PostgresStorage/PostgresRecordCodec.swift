@@ -137,8 +137,10 @@ enum PostgresRecordCodec {
             )
         } catch let error as UnreadableRecord {
             throw error
+        } catch let error as PostgresDecodingError {
+            throw unreadable(sequence, "its \(error.columnName) column holds a \(error.postgresType) the record cannot have (\(error.code))")
         } catch {
-            throw unreadable(sequence, "a column holds a value of the wrong type")
+            throw unreadable(sequence, "a column cannot be read (\(error))")
         }
     }
 

@@ -15,18 +15,16 @@ struct ServedGateway {
 
     var base: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts the service with one key per `roles` entry (name and role, every service), on the
-    /// store `store` names (nil: an SQLite file in the directory).
-    static func start(roles: [String: LiveVoxRole], store: String? = nil) async throws -> ServedGateway {
+    /// Starts the service with one key per `roles` entry (name and role, every service).
+    static func start(roles: [String: LiveVoxRole]) async throws -> ServedGateway {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-serve-\(UUID().uuidString)").path
         var file = KeysFile()
         var keys: [String: String] = [:]
         for (name, role) in roles { keys[name] = try file.create(name: name, role: role, services: nil, agentLoginId: nil) }
         try file.save(path: directory + "/keys.yaml")
         var settings = try await GatewaySettings.read(flags: [
-            "port": "0", "keysFile": directory + "/keys.yaml", "store": store ?? "sqlite:\(directory)/callgate.sqlite",
-            "audit.keyFile": directory + "/audit.key", "audit.witnessFile": directory + "/audit.witness",
-            "audit.witnessKeyFile": directory + "/audit-witness.key",
+            "port": "0", "keysFile": directory + "/keys.yaml", "store": "sqlite:\(directory)/callgate.sqlite",
+            "audit.keyFile": directory + "/audit.key",
         ], configFile: nil)
         settings.logLevel = .error
         let (ports, continuation) = AsyncStream<Int>.makeStream()

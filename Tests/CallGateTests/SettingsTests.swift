@@ -71,7 +71,7 @@ struct SettingsTests {
         (["allowedRegions": ","], "--allowed-regions / CALLGATE_ALLOWED_REGIONS names no region."),
         (["logLevel": "loud"], "--log-level / CALLGATE_LOG_LEVEL is 'loud': use trace, debug, info, notice, warning, error or critical."),
         (["logFormat": "xml"], "--log-format / CALLGATE_LOG_FORMAT is 'xml': use text or json."),
-        (["store": "mysql://db"], "--store / CALLGATE_STORE is not a usable store: The audit store URL scheme 'mysql:' is not supported; use sqlite:./relative/path.sqlite or sqlite:/absolute/path.sqlite."),
+        (["store": "mysql://db"], "--store / CALLGATE_STORE is not a usable store: The audit store URL scheme 'mysql:' is not supported; use sqlite:./relative/path.sqlite, sqlite:/absolute/path.sqlite or postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=require."),
         (["storeSync": "off"], "--store-sync / CALLGATE_STORE_SYNC is 'off': use full or normal."),
         (["audit.secret": "short"], "--audit-secret / CALLGATE_AUDIT_SECRET has 5 bytes: use at least 16 (e.g. `openssl rand -hex 32`)."),
         (["jwt.issuers": "https://issuer"], "JWT settings are given without --jwt-audience, CallGate's name in the tokens' aud."),

@@ -11,7 +11,7 @@ struct PostgresConnectionTests {
         let withPassword = try database.address()
         let store = try await PostgresAuditStore.open(
             database.address(password: false), keys: Fixtures.keys,
-            configuration: .init(options: StoreOptions(password: withPassword.password))
+            configuration: .init(options: StoreOptions(password: withPassword.password), operationTimeout: .seconds(60), readinessTimeout: .seconds(60))
         )
         try await store.checkWritable()
         await store.close()
@@ -39,7 +39,7 @@ struct PostgresConnectionTests {
             try await PostgresAuditStore.open(address, keys: Fixtures.keys)
         }
         #expect(error?.code == .unavailable)
-        #expect(error?.detail.hasPrefix("The PostgreSQL store 127.0.0.1:\(address.port)/\(database.name) could not apply the schema migrations: the server answered 28P01 ") == true)
+        #expect(error?.detail.hasPrefix("The PostgreSQL store 127.0.0.1:\(address.port)/\(database.name) could not connect: the server answered 28P01 ") == true)
         #expect(error?.detail.hasSuffix("(check the user and the password: the URL, --store-password-file or CALLGATE_STORE_PASSWORD).") == true)
         #expect(error?.detail.contains("not-the-password-7f3a") == false)
     }
@@ -54,7 +54,7 @@ struct PostgresConnectionTests {
         }
         #expect(error == AuditStoreError(
             code: .unavailable,
-            detail: "The PostgreSQL store 127.0.0.1:\(address.port)/\(database.name) could not apply the schema migrations: the server does not offer TLS; add ?sslmode=disable to the URL for a server without TLS."
+            detail: "The PostgreSQL store 127.0.0.1:\(address.port)/\(database.name) could not connect: the server does not offer TLS; add ?sslmode=disable to the URL for a server without TLS."
         ))
     }
 
@@ -80,6 +80,6 @@ struct PostgresConnectionTests {
             try await PostgresAuditStore.open(address, keys: Fixtures.keys, configuration: .init(operationTimeout: .seconds(2)))
         }
         #expect(error?.code == .unavailable)
-        #expect(error?.detail.hasPrefix("The PostgreSQL store 127.0.0.1:1/none could not apply the schema migrations: ") == true)
+        #expect(error?.detail.hasPrefix("The PostgreSQL store 127.0.0.1:1/none could not connect: the server cannot be reached: ") == true)
     }
 }

@@ -11,7 +11,7 @@ struct PostgresMigrationTests {
         let address = try database.address()
         let applied = try await withThrowingTaskGroup(of: [Int64].self) { group in
             for _ in 0..<8 {
-                group.addTask { try await PostgresAuditStore.migrate(address) }
+                group.addTask { try await PostgresAuditStore.migrate(address, configuration: PostgresTestCluster.storeConfiguration) }
             }
             var applied: [[Int64]] = []
             for try await versions in group { applied.append(versions) }
@@ -22,13 +22,14 @@ struct PostgresMigrationTests {
         let recorded = try database.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM callgate_schema_migrations")
         #expect(recorded.trimmingCharacters(in: .whitespacesAndNewlines)
             == PostgresAuditStore.schemaVersions.map(String.init).joined(separator: ","))
-        #expect(try await PostgresAuditStore.migrate(address) == [])
+        #expect(try await PostgresAuditStore.migrate(address, configuration: PostgresTestCluster.storeConfiguration) == [])
     }
 
     @Test("a database a newer release migrated (a version this build does not know) is used as it is")
     func newerSchema() async throws {
         let database = try PostgresTestDatabase()
-        #expect(try await PostgresAuditStore.migrate(database.address()) == PostgresAuditStore.schemaVersions)
+        #expect(try await PostgresAuditStore.migrate(database.address(), configuration: PostgresTestCluster.storeConfiguration)
+            == PostgresAuditStore.schemaVersions)
         try database.psql("INSERT INTO callgate_schema_migrations (version, name) VALUES (99, 'a later release')")
         let store = try await database.open()
         #expect(try await store.append([Fixtures.record(1)]).map(\.sequence) == [1])

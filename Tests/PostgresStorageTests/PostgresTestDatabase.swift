@@ -26,9 +26,10 @@ struct PostgresTestDatabase {
     }
 
     /// Opens a store on the database (a pool of its own: another instance).
-    func open(keys: AuditKeys = Fixtures.keys, timeout: Duration = .seconds(10)) async throws -> PostgresAuditStore {
-        try await PostgresAuditStore.open(address(), keys: keys, configuration: .init(operationTimeout: timeout))
+    func open(keys: AuditKeys = Fixtures.keys) async throws -> PostgresAuditStore {
+        try await PostgresAuditStore.open(address(), keys: keys, configuration: PostgresTestCluster.storeConfiguration)
     }
+
 
     /// Runs `sql` on the database through psql.
     @discardableResult

@@ -35,7 +35,10 @@ struct Backend: Sendable, CustomTestStringConvertible {
     /// PostgreSQL (`PostgresTestCluster`), in a database of the directory's own: created on first
     /// open and named in a file of the directory, so that opening it again is a restart.
     static let postgres = Backend(name: "PostgreSQL") { directory, keys in
-        try await PostgresAuditStore.open(PostgresTestCluster.address(database: postgresDatabase(of: directory)), keys: keys).storage
+        try await PostgresAuditStore.open(
+            PostgresTestCluster.address(database: postgresDatabase(of: directory)), keys: keys,
+            configuration: PostgresTestCluster.storeConfiguration
+        ).storage
     }
 
     /// The database of `directory`, created when the directory has none yet.

@@ -1,5 +1,6 @@
 import CallGateStorage
 import Foundation
+import PostgresStorage
 
 /// The PostgreSQL server of the tests: the one `make test` started (`CALLGATE_TEST_POSTGRES_URL`),
 /// else one this test process starts through `scripts/postgres-cluster.sh` on first use and stops
@@ -26,6 +27,12 @@ public enum PostgresTestCluster {
         guard let slash = withoutQuery.lastIndex(of: "/") else { return base }
         return String(withoutQuery[..<slash]) + "/" + name + query
     }
+
+    /// Deadlines for a machine whose cores the whole suite shares; what a deadline does is tested
+    /// with short ones (`PostgresConnectionTests`).
+    public static let storeConfiguration = PostgresAuditStore.Configuration(
+        operationTimeout: .seconds(60), readinessTimeout: .seconds(60)
+    )
 
     /// The address of the database `name` on the server, password included.
     public static func address(database name: String) throws -> PostgresAddress {
@@ -63,24 +70,30 @@ public enum PostgresTestCluster {
         return String(decoding: printed, as: UTF8.self)
     }
 
-    /// Runs `scripts/postgres-cluster.sh COMMAND DIRECTORY`; returns what it printed.
+    /// Runs `scripts/postgres-cluster.sh COMMAND DIRECTORY`; returns what it printed. Its output
+    /// goes through files, not pipes: the server it starts outlives it and would hold a pipe open.
     @discardableResult
     public static func script(_ command: String, _ directory: String) throws -> String {
-        let output = Pipe()
-        let errors = Pipe()
+        let outputPath = NSTemporaryDirectory() + "/callgate-pg-script-\(UUID().uuidString)"
+        defer {
+            try? FileManager.default.removeItem(atPath: outputPath + ".out")
+            try? FileManager.default.removeItem(atPath: outputPath + ".err")
+        }
+        FileManager.default.createFile(atPath: outputPath + ".out", contents: nil)
+        FileManager.default.createFile(atPath: outputPath + ".err", contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: scriptPath)
         process.arguments = [command, directory]
-        process.standardOutput = output
-        process.standardError = errors
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath + ".out"))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath + ".err"))
         try process.run()
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        let complaint = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let printed = (try? String(contentsOfFile: outputPath + ".out", encoding: .utf8)) ?? ""
         guard process.terminationStatus == 0 else {
-            throw ClusterError("scripts/postgres-cluster.sh \(command) failed: \(String(decoding: complaint, as: UTF8.self))")
+            let complaint = (try? String(contentsOfFile: outputPath + ".err", encoding: .utf8)) ?? ""
+            throw ClusterError("scripts/postgres-cluster.sh \(command) failed: \(complaint)")
         }
-        return String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return printed.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The repository's `scripts/postgres-cluster.sh`, found from this file's path.
