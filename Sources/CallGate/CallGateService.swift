@@ -115,7 +115,7 @@ public enum CallGateService {
             let started = DeliveryWorker(
                 trail: audit, client: client, policy: DeliveryPolicy(maxAge: .seconds(settings.webhookRetryHours * 3600)),
                 // An attempt lasts at most the upstream timeout; a minute more leaves room for its commit.
-                stuckAfter: .seconds(settings.upstreamTimeoutSeconds + 60),
+                lease: .seconds(settings.upstreamTimeoutSeconds + 60),
                 nowMillis: nowMillis, logger: logger)
             worker = started
             deliveriesArrived = { started.wake() }

@@ -23,6 +23,8 @@ import Synchronization
 public final class PostgresAuditStore: AuditStore {
     /// Where the database is (its password is never shown).
     public let address: PostgresAddress
+    /// This store's instance, recorded in the deliveries it claims (`newInstanceName`).
+    public let instance: String
     let keys: AuditKeys
     let logger: Logger
     private let readinessTimeout: Duration
@@ -38,6 +40,7 @@ public final class PostgresAuditStore: AuditStore {
 
     private init(address: PostgresAddress, keys: AuditKeys, configuration: Configuration, logger: Logger) throws(AuditStoreError) {
         self.address = address
+        instance = Self.newInstanceName()
         self.keys = keys
         self.logger = logger
         readinessTimeout = configuration.readinessTimeout

@@ -12,6 +12,10 @@ enum PostgresFailure {
     /// The store error for `error`, raised while the store at `address` tried to `action`.
     static func storeError(_ error: any Error, _ action: String, at address: PostgresAddress) -> AuditStoreError {
         if let error = error as? AuditStoreError { return error }
+        // A transaction's closure failed: its error is the cause, and the rollback follows from it.
+        if let error = error as? PostgresTransactionError, let cause = error.closureError ?? error.beginError ?? error.commitError {
+            return storeError(cause, action, at: address)
+        }
         let prefix = "The PostgreSQL store \(address.host):\(address.port)/\(address.database) could not \(action)"
         guard let error = error as? PSQLError else {
             if error is CancellationError {

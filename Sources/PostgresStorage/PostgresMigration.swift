@@ -16,8 +16,10 @@ extension PostgresMigration {
     /// run side by side during a rolling upgrade, and the older one never migrates back. So a
     /// migration only adds (tables, nullable columns or columns with defaults, indexes built
     /// `CONCURRENTLY` where a table is large); it never renames, drops or narrows what an older
-    /// build reads or writes. Versions 2 (the outbox) and 3 (the idempotency keys) are taken.
+    /// build reads or writes.
     static let all: [PostgresMigration] = [
         auditTrail,
+        outbox,
+        idempotency,
     ]
 }

@@ -43,15 +43,10 @@ extension SQLiteAuditStore: IdempotencyStore {
             try update.bind(1, principal)
             try update.bind(2, key)
             try update.bind(3, Int64(response.status))
-            try update.bind(4, CanonicalJSON.encodeStringArray(response.headers.flatMap { [$0.name, $0.value] }))
+            try update.bind(4, response.headersJSON)
             try update.bind(5, response.body)
             try update.run()
-            guard connection.changes == 1 else {
-                throw AuditStoreError(
-                    code: .conflict,
-                    detail: "The idempotency key \(key) of \(principal) has no request in progress: it was completed, abandoned, or expired and taken again."
-                )
-            }
+            guard connection.changes == 1 else { throw IdempotencyEntry.notInProgress(principal: principal, key: key) }
         }
     }
 
@@ -101,14 +96,8 @@ extension SQLiteAuditStore: IdempotencyStore {
         guard try select.step() else { return nil }
         var entry = IdempotencyEntry(requestDigest: select.blob(0), createdMillis: select.int64(1), response: nil)
         if let status = select.optionalInt64(2) {
-            guard let fields = CanonicalJSON.decodeStringArray(select.text(3)), fields.count.isMultiple(of: 2) else {
-                throw AuditStoreError(
-                    code: .corrupt,
-                    detail: "The response kept for idempotency key \(key) of \(principal) is unreadable: its headers are not a JSON array of names and values."
-                )
-            }
-            let headers = stride(from: 0, to: fields.count, by: 2).map {
-                StoredResponse.Header(name: fields[$0], value: fields[$0 + 1])
+            guard let headers = StoredResponse.decodeHeaders(select.text(3)) else {
+                throw StoredResponse.unreadableHeaders(principal: principal, key: key)
             }
             entry.response = StoredResponse(status: Int(truncatingIfNeeded: status), headers: headers, body: select.blob(4))
         }

@@ -86,6 +86,12 @@ extension SQLiteAuditStore: OutboxStore {
         }
     }
 
+    /// One process uses an SQLite file at a time, so at start-up every claim is its previous run's,
+    /// whatever the lease.
+    public func recoverInterruptedDeliveries(leaseMillis: Int64, nowMillis: Int64) async throws(AuditStoreError) -> Int {
+        try await markSendingUnknown(claimedBeforeMillis: .max, reason: Delivery.interruptedError, nowMillis: nowMillis)
+    }
+
     public func pruneDeliveredDeliveries(olderThanMillis cutoffMillis: Int64) async throws(AuditStoreError) -> Int {
         try await pruneDeliveredDeliveries(olderThanMillis: cutoffMillis, chunk: 10_000)
     }
@@ -138,7 +144,7 @@ extension SQLiteAuditStore: OutboxStore {
                     SQLiteDeliveryCodec.selectById(services: services), [.text(id)], context.connection
                 )
                 guard let current = rows.first?.delivery else {
-                    throw AuditStoreError(code: .notFound, detail: "No delivery has the id \(id).")
+                    throw Delivery.notFound(id)
                 }
                 let next = try change(current)
                 try SQLiteDeliveryCodec.update(next, context.connection)

@@ -120,7 +120,7 @@ enum SQLiteDeliveryCodec {
         _ completion: DeliveryCompletion, _ connection: SQLiteConnection
     ) throws -> Result<Delivery, AuditStoreError> {
         guard let current = try select(selectById, [.text(completion.deliveryId)], connection).first?.delivery else {
-            return .failure(AuditStoreError(code: .notFound, detail: "No delivery has the id \(completion.deliveryId)."))
+            return .failure(Delivery.notFound(completion.deliveryId))
         }
         let next: Delivery
         do {

@@ -69,7 +69,7 @@ struct AdminScopeTests {
         _ = try await trail.writer.record(record(4, serviceId: 21429))
         _ = try await trail.writer.record(record(5, serviceId: 112231))
         #expect(try await trail.outbox.claimDueDeliveries(nowMillis: 1_790_000_000_000, limit: 10).count == 2)
-        #expect(try await trail.outbox.recoverInterruptedDeliveries(nowMillis: 1_790_000_000_000) == 2)
+        #expect(try await trail.outbox.recoverInterruptedDeliveries(leaseMillis: 90_000, nowMillis: 1_790_000_000_000) == 2)
     }
 
     /// A gateway whose trail holds the seeds.

@@ -9,7 +9,7 @@ import Testing
 
 @Suite("The delivery worker's sweep of deliveries left sending")
 struct DeliverySweepTests {
-    @Test("A delivery whose outcome commit fails is marked unknown by the running worker once it has been sending longer than stuckAfter")
+    @Test("A delivery whose outcome commit fails is marked unknown by the running worker once it has been sending longer than its lease")
     func unrecordedOutcomeSwept() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-sweep-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -33,7 +33,7 @@ struct DeliverySweepTests {
         // From now on no audit record commits, so the attempt's outcome (committed with its record) is lost.
         store.broken.withLock { $0 = true }
         let worker = DeliveryWorker(trail: trail, client: gateway.gateway.forwarder.client,
-                                    stuckAfter: .milliseconds(300), sweepInterval: .milliseconds(100),
+                                    lease: .milliseconds(300), sweepInterval: .milliseconds(100),
                                     nowMillis: { Int64(Date().timeIntervalSince1970 * 1000) }, logger: gateway.gateway.logger)
         let running = Task { try await worker.run() }
         var statuses: [DeliveryStatus] = []

@@ -23,9 +23,9 @@ struct Backend: Sendable, CustomTestStringConvertible {
     /// Every backend; each conformance test runs once per backend.
     static let all: [Backend] = [.sqlite, .postgres]
 
-    /// The backends with a webhook outbox and idempotency keys: the PostgreSQL ones are schema
-    /// versions 2 and 3, not in this build, whose stores refuse them (`PostgresAuditStore+Outbox.swift`).
-    static let withOutbox: [Backend] = [.sqlite]
+    /// The backends several instances share: the capability tests of what only a shared store
+    /// shows (two stores, as two processes, on one database) run on these.
+    static let shared: [Backend] = [.postgres]
 
     /// The embedded SQLite backend, in a file of the directory.
     static let sqlite = Backend(name: "SQLite") { directory, keys in

@@ -14,7 +14,7 @@ struct IdempotencyConformanceTests {
         body: Array(#"{"transactionId":7}"#.utf8) + [0]
     )
 
-    @Test("a new key proceeds; the same request waits, then replays the kept response; another request is refused", arguments: Backend.withOutbox)
+    @Test("a new key proceeds; the same request waits, then replays the kept response; another request is refused", arguments: Backend.all)
     func lifecycle(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
         let store = try await backend.open(directory)
@@ -40,7 +40,7 @@ struct IdempotencyConformanceTests {
         await store.audit.close()
     }
 
-    @Test("64 concurrent requests with one key: exactly one proceeds, the others are told it is in progress", arguments: Backend.withOutbox)
+    @Test("64 concurrent requests with one key: exactly one proceeds, the others are told it is in progress", arguments: Backend.all)
     func concurrentBegins(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
         let store = try await backend.open(directory)
@@ -59,7 +59,7 @@ struct IdempotencyConformanceTests {
         await store.audit.close()
     }
 
-    @Test("an entry as old as the ttl counts as absent and is replaced by the next request", arguments: Backend.withOutbox)
+    @Test("an entry as old as the ttl counts as absent and is replaced by the next request", arguments: Backend.all)
     func expiry(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
         let store = try await backend.open(directory)
@@ -77,7 +77,7 @@ struct IdempotencyConformanceTests {
         await store.audit.close()
     }
 
-    @Test("abandoning a pending key lets the request be retried; a completed key is kept", arguments: Backend.withOutbox)
+    @Test("abandoning a pending key lets the request be retried; a completed key is kept", arguments: Backend.all)
     func abandon(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
         let store = try await backend.open(directory)
@@ -100,7 +100,7 @@ struct IdempotencyConformanceTests {
         await store.audit.close()
     }
 
-    @Test("prune deletes the entries first used before the cutoff, pending or completed, and no others", arguments: Backend.withOutbox)
+    @Test("prune deletes the entries first used before the cutoff, pending or completed, and no others", arguments: Backend.all)
     func prune(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
         let store = try await backend.open(directory)

@@ -17,6 +17,19 @@ struct OutboxConformanceTests {
         try await admit(store, indexes.map { ($0, Fixtures.delivery($0)) }).map(\.delivery)
     }
 
+    /// The one delivery `admissions` created, when exactly one was created and every other
+    /// admission is a duplicate of it.
+    static func createdOnce(_ admissions: [DeliveryAdmission]) throws -> Delivery {
+        let created = admissions.compactMap { admission -> Delivery? in
+            if case .created(let delivery) = admission { return delivery }
+            return nil
+        }
+        #expect(created.count == 1)
+        let first = try #require(created.first)
+        #expect(admissions.filter { $0 == .duplicate(first) }.count == admissions.count - 1)
+        return first
+    }
+
     /// `submitted`, admitted with `Fixtures.record(index)`, as it should be stored after its attempts.
     static func expected(
         _ submitted: NewDelivery, index: Int, _ status: DeliveryStatus, attempts: Int, next: Int64, updated: Int64,
@@ -32,7 +45,7 @@ struct OutboxConformanceTests {
         return delivery
     }
 
-    @Test("a delivery submitted with its record is stored with it: pending, due at once, linked by request id", arguments: Backend.withOutbox)
+    @Test("a delivery submitted with its record is stored with it: pending, due at once, linked by request id", arguments: Backend.all)
     func storedWithRecord(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
         let store = try await backend.open(directory)
@@ -57,7 +70,7 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("64 concurrent submissions of one webhook id: exactly one delivery is created, every other gets it as a duplicate", arguments: Backend.withOutbox)
+    @Test("64 concurrent submissions of one webhook id: exactly one delivery is created, every other gets it as a duplicate", arguments: Backend.all)
     func concurrentDuplicates(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
         let store = try await backend.open(directory)
@@ -70,13 +83,8 @@ struct OutboxConformanceTests {
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        let created = admissions.compactMap { admission -> Delivery? in
-            if case .created(let delivery) = admission { return delivery }
-            return nil
-        }
-        #expect(created.count == 1)
-        let first = try #require(created.first)
-        #expect(admissions.filter { $0 == .duplicate(first) }.count == 63)
+        #expect(admissions.count == 64)
+        let first = try Self.createdOnce(admissions)
         // Every submission's record is in the trail; only one delivery is in the outbox.
         #expect(writer.recordsWritten == 64)
         let page = try await store.outbox.deliveries(status: nil, limit: 1000, beforeCursor: nil)
@@ -86,7 +94,7 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("a webhook id is unique per source: two sources get two deliveries, a repeat within one batch is a duplicate", arguments: Backend.withOutbox)
+    @Test("a webhook id is unique per source: two sources get two deliveries, a repeat within one batch is a duplicate", arguments: Backend.all)
     func uniquePerSource(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
         let store = try await backend.open(directory)
@@ -103,7 +111,7 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("claiming takes the due pending deliveries, most overdue first, and marks them sending with one more attempt", arguments: Backend.withOutbox)
+    @Test("claiming takes the due pending deliveries, most overdue first, and marks them sending with one more attempt", arguments: Backend.all)
     func claim(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
         let store = try await backend.open(directory)
@@ -133,7 +141,7 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("completing an attempt records its outcome: status, schedule, last error and LiveVox's status", arguments: Backend.withOutbox)
+    @Test("completing an attempt records its outcome: status, schedule, last error and LiveVox's status", arguments: Backend.all)
     func complete(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
         let store = try await backend.open(directory)
@@ -160,7 +168,7 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("a retry is scheduled: not claimed before its time, claimed at it, and the schedule survives reopening", arguments: Backend.withOutbox)
+    @Test("a retry is scheduled: not claimed before its time, claimed at it, and the schedule survives reopening", arguments: Backend.all)
     func retrySchedule(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
         let store = try await backend.open(directory)
@@ -186,7 +194,7 @@ struct OutboxConformanceTests {
         await reopened.audit.close()
     }
 
-    @Test("only a claimed delivery can be completed, and an unknown id is not found", arguments: Backend.withOutbox)
+    @Test("only a claimed delivery can be completed, and an unknown id is not found", arguments: Backend.all)
     func completeRules(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
         let store = try await backend.open(directory)
@@ -205,7 +213,7 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("an attempt's record and its delivery's new state commit together; a completion that does not apply keeps the record and says why", arguments: Backend.withOutbox)
+    @Test("an attempt's record and its delivery's new state commit together; a completion that does not apply keeps the record and says why", arguments: Backend.all)
     func attemptRecords(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
         let store = try await backend.open(directory)
@@ -236,7 +244,7 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("an operator's retry revives only a dead or unknown delivery, due at once, its history kept", arguments: Backend.withOutbox)
+    @Test("an operator's retry revives only a dead or unknown delivery, due at once, its history kept", arguments: Backend.all)
     func operatorRetry(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
         let store = try await backend.open(directory)
@@ -266,7 +274,7 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("deliveries in flight when the process stopped are marked unknown at start-up, never claimed again", arguments: Backend.withOutbox)
+    @Test("deliveries in flight when the process stopped are marked unknown at start-up, never claimed again", arguments: Backend.all)
     func interrupted(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
         let store = try await backend.open(directory)
@@ -276,7 +284,7 @@ struct OutboxConformanceTests {
         await store.audit.close()
 
         let reopened = try await backend.open(directory)
-        #expect(try await reopened.outbox.recoverInterruptedDeliveries(nowMillis: 9000) == 2)
+        #expect(try await reopened.outbox.recoverInterruptedDeliveries(leaseMillis: 5000, nowMillis: 9000) == 2)
         for index in 0..<2 {
             let expected = Self.expected(
                 Fixtures.delivery(index), index: index, .unknown, attempts: 1, next: Int64(index + 1) * 1000, updated: 9000,
@@ -285,12 +293,12 @@ struct OutboxConformanceTests {
             )
             #expect(try await reopened.outbox.delivery(id: "dlv-\(index)") == expected)
         }
-        #expect(try await reopened.outbox.recoverInterruptedDeliveries(nowMillis: 9500) == 0)
+        #expect(try await reopened.outbox.recoverInterruptedDeliveries(leaseMillis: 5000, nowMillis: 9500) == 0)
         #expect(try await reopened.outbox.claimDueDeliveries(nowMillis: 10_000, limit: 10).map(\.id) == ["dlv-2"])
         await reopened.audit.close()
     }
 
-    @Test("listing pages newest first by status, without gaps or duplicates", arguments: Backend.withOutbox, [nil, DeliveryStatus.pending, .sending, .dead])
+    @Test("listing pages newest first by status, without gaps or duplicates", arguments: Backend.all, [nil, DeliveryStatus.pending, .sending, .dead])
     func listing(backend: Backend, status: DeliveryStatus?) async throws {
         let directory = try TemporaryDirectory()
         let store = try await backend.open(directory)
@@ -320,7 +328,7 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("pruning delivered deliveries removes only delivered ones last updated before the cutoff", arguments: Backend.withOutbox)
+    @Test("pruning delivered deliveries removes only delivered ones last updated before the cutoff", arguments: Backend.all)
     func pruneDelivered(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
         let store = try await backend.open(directory)
@@ -354,7 +362,7 @@ struct OutboxConformanceTests {
         await store.audit.close()
     }
 
-    @Test("pruning the audit trail keeps the deliveries, and the chain stays verifiable", arguments: Backend.withOutbox)
+    @Test("pruning the audit trail keeps the deliveries, and the chain stays verifiable", arguments: Backend.all)
     func pruneKeepsDeliveries(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
         let store = try await backend.open(directory)

@@ -13,10 +13,14 @@ import Synchronization
 /// the group-commit writer in one transaction with the delivery's new state: attempts cost no
 /// transaction of their own, and the trail says what happened to every accepted webhook.
 ///
-/// At start it marks the deliveries a previous process left `sending` as `unknown` (they may or may
-/// not have reached LiveVox). While it runs it does the same, once every `sweepInterval`, for the
-/// deliveries `sending` for longer than `stuckAfter`: an attempt whose outcome could not be
-/// committed stays `sending`, and must be reviewed rather than forgotten until the next start. It then claims up to `batch` due deliveries at a time and sends them
+/// A claim holds for `lease`, longer than an attempt and its commit can take. At start the worker
+/// marks the claims no running instance can still complete `unknown` (they may or may not have
+/// reached LiveVox; `OutboxStore.recoverInterruptedDeliveries` says which: with SQLite every one,
+/// with a store several instances share only those past their lease, since the others may be a live
+/// instance's). While it runs it does the same, once every `sweepInterval`, for the claims past
+/// their lease, whichever instance took them: an attempt whose outcome could not be committed, or
+/// whose instance died, stays `sending`, and must be reviewed rather than sent twice or forgotten.
+/// It never makes a claim pending again. It then claims up to `batch` due deliveries at a time and sends them
 /// concurrently; with none due it sleeps until the next is due (at most a second), or until
 /// `wake()` (a webhook was just accepted, or a delivery retried). At graceful shutdown it finishes
 /// the deliveries it is sending and stops; the others stay in the outbox for the next start.
@@ -26,19 +30,19 @@ public final class DeliveryWorker: Service, Sendable {
     private let client: LiveVoxClient
     private let policy: DeliveryPolicy
     private let batch: Int
-    private let stuckAfterMillis: Int64
+    private let leaseMillis: Int64
     private let sweepIntervalMillis: Int64
     private let nowMillis: @Sendable () -> Int64
     private let logger: Logger
     private let woken = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
 
-    /// A worker over the outbox of `trail`, sending through `client`. `stuckAfter` must exceed the
+    /// A worker over the outbox of `trail`, sending through `client`. `lease` must exceed the
     /// longest attempt (the upstream timeout) with room for its commit.
     public init(trail: AuditTrail, client: LiveVoxClient, policy: DeliveryPolicy = DeliveryPolicy(), batch: Int = 32,
-                stuckAfter: Duration = .seconds(90), sweepInterval: Duration = .seconds(60),
+                lease: Duration = .seconds(90), sweepInterval: Duration = .seconds(60),
                 nowMillis: @escaping @Sendable () -> Int64, logger: Logger) {
-        stuckAfterMillis = DeliveryPolicy.millis(stuckAfter)
+        leaseMillis = DeliveryPolicy.millis(lease)
         sweepIntervalMillis = DeliveryPolicy.millis(sweepInterval)
         outbox = trail.outbox
         self.trail = trail
@@ -56,7 +60,7 @@ public final class DeliveryWorker: Service, Sendable {
 
     public func run() async throws {
         do {
-            let interrupted = try await outbox.recoverInterruptedDeliveries(nowMillis: nowMillis())
+            let interrupted = try await outbox.recoverInterruptedDeliveries(leaseMillis: leaseMillis, nowMillis: nowMillis())
             if interrupted > 0 {
                 logger.warning("Deliveries interrupted by the last stop are marked unknown, for review",
                                metadata: ["deliveries.unknown": "\(interrupted)"])
@@ -78,17 +82,17 @@ public final class DeliveryWorker: Service, Sendable {
         }
     }
 
-    /// Marks the deliveries `sending` for longer than `stuckAfter` `unknown`, for review.
+    /// Marks the deliveries `sending` for longer than the lease `unknown`, for review.
     func sweepStuck(nowMillis: Int64) async {
         do {
-            let swept = try await outbox.markSendingUnknown(claimedBeforeMillis: nowMillis - stuckAfterMillis,
+            let swept = try await outbox.markSendingUnknown(claimedBeforeMillis: nowMillis - leaseMillis,
                                                             reason: Delivery.unrecordedError, nowMillis: nowMillis)
             if swept > 0 {
-                logger.warning("Deliveries whose outcome could not be recorded are marked unknown, for review",
+                logger.warning("Deliveries whose outcome was not recorded within their lease are marked unknown, for review",
                                metadata: ["deliveries.unknown": "\(swept)"])
             }
         } catch {
-            logger.error("The outbox could not be swept for stuck deliveries", metadata: ["outbox.error": "\(error)"])
+            logger.error("The outbox could not be swept for claims past their lease", metadata: ["outbox.error": "\(error)"])
         }
     }
 

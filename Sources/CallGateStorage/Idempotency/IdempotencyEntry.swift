@@ -13,3 +13,13 @@ package struct IdempotencyEntry: Sendable, Hashable {
         self.response = response
     }
 }
+
+extension IdempotencyEntry {
+    /// The error of `completeIdempotent` for a key with no pending entry.
+    package static func notInProgress(principal: String, key: String) -> AuditStoreError {
+        AuditStoreError(
+            code: .conflict,
+            detail: "The idempotency key \(key) of \(principal) has no request in progress: it was completed, abandoned, or expired and taken again."
+        )
+    }
+}

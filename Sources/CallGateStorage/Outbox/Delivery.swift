@@ -59,10 +59,11 @@ public struct Delivery: Sendable, Hashable {
     public static let interruptedError =
         "interrupted: the process stopped while it was being sent; it may or may not have reached LiveVox"
 
-    /// The `lastError` of a delivery the running worker found `sending` for longer than an attempt
-    /// can take: the commit of its outcome failed.
+    /// The `lastError` of a delivery the running worker found `sending` past its lease (longer than
+    /// an attempt and its commit can take): the commit of its outcome failed, or the instance that
+    /// claimed it stopped.
     public static let unrecordedError =
-        "unrecorded: the outcome of its attempt could not be recorded; it may or may not have reached LiveVox"
+        "unrecorded: the outcome of its attempt was not recorded within its lease; it may or may not have reached LiveVox"
 }
 
 extension Delivery {
@@ -75,6 +76,11 @@ extension Delivery {
             nextAttemptMillis: submitted.createdMillis, updatedMillis: submitted.createdMillis,
             lastError: nil, upstreamStatus: nil
         )
+    }
+
+    /// The error for a delivery id no delivery has (or none in the asker's services).
+    package static func notFound(_ id: String) -> AuditStoreError {
+        AuditStoreError(code: .notFound, detail: "No delivery has the id \(id).")
     }
 
     // MARK: - Transitions (database-neutral: stores read a row, apply one, write it back)

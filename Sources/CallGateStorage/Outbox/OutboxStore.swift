@@ -1,7 +1,7 @@
 /// The webhook outbox: deliveries admitted with their intake's audit record
 /// (`AuditStore.append`), then claimed, completed, listed and retried here.
 ///
-/// Implementations are database-specific (`SQLiteAuditStore`), in the same database as the audit
+/// Implementations are database-specific (`SQLiteAuditStore`, `PostgresAuditStore`), in the same database as the audit
 /// trail, so a delivery and its record commit in one transaction. The state rules are
 /// database-neutral (`Delivery`'s transitions); errors are `AuditStoreError`s: `notFound` for an
 /// unknown id, `conflict` for a transition the delivery's status does not allow, `invalidQuery`
@@ -14,7 +14,8 @@
 public protocol OutboxStore: Sendable {
     /// Claims up to `limit` pending deliveries due at `nowMillis` (`nextAttemptMillis <= nowMillis`),
     /// most overdue first (then in arrival order), in one transaction: each becomes `sending` with
-    /// one more attempt. Returns them as claimed.
+    /// one more attempt, claimed at `nowMillis` (its lease starts then) by this store's instance.
+    /// Returns them as claimed. Instances sharing the store never claim one delivery twice.
     func claimDueDeliveries(nowMillis: Int64, limit: Int) async throws(AuditStoreError) -> [Delivery]
 
     /// Records how the attempt of the claimed (`sending`) delivery `id` ended; returns it as updated.
@@ -38,8 +39,20 @@ public protocol OutboxStore: Sendable {
     func retryDelivery(id: String, services: Set<Int64>?, nowMillis: Int64) async throws(AuditStoreError) -> Delivery
 
     /// Marks the deliveries `sending` since before `claimedBeforeMillis` `unknown` with `reason`
-    /// (they may or may not have reached LiveVox); returns how many.
+    /// (they may or may not have reached LiveVox); returns how many. The worker's sweep passes the
+    /// end of the lease: a claim older than that was never completed, whichever instance took it.
     func markSendingUnknown(claimedBeforeMillis: Int64, reason: String, nowMillis: Int64) async throws(AuditStoreError) -> Int
+
+    /// Marks `unknown` with `Delivery.interruptedError` the claims that no running instance can
+    /// still complete, at start-up before the worker claims anything; returns how many.
+    ///
+    /// Which claims those are depends on who shares the store. A store one process uses at a time
+    /// (SQLite) marks every `sending` delivery: its claimant was this process's previous run. A
+    /// store several instances share (PostgreSQL) marks only the claims older than `leaseMillis`,
+    /// since a younger one may belong to a live instance still sending it; a dead instance's younger
+    /// claims are marked by the sweep (`markSendingUnknown`) once their lease ends. A claim is never
+    /// made pending again: it may have reached LiveVox.
+    func recoverInterruptedDeliveries(leaseMillis: Int64, nowMillis: Int64) async throws(AuditStoreError) -> Int
 
     /// When the earliest pending delivery is due (the worker sleeps until then); nil when none is pending.
     func nextDueMillis() async throws(AuditStoreError) -> Int64?
@@ -61,12 +74,6 @@ extension OutboxStore {
     /// One page of deliveries of every service (see `deliveries(status:services:limit:beforeCursor:)`).
     public func deliveries(status: DeliveryStatus?, limit: Int, beforeCursor: Int64?) async throws(AuditStoreError) -> DeliveryPage {
         try await deliveries(status: status, services: nil, limit: limit, beforeCursor: beforeCursor)
-    }
-
-    /// Marks every `sending` delivery `unknown` with `Delivery.interruptedError`: they were in flight
-    /// when the process stopped. Call once at start-up, before the worker starts; returns how many.
-    public func recoverInterruptedDeliveries(nowMillis: Int64) async throws(AuditStoreError) -> Int {
-        try await markSendingUnknown(claimedBeforeMillis: .max, reason: Delivery.interruptedError, nowMillis: nowMillis)
     }
 
     /// An operator's retry of the delivery `id`, whatever its service (see `retryDelivery(id:services:nowMillis:)`).
