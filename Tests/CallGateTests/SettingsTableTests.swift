@@ -51,7 +51,7 @@ struct SettingsTableTests {
             ])))
             #expect(setting.defaultText(read) == text, "\(setting.key)")
         }
-        #expect(withDefaults == 35)
+        #expect(withDefaults == 36)
         let unset = table.settings.filter { setting in setting.defaultText(table.defaults).map(\.isEmpty) ?? true }.map(\.key)
         #expect(unset == ["tls.certFile", "tls.keyFile", "tls.clientCaFile", "upstream.url", "upstream.pathPrefix", "upstream.accessToken", "upstream.clientName", "upstream.userName",
                           "upstream.password", "upstream.caFile", "upstream.clientCertificate", "upstream.clientKey", "storePassword",
