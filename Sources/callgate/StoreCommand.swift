@@ -28,14 +28,17 @@ struct StoreCommand: AsyncParsableCommand {
         @OptionGroup var options: AuditCommand.StoreOptions
 
         func run() async throws {
+            let location: AuditStoreURL.Location
             do {
-                _ = try AuditStoreURL.parse(options.store)
+                location = try AuditStoreURL.parse(options.store)
             } catch {
                 throw ValidationError("--store: \(error.detail)")
             }
+            // PostgreSQL's migrations touch no record, so a migration job needs no audit secret.
+            let keys: AuditKeys? = if case .sqlite = location { try options.keys() } else { nil }
             let storeOptions = try options.connection.storeOptions()
             do {
-                print(try await Storage.migrate(options.store, keys: try options.keys(), options: storeOptions))
+                print(try await Storage.migrate(options.store, keys: keys, options: storeOptions))
             } catch {
                 FileHandleStream.standardError.write("callgate store migrate: \(error)\n")
                 throw ExitCode(3)

@@ -1,13 +1,14 @@
 """deploy/compose: the file passes the Compose specification's schema, it holds what the issue asks
 (PostgreSQL, two CallGates behind nginx, the simulator over plain HTTP, secrets as files,
 healthchecks), and its nginx.conf with two real `callgate serve` processes (the CallGates'
-environment, on SQLite in place of PostgreSQL) in front of `callgate simulate` answers a first
-request through nginx from each instance."""
+environment, on one throwaway PostgreSQL cluster migrated as the `migrate` service does) in front of
+`callgate simulate` answers a first request through nginx from each instance, both in one trail."""
 
 import os
 import shutil
 import subprocess
 import tempfile
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ import yaml
 from support import DEPLOY, Process, free_port, get, run, start_simulator, tool, wait_for
 
 COMPOSE = DEPLOY / "compose" / "compose.yaml"
+CLUSTER = DEPLOY.parent / "scripts" / "postgres-cluster.sh"
 NGINX_CONF = DEPLOY / "compose" / "nginx.conf"
 
 
@@ -99,10 +101,21 @@ def test_nginx_in_front_of_two_callgates_answers_from_each(compose):
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     simulator, upstream = start_simulator()
     processes = []
+    cluster = Path(tempfile.mkdtemp(prefix="callgate-compose-pg-"))
+    cluster.rmdir()
     with tempfile.TemporaryDirectory() as root:
         root_path = Path(root)
         secrets = root_path / "secrets"
         secrets.mkdir()
+        # The `postgres` service: a throwaway cluster; the stack's database and password in it.
+        started = subprocess.run([str(CLUSTER), "start", str(cluster)], capture_output=True, text=True, timeout=120)
+        assert started.returncode == 0, started.stderr
+        admin = urllib.parse.urlsplit(started.stdout.strip())
+        created = subprocess.run(["psql", "-q", started.stdout.strip(), "-c", "CREATE DATABASE callgate"],
+                                 capture_output=True, text=True, timeout=60)
+        assert created.returncode == 0, created.stderr
+        (secrets / "postgres-password").write_text(urllib.parse.unquote(admin.password) + "\n")
+        on_loopback = f"127.0.0.1:{admin.port}"
         # The secret files as deploy/README.md makes them, for the simulator.
         (secrets / "livevox-access-token").write_text("sim-access-token")
         (secrets / "livevox-password").write_text("sim-password")
@@ -116,17 +129,18 @@ def test_nginx_in_front_of_two_callgates_answers_from_each(compose):
         assert added.returncode == 0, added.stderr
         ports = {}
         try:
+            migrate = compose["services"]["migrate"]
+            migrated = run(["store", "migrate", *[argument.replace("postgres:5432", on_loopback) for argument in migrate["command"]]],
+                           env={key_: value.replace("/run/secrets", str(secrets)) for key_, value in migrate["environment"].items()})
+            assert migrated.returncode == 0, migrated.stderr
             for name in ("callgate-a", "callgate-b"):
                 data = root_path / name
                 data.mkdir()
                 env = {key_: str(value).replace("/run/secrets", str(secrets)).replace("/data", str(data))
                        for key_, value in compose["services"][name]["environment"].items()}
-                # This machine's stand-ins: SQLite for PostgreSQL (its settings come with the PostgreSQL
-                # store), the simulator's loopback port, loopback for the compose network.
-                for pending in ("CALLGATE_STORE_PASSWORD_FILE", "CALLGATE_STORE_POOL_SIZE"):
-                    env.pop(pending)
+                # This machine's stand-ins: loopback ports for the compose network's names.
                 ports[name] = free_port()
-                env.update(CALLGATE_STORE=f"sqlite:{data}/callgate.sqlite", CALLGATE_UPSTREAM_URL=upstream,
+                env.update(CALLGATE_STORE=env["CALLGATE_STORE"].replace("postgres:5432", on_loopback), CALLGATE_UPSTREAM_URL=upstream,
                            CALLGATE_HOST="127.0.0.1", CALLGATE_PORT=str(ports[name]), CALLGATE_TRUSTED_PROXIES="127.0.0.0/8")
                 processes.append(Process(["serve"], env=env, cwd=str(data)))
             for name, port in ports.items():
@@ -137,21 +151,28 @@ def test_nginx_in_front_of_two_callgates_answers_from_each(compose):
             try:
                 base = f"http://127.0.0.1:{listen}"
                 assert wait_for(base + "/nginx-health") == 200
-                # Round robin: four requests reach both instances; each answers with its own audit trail.
+                # Round robin: four requests reach both instances, which write one audit trail.
                 for _ in range(4):
                     status, body = get(base + "/v1/services/21429/queue", {"Authorization": f"Bearer {key}"})
                     assert status == 200, body
             finally:
                 proxy.terminate()
                 proxy.wait(timeout=10)
-            counts = []
-            for name in ports:
-                records = run(["audit", "query", "--store", f"sqlite:{root_path / name}/callgate.sqlite"],
-                              env={"CALLGATE_AUDIT_SECRET": (secrets / "audit-secret").read_text()})
-                assert records.returncode == 0, records.stderr
-                counts.append(len([line for line in records.stdout.splitlines() if "21429" in line]))
+            answered = "callgate_requests_total{operation=\"get_queue_stats\",status=\"200\"} 2"
+            for name, port in ports.items():
+                status, body = get(f"http://127.0.0.1:{port}/metrics")
+                assert status == 200 and answered in body.decode().splitlines(), name
+            shared = env["CALLGATE_STORE"]
+            store_env = {"CALLGATE_AUDIT_SECRET": (secrets / "audit-secret").read_text(),
+                         "CALLGATE_STORE_PASSWORD_FILE": str(secrets / "postgres-password")}
+            records = run(["audit", "query", "--store", shared], env=store_env)
+            assert records.returncode == 0, records.stderr
+            count = len([line for line in records.stdout.splitlines() if "21429" in line])
+            verified = run(["audit", "verify", "--store", shared], env=store_env)
+            assert verified.returncode == 0, verified.stdout + verified.stderr
         finally:
             for process in processes:
                 process.stop()
             simulator.stop()
-    assert counts == [2, 2], counts
+            subprocess.run([str(CLUSTER), "stop", str(cluster)], capture_output=True, timeout=120)
+    assert count == 4, count

@@ -25,13 +25,19 @@ extension Storage {
 extension Storage {
     /// Brings the schema of the store `url` names up to this build's, ahead of a rollout, and
     /// returns what it did in a sentence. PostgreSQL applies the versions the database lacks under
-    /// the same advisory lock the instances take at start; an SQLite file is upgraded by opening it.
+    /// the same advisory lock the instances take at start, touching no record, so it needs no
+    /// `keys`; an SQLite file is upgraded by opening it, which needs them.
     public static func migrate(
-        _ url: String, keys: AuditKeys, options: StoreOptions = StoreOptions(),
+        _ url: String, keys: AuditKeys?, options: StoreOptions = StoreOptions(),
         logger: Logger = Logger(label: "callgate.store")
     ) async throws(AuditStoreError) -> String {
         switch try AuditStoreURL.parse(url) {
         case .sqlite(let path):
+            guard let keys else {
+                throw AuditStoreError(
+                    code: .invalidSecret, detail: "An SQLite store is upgraded by opening it, which needs the audit key."
+                )
+            }
             let store = try SQLiteAuditStore(path: path, keys: keys, configuration: SQLiteAuditStore.Configuration(synchronous: options.sync))
             await store.close()
             return "The SQLite store \(path) has this build's schema."
