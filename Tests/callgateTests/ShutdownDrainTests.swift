@@ -18,14 +18,6 @@ struct ShutdownDrainTests {
             + "X-Request-ID: \(requestId)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
     }
 
-    /// Runs `work`, which blocks (raw sockets, a subprocess), on a thread of its own, so that the
-    /// suite's cooperative threads (two on two cores) stay free for the tests running beside this one.
-    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try work() }) }.start()
-        }
-    }
-
     /// The answer to one request on a new connection, or nil when the connection is refused.
     static func once(_ request: String, port: Int) -> HTTPConnectionTests.Response? {
         guard let connection = try? HTTPConnectionTests.Connection(port: port) else { return nil }
@@ -46,7 +38,7 @@ struct ShutdownDrainTests {
                                    into: running)
         // Each connection is used by one blocking call at a time, each awaited before the next.
         nonisolated(unsafe) let kept = try HTTPConnectionTests.Connection(port: running.port)
-        let first = try await Self.offPool {
+        let first = try await offPool {
             kept.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             return kept.next()
         }
@@ -67,7 +59,7 @@ struct ShutdownDrainTests {
         // The first probe after the signal's delivery fails; the wait is for the delivery only.
         var ready: HTTPConnectionTests.Response?
         for _ in 0..<200 {
-            ready = try await Self.offPool { Self.once("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n", port: running.port) }
+            ready = try await offPool { Self.once("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n", port: running.port) }
             if ready?.status == 503 { break }
             try await Task.sleep(for: .milliseconds(25))
         }
@@ -77,7 +69,7 @@ struct ShutdownDrainTests {
 
         // Still served, on the connection kept alive before and on new ones, each answer closing its connection.
         let key = running.key, port = running.port
-        let (onKept, closed) = try await Self.offPool {
+        let (onKept, closed) = try await offPool {
             kept.send("GET /v1/services/21429/queue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(key)\r\n\r\n")
             return (kept.next(), kept.closedByServer())
         }
@@ -85,14 +77,14 @@ struct ShutdownDrainTests {
         #expect(onKept?.headers["connection"] == "close")
         #expect(closed)
         for _ in 0..<3 {
-            let answer = try await Self.offPool {
+            let answer = try await offPool {
                 Self.once("GET /v1/services/21429/queue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(key)\r\n\r\n", port: port)
             }
             #expect(answer?.status == 200)
             #expect(answer?.headers["connection"] == "close")
         }
         // The launch LiveVox held across the signal is answered, as every answer of the drain.
-        let answer = try await Self.offPool { held.next() }
+        let answer = try await offPool { held.next() }
         #expect(answer?.status == 202, "\(answer?.body ?? "nothing")")
         #expect(answer?.headers["connection"] == "close")
         #expect(process.isRunning, "still draining")
@@ -100,7 +92,7 @@ struct ShutdownDrainTests {
         // Then the delay ends by itself: the port closes and the process exits 0.
         var refused = false
         for _ in 0..<600 where !refused {
-            refused = try await Self.offPool { (try? HTTPConnectionTests.Connection(port: port)) == nil }
+            refused = try await offPool { (try? HTTPConnectionTests.Connection(port: port)) == nil }
             if !refused { try await Task.sleep(for: .milliseconds(50)) }
         }
         #expect(refused)
@@ -108,7 +100,7 @@ struct ShutdownDrainTests {
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
 
-        let trail = try await Self.offPool {
+        let trail = try await offPool {
             try CLI.run(["audit", "query", "--store", "sqlite:" + directory.appendingPathComponent("audit.sqlite").path,
                          "--audit-key-file", directory.appendingPathComponent("audit.key").path,
                          "--request-id", "drain-held-launch"], stdin: "")
@@ -134,11 +126,11 @@ struct ShutdownDrainTests {
         kill(process.processIdentifier, SIGTERM)
         var draining = false
         for _ in 0..<100 where !draining {
-            draining = try await Self.offPool { Self.once("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n", port: running.port)?.status } == 503
+            draining = try await offPool { Self.once("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n", port: running.port)?.status } == 503
             if !draining { try await Task.sleep(for: .milliseconds(25)) }
         }
         #expect(draining)
-        #expect(try await Self.offPool { Self.once("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", port: running.port)?.status } == 200)
+        #expect(try await offPool { Self.once("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", port: running.port)?.status } == 200)
         kill(process.processIdentifier, SIGINT)
         var exited = false
         for _ in 0..<400 where !exited {
