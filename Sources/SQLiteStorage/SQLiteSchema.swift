@@ -22,7 +22,8 @@ import CallGateStorage
 /// deliveries       -- the webhook outbox, one row per delivery; position (the rowid) is arrival order
 ///   position INTEGER PRIMARY KEY, id UNIQUE, source, webhook_id, operation, service_id,
 ///   payload BLOB, request_id, created_ms, status, attempts, next_attempt_ms, updated_ms,
-///   last_error, upstream_status; UNIQUE (source, webhook_id)
+///   last_error, upstream_status, first_attempt_ms (NULL in rows from before version 7: created_ms);
+///   UNIQUE (source, webhook_id)
 ///   indexes (status, next_attempt_ms) for claims and the next wake-up, (status, position) for lists
 /// idempotency_keys -- one row per (principal, key): request_digest BLOB, created_ms, and the kept
 ///   response (response_status, response_headers, response_body), NULL while in progress;
@@ -59,7 +60,9 @@ enum SQLiteSchema {
     /// file get 1, the format they were written in (`upgradeFrom3`). Version 5 stores the socket's
     /// peer address beside the client address (`peer_address`, NULL in older records; `upgradeFrom4`).
     /// Version 6 MACs the pruning checkpoint with the chain key (`audit_checkpoint.mac`, `upgradeFrom5`).
-    static let version: Int64 = 6
+    /// Version 7 stores a delivery's planned first attempt (`deliveries.first_attempt_ms`, later than
+    /// its creation when deferred to a calling window; `upgradeFrom6`).
+    static let version: Int64 = 7
 
     /// The table of the request ids' and phones' index (`SQLiteSearchIndex`), new in version 3.
     private static let createPostings = """
@@ -98,6 +101,13 @@ enum SQLiteSchema {
     private static let addCheckpointMAC = """
         ALTER TABLE audit_checkpoint ADD COLUMN mac TEXT;
         PRAGMA user_version = 6;
+        """
+
+    /// Turns a version 6 file into version 7: a nullable column, so no row is rewritten (a NULL
+    /// reads as the delivery's creation, when its first attempt was due).
+    private static let upgradeFrom6 = """
+        ALTER TABLE deliveries ADD COLUMN first_attempt_ms INTEGER;
+        PRAGMA user_version = 7;
         """
 
     /// Turns a version 5 file (or an older one, once upgraded to 5) into version 6, once, in the transaction that opens it with the key:
@@ -183,6 +193,7 @@ enum SQLiteSchema {
             updated_ms INTEGER NOT NULL,
             last_error TEXT,
             upstream_status INTEGER,
+            first_attempt_ms INTEGER,
             UNIQUE (source, webhook_id)
         );
         CREATE INDEX deliveries_due ON deliveries (status, next_attempt_ms);
@@ -217,7 +228,7 @@ enum SQLiteSchema {
                         code: .corrupt,
                         detail: "The file \(path) holds another database, not a CallGate audit trail; give the audit store a file of its own."
                     )
-                } else if (2...5).contains(version) {
+                } else if (2...6).contains(version) {
                     if version == 2 {
                         try connection.execute(upgradeFrom2)
                     }
@@ -227,7 +238,10 @@ enum SQLiteSchema {
                     if version <= 4 {
                         try connection.execute(upgradeFrom4)
                     }
-                    try upgradeFrom5(connection, keys: keys)
+                    if version <= 5 {
+                        try upgradeFrom5(connection, keys: keys)
+                    }
+                    try connection.execute(upgradeFrom6)
                 } else if version < Self.version {
                     throw AuditStoreError(
                         code: .corrupt,

@@ -8,9 +8,9 @@ struct FormatVersionTests {
     @Test("a trail of an earlier schema verifies unchanged once upgraded, and continues in the current format with the peer address", arguments: [
         // (schema version, the record format it was written in, what the upgrade adds back)
         (3, AuditRecord.unversionedFormat,
-         "ALTER TABLE audit_records DROP COLUMN peer_address; ALTER TABLE audit_records DROP COLUMN format_version; ALTER TABLE audit_checkpoint DROP COLUMN mac"),
-        (4, 2, "ALTER TABLE audit_records DROP COLUMN peer_address; ALTER TABLE audit_checkpoint DROP COLUMN mac"),
-        (5, 2, "ALTER TABLE audit_checkpoint DROP COLUMN mac"),
+         "ALTER TABLE audit_records DROP COLUMN peer_address; ALTER TABLE audit_records DROP COLUMN format_version; ALTER TABLE audit_checkpoint DROP COLUMN mac; ALTER TABLE deliveries DROP COLUMN first_attempt_ms"),
+        (4, 2, "ALTER TABLE audit_records DROP COLUMN peer_address; ALTER TABLE audit_checkpoint DROP COLUMN mac; ALTER TABLE deliveries DROP COLUMN first_attempt_ms"),
+        (5, 2, "ALTER TABLE audit_checkpoint DROP COLUMN mac; ALTER TABLE deliveries DROP COLUMN first_attempt_ms"),
     ])
     func upgrade(schema: Int, format: Int, columnsAdded: String) async throws {
         let directory = try TemporaryDirectory()
@@ -27,7 +27,7 @@ struct FormatVersionTests {
         try raw.execute("\(columnsAdded); PRAGMA user_version = \(schema)")
 
         let store = try Fixtures.store(in: directory)
-        #expect(try raw.column("PRAGMA user_version") == ["6"])
+        #expect(try raw.column("PRAGMA user_version") == ["7"])
         #expect(try raw.column("SELECT DISTINCT format_version FROM audit_records") == [String(format)])
         #expect(try raw.column("SELECT count(*) FROM audit_records WHERE peer_address IS NULL") == ["50"])
         #expect(try await store.query(AuditQuery(limit: 1000)).records == before.reversed())

@@ -130,13 +130,14 @@ struct TailVerificationTests {
             // The file as version 5 left it: no MAC column.
             try RawDatabase(path: store.path).execute("""
                 ALTER TABLE audit_checkpoint DROP COLUMN mac;
+                ALTER TABLE deliveries DROP COLUMN first_attempt_ms;
                 PRAGMA user_version = 5;
                 \(consistent ? "" : "DELETE FROM audit_records WHERE sequence = 4;")
                 """)
             let reopened = try Fixtures.store(in: directory)
             let verification = try await reopened.verify()
             await reopened.close()
-            #expect(try RawDatabase(path: store.path).column("PRAGMA user_version") == ["6"])
+            #expect(try RawDatabase(path: store.path).column("PRAGMA user_version") == ["7"])
             if consistent {
                 #expect(verification == AuditVerification(checked: 7, firstBad: nil, checkpointSequence: 3))
             } else {

@@ -33,6 +33,9 @@ public enum GatewayRoute: Sendable, Hashable {
     case delivery(id: String)
     /// `POST /v1/deliveries/{id}/retry`: a dead or unknown delivery sent again.
     case deliveryRetry(id: String)
+    /// `DELETE /v1/deliveries/{id}`: a pending delivery (a deferral waiting for its calling window)
+    /// cancelled for good.
+    case deliveryCancel(id: String)
 
     /// The operation the role policy decides, for the LiveVox operations.
     public var operation: GatewayOperation? {
@@ -43,7 +46,7 @@ public enum GatewayRoute: Sendable, Hashable {
         case .scheduleCallback: .scheduleCallback
         case .audit, .auditVerify: .readAudit
         case .webhook(let operation): operation
-        case .deliveries, .delivery, .deliveryRetry: .administerDeliveries
+        case .deliveries, .delivery, .deliveryRetry, .deliveryCancel: .administerDeliveries
         case .health, .readiness, .openAPI, .metrics: nil
         }
     }
@@ -52,7 +55,7 @@ public enum GatewayRoute: Sendable, Hashable {
     public var serviceId: Int64? {
         switch self {
         case .queueStats(let id, _), .nonAttemptedManualCalls(let id, _), .launchManualCalls(let id, _), .scheduleCallback(let id, _): id
-        case .health, .readiness, .openAPI, .metrics, .audit, .auditVerify, .webhook, .deliveries, .delivery, .deliveryRetry: nil
+        case .health, .readiness, .openAPI, .metrics, .audit, .auditVerify, .webhook, .deliveries, .delivery, .deliveryRetry, .deliveryCancel: nil
         }
     }
 
@@ -118,13 +121,21 @@ public enum GatewayRoute: Sendable, Hashable {
             }
         }
 
-        // The outbox: /v1/deliveries, /v1/deliveries/{id}, /v1/deliveries/{id}/retry.
+        // The outbox: /v1/deliveries, /v1/deliveries/{id} (GET, DELETE), /v1/deliveries/{id}/retry.
         if parts.count >= 2, parts.count <= 4, parts[0] == "v1", parts[1] == "deliveries" {
             if parts.count == 2 { return only("GET", method, path, .deliveries) }
             guard let id = deliveryId(parts[2]) else {
                 return .failure(Problem(404, .notFound, "No delivery has the id '\(parts[2].prefix(80))'; ids look like dlv_ followed by 26 characters."))
             }
-            if parts.count == 3 { return only("GET", method, path, .delivery(id: id)) }
+            if parts.count == 3 {
+                if method == "DELETE" { return .success(.deliveryCancel(id: id)) }
+                return only("GET", method, path, .delivery(id: id)).mapError { refusal in
+                    var problem = refusal
+                    problem.detail = "\(path) takes GET or DELETE, not \(method)."
+                    problem.allowedMethods = ["GET", "HEAD", "DELETE"]
+                    return problem
+                }
+            }
             guard parts[3] == "retry" else { return .failure(notFound(path)) }
             return only("POST", method, path, .deliveryRetry(id: id))
         }

@@ -74,7 +74,7 @@ extension Gateway {
         case .audit, .auditVerify:
             guard let auditEndpoints else { throw AuditEndpoints.noAuditTrail }
             return try await route == .audit ? auditEndpoints.query(request, by: principal) : auditEndpoints.verify(by: principal)
-        case .deliveries, .delivery, .deliveryRetry:
+        case .deliveries, .delivery, .deliveryRetry, .deliveryCancel:
             guard let deliveryEndpoints else { throw DeliveryEndpoints.noOutbox }
             return try await deliveryEndpoints.answer(route, request, by: principal)
         case .health, .readiness, .openAPI, .metrics, .webhook:
