@@ -11,7 +11,7 @@ enum PostgresDeliveryCodec {
     /// build wrote has no first attempt's time (schema version 4): it was its creation's.
     static let columns = """
         id, source, webhook_id, operation, service_id, payload, request_id, created_ms, status, attempts, \
-        next_attempt_ms, updated_ms, last_error, upstream_status, COALESCE(first_attempt_ms, created_ms), position
+        next_attempt_ms, updated_ms, last_error, upstream_status, COALESCE(first_attempt_ms, created_ms), window_query, position
         """
 
     /// The delivery in `row`, selected with `columns`, and its position.
@@ -34,9 +34,10 @@ enum PostgresDeliveryCodec {
             nextAttemptMillis: try cells[10].decode(Int64.self), updatedMillis: try cells[11].decode(Int64.self),
             lastError: try cells[12].decode(String?.self),
             upstreamStatus: try cells[13].decode(Int64?.self).map { Int(truncatingIfNeeded: $0) },
-            firstAttemptMillis: try cells[14].decode(Int64.self)
+            firstAttemptMillis: try cells[14].decode(Int64.self),
+            windowQuery: try cells[15].decode(ByteBuffer?.self).map { Array($0.readableBytesView) }
         )
-        return (delivery, try cells[15].decode(Int64.self))
+        return (delivery, try cells[16].decode(Int64.self))
     }
 
     /// Every delivery `rows` holds (selected with `columns`), read to the end.
@@ -85,11 +86,11 @@ enum PostgresDeliveryCodec {
         let delivery = Delivery(submitted: submitted, requestId: requestId)
         let inserted = try await connection.query("""
             INSERT INTO deliveries (id, source, webhook_id, operation, service_id, payload, request_id, created_ms,
-                status, attempts, next_attempt_ms, updated_ms, first_attempt_ms)
+                status, attempts, next_attempt_ms, updated_ms, first_attempt_ms, window_query)
             VALUES (\(delivery.id), \(delivery.source), \(delivery.webhookId), \(delivery.operation), \(delivery.serviceId),
                 \(ByteBuffer(bytes: delivery.payload)), \(delivery.requestId), \(delivery.createdMillis),
                 \(delivery.status.rawValue), \(Int64(delivery.attempts)), \(delivery.nextAttemptMillis), \(delivery.updatedMillis),
-                \(delivery.firstAttemptMillis))
+                \(delivery.firstAttemptMillis), \(delivery.windowQuery.map { ByteBuffer(bytes: $0) }))
             ON CONFLICT (source, webhook_id) DO NOTHING RETURNING position
             """, logger: logger)
         var created = false

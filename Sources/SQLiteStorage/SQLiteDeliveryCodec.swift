@@ -7,14 +7,14 @@ enum SQLiteDeliveryCodec {
     static let columns = """
         id, source, webhook_id, operation, service_id, payload, request_id, created_ms, \
         status, attempts, next_attempt_ms, updated_ms, last_error, upstream_status, \
-        COALESCE(first_attempt_ms, created_ms), position
+        COALESCE(first_attempt_ms, created_ms), window_query, position
         """
 
     /// Inserts a new delivery, or nothing when its source already submitted its webhook id.
     static let insert = """
         INSERT INTO deliveries (id, source, webhook_id, operation, service_id, payload, request_id, created_ms, \
-        status, attempts, next_attempt_ms, updated_ms, last_error, upstream_status, first_attempt_ms) \
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
+        status, attempts, next_attempt_ms, updated_ms, last_error, upstream_status, first_attempt_ms, window_query) \
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
         ON CONFLICT (source, webhook_id) DO NOTHING
         """
 
@@ -45,6 +45,7 @@ enum SQLiteDeliveryCodec {
             try statement.bind(6, delivery.payload)
             try statement.bind(7, delivery.requestId)
             try statement.bind(8, delivery.createdMillis)
+            try statement.bind(16, delivery.windowQuery)
         }
         try statement.bind(9, delivery.status.rawValue)
         try statement.bind(10, Int64(delivery.attempts))
@@ -70,9 +71,10 @@ enum SQLiteDeliveryCodec {
             payload: row.blob(5), createdMillis: row.int64(7), requestId: row.text(6), status: status,
             attempts: Int(truncatingIfNeeded: row.int64(9)), nextAttemptMillis: row.int64(10),
             updatedMillis: row.int64(11), lastError: row.optionalText(12),
-            upstreamStatus: row.optionalInt64(13).map { Int(truncatingIfNeeded: $0) }, firstAttemptMillis: row.int64(14)
+            upstreamStatus: row.optionalInt64(13).map { Int(truncatingIfNeeded: $0) }, firstAttemptMillis: row.int64(14),
+            windowQuery: row.optionalBlob(15)
         )
-        return (delivery, row.int64(15))
+        return (delivery, row.int64(16))
     }
 
     /// The deliveries `sql` (selecting `columns`) returns for `values`, with their positions.

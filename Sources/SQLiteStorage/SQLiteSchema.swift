@@ -22,7 +22,8 @@ import CallGateStorage
 /// deliveries       -- the webhook outbox, one row per delivery; position (the rowid) is arrival order
 ///   position INTEGER PRIMARY KEY, id UNIQUE, source, webhook_id, operation, service_id,
 ///   payload BLOB, request_id, created_ms, status, attempts, next_attempt_ms, updated_ms,
-///   last_error, upstream_status, first_attempt_ms (NULL in rows from before version 7: created_ms);
+///   last_error, upstream_status, first_attempt_ms (NULL in rows from before version 7: created_ms),
+///   window_query BLOB (what the calling window is asked before each attempt; NULL: nothing);
 ///   UNIQUE (source, webhook_id)
 ///   indexes (status, next_attempt_ms) for claims and the next wake-up, (status, position) for lists
 /// idempotency_keys -- one row per (principal, key): request_digest BLOB, created_ms, and the kept
@@ -61,7 +62,8 @@ enum SQLiteSchema {
     /// peer address beside the client address (`peer_address`, NULL in older records; `upgradeFrom4`).
     /// Version 6 MACs the pruning checkpoint with the chain key (`audit_checkpoint.mac`, `upgradeFrom5`).
     /// Version 7 stores a delivery's planned first attempt (`deliveries.first_attempt_ms`, later than
-    /// its creation when deferred to a calling window; `upgradeFrom6`).
+    /// its creation when deferred to a calling window) and its calling-window question
+    /// (`deliveries.window_query`; `upgradeFrom6`).
     static let version: Int64 = 7
 
     /// The table of the request ids' and phones' index (`SQLiteSearchIndex`), new in version 3.
@@ -103,10 +105,11 @@ enum SQLiteSchema {
         PRAGMA user_version = 6;
         """
 
-    /// Turns a version 6 file into version 7: a nullable column, so no row is rewritten (a NULL
-    /// reads as the delivery's creation, when its first attempt was due).
+    /// Turns a version 6 file into version 7: nullable columns, so no row is rewritten (a NULL first
+    /// attempt reads as the delivery's creation, when it was due; a NULL question, as none).
     private static let upgradeFrom6 = """
         ALTER TABLE deliveries ADD COLUMN first_attempt_ms INTEGER;
+        ALTER TABLE deliveries ADD COLUMN window_query BLOB;
         PRAGMA user_version = 7;
         """
 
@@ -194,6 +197,7 @@ enum SQLiteSchema {
             last_error TEXT,
             upstream_status INTEGER,
             first_attempt_ms INTEGER,
+            window_query BLOB,
             UNIQUE (source, webhook_id)
         );
         CREATE INDEX deliveries_due ON deliveries (status, next_attempt_ms);

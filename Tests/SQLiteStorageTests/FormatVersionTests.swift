@@ -8,9 +8,9 @@ struct FormatVersionTests {
     @Test("a trail of an earlier schema verifies unchanged once upgraded, and continues in the current format with the peer address", arguments: [
         // (schema version, the record format it was written in, what the upgrade adds back)
         (3, AuditRecord.unversionedFormat,
-         "ALTER TABLE audit_records DROP COLUMN peer_address; ALTER TABLE audit_records DROP COLUMN format_version; ALTER TABLE audit_checkpoint DROP COLUMN mac; ALTER TABLE deliveries DROP COLUMN first_attempt_ms"),
-        (4, 2, "ALTER TABLE audit_records DROP COLUMN peer_address; ALTER TABLE audit_checkpoint DROP COLUMN mac; ALTER TABLE deliveries DROP COLUMN first_attempt_ms"),
-        (5, 2, "ALTER TABLE audit_checkpoint DROP COLUMN mac; ALTER TABLE deliveries DROP COLUMN first_attempt_ms"),
+         "ALTER TABLE audit_records DROP COLUMN peer_address; ALTER TABLE audit_records DROP COLUMN format_version; ALTER TABLE audit_checkpoint DROP COLUMN mac; ALTER TABLE deliveries DROP COLUMN first_attempt_ms; ALTER TABLE deliveries DROP COLUMN window_query"),
+        (4, 2, "ALTER TABLE audit_records DROP COLUMN peer_address; ALTER TABLE audit_checkpoint DROP COLUMN mac; ALTER TABLE deliveries DROP COLUMN first_attempt_ms; ALTER TABLE deliveries DROP COLUMN window_query"),
+        (5, 2, "ALTER TABLE audit_checkpoint DROP COLUMN mac; ALTER TABLE deliveries DROP COLUMN first_attempt_ms; ALTER TABLE deliveries DROP COLUMN window_query"),
     ])
     func upgrade(schema: Int, format: Int, columnsAdded: String) async throws {
         let directory = try TemporaryDirectory()

@@ -61,6 +61,7 @@ struct SearchIndexTests {
             ALTER TABLE audit_records DROP COLUMN peer_address;
             ALTER TABLE audit_checkpoint DROP COLUMN mac;
             ALTER TABLE deliveries DROP COLUMN first_attempt_ms;
+            ALTER TABLE deliveries DROP COLUMN window_query;
             DROP TABLE audit_search_postings;
             CREATE INDEX audit_records_max_time ON audit_records (max_time_ms);
             INSERT INTO audit_search VALUES (0, 12345, 17);

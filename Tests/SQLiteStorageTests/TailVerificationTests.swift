@@ -131,6 +131,7 @@ struct TailVerificationTests {
             try RawDatabase(path: store.path).execute("""
                 ALTER TABLE audit_checkpoint DROP COLUMN mac;
                 ALTER TABLE deliveries DROP COLUMN first_attempt_ms;
+                ALTER TABLE deliveries DROP COLUMN window_query;
                 PRAGMA user_version = 5;
                 \(consistent ? "" : "DELETE FROM audit_records WHERE sequence = 4;")
                 """)

@@ -194,16 +194,18 @@ struct OutboxConformanceTests {
         await reopened.audit.close()
     }
 
-    @Test("a delivery whose first attempt is planned after its creation is due only then, and survives reopening", arguments: Backend.all)
+    @Test("a delivery whose first attempt is planned after its creation is due only then; the plan and its window question survive reopening", arguments: Backend.all)
     func plannedFirstAttempt(backend: Backend) async throws {
         let directory = try TemporaryDirectory()
         let store = try await backend.open(directory)
         var deferred = Fixtures.delivery(0, createdMillis: 1000)
         deferred.firstAttemptMillis = 50_000
+        deferred.windowQuery = Array(#"[{"phone":"4155550123"}]"#.utf8) + [0, 0xFF]
         let admitted = try await Self.admit(store, [(0, deferred), (1, Fixtures.delivery(1, createdMillis: 2000))])
         var expected = Delivery(submitted: Fixtures.delivery(0, createdMillis: 1000), requestId: "req-0")
         expected.nextAttemptMillis = 50_000
         expected.firstAttemptMillis = 50_000
+        expected.windowQuery = deferred.windowQuery
         #expect(admitted.map(\.delivery) == [expected, Delivery(submitted: Fixtures.delivery(1), requestId: "req-1")])
         #expect(expected.createdMillis == 1000)
         await store.audit.close()
@@ -216,6 +218,7 @@ struct OutboxConformanceTests {
         #expect(due.map(\.id) == ["dlv-0"])
         #expect(due.map(\.attempts) == [1])
         #expect(due.map(\.firstAttemptMillis) == [50_000])
+        #expect(due.map(\.windowQuery) == [deferred.windowQuery])
         await reopened.audit.close()
     }
 

@@ -35,13 +35,16 @@ public struct Delivery: Sendable, Hashable {
     /// When its first attempt was planned (`NewDelivery.firstAttemptMillis`; moved when the calling
     /// window was closed at delivery): the retry limit counts from it.
     public var firstAttemptMillis: Int64
+    /// What the calling window is asked before each attempt (`NewDelivery.windowQuery`); nil: none.
+    public var windowQuery: [UInt8]?
 
     /// A delivery with every field given, as a store reads it back (`firstAttemptMillis` nil: created,
     /// as in rows written before deliveries could be deferred).
     package init(
         id: String, source: String, webhookId: String, operation: String, serviceId: Int64, payload: [UInt8],
         createdMillis: Int64, requestId: String, status: DeliveryStatus, attempts: Int, nextAttemptMillis: Int64,
-        updatedMillis: Int64, lastError: String?, upstreamStatus: Int?, firstAttemptMillis: Int64? = nil
+        updatedMillis: Int64, lastError: String?, upstreamStatus: Int?, firstAttemptMillis: Int64? = nil,
+        windowQuery: [UInt8]? = nil
     ) {
         self.id = id
         self.source = source
@@ -58,6 +61,7 @@ public struct Delivery: Sendable, Hashable {
         self.lastError = lastError
         self.upstreamStatus = upstreamStatus
         self.firstAttemptMillis = firstAttemptMillis ?? createdMillis
+        self.windowQuery = windowQuery
     }
 
     /// The `lastError` of a delivery found `sending` at start-up (`recoverInterruptedDeliveries`).
@@ -79,7 +83,8 @@ extension Delivery {
             operation: submitted.operation, serviceId: submitted.serviceId, payload: submitted.payload,
             createdMillis: submitted.createdMillis, requestId: requestId, status: .pending, attempts: 0,
             nextAttemptMillis: submitted.firstAttemptMillis, updatedMillis: submitted.createdMillis,
-            lastError: nil, upstreamStatus: nil, firstAttemptMillis: submitted.firstAttemptMillis
+            lastError: nil, upstreamStatus: nil, firstAttemptMillis: submitted.firstAttemptMillis,
+            windowQuery: submitted.windowQuery
         )
     }
 
