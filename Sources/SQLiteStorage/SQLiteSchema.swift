@@ -13,6 +13,7 @@ import CallGateStorage
 ///   previous_hash, hash,
 ///   format_version         -- the record's AuditRecord.formatVersion; 1 for records from before versions
 ///   peer_address           -- the socket's peer address (format 3); NULL in older records
+///   calling_window         -- the calling-window decision (format 4; AuditCallingWindow.storedForm); NULL without one
 /// audit_search     -- the per-block filters' index, one row per (block, term, 0); see SQLiteSearchIndex
 ///   PRIMARY KEY (block, term, sequence)
 /// audit_search_postings -- request ids' and phones' index, one row per (block, bucket): entries BLOB
@@ -59,7 +60,8 @@ enum SQLiteSchema {
     /// file get 1, the format they were written in (`upgradeFrom3`). Version 5 stores the socket's
     /// peer address beside the client address (`peer_address`, NULL in older records; `upgradeFrom4`).
     /// Version 6 MACs the pruning checkpoint with the chain key (`audit_checkpoint.mac`, `upgradeFrom5`).
-    static let version: Int64 = 6
+    /// Version 7 stores the calling-window decision (`calling_window`, NULL in older records; `upgradeFrom6`).
+    static let version: Int64 = 7
 
     /// The table of the request ids' and phones' index (`SQLiteSearchIndex`), new in version 3.
     private static let createPostings = """
@@ -98,6 +100,12 @@ enum SQLiteSchema {
     private static let addCheckpointMAC = """
         ALTER TABLE audit_checkpoint ADD COLUMN mac TEXT;
         PRAGMA user_version = 6;
+        """
+
+    /// Turns a version 6 file into version 7: a nullable column, so no row is rewritten.
+    private static let upgradeFrom6 = """
+        ALTER TABLE audit_records ADD COLUMN calling_window TEXT;
+        PRAGMA user_version = 7;
         """
 
     /// Turns a version 5 file (or an older one, once upgraded to 5) into version 6, once, in the transaction that opens it with the key:
@@ -145,7 +153,8 @@ enum SQLiteSchema {
             previous_hash TEXT NOT NULL,
             hash TEXT NOT NULL,
             format_version INTEGER NOT NULL,
-            peer_address TEXT
+            peer_address TEXT,
+            calling_window TEXT
         );
         CREATE TABLE audit_search (
             block INTEGER NOT NULL,
@@ -217,7 +226,7 @@ enum SQLiteSchema {
                         code: .corrupt,
                         detail: "The file \(path) holds another database, not a CallGate audit trail; give the audit store a file of its own."
                     )
-                } else if (2...5).contains(version) {
+                } else if (2...6).contains(version) {
                     if version == 2 {
                         try connection.execute(upgradeFrom2)
                     }
@@ -227,7 +236,10 @@ enum SQLiteSchema {
                     if version <= 4 {
                         try connection.execute(upgradeFrom4)
                     }
-                    try upgradeFrom5(connection, keys: keys)
+                    if version <= 5 {
+                        try upgradeFrom5(connection, keys: keys)
+                    }
+                    try connection.execute(upgradeFrom6)
                 } else if version < Self.version {
                     throw AuditStoreError(
                         code: .corrupt,
