@@ -72,10 +72,10 @@ struct OutboxTests {
     }
 }
 
-@Suite("Webhook outbox across the schema upgrade to version 7")
+@Suite("Webhook outbox across the schema upgrade to version 8")
 struct OutboxUpgradeTests {
-    @Test("a version 6 file's deliveries read as due at their creation with no window question, and new ones keep both")
-    func upgradeFrom6() async throws {
+    @Test("a version 7 file's deliveries read as due at their creation with no window question, and new ones keep both")
+    func upgradeFrom7() async throws {
         let directory = try TemporaryDirectory()
         let written = try Fixtures.store(in: directory)
         _ = try await written.append([AuditAppend(PreparedAuditRecord(Fixtures.record(0)), delivery: Fixtures.delivery(0))])
@@ -84,11 +84,11 @@ struct OutboxUpgradeTests {
         try raw.execute("""
             ALTER TABLE deliveries DROP COLUMN first_attempt_ms;
             ALTER TABLE deliveries DROP COLUMN window_query;
-            PRAGMA user_version = 6;
+            PRAGMA user_version = 7;
             """)
 
         let store = try Fixtures.store(in: directory)
-        #expect(try raw.column("PRAGMA user_version") == ["7"])
+        #expect(try raw.column("PRAGMA user_version") == ["8"])
         #expect(try raw.column("SELECT count(*) FROM deliveries WHERE first_attempt_ms IS NULL AND window_query IS NULL") == ["1"])
         let old = try #require(try await store.delivery(id: "dlv-0"))
         #expect(old == Delivery(submitted: Fixtures.delivery(0), requestId: "req-0"))

@@ -60,6 +60,7 @@ struct SearchIndexTests {
             ALTER TABLE audit_records DROP COLUMN format_version;
             ALTER TABLE audit_records DROP COLUMN peer_address;
             ALTER TABLE audit_checkpoint DROP COLUMN mac;
+            ALTER TABLE audit_records DROP COLUMN calling_window;
             ALTER TABLE deliveries DROP COLUMN first_attempt_ms;
             ALTER TABLE deliveries DROP COLUMN window_query;
             DROP TABLE audit_search_postings;
@@ -68,7 +69,7 @@ struct SearchIndexTests {
             PRAGMA user_version = 2
             """)
         let store = try Fixtures.store(in: directory)
-        #expect(try raw.column("PRAGMA user_version") == ["7"])
+        #expect(try raw.column("PRAGMA user_version") == ["8"])
         #expect(try raw.column("SELECT count(*) FROM sqlite_schema WHERE name = 'audit_records_max_time'") == ["0"])
         #expect(try raw.column("SELECT count(*) FROM audit_search WHERE sequence != 0") == ["0"])
         #expect(try raw.column("SELECT indexed_through FROM audit_search_progress") == ["4096"])

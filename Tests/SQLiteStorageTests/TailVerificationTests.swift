@@ -130,6 +130,7 @@ struct TailVerificationTests {
             // The file as version 5 left it: no MAC column.
             try RawDatabase(path: store.path).execute("""
                 ALTER TABLE audit_checkpoint DROP COLUMN mac;
+                ALTER TABLE audit_records DROP COLUMN calling_window;
                 ALTER TABLE deliveries DROP COLUMN first_attempt_ms;
                 ALTER TABLE deliveries DROP COLUMN window_query;
                 PRAGMA user_version = 5;
@@ -138,7 +139,7 @@ struct TailVerificationTests {
             let reopened = try Fixtures.store(in: directory)
             let verification = try await reopened.verify()
             await reopened.close()
-            #expect(try RawDatabase(path: store.path).column("PRAGMA user_version") == ["7"])
+            #expect(try RawDatabase(path: store.path).column("PRAGMA user_version") == ["8"])
             if consistent {
                 #expect(verification == AuditVerification(checked: 7, firstBad: nil, checkpointSequence: 3))
             } else {

@@ -8,7 +8,8 @@ public enum AuditRecordFormat {
     public static let csvHeader = Array("""
         sequence,time,requestId,principal,role,authMethod,clientAddress,peerAddress,operation,method,path,serviceId,\
         phones,phoneFingerprints,entryCount,outcome,reason,validationCodes,upstreamStatus,upstreamAttempts,\
-        upstreamLatencyMicros,totalLatencyMicros,status,previousHash,hash\r\n
+        upstreamLatencyMicros,totalLatencyMicros,status,previousHash,hash,callingProfile,callingRules,\
+        callingNextAllowedAt,callingRulesDigest\r\n
         """.utf8)
 
     /// One record as a JSON object (every member present; `null` when absent).
@@ -54,6 +55,23 @@ public enum AuditRecordFormat {
         member("status", record.responseStatus, &out)
         member("previousHash", record.previousHash, &out)
         member("hash", record.hash, &out)
+        JSONBytes.appendRaw(",\"callingWindow\":", to: &out)
+        if let window = record.callingWindow {
+            JSONBytes.appendRaw("{\"profile\":", to: &out)
+            JSONBytes.appendString(window.profile, to: &out)
+            JSONBytes.appendRaw(",\"rules\":[", to: &out)
+            for (index, rule) in window.ruleIds.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONBytes.appendString(rule, to: &out)
+            }
+            JSONBytes.appendRaw("],\"nextAllowedAt\":", to: &out)
+            JSONBytes.appendInstant(window.nextAllowedAtMillis, to: &out)
+            JSONBytes.appendRaw(",\"rulesDigest\":", to: &out)
+            JSONBytes.appendString(window.rulesDigest, to: &out)
+            out.append(UInt8(ascii: "}"))
+        } else {
+            JSONBytes.appendRaw("null", to: &out)
+        }
         out.append(UInt8(ascii: "}"))
     }
 
@@ -68,6 +86,8 @@ public enum AuditRecordFormat {
             record.upstreamStatus.map(String.init) ?? "", String(record.upstreamAttempts),
             record.upstreamLatencyMicros.map(String.init) ?? "", String(record.totalLatencyMicros),
             String(record.responseStatus), record.previousHash, record.hash,
+            record.callingWindow?.profile ?? "", record.callingWindow?.ruleIds.joined(separator: " ") ?? "",
+            record.callingWindow?.nextAllowedAtMillis.map(utc) ?? "", record.callingWindow?.rulesDigest ?? "",
         ]
         for (index, field) in fields.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }

@@ -36,6 +36,8 @@ public enum GatewayRoute: Sendable, Hashable {
     /// `DELETE /v1/deliveries/{id}`: a pending delivery (a deferral waiting for its calling window)
     /// cancelled for good.
     case deliveryCancel(id: String)
+    /// `GET /v1/calling-window?serviceId=&phone=...`: whether a call may start, under the service's profile.
+    case callingWindow(serviceId: Int64)
 
     /// The operation the role policy decides, for the LiveVox operations.
     public var operation: GatewayOperation? {
@@ -47,6 +49,7 @@ public enum GatewayRoute: Sendable, Hashable {
         case .audit, .auditVerify: .readAudit
         case .webhook(let operation): operation
         case .deliveries, .delivery, .deliveryRetry, .deliveryCancel: .administerDeliveries
+        case .callingWindow: .checkCallingWindow
         case .health, .readiness, .openAPI, .metrics: nil
         }
     }
@@ -54,7 +57,8 @@ public enum GatewayRoute: Sendable, Hashable {
     /// The service id in the path, for the LiveVox operations.
     public var serviceId: Int64? {
         switch self {
-        case .queueStats(let id, _), .nonAttemptedManualCalls(let id, _), .launchManualCalls(let id, _), .scheduleCallback(let id, _): id
+        case .queueStats(let id, _), .nonAttemptedManualCalls(let id, _), .launchManualCalls(let id, _), .scheduleCallback(let id, _),
+             .callingWindow(let id): id
         case .health, .readiness, .openAPI, .metrics, .audit, .auditVerify, .webhook, .deliveries, .delivery, .deliveryRetry, .deliveryCancel: nil
         }
     }
@@ -118,6 +122,18 @@ public enum GatewayRoute: Sendable, Hashable {
             case "callbacks": return only("POST", method, path, .webhook(.scheduleCallback))
             case "manual-calls": return only("POST", method, path, .webhook(.launchManualCalls))
             default: return .failure(notFound(path))
+            }
+        }
+
+        // Ask first: /v1/calling-window?serviceId=...; the service is the query's, since the
+        // question is about a number, and names the profile it is checked under.
+        if parts.count == 2, parts[0] == "v1", parts[1] == "calling-window" {
+            return allowing("GET", method, path).flatMap {
+                guard let raw = queryValue("serviceId", in: query) else {
+                    return .failure(Problem(400, .invalidQuery,
+                        "The calling window is checked under a service's profile: give ?serviceId={serviceId}&phone={phone}."))
+                }
+                return serviceId(raw).map { .callingWindow(serviceId: $0) }
             }
         }
 

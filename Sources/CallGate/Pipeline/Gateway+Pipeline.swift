@@ -77,6 +77,8 @@ extension Gateway {
         case .deliveries, .delivery, .deliveryRetry, .deliveryCancel:
             guard let deliveryEndpoints else { throw DeliveryEndpoints.noOutbox }
             return try await deliveryEndpoints.answer(route, request, by: principal)
+        case .callingWindow(let serviceId):
+            return try callingWindowEndpoint.answer(request, serviceId: serviceId, draft: &draft)
         case .health, .readiness, .openAPI, .metrics, .webhook:
             preconditionFailure("answered before authentication")
         }
