@@ -121,7 +121,7 @@ public enum CallGateService {
                 trail: audit, client: client, policy: DeliveryPolicy(maxAge: .seconds(settings.webhookRetryHours * 3600)),
                 // An attempt lasts at most the upstream timeout; a minute more leaves room for its commit.
                 lease: .seconds(settings.upstreamTimeoutSeconds + 60),
-                nowMillis: nowMillis, logger: logger)
+                nowMillis: nowMillis, window: { callingWindows.verdict(for: $0, nowMillis: $1) }, logger: logger)
             worker = started
             deliveriesArrived = { started.wake() }
         }

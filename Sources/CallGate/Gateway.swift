@@ -55,14 +55,15 @@ public final class Gateway: Sendable {
         trustedProxies = TrustedProxies(ranges: configuration.trustedProxies)
         throttle = configuration.authFailureLimitPerMinute > 0
             ? AuthFailureThrottle(limitPerMinute: configuration.authFailureLimitPerMinute) : nil
-        callingWindows = CallingWindowStage(gate: configuration.callingWindows, nowMillis: nowMillis, metrics: metrics)
+        let callingWindows = CallingWindowStage(gate: configuration.callingWindows, nowMillis: nowMillis, metrics: metrics)
+        self.callingWindows = callingWindows
         forwarder = Forwarder(client: client)
         probes = Probes(openAPIDocument: configuration.openAPIDocument, exposition: exposition, readiness: readiness)
         // Webhooks are accepted only into a durable outbox.
         webhookIntake = if let webhooks, audit?.outbox != nil {
             WebhookIntake(sources: webhooks,
                           bodies: BodyReader(maxBodyBytes: configuration.webhookMaxBodyBytes, maxBatchSize: configuration.validator.maxBatchSize),
-                          rateLimits: rateLimits, validation: validation, nowMillis: nowMillis)
+                          rateLimits: rateLimits, validation: validation, callingWindows: callingWindows, nowMillis: nowMillis)
         } else {
             nil
         }

@@ -21,6 +21,7 @@ struct WebhookGateway {
 
     static func make(sourceRateLimit: RateLimit? = nil, authFailureLimitPerMinute: Int = 30,
                      webhookMaxBodyBytes: Int = 262_144, outsideWindow: WebhookOutsideWindow? = nil,
+                     callingWindows: CallingWindowGate = .builtIn(profile: .off),
                      nowMillis: @escaping @Sendable () -> Int64 = { GatewayHarness.now }) async throws -> WebhookGateway {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-wh-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -34,7 +35,7 @@ struct WebhookGateway {
         try sources.save(path: directory + "/sources.yaml")
         let webhooks = try WebhookSourceStore(path: directory + "/sources.yaml")
         let gateway = try await GatewayHarness(audit: trail, webhooks: webhooks, authFailureLimitPerMinute: authFailureLimitPerMinute,
-                                               webhookMaxBodyBytes: webhookMaxBodyBytes, nowMillis: nowMillis)
+                                               webhookMaxBodyBytes: webhookMaxBodyBytes, callingWindows: callingWindows, nowMillis: nowMillis)
         return WebhookGateway(gateway: gateway, store: store, trail: trail, secret: try WebhookSecret.parse(secret),
                               sourcesPath: directory + "/sources.yaml")
     }

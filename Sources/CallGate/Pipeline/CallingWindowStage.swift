@@ -16,18 +16,22 @@ struct CallingWindowStage: Sendable {
     static let batchSearchDays: Int64 = 7
 
     /// Refuses a launch with any entry outside its window; each entry's window must stay open for
-    /// its dialing timeout, or the margin when it has none.
-    func admit(_ calls: RequestValidator.ManualCalls, serviceId: Int64, surface: Surface,
-               draft: inout AuditDraft) throws(Problem) {
+    /// its dialing timeout, or the margin when it has none. `deferring` (`whenOutsideWindow: defer`,
+    /// manual-call webhooks) refuses only when no instant within the week allows every entry, and
+    /// returns the first that does: the outbox sends the batch then. Nil: every entry may start now.
+    @discardableResult
+    func admit(_ calls: RequestValidator.ManualCalls, serviceId: Int64, surface: Surface, deferring: Bool = false,
+               draft: inout AuditDraft) throws(Problem) -> Int64? {
         let entries = Self.entries(of: calls)
         let now = nowMillis()
         let verdict = gate.check(serviceId: serviceId, entries: entries, atEpochMillis: now)
         guard !verdict.allowed else {
             draft.callingWindow = record(verdict, nextAllowed: nil)
-            return
+            return nil
         }
         let next = gate.earliestCommonAllowed(serviceId: serviceId, entries: entries, from: now, withinDays: Self.batchSearchDays)
         draft.callingWindow = record(verdict, nextAllowed: next)
+        if deferring, let next { return next }
         let batch = RequestValidator.batchField(surface)
         throw refusal(verdict, nextAllowed: next, pointer: { "/\(batch)/\($0)" }, draft: &draft)
     }

@@ -33,6 +33,17 @@ public struct RequestValidator: Sendable {
         /// Where the caller knows each entry's party to be (`/v1` entries' `state` and `timeZone`),
         /// in order; nil for an entry that says nothing.
         public let partyLocations: [PartyLocation?]
+        /// What the caller asked for when an entry is outside its calling window (`/v1`'s
+        /// `whenOutsideWindow`); nil when the body does not say.
+        public var whenOutsideWindow: WhenOutsideWindow? = nil
+    }
+
+    /// What a `/v1` launch asks for when an entry is outside its calling window.
+    public enum WhenOutsideWindow: String, Sendable, Hashable, CaseIterable {
+        /// Refuse the batch whole (422 `outside_calling_window`), the default.
+        case refuse
+        /// Accept it into the outbox, sent whole at the first instant within a week when every entry is allowed.
+        case `defer`
     }
 
     /// Where the caller knows a called party to be: a state or province, and optionally its zone.
@@ -61,7 +72,7 @@ public struct RequestValidator: Sendable {
         public var warnings: [FieldIssue]
         /// Whether a time outside the calling window is moved to the next allowed instant
         /// (`"adjust": "next_allowed"` on `/v1`) rather than refused.
-        public let adjustsToCallingWindow: Bool
+        public var adjustsToCallingWindow: Bool
         /// The time asked for, when the calling window moved it (epoch milliseconds; nil: "now").
         public var adjustedFrom: AdjustedTime?
         /// Where `at` lies in the body, for the warning of a moved time.
@@ -118,7 +129,17 @@ public struct RequestValidator: Sendable {
         let lenient = surface == .compatible
         var errors = FieldIssues()
         guard let root = ObjectReader(body, at: "", errors: &errors) else { return .failure(ValidationFailure(errors)) }
-        if surface == .v1 { root.refuseUnknown(allowed: [names.batch], errors: &errors) }
+        var whenOutsideWindow: WhenOutsideWindow?
+        if surface == .v1 {
+            root.refuseUnknown(allowed: [names.batch, "whenOutsideWindow"], errors: &errors)
+            if let choice = root.string("whenOutsideWindow", maxLength: 16, errors: &errors) {
+                whenOutsideWindow = WhenOutsideWindow(rawValue: choice)
+                if whenOutsideWindow == nil {
+                    errors.append(FieldIssue.Code.unknownValue.rawValue, at: root.pointer("whenOutsideWindow"),
+                        "'whenOutsideWindow' is \"refuse\" (the default: a batch with a call outside its calling window is refused) or \"defer\" (it is sent whole when the window opens for every call).")
+                }
+            }
+        }
         guard let batch = root.value(names.batch) else {
             root.required(names.batch, errors: &errors)
             return .failure(ValidationFailure(errors))
@@ -160,7 +181,8 @@ public struct RequestValidator: Sendable {
                                    callerId: callerId?.national, templateId: templateId, dialingTimeout: timeout.map { Int($0) }))
         }
         guard errors.isEmpty else { return .failure(ValidationFailure(errors)) }
-        return .success(ManualCalls(request: LaunchManualCallsRequest(callEntry: calls), phones: phones, partyLocations: partyLocations))
+        return .success(ManualCalls(request: LaunchManualCallsRequest(callEntry: calls), phones: phones, partyLocations: partyLocations,
+                                    whenOutsideWindow: whenOutsideWindow))
     }
 
     /// An entry's `state` and `timeZone`: a known state or province code, and a zone (IANA name or

@@ -38,7 +38,11 @@ extension Gateway {
             return try answers.nonAttempted(response, serviceId: serviceId, filter: filter)
         case .launchManualCalls(let serviceId, let surface):
             let calls = try validation.manualCalls(try await bodies.json(request), surface: surface, draft: &draft)
-            try callingWindows.admit(calls, serviceId: serviceId, surface: surface, draft: &draft)
+            if let planned = try callingWindows.admit(calls, serviceId: serviceId, surface: surface,
+                                                      deferring: calls.whenOutsideWindow == .defer, draft: &draft) {
+                return try await deferLaunch(calls, serviceId: serviceId, plannedMillis: planned, principal: principal,
+                                             request: request, draft: draft)
+            }
             try await recordIntent(draft, of: request)
             let response = try await forwarder.forward(&draft) { () async throws(LiveVoxError) in
                 try await client.launchManualCalls(serviceId: serviceId, calls.request, requestId: requestId, logger: logger)
