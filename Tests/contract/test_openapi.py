@@ -70,6 +70,7 @@ ROUTES = {
     ("post", "/v1/webhooks/manual-calls"),
     ("get", "/v1/deliveries"),
     ("get", "/v1/deliveries/{deliveryId}"),
+    ("delete", "/v1/deliveries/{deliveryId}"),
     ("post", "/v1/deliveries/{deliveryId}/retry"),
     ("get", "/v1/calling-window"),
 }
