@@ -39,15 +39,21 @@ extension Gateway {
     /// `202 {"deliveryId","status","plannedAt"}` with `Location: /v1/deliveries/{id}`.
     static func deferred(_ delivery: Delivery) -> GatewayResponse {
         var out: [UInt8] = []
+        appendPlan(delivery, to: &out)
+        out.append(UInt8(ascii: "}"))
+        var response = GatewayResponse.json(202, out)
+        response.headers.append((name: "Location", value: "/v1/deliveries/\(delivery.id)"))
+        return response
+    }
+
+    /// The opening of an accepted delivery's answer (deferred launches, webhooks): `{"deliveryId":…,
+    /// "status":…,"plannedAt":…`, the object left open for the caller's members.
+    static func appendPlan(_ delivery: Delivery, to out: inout [UInt8]) {
         JSONBytes.appendRaw("{\"deliveryId\":", to: &out)
         JSONBytes.appendString(delivery.id, to: &out)
         JSONBytes.appendRaw(",\"status\":", to: &out)
         JSONBytes.appendString(delivery.status.rawValue, to: &out)
         JSONBytes.appendRaw(",\"plannedAt\":", to: &out)
         JSONBytes.appendString(CallingWindows.utcText(delivery.firstAttemptMillis), to: &out)
-        out.append(UInt8(ascii: "}"))
-        var response = GatewayResponse.json(202, out)
-        response.headers.append((name: "Location", value: "/v1/deliveries/\(delivery.id)"))
-        return response
     }
 }

@@ -83,14 +83,9 @@ struct WebhookIntake: Sendable {
     static func accepted(_ admission: DeliveryAdmission) -> GatewayResponse {
         let delivery = admission.delivery
         var out: [UInt8] = []
-        JSONBytes.appendRaw("{\"deliveryId\":", to: &out)
-        JSONBytes.appendString(delivery.id, to: &out)
-        JSONBytes.appendRaw(",\"status\":", to: &out)
-        JSONBytes.appendString(delivery.status.rawValue, to: &out)
+        Gateway.appendPlan(delivery, to: &out)
         JSONBytes.appendRaw(",\"webhookId\":", to: &out)
         JSONBytes.appendString(delivery.webhookId, to: &out)
-        JSONBytes.appendRaw(",\"plannedAt\":", to: &out)
-        JSONBytes.appendString(CallingWindows.utcText(delivery.firstAttemptMillis), to: &out)
         JSONBytes.appendRaw(",\"duplicate\":", to: &out)
         if case .duplicate = admission { JSONBytes.appendRaw("true}", to: &out) } else { JSONBytes.appendRaw("false}", to: &out) }
         return .json(202, out)
