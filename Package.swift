@@ -251,6 +251,7 @@ let package = Package(
             name: "CurlTransportTests",
             dependencies: [
                 "CCurl",
+                "CProcess",
                 "CurlTransport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
