@@ -24,7 +24,9 @@ public final class PostgresRateLimitStore: RateLimitStore {
     public struct Exchange: Sendable {
         /// The time between two exchanges: the longest an instance decides on what it alone knows.
         public var period: Duration
-        /// How long an instance's request for a key counts it among the key's sharers.
+        /// How long an instance's request for a key counts it among the key's sharers: long enough
+        /// that an instance whose exchanges are late (a loaded machine) is still counted, short
+        /// enough that one which stopped asking soon leaves the others its share.
         public var demandWindow: Duration
         /// How long an instance that stopped exchanging counts as live (an idle one exchanges once a second).
         public var liveWindow: Duration
@@ -37,9 +39,9 @@ public final class PostgresRateLimitStore: RateLimitStore {
         public var failed: (@Sendable () -> Void)?
 
         /// The defaults: an exchange every 50 ms (docs/benchmarks.md, "Shared rate limits", measured
-        /// the error it leaves), sharers counted over 500 ms, rows forgotten after a minute, an
+        /// the error it leaves), sharers counted over 2 seconds, rows forgotten after a minute, an
         /// exchange given 2 seconds.
-        public init(period: Duration = .milliseconds(50), demandWindow: Duration = .milliseconds(500),
+        public init(period: Duration = .milliseconds(50), demandWindow: Duration = .seconds(2),
                     liveWindow: Duration = .seconds(3), forgetAfter: Duration = .seconds(60), timeout: Duration = .seconds(2),
                     failed: (@Sendable () -> Void)? = nil) {
             self.period = period

@@ -123,7 +123,7 @@ struct PostgresSharedRateLimitTests {
         let database = try PostgresTestDatabase()
         let failures = Atomic(0)
         var configuration = PostgresTestCluster.storeConfiguration
-        configuration.rateLimitExchange = PostgresRateLimitStore.Exchange(timeout: .seconds(1), failed: { failures.add(1, ordering: .relaxed) })
+        configuration.rateLimitExchange = PostgresRateLimitStore.Exchange(timeout: .seconds(3), failed: { failures.add(1, ordering: .relaxed) })
         let store = try await PostgresAuditStore.open(database.address(), keys: Fixtures.keys, configuration: configuration)
         let rateLimits = store.rateLimits
         let now = WallClock.nowNanos()
@@ -146,8 +146,12 @@ struct PostgresSharedRateLimitTests {
             if !recovered { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(recovered)
-        #expect(try database.psql("SELECT instant_ns FROM rate_limits WHERE key = 'k'")
-            .trimmingCharacters(in: .whitespacesAndNewlines) == String(now + 10 * Self.interval))
+        // Every admission reaches the database: once, or twice for those of an exchange that was
+        // applied but whose answer came after its deadline (stricter for a moment, never looser).
+        let shared = try #require(Int64(database.psql("SELECT instant_ns FROM rate_limits WHERE key = 'k'")
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(shared >= now + 10 * Self.interval && shared <= now + 19 * Self.interval,
+                "the shared instant is \((shared - now) / Self.interval) intervals ahead of the first admission")
         await store.close()
     }
 

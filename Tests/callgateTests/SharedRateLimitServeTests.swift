@@ -8,8 +8,11 @@ import Testing
 /// what the fleet admits is counted from the answers and from the shared trail.
 @Suite("One rate limit across three instances (the binaries)", .serialized)
 struct SharedRateLimitServeTests {
-    /// 50 requests a second, bursts of 10.
-    static let rate = 50.0
+    /// 20 requests a second, bursts of 10: a rate low enough that the clients ask for several times
+    /// as much also while the suite's other tests load the two cores, and a burst that spans a
+    /// pause of half a second in an instance starved of the CPU (the store's own tests hammer 50 a
+    /// second, bursts of 10, without HTTP in the way).
+    static let rate = 20.0
     static let burst = 10
 
     /// The answers of one phase: how many were 2xx, and how many came at all.
@@ -19,13 +22,16 @@ struct SharedRateLimitServeTests {
         let other = Mutex<[String]>([])
     }
 
-    /// Sends GETs of the queue, one client per base URL, each request with an id `phase-N`, one
-    /// every 5 ms per client (bounded: 200 a second per client, 4 to 12 times the limit), for `duration`.
+    /// Sends GETs of the queue for `duration` from 18 clients spread over the base URLs, each
+    /// request with an id `phase-...` and sent when the client's previous one is answered: at most
+    /// 18 in flight, enough to ask for more than the limit also when the suite's other tests load
+    /// the two cores.
     static func hammer(_ bases: [String], key: String, phase: String, for duration: Duration, http: WebhookCrashTests) async -> Tally {
         let tally = Tally()
         let end = ContinuousClock.now + duration
         await withTaskGroup(of: Void.self) { group in
-            for (client, base) in bases.enumerated() {
+            for client in 0..<18 {
+                let base = bases[client % bases.count]
                 group.addTask {
                     var sequence = 0
                     while ContinuousClock.now < end {
@@ -40,7 +46,6 @@ struct SharedRateLimitServeTests {
                         case .some(429): tally.refused.add(1, ordering: .relaxed)
                         default: tally.other.withLock { $0.append("\(requestId): \(answer.map { String($0.status) } ?? "no answer")") }
                         }
-                        try? await Task.sleep(for: .milliseconds(5))
                     }
                 }
             }
@@ -60,7 +65,7 @@ struct SharedRateLimitServeTests {
         return (count, rate * millis / 1000 + Double(burst))
     }
 
-    @Test("three instances hammered for 4 s admit 50/s × the measured interval + the burst, within 10 %, as the trail records; one alone busy gets the full rate")
+    @Test("three instances hammered for 4 s admit 20/s × the measured interval + the burst, within 10 %, as the trail records; one alone busy gets the full rate")
     func threeInstances() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-shared-limit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -78,7 +83,7 @@ struct SharedRateLimitServeTests {
         let instances = try ports.enumerated().map { index, port in
             try WebhookCrashTests.Running([
                 "serve", "--port", String(port), "--keys-file", keys, "--log-level", "warning",
-                "--store", store, "--rate-limit-per-second", "50", "--rate-limit-burst", String(Self.burst),
+                "--store", store, "--rate-limit-per-second", String(Int(Self.rate)), "--rate-limit-burst", String(Self.burst),
                 "--audit-witness-file", directory.appendingPathComponent("witness-\(index)").path,
                 "--audit-witness-key-file", directory.appendingPathComponent("witness-\(index).key").path],
                 environment: ["CALLGATE_AUDIT_SECRET": "one audit secret the three instances share"],
@@ -93,16 +98,18 @@ struct SharedRateLimitServeTests {
         let fleetTrail = try Self.trail(phase: "fleet", database: database)
         #expect(fleetTrail.count == fleet.admitted.load(ordering: .relaxed), "the trail records every 2xx answered")
         #expect(fleet.refused.load(ordering: .relaxed) > fleetTrail.count, "the clients asked for more than the limit")
-        #expect(fleetTrail.expected > 150, "the measured interval is about 4 s")
+        #expect(fleetTrail.expected > 60, "the measured interval is about 4 s")
         #expect(Double(fleetTrail.count) <= fleetTrail.expected * 1.1 && Double(fleetTrail.count) >= fleetTrail.expected * 0.9,
                 "the fleet admitted \(fleetTrail.count); the limit admits \(fleetTrail.expected) ± 10 %")
 
-        // The burst refills and the other instances' demand ages out; then one instance alone is busy.
-        try await Task.sleep(for: .seconds(1))
+        // The burst refills and the other instances' demand ages out (`PostgresRateLimitStore`'s
+        // demand window, 2 s); then one instance alone is busy.
+        try await Task.sleep(for: .seconds(3))
         let alone = await Self.hammer([bases[0]], key: key, phase: "alone", for: .seconds(3), http: http)
         let aloneTrail = try Self.trail(phase: "alone", database: database)
         #expect(aloneTrail.count == alone.admitted.load(ordering: .relaxed))
-        #expect(aloneTrail.expected > 100, "the measured interval is about 3 s")
+        #expect(alone.refused.load(ordering: .relaxed) > aloneTrail.count, "the clients asked for more than the limit")
+        #expect(aloneTrail.expected > 40, "the measured interval is about 3 s")
         #expect(Double(aloneTrail.count) <= aloneTrail.expected * 1.1 && Double(aloneTrail.count) >= aloneTrail.expected * 0.9,
                 "one instance alone admitted \(aloneTrail.count); the limit admits \(aloneTrail.expected) ± 10 %")
     }
