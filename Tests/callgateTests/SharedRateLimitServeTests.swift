@@ -102,6 +102,12 @@ struct SharedRateLimitServeTests {
         #expect(Double(fleetTrail.count) <= fleetTrail.expected * 1.1 && Double(fleetTrail.count) >= fleetTrail.expected * 0.9,
                 "the fleet admitted \(fleetTrail.count); the limit admits \(fleetTrail.expected) ± 10 %")
 
+        // Every exchange with the database went through on every instance.
+        for base in bases {
+            let scrape = try await http.client.execute(HTTPRequestSpec(method: "GET", url: base + "/metrics"))
+            #expect(String(decoding: scrape.body, as: UTF8.self).contains("\ncallgate_rate_limit_sync_failures_total 0\n"))
+        }
+
         // The burst refills and the other instances' demand ages out (`PostgresRateLimitStore`'s
         // demand window, 2 s); then one instance alone is busy.
         try await Task.sleep(for: .seconds(3))
