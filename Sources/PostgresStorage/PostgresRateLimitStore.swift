@@ -94,7 +94,7 @@ public final class PostgresRateLimitStore: RateLimitStore {
                 while !Task.isCancelled {
                     // Not cancelled with the loop: `stop` ends the wait between exchanges, not
                     // one under way, which would count as failed.
-                    await Task { await runExchange(beating: false) }.value
+                    _ = await Task { await runExchange(beating: false) }.value
                     try? await Task.sleep(for: exchange.period)
                 }
             }
@@ -146,9 +146,8 @@ public final class PostgresRateLimitStore: RateLimitStore {
         let contributions = ledger.withLock { $0.beginExchange() }
         let now = nowNanos()
         do throws(AuditStoreError) {
-            if let answer = try await send(contributions, beating: beating, nowNanos: now) {
-                ledger.withLock { $0.complete(answer) }
-            }
+            guard let answer = try await send(contributions, beating: beating, nowNanos: now) else { return true }
+            ledger.withLock { $0.complete(answer) }
             let recovered = state.withLock { state in
                 defer { state.failing = false }
                 return state.failing
