@@ -21,5 +21,6 @@ extension PostgresMigration {
         auditTrail,
         outbox,
         idempotency,
+        rateLimits,
     ]
 }
