@@ -51,6 +51,7 @@ build-bench: build-release
 	$(SWIFT) build -c release --product UpstreamBench
 	$(SWIFT) build -c release --product AuditBench
 	$(SWIFT) build -c release --product ProxyFloor
+	$(SWIFT) build -c release --product RateLimitBench
 
 # One throwaway PostgreSQL cluster for the whole Swift suite, stopped whatever the outcome; tests
 # run without CALLGATE_TEST_POSTGRES_URL start their own through the same script.
@@ -94,6 +95,7 @@ bench: deps venv build-bench
 	bench/run.sh
 	bench/proxy.sh
 	bench/webhooks.sh
+	bench/rate-limits.sh
 	bench/callgrind.sh
 
 clean:

@@ -188,6 +188,10 @@ let package = Package(
             name: "AuditBench", dependencies: ["CallGateCore", "CallGateStorage", "SQLiteStorage", "PostgresStorage"], path: "bench/AuditBench",
             linkerSettings: mimalloc
         ),
+        // `make bench`: how closely instances sharing a PostgreSQL database hold one rate limit.
+        .executableTarget(
+            name: "RateLimitBench", dependencies: ["CallGateStorage", "PostgresStorage"], path: "bench/RateLimitBench"
+        ),
         // Appends through the writer and prints each acknowledged record until it is killed; the
         // durability test runs it and kills it with SIGKILL.
         .executableTarget(
@@ -252,6 +256,7 @@ let package = Package(
             name: "CurlTransportTests",
             dependencies: [
                 "CCurl",
+                "CProcess",
                 "CurlTransport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -290,7 +295,7 @@ let package = Package(
                            .product(name: "Prometheus", package: "swift-prometheus")]
         ),
         // Runs the built `callgate` binary as a subprocess: exit codes, formats, stdin/stdout.
-        .testTarget(name: "callgateTests", dependencies: ["callgate", "CallGate", "CallGateCore", "CallingRulesYAML", "CurlTransport", "CSQLite", "TLSTestSupport"]),
+        .testTarget(name: "callgateTests", dependencies: ["callgate", "CallGate", "CallGateCore", "CallingRulesYAML", "CurlTransport", "CSQLite", "TLSTestSupport", "StorageTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -171,6 +171,8 @@ public enum CallGateService {
                 return .init(isReady: true, detail: "ready")
             },
             nowMillis: nowMillis,
+            // Rate limits shared through the store are instants on the clock every instance shares.
+            nowNanos: WallClock.nowNanos,
             logger: logger)
 
         let server = GatewayHTTPChannel(
@@ -239,7 +241,8 @@ extension CallGateService {
         } else {
             keys = try AuditKeys.loadOrCreate(path: settings.auditKeyFile)
         }
-        let storage = try await Storage.open(url, keys: keys, options: settings.storeOptions, logger: logger)
+        let storage = try await Storage.open(url, keys: keys, options: settings.storeOptions, logger: logger,
+                                             rateLimitSyncFailed: metrics.map { metrics in { @Sendable in metrics.recordRateLimitSyncFailure() } })
         logger.notice("Audit trail open", metadata: [
             "audit.store": "\(AuditStoreURL.redacted(url))", "store.sync": "\(settings.storeSync.rawValue)",
         ])

@@ -1,4 +1,5 @@
 import CallGateCore
+import CallGateStorage
 import Logging
 import LiveVoxClient
 
@@ -38,14 +39,19 @@ public final class Gateway: Sendable {
     ///   (404 without it).
     /// - Parameter jwt: accepts JWT bearer tokens (nil: only API keys).
     /// - Parameter webhooks: the webhook sources whose signatures are accepted (nil: webhooks are refused).
+    /// - Parameter nowNanos: the rate limits' clock (nil: `nowMillis` in nanoseconds, so that a
+    ///   fixed clock decides limits deterministically); rate limits live in `audit`'s store, or in
+    ///   this process without one.
     public init(configuration: Configuration, keys: APIKeyStore, jwt: JWTAuthenticator? = nil,
                 webhooks: WebhookSourceStore? = nil, deliveriesArrived: (@Sendable () -> Void)? = nil,
                 client: LiveVoxClient, audit: AuditTrail? = nil,
                 metrics: GatewayMetrics? = nil, exposition: (@Sendable () -> [UInt8])? = nil,
                 readiness: @escaping @Sendable () async -> Readiness,
-                nowMillis: @escaping @Sendable () -> Int64, logger: Logger) {
+                nowMillis: @escaping @Sendable () -> Int64, nowNanos: (@Sendable () -> Int64)? = nil, logger: Logger) {
         let bodies = BodyReader(maxBodyBytes: configuration.maxBodyBytes, maxBatchSize: configuration.validator.maxBatchSize)
-        let rateLimits = RateLimitStage(defaultLimit: configuration.defaultRateLimit, nowMillis: nowMillis)
+        let rateLimits = RateLimitStage(
+            limiter: RateLimiter(store: audit?.rateLimits ?? InProcessRateLimitStore()), defaultLimit: configuration.defaultRateLimit,
+            nowNanos: nowNanos ?? { nowMillis() &* 1_000_000 })
         let validation = BodyValidation(validator: configuration.validator, nowMillis: nowMillis)
         self.configuration = configuration
         self.bodies = bodies

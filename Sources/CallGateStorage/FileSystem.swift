@@ -144,9 +144,7 @@ package enum FileSystem {
 
     /// The current wall-clock time in milliseconds since the Unix epoch.
     package static func nowMillis() -> Int64 {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
+        WallClock.nowNanos() / 1_000_000
     }
 
     /// The system's sentence for an `errno` value.

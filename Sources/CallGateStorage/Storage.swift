@@ -12,11 +12,16 @@ public struct Storage: Sendable {
     public let outbox: any OutboxStore
     /// The `Idempotency-Key`s of synchronous requests.
     public let idempotency: any IdempotencyStore
+    /// The principals' rate limits: shared by every instance of a shared backend, this process's
+    /// own otherwise.
+    public let rateLimits: any RateLimitStore
 
-    /// Bundles the stores of a backend.
-    public init(audit: any AuditStore, outbox: any OutboxStore, idempotency: any IdempotencyStore) {
+    /// Bundles the stores of a backend; its rate limits are this process's unless it shares them.
+    public init(audit: any AuditStore, outbox: any OutboxStore, idempotency: any IdempotencyStore,
+                rateLimits: any RateLimitStore = InProcessRateLimitStore()) {
         self.audit = audit
         self.outbox = outbox
         self.idempotency = idempotency
+        self.rateLimits = rateLimits
     }
 }

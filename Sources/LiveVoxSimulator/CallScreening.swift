@@ -46,7 +46,8 @@ struct CallScreening: Sendable {
         }
     }
 
-    private static func normalized(_ text: String) -> String? {
+    /// A number's national form when it parses, as list entries and launched numbers are compared.
+    static func normalized(_ text: String) -> String? {
         try? PhoneNumber.parse(text, allowedRegions: PhoneRegion.defaultAllowed).national
     }
 }

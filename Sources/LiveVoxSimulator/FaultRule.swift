@@ -90,13 +90,21 @@ struct FaultDecision: Sendable, Equatable {
     var action: FaultRule?
 }
 
-/// The active fault rules, in the order they were added.
-struct FaultPlan: Sendable {
-    private(set) var rules: [FaultRule] = []
+/// A control rule the simulator numbers when it is added, so a test can remove it by id.
+protocol NumberedRule: Sendable {
+    /// The id the simulator gave the rule.
+    var id: Int? { get set }
+}
+
+extension FaultRule: NumberedRule {}
+
+/// Control rules in the order they were added, numbered from 1.
+struct NumberedRules<Rule: NumberedRule>: Sendable {
+    var rules: [Rule] = []
     private var nextId = 1
 
     /// Adds a rule and returns it with its id.
-    mutating func add(_ rule: FaultRule) -> FaultRule {
+    mutating func add(_ rule: Rule) -> Rule {
         var rule = rule
         rule.id = nextId
         nextId += 1
@@ -115,7 +123,12 @@ struct FaultPlan: Sendable {
     mutating func clear() {
         rules.removeAll()
     }
+}
 
+/// The active fault rules, in the order they were added.
+typealias FaultPlan = NumberedRules<FaultRule>
+
+extension NumberedRules where Rule == FaultRule {
     /// Decides a request's faults: every matching latency adds up, and the first matching answer
     /// fault wins; each rule that fires uses up one of its count. `roll` returns values in [0, 1).
     mutating func decide(method: String, path: String, roll: () -> Double) -> FaultDecision {

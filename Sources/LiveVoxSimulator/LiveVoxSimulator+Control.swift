@@ -7,6 +7,7 @@ extension LiveVoxSimulator {
     struct LaunchList: Codable { var launches: [AcceptedLaunch] }
     struct CallbackList: Codable { var callbacks: [AcceptedCallback] }
     struct FaultList: Codable { var faults: [FaultRule] }
+    struct LaunchFailureList: Codable { var launchFailures: [LaunchFailureRule] }
 
     /// `POST /_sim/clock`: one of the three.
     struct ClockChange: Codable {
@@ -62,6 +63,21 @@ extension LiveVoxSimulator {
             case .removeFault(let id):
                 let removed = Int(id).map { id in state.withLock { $0.faults.remove(id: id) } } ?? false
                 return removed ? .empty() : .failure(.notFound, "No fault rule \(id).")
+            case .listLaunchFailures:
+                return .json(LaunchFailureList(launchFailures: launchFailures))
+            case .addLaunchFailure:
+                let rule = try JSONBody.decode(LaunchFailureRule.self, from: request.body).get()
+                do throws(SimulatorSetupError) {
+                    return .json(try addLaunchFailure(rule), status: 201)
+                } catch {
+                    return .failure(.malformedRequest, error.description)
+                }
+            case .clearLaunchFailures:
+                clearLaunchFailures()
+                return .empty()
+            case .removeLaunchFailure(let id):
+                let removed = Int(id).map { id in state.withLock { $0.launchFailures.remove(id: id) } } ?? false
+                return removed ? .empty() : .failure(.notFound, "No launch-failure rule \(id).")
             case .expireSessions:
                 expireAllSessions()
                 return .empty()

@@ -108,15 +108,21 @@ extension LiveVoxSimulator {
             throw ReplyError(.failure(.malformedRequest, "callEntry must hold at least one call."))
         }
         // Screening parses numbers; do it outside the lock.
-        let screening = state.withLock { $0.screening }
-        let refusals = body.callEntry.map { screening.refusal(of: $0.phoneNumber, at: now) }
-        state.withLock { state in
-            for (entry, refusal) in zip(body.callEntry, refusals) {
+        let (screening, hasLaunchFailures) = state.withLock { ($0.screening, !$0.launchFailures.rules.isEmpty) }
+        let screened = body.callEntry.map { screening.refusal(of: $0.phoneNumber, at: now) }
+        let normalized = hasLaunchFailures ? body.callEntry.map { CallScreening.normalized($0.phoneNumber) } : []
+        let refusals: [NonAttemptedCallCode?] = state.withLock { state in
+            var refusals: [NonAttemptedCallCode?] = []
+            for (index, entry) in body.callEntry.enumerated() {
                 var entry = entry
                 let transactionId = entry.transactionId ?? state.takeTransactionId()
                 entry.transactionId = transactionId
+                state.queues[serviceId]!.advance(to: now)
+                // A rule a test set wins over the world's own reasons: it asked for exactly that code.
+                let refusal = (hasLaunchFailures
+                    ? state.launchFailures.take(phoneNumber: entry.phoneNumber, normalized: normalized[index], serviceId: serviceId)
+                    : nil) ?? screened[index] ?? state.queues[serviceId]!.overflow
                 if let refusal {
-                    state.queues[serviceId]!.advance(to: now)
                     state.queues[serviceId]!.recordFailure(transactionId: transactionId, phoneNumber: entry.phoneNumber,
                                                            code: refusal, at: now)
                 } else {
@@ -125,7 +131,9 @@ extension LiveVoxSimulator {
                 }
                 state.launches.append(AcceptedLaunch(serviceId: serviceId, entry: entry, acceptedAt: now,
                                                      refusedWithCode: refusal?.rawValue))
+                refusals.append(refusal)
             }
+            return refusals
         }
         logger.debug("simulator launch", metadata: [
             "livevox.service": "\(serviceId)", "livevox.calls": "\(body.callEntry.count)",

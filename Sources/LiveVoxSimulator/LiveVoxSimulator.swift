@@ -18,12 +18,15 @@ import Synchronization
 ///   `DELETE /_sim/faults`, `DELETE /_sim/faults/{id}`: injected latency, error status at a rate,
 ///   429 with `Retry-After`, dropped connection, malformed body; scoped by `pathPrefix`,
 ///   `method` and `count`.
+/// - `GET /_sim/launch-failures`, `POST /_sim/launch-failures` (a ``LaunchFailureRule`` as JSON;
+///   answers 201 with its id), `DELETE /_sim/launch-failures`, `DELETE /_sim/launch-failures/{id}`:
+///   the next launches of a number fail with a chosen non-attempted code.
 /// - `POST /_sim/sessions/expire`: every session dies, as on a password change.
 /// - `GET /_sim/clock`, `POST /_sim/clock` with `{"epochSeconds": n}` (freeze there),
 ///   `{"advanceSeconds": n}` or `{"resume": true}`.
 /// - `GET /_sim/services/{id}`, `POST /_sim/services/{id}` with `{"availableAgents": n,
 ///   "loggedInAgents": n}`: a service's configuration and live stats, and its agents.
-/// - `POST /_sim/reset`: sessions, queues, records, faults and transaction ids back to the start
+/// - `POST /_sim/reset`: sessions, queues, records, faults, launch failures and transaction ids back to the start
 ///   (the clock is left alone).
 public final class LiveVoxSimulator: Sendable {
     /// What the simulator was started with.
@@ -67,6 +70,24 @@ public final class LiveVoxSimulator: Sendable {
         state.withLock { $0.faults.clear() }
     }
 
+    /// The active launch-failure rules.
+    public var launchFailures: [LaunchFailureRule] { state.withLock { $0.launchFailures.rules } }
+
+    /// Adds a launch-failure rule and returns it with its id (its number normalized); throws when
+    /// the rule is not usable.
+    @discardableResult
+    public func addLaunchFailure(_ rule: LaunchFailureRule) throws(SimulatorSetupError) -> LaunchFailureRule {
+        if let problem = rule.problem { throw SimulatorSetupError.invalidLaunchFailure(problem) }
+        var rule = rule
+        rule.phoneNumber = CallScreening.normalized(rule.phoneNumber) ?? rule.phoneNumber
+        return state.withLock { [rule] in $0.launchFailures.add(rule) }
+    }
+
+    /// Removes every launch-failure rule.
+    public func clearLaunchFailures() {
+        state.withLock { $0.launchFailures.clear() }
+    }
+
     /// Ends every session, as a password change would.
     public func expireAllSessions() {
         state.withLock { $0.sessions.expireAll() }
@@ -105,6 +126,8 @@ public enum SimulatorSetupError: Error, Sendable, Equatable, CustomStringConvert
     case unknownTimeZone(String)
     /// The fault rule is not usable, and why.
     case invalidFault(String)
+    /// The launch-failure rule is not usable, and why.
+    case invalidLaunchFailure(String)
     /// The server stopped before it listened.
     case serverStoppedBeforeListening
 
@@ -113,6 +136,7 @@ public enum SimulatorSetupError: Error, Sendable, Equatable, CustomStringConvert
         switch self {
         case .unknownTimeZone(let name): "'\(name)' is not an IANA time zone."
         case .invalidFault(let problem): "The fault rule is not usable: \(problem)"
+        case .invalidLaunchFailure(let problem): "The launch-failure rule is not usable: \(problem)"
         case .serverStoppedBeforeListening: "The simulator's server stopped before it listened."
         }
     }
@@ -124,6 +148,7 @@ struct SimulatorState: Sendable {
     var queues: [Int64: ServiceQueue]
     var screening: CallScreening
     var faults = FaultPlan()
+    var launchFailures = LaunchFailurePlan()
     var requests: [RecordedRequest] = []
     var launches: [AcceptedLaunch] = []
     var callbacks: [AcceptedCallback] = []

@@ -49,6 +49,13 @@ struct ServiceQueue: Sendable {
 
     private var freeAgents: Int { max(0, configuration.availableAgents - inProgress.count) }
 
+    /// 901 when the queue already holds `maxQueuedCalls` calls waiting to be dialed (as of the last
+    /// `advance(to:)`), so one more cannot be queued; `nil` when it can.
+    var overflow: NonAttemptedCallCode? {
+        guard let limit = configuration.maxQueuedCalls, waiting.count >= limit else { return nil }
+        return .callExceedsQueued
+    }
+
     /// Accepts a screened call at `now`.
     mutating func enqueue(transactionId: Int64, phoneNumber: String, dialingTimeout: Int?, now: Double) {
         advance(to: now)

@@ -93,6 +93,9 @@ public struct ServiceConfiguration: Sendable, Hashable, Codable {
     public var dialDelaySeconds: Double
     /// Seconds a dialed call stays in progress before it completes and frees its agent.
     public var callDurationSeconds: Double
+    /// The most calls that may wait to be dialed; a launch past it fails with 901 (call exceeds
+    /// queued). No limit when `nil`.
+    public var maxQueuedCalls: Int?
 
     /// Creates a service; the defaults give a small queue whose calls finish within seconds.
     public init(
@@ -102,7 +105,8 @@ public struct ServiceConfiguration: Sendable, Hashable, Codable {
         availableAgents: Int = 5,
         callsOnHold: Int = 0,
         dialDelaySeconds: Double = 1,
-        callDurationSeconds: Double = 5
+        callDurationSeconds: Double = 5,
+        maxQueuedCalls: Int? = nil
     ) {
         self.id = id
         self.automated = automated
@@ -111,5 +115,6 @@ public struct ServiceConfiguration: Sendable, Hashable, Codable {
         self.callsOnHold = callsOnHold
         self.dialDelaySeconds = dialDelaySeconds
         self.callDurationSeconds = callDurationSeconds
+        self.maxQueuedCalls = maxQueuedCalls
     }
 }

@@ -25,6 +25,8 @@ enum SimulatorRoute: Equatable, Sendable {
         case listLaunches, listCallbacks
         case listFaults, addFault, clearFaults
         case removeFault(id: String)
+        case listLaunchFailures, addLaunchFailure, clearLaunchFailures
+        case removeLaunchFailure(id: String)
         case expireSessions
         case readClock, setClock
         case readService(id: String), updateService(id: String)
@@ -115,12 +117,16 @@ enum SimulatorRoute: Equatable, Sendable {
         case ["launches"]: return either(get: .listLaunches)
         case ["callbacks"]: return either(get: .listCallbacks)
         case ["faults"]: return either(get: .listFaults, post: .addFault, delete: .clearFaults)
+        case ["launch-failures"]: return either(get: .listLaunchFailures, post: .addLaunchFailure, delete: .clearLaunchFailures)
         case ["sessions", "expire"]: return either(get: nil, post: .expireSessions)
         case ["clock"]: return either(get: .readClock, post: .setClock)
         case ["reset"]: return either(get: nil, post: .reset)
         default:
             if segments.count == 2, segments[0] == "faults" {
                 return either(get: nil, delete: .removeFault(id: segments[1]))
+            }
+            if segments.count == 2, segments[0] == "launch-failures" {
+                return either(get: nil, delete: .removeLaunchFailure(id: segments[1]))
             }
             if segments.count == 2, segments[0] == "services" {
                 return either(get: .readService(id: segments[1]), post: .updateService(id: segments[1]))

@@ -15,14 +15,18 @@ extension PostgresAuditStore {
         /// The longest `checkWritable` waits: a readiness probe must answer before its prober
         /// gives up.
         public var readinessTimeout: Duration
+        /// How the shared rate limits are exchanged (`PostgresRateLimitStore`).
+        public var rateLimitExchange: PostgresRateLimitStore.Exchange
 
         /// The defaults: the settings' defaults, 10 seconds an operation, 2 a readiness check.
         public init(
-            options: StoreOptions = StoreOptions(), operationTimeout: Duration = .seconds(10), readinessTimeout: Duration = .seconds(2)
+            options: StoreOptions = StoreOptions(), operationTimeout: Duration = .seconds(10), readinessTimeout: Duration = .seconds(2),
+            rateLimitExchange: PostgresRateLimitStore.Exchange = PostgresRateLimitStore.Exchange()
         ) {
             self.options = options
             self.operationTimeout = operationTimeout
             self.readinessTimeout = readinessTimeout
+            self.rateLimitExchange = rateLimitExchange
         }
     }
 

@@ -29,6 +29,8 @@ public final class PostgresAuditStore: AuditStore {
     let logger: Logger
     private let readinessTimeout: Duration
     private let pool: PostgresPool
+    /// The rate limits every instance on this database shares; exchanging from `open` to `close`.
+    public let rateLimits: PostgresRateLimitStore
     private let state: Mutex<State>
 
     private struct State {
@@ -45,6 +47,7 @@ public final class PostgresAuditStore: AuditStore {
         self.logger = logger
         readinessTimeout = configuration.readinessTimeout
         pool = try PostgresPool(address, configuration: configuration, logger: logger)
+        rateLimits = PostgresRateLimitStore(pool: pool, instance: instance, exchange: configuration.rateLimitExchange, logger: logger)
         state = Mutex(State(head: .genesis, isClosed: false))
     }
 
@@ -63,6 +66,7 @@ public final class PostgresAuditStore: AuditStore {
             try await store.pool.checkConnection()
             try await applyMigrations(store.pool, logger: logger)
             _ = try await store.chainHead()
+            store.rateLimits.start()
         } catch {
             await store.close()
             throw error
@@ -98,9 +102,9 @@ public final class PostgresAuditStore: AuditStore {
     }
 
     /// The stores of this database: the audit trail, the outbox and the idempotency keys, all
-    /// this one object.
+    /// this one object, and the shared rate limits.
     public var storage: Storage {
-        Storage(audit: self, outbox: self, idempotency: self)
+        Storage(audit: self, outbox: self, idempotency: self, rateLimits: rateLimits)
     }
 
     // MARK: - AuditStore
@@ -180,6 +184,7 @@ public final class PostgresAuditStore: AuditStore {
             return state.isClosed
         }
         guard !wasClosed else { return }
+        await rateLimits.stop()
         await pool.close()
     }
 

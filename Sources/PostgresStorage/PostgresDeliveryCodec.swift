@@ -3,12 +3,12 @@ import Logging
 import NIOCore
 import PostgresNIO
 
-/// How a delivery maps onto `deliveries` (schema versions 2 and 5), and the statements that read and
+/// How a delivery maps onto `deliveries` (schema versions 2 and 6), and the statements that read and
 /// write it inside a transaction: the state rules are `Delivery`'s, a row read, changed and
 /// written back.
 enum PostgresDeliveryCodec {
     /// The columns `decode` reads, then the row's position (the cursor of lists). A row an older
-    /// build wrote has no first attempt's time (schema version 5): it was its creation's.
+    /// build wrote has no first attempt's time (schema version 6): it was its creation's.
     static let columns = """
         id, source, webhook_id, operation, service_id, payload, request_id, created_ms, status, attempts, \
         next_attempt_ms, updated_ms, last_error, upstream_status, COALESCE(first_attempt_ms, created_ms), window_query, position

@@ -21,6 +21,7 @@ extension PostgresMigration {
         auditTrail,
         outbox,
         idempotency,
+        rateLimits,
         callingWindowAudit,
         deferredDeliveries,
     ]

@@ -54,6 +54,9 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Seconds a dialed call stays in progress.")
     var callDurationSeconds: Double = 5
 
+    @Option(help: "Calls that may wait to be dialed on each service; a launch past it fails with 901 (default: no limit).")
+    var maxQueuedCalls: Int?
+
     @Option(help: "Seed for error rates and session ids, to repeat a run.")
     var seed: UInt64?
 
@@ -62,13 +65,15 @@ struct SimulateCommand: AsyncParsableCommand {
         _ = try Self.serviceIds(manualServices, flag: "--manual-services")
         guard sessionIdleSeconds > 0 else { throw ValidationError("--session-idle-seconds must be positive.") }
         guard availableAgents >= 0 else { throw ValidationError("--available-agents must not be negative.") }
+        if let maxQueuedCalls, maxQueuedCalls < 0 { throw ValidationError("--max-queued-calls must not be negative.") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
     }
 
     func run() async throws {
         let service = { (id: Int64, automated: Bool) in
             ServiceConfiguration(id: id, automated: automated, availableAgents: availableAgents,
-                                 dialDelaySeconds: dialDelaySeconds, callDurationSeconds: callDurationSeconds)
+                                 dialDelaySeconds: dialDelaySeconds, callDurationSeconds: callDurationSeconds,
+                                 maxQueuedCalls: maxQueuedCalls)
         }
         let configuration = SimulatorConfiguration(
             accessToken: accessToken, clientName: clientName, userName: userName, password: password,

@@ -16,8 +16,6 @@ import Testing
 struct CallingWindowGatewayTests {
     /// Monday 2026-06-01, 20:30 in Miami (EDT), 17:30 in San Francisco (PDT).
     static let mondayEvening: Int64 = 1_780_360_200_000
-    /// Monday 2026-06-01, 08:30 in Tallahassee (EDT), 07:30 in Pensacola (CDT).
-    static let mondayMorning: Int64 = 1_780_317_000_000
     /// Monday 2026-06-01, 20:30 in San Francisco (PDT).
     static let californiaEvening: Int64 = 1_780_371_000_000
     /// Tuesday 2026-06-02T12:00:00Z, 08:00 in Miami: Florida's window opens.
@@ -25,17 +23,10 @@ struct CallingWindowGatewayTests {
 
     static let telemarketing = CallingWindowGate.builtIn(profile: .telemarketing)
 
+    /// A harness (`withGateway`) whose clock stands at `now`.
     func withGateway<T>(at now: Int64, _ gate: CallingWindowGate = telemarketing,
                         _ body: (GatewayHarness) async throws -> T) async throws -> T {
-        let harness = try await GatewayHarness(callingWindows: gate, nowMillis: { now })
-        do {
-            let result = try await body(harness)
-            await harness.shutdown()
-            return result
-        } catch {
-            await harness.shutdown()
-            throw error
-        }
+        try await CallGateTests.withGateway(callingWindows: gate, nowMillis: { now }, body)
     }
 
     @Test("A batch with one call outside Florida's hours is refused whole with every field of the 422, and nothing reaches LiveVox")
@@ -138,8 +129,8 @@ struct CallingWindowGatewayTests {
 
     @Test("An unlisted exchange of a split area code counts every zone of the area code; a listed one only its own")
     func splitAreaCode() async throws {
-        // 08:30 in Tallahassee (Eastern), 07:30 in Pensacola (Central).
-        try await withGateway(at: Self.mondayMorning) { gateway in
+        // 19:30 in Pensacola (Central), 20:30 in Tallahassee (Eastern): Florida's window is closed in the East only.
+        try await withGateway(at: Self.mondayEvening) { gateway in
             let unlisted = await gateway.send("POST", "/v1/services/21429/manual-calls", key: "manager",
                                               body: #"{"calls": [{"phone": "850 555 0123"}]}"#)
             #expect(unlisted.status == 422, "\(unlisted.text)")
@@ -147,13 +138,14 @@ struct CallingWindowGatewayTests {
                 Issue.record("no errors: \(unlisted.text)")
                 return
             }
-            #expect(rules.map { $0["rule"] } == [.string("US-federal-hours"), .string("US-FL-solicitation")])
-            // 08:00 in Pensacola.
-            #expect(errors.first?["nextAllowedAt"] == .string("2026-06-01T13:00:00Z"))
+            #expect(rules.map { $0["rule"] } == [.string("US-FL-solicitation")])
+            // 08:00 in Pensacola, the later of the two zones to open.
+            #expect(errors.first?["nextAllowedAt"] == .string("2026-06-02T13:00:00Z"))
+            // 850-434 is listed, and in the Central zone only.
             let listed = await gateway.send("POST", "/v1/services/21429/manual-calls", key: "manager",
-                                            body: #"{"calls": [{"phone": "850 644 1234"}]}"#)
+                                            body: #"{"calls": [{"phone": "850 434 1234"}]}"#)
             #expect(listed.status == 202, "\(listed.text)")
-            #expect(gateway.simulator.simulator.launches.map(\.entry.phoneNumber) == ["8506441234"])
+            #expect(gateway.simulator.simulator.launches.map(\.entry.phoneNumber) == ["8504341234"])
         }
     }
 
@@ -207,13 +199,13 @@ struct CallingWindowGatewayTests {
 
     @Test("Each service is checked under its own profile: the map's, or the default")
     func profilePerService() async throws {
-        let gate = CallingWindowGate.builtIn(profile: .telemarketing, serviceProfiles: [50123: .off, 60000: .baseline])
+        let gate = CallingWindowGate.builtIn(profile: .telemarketing, serviceProfiles: [50123: .off, 112231: .baseline])
         try await withGateway(at: Self.mondayEvening, gate) { gateway in
             let body = #"{"calls": [{"phone": "3054341234"}]}"#
             #expect(await gateway.send("POST", "/v1/services/21429/manual-calls", key: "manager", body: body).status == 422)
             #expect(await gateway.send("POST", "/v1/services/50123/manual-calls", key: "manager", body: body).status == 202)
             // 20:30 in Miami: the federal window alone still has 30 minutes.
-            #expect(await gateway.send("POST", "/v1/services/60000/manual-calls", key: "manager", body: body).status == 202)
+            #expect(await gateway.send("POST", "/v1/services/112231/manual-calls", key: "manager", body: body).status == 202)
             #expect(gateway.simulator.simulator.launches.count == 2)
         }
     }

@@ -139,9 +139,12 @@ final class BodyCollector: GatewayBodyWriter {
 
 /// Runs `body` with a fresh harness and always shuts it down.
 func withGateway<T>(maxBodyBytes: Int = 1 << 20, maxBatchSize: Int = 1000, authFailureLimitPerMinute: Int = 30,
+                    callingWindows: CallingWindowGate = .builtIn(profile: .off),
+                    nowMillis: @escaping @Sendable () -> Int64 = { GatewayHarness.now },
                     _ body: (GatewayHarness) async throws -> T) async throws -> T {
     let harness = try await GatewayHarness(maxBodyBytes: maxBodyBytes, maxBatchSize: maxBatchSize,
-                                           authFailureLimitPerMinute: authFailureLimitPerMinute)
+                                           authFailureLimitPerMinute: authFailureLimitPerMinute,
+                                           callingWindows: callingWindows, nowMillis: nowMillis)
     do {
         let result = try await body(harness)
         await harness.shutdown()

@@ -167,6 +167,38 @@ struct ControlTests {
         }
     }
 
+    @Test("Launch-failure rules can be added, listed, removed one by one and cleared; unusable rules are refused")
+    func manageLaunchFailures() async throws {
+        try await SimulatorHarness.run { sim in
+            let added = try await sim.send(.post, "/_sim/launch-failures",
+                                           body: #"{"phoneNumber": "(415) 814-9720", "errorCode": 601, "count": 2}"#)
+            #expect(added.status == .created)
+            #expect(added.text == #"{"count":2,"errorCode":601,"id":1,"phoneNumber":"4158149720"}"#)
+            #expect(try await sim.send(.post, "/_sim/launch-failures",
+                                       body: #"{"phoneNumber": "4152057483", "errorCode": 486, "serviceId": 50123}"#).status == .created)
+            #expect(try await sim.send(.get, "/_sim/launch-failures").text == """
+                {"launchFailures":[{"count":2,"errorCode":601,"id":1,"phoneNumber":"4158149720"},\
+                {"errorCode":486,"id":2,"phoneNumber":"4152057483","serviceId":50123}]}
+                """)
+            #expect(try await sim.send(.delete, "/_sim/launch-failures/1").status == .noContent)
+            #expect(try await sim.send(.delete, "/_sim/launch-failures/1").status == .notFound)
+            #expect(try await sim.send(.delete, "/_sim/launch-failures").status == .noContent)
+            #expect(sim.simulator.launchFailures.isEmpty)
+            let unknownCode = try await sim.send(.post, "/_sim/launch-failures", body: #"{"phoneNumber": "4158149720", "errorCode": 500}"#)
+            #expect(unknownCode.status == .badRequest)
+            #expect(unknownCode.text == errorBody(.malformedRequest, """
+                The launch-failure rule is not usable: errorCode 500 is not a non-attempted code; use one of \
+                440, 486, 999, 998, 799, 899, 900, 901, 902, 1000, 601, 602, 603, 604, 605, 606, 607, 9999, 9998, 9997.
+                """))
+            let zeroCount = try await sim.send(.post, "/_sim/launch-failures", body: #"{"phoneNumber": "4158149720", "errorCode": 601, "count": 0}"#)
+            #expect(zeroCount.text == errorBody(.malformedRequest, "The launch-failure rule is not usable: count must be at least 1."))
+            let noNumber = try await sim.send(.post, "/_sim/launch-failures", body: #"{"phoneNumber": "", "errorCode": 601}"#)
+            #expect(noNumber.text == errorBody(.malformedRequest, "The launch-failure rule is not usable: phoneNumber must not be empty."))
+            #expect(try await sim.send(.post, "/_sim/launch-failures", body: #"{"errorCode": 601}"#).status == .badRequest)
+            #expect(try await sim.send(.put, "/_sim/launch-failures").status == .methodNotAllowed)
+        }
+    }
+
     @Test("The clock can be read, set, advanced and resumed over HTTP")
     func clock() async throws {
         try await SimulatorHarness.run { sim in

@@ -47,6 +47,45 @@ struct WorldTests {
         }
     }
 
+    @Test("A launch-failure rule fails the next launches of its number with its code, counted down, on its service only")
+    func launchFailureRule() async throws {
+        try await SimulatorHarness.run { sim in
+            let session = try await sim.login()
+            try sim.simulator.addLaunchFailure(LaunchFailureRule(phoneNumber: "+1 415 814 9720", errorCode: 603, count: 2))
+            try sim.simulator.addLaunchFailure(LaunchFailureRule(phoneNumber: Numbers.first, errorCode: 9997, serviceId: 50123))
+            for transaction in 1...3 {
+                let entries = #"{"phoneNumber": "4158149720", "transactionId": "\#(transaction)"},{"phoneNumber": "\#(Numbers.first)"}"#
+                #expect(try await sim.launch(session: session, entries: entries).status == .noContent)
+            }
+            #expect(sim.simulator.launches.map(\.refusedWithCode) == [603, nil, 603, nil, nil, nil])
+            #expect(try await sim.nonAttempted(session: session) == """
+                {"nonAttemptedManualCalls":[{"errorCode":"603","phoneNumber":"4158149720","reason":"Account attempts PK violation",\
+                "timeOfFailure":"2026-03-02T20:00:00.0","transactionId":"1"},{"errorCode":"603","phoneNumber":"4158149720",\
+                "reason":"Account attempts PK violation","timeOfFailure":"2026-03-02T20:00:00.0","transactionId":"2"}]}
+                """)
+            #expect(try await sim.launch(50123, session: session, entries: #"{"phoneNumber": "\#(Numbers.first)"}"#).status == .noContent)
+            #expect(sim.simulator.launches.last?.refusedWithCode == 9997)
+            #expect(sim.simulator.launchFailures.map(\.errorCode) == [9997], "the counted rule is gone, the other stays")
+        }
+    }
+
+    @Test("A launch past the service's maxQueuedCalls fails with 901; room again once calls are dialed")
+    func queueOverflow() async throws {
+        let configuration = SimulatorConfiguration(services: [
+            ServiceConfiguration(id: 21429, availableAgents: 1, dialDelaySeconds: 1, callDurationSeconds: 60, maxQueuedCalls: 2),
+        ])
+        try await SimulatorHarness.run(configuration: configuration) { sim in
+            let session = try await sim.login()
+            let entries = [Numbers.first, Numbers.second, Numbers.third].map { #"{"phoneNumber": "\#($0)"}"# }
+            #expect(try await sim.launch(session: session, entries: entries.joined(separator: ",")).status == .noContent)
+            #expect(sim.simulator.launches.map(\.refusedWithCode) == [nil, nil, 901])
+            #expect(try await sim.nonAttempted(session: session).contains(#""errorCode":"901","phoneNumber":"\#(Numbers.third)","reason":"Call exceeds queued""#))
+            sim.simulator.clock.advance(bySeconds: 1)
+            #expect(try await sim.launch(session: session, entries: entries[2]).status == .noContent)
+            #expect(sim.simulator.launches.last?.refusedWithCode == nil, "the first call was dialed: one place free")
+        }
+    }
+
     @Test("A number that cannot be dialed fails with 899", arguments: [Numbers.invalid, "555", "not a number", ""])
     func invalidNumber(number: String) async throws {
         try await SimulatorHarness.run { sim in

@@ -70,7 +70,7 @@ struct FormatVersionTests {
         #expect(try await reopened.verify().firstBad == AuditVerification.BadRecord(
             sequence: 2, problem: "record 2 was altered or forged: its hash does not match its content"
         ))
-        try raw.execute("UPDATE audit_records SET format_version = 3 WHERE sequence = 2; UPDATE audit_records SET format_version = 9 WHERE sequence = 4")
+        try raw.execute("UPDATE audit_records SET format_version = 4 WHERE sequence = 2; UPDATE audit_records SET format_version = 9 WHERE sequence = 4")
         #expect(try await reopened.verify().firstBad == AuditVerification.BadRecord(
             sequence: 4,
             problem: "record 4 is unreadable: its format version 9 is not one this build knows (1 to 4); a newer build verifies it"

@@ -50,6 +50,7 @@ struct SearchIndexTests {
             var record = Fixtures.record(index)
             record.formatVersion = AuditRecord.unversionedFormat
             record.peerAddress = nil
+            record.callingWindow = nil
             return record
         }
         await written.close()
@@ -59,8 +60,8 @@ struct SearchIndexTests {
         try raw.execute("""
             ALTER TABLE audit_records DROP COLUMN format_version;
             ALTER TABLE audit_records DROP COLUMN peer_address;
-            ALTER TABLE audit_checkpoint DROP COLUMN mac;
             ALTER TABLE audit_records DROP COLUMN calling_window;
+            ALTER TABLE audit_checkpoint DROP COLUMN mac;
             ALTER TABLE deliveries DROP COLUMN first_attempt_ms;
             ALTER TABLE deliveries DROP COLUMN window_query;
             DROP TABLE audit_search_postings;

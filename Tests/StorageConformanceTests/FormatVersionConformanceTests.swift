@@ -22,7 +22,8 @@ struct FormatVersionConformanceTests {
         let stored = try await store.audit.append(records)
         #expect(stored.map(\.formatVersion) == [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4])
         #expect(stored.map(\.peerAddress) == [nil, nil, nil, nil, nil, nil, nil, "192.0.2.7", "192.0.2.8", nil, "192.0.2.10", "192.0.2.11"])
-        #expect(stored.map { $0.callingWindow?.ruleIds } == Array(repeating: nil, count: 9) + [["US-FL-solicitation"], [], ["US-FL-solicitation"]])
+        // Fixture 9 is a queue-stats read, without a decision.
+        #expect(stored.map { $0.callingWindow?.ruleIds } == Array(repeating: nil, count: 10) + [["US-FL-solicitation"], []])
         let read = try await store.audit.query(AuditQuery())
         #expect(read.records == stored.reversed())
         #expect(try await store.audit.verify() == AuditVerification(checked: 12, firstBad: nil, checkpointSequence: nil))

@@ -42,12 +42,8 @@ public enum AuditRecordFormat {
         member("entryCount", record.entryCount, &out)
         member("outcome", record.outcome.rawValue, &out)
         member("reason", record.reason, &out)
-        JSONBytes.appendRaw(",\"validationCodes\":[", to: &out)
-        for (index, code) in record.validationCodes.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            JSONBytes.appendString(code, to: &out)
-        }
-        out.append(UInt8(ascii: "]"))
+        JSONBytes.appendRaw(",\"validationCodes\":", to: &out)
+        appendStrings(record.validationCodes, to: &out)
         member("upstreamStatus", record.upstreamStatus, &out)
         member("upstreamAttempts", record.upstreamAttempts, &out)
         member("upstreamLatencyMicros", record.upstreamLatencyMicros, &out)
@@ -56,23 +52,26 @@ public enum AuditRecordFormat {
         member("previousHash", record.previousHash, &out)
         member("hash", record.hash, &out)
         JSONBytes.appendRaw(",\"callingWindow\":", to: &out)
-        if let window = record.callingWindow {
-            JSONBytes.appendRaw("{\"profile\":", to: &out)
-            JSONBytes.appendString(window.profile, to: &out)
-            JSONBytes.appendRaw(",\"rules\":[", to: &out)
-            for (index, rule) in window.ruleIds.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                JSONBytes.appendString(rule, to: &out)
-            }
-            JSONBytes.appendRaw("],\"nextAllowedAt\":", to: &out)
-            JSONBytes.appendInstant(window.nextAllowedAtMillis, to: &out)
-            JSONBytes.appendRaw(",\"rulesDigest\":", to: &out)
-            JSONBytes.appendString(window.rulesDigest, to: &out)
-            out.append(UInt8(ascii: "}"))
-        } else {
-            JSONBytes.appendRaw("null", to: &out)
+        guard let window = record.callingWindow else { return JSONBytes.appendRaw("null}", to: &out) }
+        JSONBytes.appendRaw("{\"profile\":", to: &out)
+        JSONBytes.appendString(window.profile, to: &out)
+        JSONBytes.appendRaw(",\"rules\":", to: &out)
+        appendStrings(window.ruleIds, to: &out)
+        JSONBytes.appendRaw(",\"nextAllowedAt\":", to: &out)
+        JSONBytes.appendInstant(window.nextAllowedAtMillis, to: &out)
+        JSONBytes.appendRaw(",\"rulesDigest\":", to: &out)
+        JSONBytes.appendString(window.rulesDigest, to: &out)
+        JSONBytes.appendRaw("}}", to: &out)
+    }
+
+    /// `["a","b"]`.
+    private static func appendStrings(_ values: [String], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONBytes.appendString(value, to: &out)
         }
-        out.append(UInt8(ascii: "}"))
+        out.append(UInt8(ascii: "]"))
     }
 
     /// One record as a CSV line (RFC 4180), CRLF included; lists are space-separated.

@@ -5,7 +5,7 @@ import Logging
 /// The gateway's audit trail: turns each finished request into an ``AuditRecord`` (phones masked
 /// and fingerprinted, never whole; no secret of any kind) and commits it through the group-commit
 /// writer before the answer is sent. Reads (queries, exports, verification) go to the same store.
-/// It also hands on the backend's outbox and idempotency keys, which live beside the records.
+/// It also hands on the backend's outbox, idempotency keys and rate limits, which live beside the records.
 public final class AuditTrail: Sendable {
     /// The store records are written to and read from.
     public let store: any AuditStore
@@ -13,6 +13,8 @@ public final class AuditTrail: Sendable {
     public let outbox: any OutboxStore
     /// The `Idempotency-Key` store.
     public let idempotency: any IdempotencyStore
+    /// The principals' rate limits, shared by every instance when the backend is.
+    public let rateLimits: any RateLimitStore
     /// The writer that commits records in groups.
     public let writer: AuditWriter
     /// The keys of the chain and of phone fingerprints.
@@ -24,6 +26,7 @@ public final class AuditTrail: Sendable {
         store = storage.audit
         outbox = storage.outbox
         idempotency = storage.idempotency
+        rateLimits = storage.rateLimits
         writer = AuditWriter(store: storage.audit)
         self.keys = keys
         self.metrics = metrics

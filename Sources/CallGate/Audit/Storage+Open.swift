@@ -6,17 +6,22 @@ import SQLiteStorage
 extension Storage {
     /// Opens the backend the store URL `url` names (`AuditStoreURL`): its audit trail, outbox and
     /// idempotency keys, with the store settings of `options` (`--store-sync`, and for PostgreSQL
-    /// the password, CA file and pool size). A PostgreSQL database gets the schema versions it lacks.
+    /// the password, CA file and pool size). A PostgreSQL database gets the schema versions it lacks,
+    /// and shares its rate limits, calling `rateLimitSyncFailed` for each exchange that fails.
     public static func open(
         _ url: String, keys: AuditKeys, options: StoreOptions = StoreOptions(),
-        logger: Logger = Logger(label: "callgate.store")
+        logger: Logger = Logger(label: "callgate.store"), rateLimitSyncFailed: (@Sendable () -> Void)? = nil
     ) async throws(AuditStoreError) -> Storage {
         switch try AuditStoreURL.parse(url) {
         case .sqlite(let path):
             try SQLiteAuditStore(path: path, keys: keys, configuration: SQLiteAuditStore.Configuration(synchronous: options.sync)).storage
         case .postgres(let address):
             try await PostgresAuditStore.open(
-                address, keys: keys, configuration: PostgresAuditStore.Configuration(options: options), logger: logger
+                address, keys: keys,
+                configuration: PostgresAuditStore.Configuration(
+                    options: options, rateLimitExchange: PostgresRateLimitStore.Exchange(failed: rateLimitSyncFailed)
+                ),
+                logger: logger
             ).storage
         }
     }

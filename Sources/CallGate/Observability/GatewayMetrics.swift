@@ -24,6 +24,7 @@ import Synchronization
 /// | `callgate_audit_incomplete_requests` | gauge | (intents without an outcome found at start in the last day, at most 1000) |
 /// | `callgate_reload_failures_total` | counter | `file` (`keys`, `webhook_sources`, `tls`: a changed file refused, the old one kept) |
 /// | `callgate_calling_window_refusals_total` | counter | `rule` (a launch or callback refused: once per rule that refused some call of it, `location_unknown` for a party that cannot be placed) |
+/// | `callgate_rate_limit_sync_failures_total` | counter | (exchanges of the shared rate limits with PostgreSQL that failed; each instance decided alone meanwhile) |
 ///
 /// The last three are the audit writer's own totals, brought up to date at each scrape: their rates'
 /// ratio is the records per commit, and the busy time's rate how much of its one thread the store
@@ -48,6 +49,7 @@ public final class GatewayMetrics: Sendable {
     private let auditRecords: Counter
     private let auditBusy: FloatingPointCounter
     private let authThrottled: Counter
+    private let rateLimitSyncFailures: Counter
     private let auditIncomplete: Gauge
     /// The writer's totals already added to the three counters above.
     private let auditExported = Mutex(AuditWriterTotals())
@@ -79,6 +81,7 @@ public final class GatewayMetrics: Sendable {
         auditRecords = Counter(label: "callgate_audit_records_committed_total", factory: factory)
         auditBusy = FloatingPointCounter(label: "callgate_audit_writer_busy_seconds_total", factory: factory)
         authThrottled = Counter(label: "callgate_auth_failures_throttled_total", factory: factory)
+        rateLimitSyncFailures = Counter(label: "callgate_rate_limit_sync_failures_total", factory: factory)
         auditIncomplete = Gauge(label: "callgate_audit_incomplete_requests", factory: factory)
     }
 
@@ -138,6 +141,11 @@ public final class GatewayMetrics: Sendable {
     /// Counts one failed authentication answered 429 by the throttle.
     func recordAuthFailureThrottled() {
         authThrottled.increment()
+    }
+
+    /// Counts one exchange of the shared rate limits that failed.
+    func recordRateLimitSyncFailure() {
+        rateLimitSyncFailures.increment()
     }
 
     /// Sets the gauges read at scrape time, and brings the audit writer's counters up to its totals

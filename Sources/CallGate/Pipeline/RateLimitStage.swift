@@ -1,14 +1,15 @@
 /// Counts each authenticated request against its principal's rate limit (or the default one);
 /// 429 with `Retry-After` when it is over. The decision's `RateLimit-*` headers go on the answer.
 struct RateLimitStage: Sendable {
-    let limiter = RateLimiter()
+    let limiter: RateLimiter
     let defaultLimit: RateLimit?
-    /// The gateway's clock (the wall clock; fixed in tests), so limits are decided deterministically there.
-    let nowMillis: @Sendable () -> Int64
+    /// The limits' clock: the wall clock in nanoseconds, which every instance sharing a store
+    /// shares (fixed in tests, so limits are decided deterministically there).
+    let nowNanos: @Sendable () -> Int64
 
     func admit(_ principal: Principal, draft: inout AuditDraft) throws(Problem) {
         guard let limit = principal.rateLimit ?? defaultLimit else { return }
-        let decision = limiter.check(principal.rateLimitKey, limit, nowNanos: nowMillis() &* 1_000_000)
+        let decision = limiter.check(principal.rateLimitKey, limit, nowNanos: nowNanos())
         draft.rateLimit = decision
         guard let retryAfter = decision.retryAfterSeconds else { return }
         var problem = Problem(429, .rateLimited, "'\(principal.name)' may make \(Self.rate(limit)) (bursts of \(limit.burst)); retry in \(retryAfter) s.")

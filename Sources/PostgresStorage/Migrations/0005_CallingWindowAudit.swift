@@ -1,5 +1,5 @@
 extension PostgresMigration {
-    /// Version 4: each audit record's calling-window decision (record format 4).
+    /// Version 5: each audit record's calling-window decision (record format 4).
     ///
     /// ```sql
     /// audit_records.calling_window TEXT -- AuditCallingWindow.storedForm; NULL in older records and
@@ -7,7 +7,7 @@ extension PostgresMigration {
     /// ```
     ///
     /// A nullable column: no row is rewritten, and a build of format 3 still inserts without it.
-    static let callingWindowAudit = PostgresMigration(version: 4, name: "calling-window decisions in audit records", statements: [
+    static let callingWindowAudit = PostgresMigration(version: 5, name: "calling-window decisions in audit records", statements: [
         "ALTER TABLE audit_records ADD COLUMN calling_window TEXT",
     ])
 }

@@ -1,5 +1,5 @@
 extension PostgresMigration {
-    /// Version 5: a delivery's planned first attempt, later than its creation when it waits for a
+    /// Version 6: a delivery's planned first attempt, later than its creation when it waits for a
     /// calling window to open, and what the window is asked before each attempt.
     ///
     /// ```sql
@@ -11,7 +11,7 @@ extension PostgresMigration {
     /// rolling upgrade keeps inserting without it. The status `cancelled` needs no change (status
     /// is free text), but an older build reads such a row as corrupt: cancel only once every
     /// instance runs this version.
-    static let deferredDeliveries = PostgresMigration(version: 5, name: "deferred deliveries", statements: [
+    static let deferredDeliveries = PostgresMigration(version: 6, name: "deferred deliveries", statements: [
         "ALTER TABLE deliveries ADD COLUMN first_attempt_ms BIGINT",
         "ALTER TABLE deliveries ADD COLUMN window_query BYTEA",
     ])
