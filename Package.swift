@@ -122,6 +122,7 @@ let package = Package(
                 "SQLiteStorage",
                 "PostgresStorage",
                 "CallGateCore",
+                "CallingRulesYAML",
                 "CurlTransport",
                 "HTTPConnectionCore",
                 "LiveVoxClient",

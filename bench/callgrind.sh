@@ -59,7 +59,7 @@ instructions() {
   port=$(free_port)
   key=$("$1" keys create --name bench --role Manager --file "$dir/keys.yaml" 2>/dev/null)
   LD_PRELOAD="$work/sigsuspend.so" valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out" ${CALLGRIND_FLAGS:-} \
-    "$1" serve --port "$port" --keys-file "$dir/keys.yaml" --log-level warning \
+    "$1" serve --calling-profile off --port "$port" --keys-file "$dir/keys.yaml" --log-level warning \
     --store "sqlite:$dir/audit.sqlite" --audit-key-file "$dir/audit.key" "${upstream[@]}" \
     > "$dir/callgate.log" 2>&1 &
   pid=$!

@@ -39,7 +39,7 @@ auth="Authorization: Bearer $key"
 start_gate() {
   local port=$1 store=$2 gate_bin=${3:-$bin}
   shift $(($# < 3 ? $# : 3))
-  "$gate_bin" serve --port "$port" --keys-file "$work/keys.yaml" --log-level warning --store "$store" \
+  "$gate_bin" serve --calling-profile off --port "$port" --keys-file "$work/keys.yaml" --log-level warning --store "$store" \
     --audit-key-file "$work/audit.key" "${upstream[@]}" "$@" >> "$work/logs/callgate.log" 2>&1 &
   gate_pid=$!
   pids+=($gate_pid)

@@ -38,7 +38,7 @@ PY
 measure() {
   local sync=$1 port db pid
   port=$(free_port); db="$work/audit-$sync-$round.sqlite"
-  "$bin" serve --port "$port" --keys-file "$work/keys.yaml" --webhooks-sources-file "$work/sources.yaml" \
+  "$bin" serve --calling-profile off --port "$port" --keys-file "$work/keys.yaml" --webhooks-sources-file "$work/sources.yaml" \
     --store "sqlite:$db" --store-sync "$sync" --audit-key-file "$work/audit.key" --log-level warning \
     "${upstream[@]}" >> "$work/logs/callgate.log" 2>&1 &
   pid=$!

@@ -25,8 +25,13 @@ public enum CallGateService {
         settings: GatewaySettings,
         logger: Logger,
         openAPIDocument: [UInt8],
+        clock: GatewayClock = .system,
         onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }
     ) async throws {
+        let callingWindows = try CallingWindowGate.load(settings)
+        if callingWindows.defaultProfile == .off {
+            logger.warning("Calling windows are OFF (--calling-profile off): launches and callbacks are forwarded at any hour; use this only for calls no calling-hour rule covers")
+        }
         let tls: TLSContextBox?
         do {
             tls = try settings.tls.map { try TLSContextBox(files: $0) }
@@ -86,7 +91,7 @@ public enum CallGateService {
         let connections = ConnectionLimiter(maxConnections: ConnectionLimiter.cap(settings.httpMaxConnections, logger: logger),
                                             factory: metricsFactory)
 
-        let nowMillis: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+        let nowMillis = clock.nowMillis
         let audit: AuditTrail?
         var witness: AuditWitness?
         switch settings.store {
@@ -116,7 +121,7 @@ public enum CallGateService {
                 trail: audit, client: client, policy: DeliveryPolicy(maxAge: .seconds(settings.webhookRetryHours * 3600)),
                 // An attempt lasts at most the upstream timeout; a minute more leaves room for its commit.
                 lease: .seconds(settings.upstreamTimeoutSeconds + 60),
-                nowMillis: nowMillis, logger: logger)
+                nowMillis: nowMillis, window: { callingWindows.verdict(for: $0, nowMillis: $1) }, logger: logger)
             worker = started
             deliveriesArrived = { started.wake() }
         }
@@ -137,7 +142,8 @@ public enum CallGateService {
                 openAPIDocument: openAPIDocument, defaultRateLimit: settings.defaultRateLimit,
                 idempotencyTTLMillis: Int64(settings.idempotencyTTLHours) * 3_600_000,
                 webhookMaxBodyBytes: settings.webhookMaxBodyBytes,
-                authFailureLimitPerMinute: settings.authFailureLimitPerMinute, trustedProxies: settings.trustedProxies),
+                authFailureLimitPerMinute: settings.authFailureLimitPerMinute, trustedProxies: settings.trustedProxies,
+                callingWindows: callingWindows),
             keys: keys, jwt: jwt, webhooks: webhooks, deliveriesArrived: deliveriesArrived,
             client: client, audit: audit,
             metrics: metrics,

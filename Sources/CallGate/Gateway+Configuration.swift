@@ -21,13 +21,16 @@ extension Gateway {
         public var authFailureLimitPerMinute: Int
         /// The proxies whose forwarded client addresses are believed.
         public var trustedProxies: [IPAddressRange]
+        /// The calling-window rules and each service's profile (`CallingWindows/`).
+        public var callingWindows: CallingWindowGate
 
         /// Creates a configuration.
         public init(maxBodyBytes: Int = 1 << 20, validator: RequestValidator = RequestValidator(),
                     upstreamTimeZone: IANATimeZone = IANATimeZone.named("UTC")!, openAPIDocument: [UInt8] = [],
                     defaultRateLimit: RateLimit? = nil, idempotencyTTLMillis: Int64 = 24 * 3_600_000,
                     webhookMaxBodyBytes: Int = 262_144, authFailureLimitPerMinute: Int = 30,
-                    trustedProxies: [IPAddressRange] = []) {
+                    trustedProxies: [IPAddressRange] = [], callingWindows: CallingWindowGate) {
+            self.callingWindows = callingWindows
             self.idempotencyTTLMillis = idempotencyTTLMillis
             self.webhookMaxBodyBytes = webhookMaxBodyBytes
             self.authFailureLimitPerMinute = authFailureLimitPerMinute

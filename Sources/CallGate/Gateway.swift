@@ -17,11 +17,14 @@ public final class Gateway: Sendable {
     let rateLimits: RateLimitStage
     let bodies: BodyReader
     let validation: BodyValidation
+    /// Refuses (or moves) launches and callbacks outside the calling window.
+    let callingWindows: CallingWindowStage
     let forwarder: Forwarder
     let probes: Probes
     let webhookIntake: WebhookIntake?
     let auditEndpoints: AuditEndpoints?
     let deliveryEndpoints: DeliveryEndpoints?
+    let callingWindowEndpoint: CallingWindowEndpoint
     let audit: AuditTrail?
     let metrics: GatewayMetrics?
     /// Called when the outbox has a new delivery to send (the delivery worker's `wake`).
@@ -58,18 +61,22 @@ public final class Gateway: Sendable {
         trustedProxies = TrustedProxies(ranges: configuration.trustedProxies)
         throttle = configuration.authFailureLimitPerMinute > 0
             ? AuthFailureThrottle(limitPerMinute: configuration.authFailureLimitPerMinute) : nil
+        let callingWindows = CallingWindowStage(gate: configuration.callingWindows, nowMillis: nowMillis, metrics: metrics)
+        self.callingWindows = callingWindows
         forwarder = Forwarder(client: client)
         probes = Probes(openAPIDocument: configuration.openAPIDocument, exposition: exposition, readiness: readiness)
         // Webhooks are accepted only into a durable outbox.
         webhookIntake = if let webhooks, audit?.outbox != nil {
             WebhookIntake(sources: webhooks,
                           bodies: BodyReader(maxBodyBytes: configuration.webhookMaxBodyBytes, maxBatchSize: configuration.validator.maxBatchSize),
-                          rateLimits: rateLimits, validation: validation, nowMillis: nowMillis)
+                          rateLimits: rateLimits, validation: validation, callingWindows: callingWindows, nowMillis: nowMillis)
         } else {
             nil
         }
         auditEndpoints = audit.map { AuditEndpoints(audit: $0, allowedRegions: configuration.validator.allowedRegions) }
         deliveryEndpoints = audit.map { DeliveryEndpoints(outbox: $0.outbox, deliveriesArrived: deliveriesArrived, nowMillis: nowMillis) }
+        callingWindowEndpoint = CallingWindowEndpoint(gate: configuration.callingWindows,
+                                                      allowedRegions: configuration.validator.allowedRegions, nowMillis: nowMillis)
         self.audit = audit
         self.metrics = metrics
         self.deliveriesArrived = deliveriesArrived

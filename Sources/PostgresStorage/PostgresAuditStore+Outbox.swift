@@ -109,13 +109,31 @@ extension PostgresAuditStore: OutboxStore {
 
     @discardableResult
     public func retryDelivery(id: String, services: Set<Int64>?, nowMillis: Int64) async throws(AuditStoreError) -> Delivery {
-        try await perform("retry delivery \(id)") { [self] client in
+        try await transition(id: id, services: services, "retry delivery \(id)") { delivery throws(AuditStoreError) in
+            try delivery.retried(nowMillis: nowMillis)
+        }
+    }
+
+    @discardableResult
+    public func cancelDelivery(id: String, services: Set<Int64>?, nowMillis: Int64) async throws(AuditStoreError) -> Delivery {
+        try await transition(id: id, services: services, "cancel delivery \(id)") { delivery throws(AuditStoreError) in
+            try delivery.cancelled(nowMillis: nowMillis)
+        }
+    }
+
+    /// Reads delivery `id` locked, applies `change` and writes the result, in one transaction;
+    /// throws `notFound` when there is no such delivery in `services`, and what `change` throws.
+    private func transition(
+        id: String, services: Set<Int64>?, _ action: String,
+        _ change: @escaping @Sendable (Delivery) throws(AuditStoreError) -> Delivery
+    ) async throws(AuditStoreError) -> Delivery {
+        try await perform(action) { [self] client in
             try await client.withTransaction(logger: logger) { connection in
                 let rows = try await PostgresDeliveryCodec.collect(
                     connection.query(PostgresDeliveryCodec.selectById(id, services: services, lock: true), logger: logger)
                 )
                 guard let current = rows.first?.delivery else { throw Delivery.notFound(id) }
-                let next = try current.retried(nowMillis: nowMillis)
+                let next = try change(current)
                 try await PostgresDeliveryCodec.update(next, connection, logger: logger)
                 return next
             }

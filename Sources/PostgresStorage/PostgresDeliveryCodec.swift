@@ -3,14 +3,15 @@ import Logging
 import NIOCore
 import PostgresNIO
 
-/// How a delivery maps onto `deliveries` (schema version 2), and the statements that read and
+/// How a delivery maps onto `deliveries` (schema versions 2 and 6), and the statements that read and
 /// write it inside a transaction: the state rules are `Delivery`'s, a row read, changed and
 /// written back.
 enum PostgresDeliveryCodec {
-    /// The columns `decode` reads, then the row's position (the cursor of lists).
+    /// The columns `decode` reads, then the row's position (the cursor of lists). A row an older
+    /// build wrote has no first attempt's time (schema version 6): it was its creation's.
     static let columns = """
         id, source, webhook_id, operation, service_id, payload, request_id, created_ms, status, attempts, \
-        next_attempt_ms, updated_ms, last_error, upstream_status, position
+        next_attempt_ms, updated_ms, last_error, upstream_status, COALESCE(first_attempt_ms, created_ms), window_query, position
         """
 
     /// The delivery in `row`, selected with `columns`, and its position.
@@ -32,9 +33,11 @@ enum PostgresDeliveryCodec {
             attempts: Int(truncatingIfNeeded: try cells[9].decode(Int64.self)),
             nextAttemptMillis: try cells[10].decode(Int64.self), updatedMillis: try cells[11].decode(Int64.self),
             lastError: try cells[12].decode(String?.self),
-            upstreamStatus: try cells[13].decode(Int64?.self).map { Int(truncatingIfNeeded: $0) }
+            upstreamStatus: try cells[13].decode(Int64?.self).map { Int(truncatingIfNeeded: $0) },
+            firstAttemptMillis: try cells[14].decode(Int64.self),
+            windowQuery: try cells[15].decode(ByteBuffer?.self).map { Array($0.readableBytesView) }
         )
-        return (delivery, try cells[14].decode(Int64.self))
+        return (delivery, try cells[16].decode(Int64.self))
     }
 
     /// Every delivery `rows` holds (selected with `columns`), read to the end.
@@ -68,6 +71,7 @@ enum PostgresDeliveryCodec {
             UPDATE deliveries SET status = \(delivery.status.rawValue), attempts = \(Int64(delivery.attempts)),
                 next_attempt_ms = \(delivery.nextAttemptMillis), updated_ms = \(delivery.updatedMillis),
                 last_error = \(delivery.lastError), upstream_status = \(delivery.upstreamStatus.map(Int64.init)),
+                first_attempt_ms = \(delivery.firstAttemptMillis),
                 claimed_by = COALESCE(\(claimedBy), claimed_by), claimed_ms = COALESCE(\(claimedMillis), claimed_ms)
             WHERE id = \(delivery.id)
             """, logger: logger)
@@ -82,10 +86,11 @@ enum PostgresDeliveryCodec {
         let delivery = Delivery(submitted: submitted, requestId: requestId)
         let inserted = try await connection.query("""
             INSERT INTO deliveries (id, source, webhook_id, operation, service_id, payload, request_id, created_ms,
-                status, attempts, next_attempt_ms, updated_ms)
+                status, attempts, next_attempt_ms, updated_ms, first_attempt_ms, window_query)
             VALUES (\(delivery.id), \(delivery.source), \(delivery.webhookId), \(delivery.operation), \(delivery.serviceId),
                 \(ByteBuffer(bytes: delivery.payload)), \(delivery.requestId), \(delivery.createdMillis),
-                \(delivery.status.rawValue), \(Int64(delivery.attempts)), \(delivery.nextAttemptMillis), \(delivery.updatedMillis))
+                \(delivery.status.rawValue), \(Int64(delivery.attempts)), \(delivery.nextAttemptMillis), \(delivery.updatedMillis),
+                \(delivery.firstAttemptMillis), \(delivery.windowQuery.map { ByteBuffer(bytes: $0) }))
             ON CONFLICT (source, webhook_id) DO NOTHING RETURNING position
             """, logger: logger)
         var created = false

@@ -22,5 +22,7 @@ extension PostgresMigration {
         outbox,
         idempotency,
         rateLimits,
+        callingWindowAudit,
+        deferredDeliveries,
     ]
 }

@@ -19,7 +19,7 @@ enum PostgresRecordCodec {
         "sequence", "request_id", "time_ms", "principal", "role", "auth_method", "client_address", "peer_address",
         "operation", "method", "path", "service_id", "entry_count", "outcome", "reason", "validation_codes", "phones",
         "upstream_status", "upstream_attempts", "upstream_latency_us", "total_latency_us", "response_status",
-        "previous_hash", "hash", "format_version",
+        "previous_hash", "hash", "format_version", "calling_window",
     ]
 
     /// How many columns `decode` reads: a statement's own columns follow them.
@@ -81,6 +81,7 @@ enum PostgresRecordCodec {
         bindings.append(row.previousHash)
         bindings.append(row.hash)
         bindings.append(Int64(record.formatVersion))
+        bindings.append(row.prepared.callingWindowJSON)
     }
 
     /// The record in `row`, selected with `columns`; throws for a row that cannot be one (edited by
@@ -100,6 +101,13 @@ enum PostgresRecordCodec {
             }
             guard let phones = PreparedAuditRecord.decodePhones(try cells[16].decode(String.self)) else {
                 throw unreadable(sequence, "its phones column is not a JSON array of masked number and fingerprint pairs")
+            }
+            var callingWindow: AuditCallingWindow?
+            if let stored = try cells[25].decode(String?.self) {
+                guard let decoded = AuditCallingWindow(storedForm: stored) else {
+                    throw unreadable(sequence, "its calling_window column is not a JSON array of profile, digest, next allowed instant and rule ids")
+                }
+                callingWindow = decoded
             }
             let formatVersion = try cells[24].decode(Int64.self)
             guard AuditRecord.knownFormatVersions.contains(Int(truncatingIfNeeded: formatVersion)) else {
@@ -133,7 +141,8 @@ enum PostgresRecordCodec {
                 responseStatus: Int(truncatingIfNeeded: try cells[21].decode(Int64.self)),
                 previousHash: try cells[22].decode(String.self),
                 hash: try cells[23].decode(String.self),
-                formatVersion: Int(formatVersion)
+                formatVersion: Int(formatVersion),
+                callingWindow: callingWindow
             )
         } catch let error as UnreadableRecord {
             throw error

@@ -70,6 +70,13 @@ extension SQLiteAuditStore: OutboxStore {
         }
     }
 
+    @discardableResult
+    public func cancelDelivery(id: String, services: Set<Int64>?, nowMillis: Int64) async throws(AuditStoreError) -> Delivery {
+        try await transition(id: id, services: services, "cancel delivery \(id)") { delivery throws(AuditStoreError) in
+            try delivery.cancelled(nowMillis: nowMillis)
+        }
+    }
+
     public func markSendingUnknown(claimedBeforeMillis: Int64, reason: String, nowMillis: Int64) async throws(AuditStoreError) -> Int {
         try await onWriter("mark sending deliveries unknown") { context in
             try context.transaction {

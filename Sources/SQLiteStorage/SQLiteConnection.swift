@@ -163,6 +163,12 @@ final class SQLiteStatement {
         try check(result)
     }
 
+    /// Binds `value` to parameter `index` (1-based) as a blob; nil binds NULL.
+    func bind(_ index: Int32, _ value: [UInt8]?) throws(SQLiteError) {
+        guard let value else { return try check(sqlite3_bind_null(handle, index)) }
+        try bind(index, value)
+    }
+
     /// Binds `value` to parameter `index` (1-based).
     func bind(_ index: Int32, _ value: SQLiteValue) throws(SQLiteError) {
         switch value {
@@ -212,6 +218,11 @@ final class SQLiteStatement {
         guard let bytes = sqlite3_column_blob(handle, column) else { return [] }
         let count = Int(sqlite3_column_bytes(handle, column))
         return Array(UnsafeRawBufferPointer(start: bytes, count: count))
+    }
+
+    /// The column as bytes; NULL reads as nil.
+    func optionalBlob(_ column: Int32) -> [UInt8]? {
+        sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : blob(column)
     }
 
     func optionalText(_ column: Int32) -> String? {

@@ -2,24 +2,26 @@ import CallGateStorage
 
 /// How a delivery maps onto `deliveries`, and the statements that read and write it.
 enum SQLiteDeliveryCodec {
-    /// The columns `decode` reads, then the row's position (the cursor of lists).
+    /// The columns `decode` reads, then the row's position (the cursor of lists). A row from before
+    /// schema version 7 has no first attempt's time: it was its creation's.
     static let columns = """
         id, source, webhook_id, operation, service_id, payload, request_id, created_ms, \
-        status, attempts, next_attempt_ms, updated_ms, last_error, upstream_status, position
+        status, attempts, next_attempt_ms, updated_ms, last_error, upstream_status, \
+        COALESCE(first_attempt_ms, created_ms), window_query, position
         """
 
     /// Inserts a new delivery, or nothing when its source already submitted its webhook id.
     static let insert = """
         INSERT INTO deliveries (id, source, webhook_id, operation, service_id, payload, request_id, created_ms, \
-        status, attempts, next_attempt_ms, updated_ms, last_error, upstream_status) \
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+        status, attempts, next_attempt_ms, updated_ms, last_error, upstream_status, first_attempt_ms, window_query) \
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
         ON CONFLICT (source, webhook_id) DO NOTHING
         """
 
     /// Writes a delivery's state: the columns a transition changes (same parameters as `insert`).
     static let updateState = """
         UPDATE deliveries SET status = ?9, attempts = ?10, next_attempt_ms = ?11, updated_ms = ?12, \
-        last_error = ?13, upstream_status = ?14 WHERE id = ?1
+        last_error = ?13, upstream_status = ?14, first_attempt_ms = ?15 WHERE id = ?1
         """
 
     static let selectById = "SELECT \(columns) FROM deliveries WHERE id = ?1"
@@ -43,6 +45,7 @@ enum SQLiteDeliveryCodec {
             try statement.bind(6, delivery.payload)
             try statement.bind(7, delivery.requestId)
             try statement.bind(8, delivery.createdMillis)
+            try statement.bind(16, delivery.windowQuery)
         }
         try statement.bind(9, delivery.status.rawValue)
         try statement.bind(10, Int64(delivery.attempts))
@@ -50,6 +53,7 @@ enum SQLiteDeliveryCodec {
         try statement.bind(12, delivery.updatedMillis)
         try statement.bind(13, delivery.lastError)
         try statement.bind(14, delivery.upstreamStatus.map(Int64.init))
+        try statement.bind(15, delivery.firstAttemptMillis)
     }
 
     /// The delivery in the current row of a statement selecting `columns`, and its position.
@@ -67,9 +71,10 @@ enum SQLiteDeliveryCodec {
             payload: row.blob(5), createdMillis: row.int64(7), requestId: row.text(6), status: status,
             attempts: Int(truncatingIfNeeded: row.int64(9)), nextAttemptMillis: row.int64(10),
             updatedMillis: row.int64(11), lastError: row.optionalText(12),
-            upstreamStatus: row.optionalInt64(13).map { Int(truncatingIfNeeded: $0) }
+            upstreamStatus: row.optionalInt64(13).map { Int(truncatingIfNeeded: $0) }, firstAttemptMillis: row.int64(14),
+            windowQuery: row.optionalBlob(15)
         )
-        return (delivery, row.int64(14))
+        return (delivery, row.int64(16))
     }
 
     /// The deliveries `sql` (selecting `columns`) returns for `values`, with their positions.

@@ -9,7 +9,7 @@ enum SQLiteRecordCodec {
         "sequence", "request_id", "time_ms", "principal", "role", "auth_method", "client_address", "operation",
         "method", "path", "service_id", "entry_count", "outcome", "reason", "validation_codes", "upstream_status",
         "upstream_attempts", "upstream_latency_us", "total_latency_us", "response_status", "previous_hash", "hash",
-        "max_time_ms", "phones", "format_version", "peer_address",
+        "max_time_ms", "phones", "format_version", "peer_address", "calling_window",
     ]
 
     /// The columns `decode` reads, for a query that names `audit_records` `r`.
@@ -52,6 +52,7 @@ enum SQLiteRecordCodec {
         try recordStatement.bind(24, prepared.phonesJSON)
         try recordStatement.bind(25, Int64(record.formatVersion))
         try recordStatement.bind(26, record.peerAddress)
+        try recordStatement.bind(27, prepared.callingWindowJSON)
         try recordStatement.run()
     }
 
@@ -77,6 +78,13 @@ enum SQLiteRecordCodec {
         }
         guard let phones = PreparedAuditRecord.decodePhones(row.text(23)) else {
             throw UnreadableRecord(sequence: sequence, detail: "its phones column is not a JSON array of masked number and fingerprint pairs")
+        }
+        var callingWindow: AuditCallingWindow?
+        if let stored = row.optionalText(26) {
+            guard let decoded = AuditCallingWindow(storedForm: stored) else {
+                throw UnreadableRecord(sequence: sequence, detail: "its calling_window column is not a JSON array of profile, digest, next allowed instant and rule ids")
+            }
+            callingWindow = decoded
         }
         let formatVersion = row.int64(24)
         guard AuditRecord.knownFormatVersions.contains(Int(truncatingIfNeeded: formatVersion)) else {
@@ -110,7 +118,8 @@ enum SQLiteRecordCodec {
             responseStatus: Int(truncatingIfNeeded: row.int64(19)),
             previousHash: row.text(20),
             hash: row.text(21),
-            formatVersion: Int(formatVersion)
+            formatVersion: Int(formatVersion),
+            callingWindow: callingWindow
         )
         return (record, row.int64(22))
     }

@@ -13,6 +13,7 @@ import CallGateStorage
 ///   previous_hash, hash,
 ///   format_version         -- the record's AuditRecord.formatVersion; 1 for records from before versions
 ///   peer_address           -- the socket's peer address (format 3); NULL in older records
+///   calling_window         -- the calling-window decision (format 4; AuditCallingWindow.storedForm); NULL without one
 /// audit_search     -- the per-block filters' index, one row per (block, term, 0); see SQLiteSearchIndex
 ///   PRIMARY KEY (block, term, sequence)
 /// audit_search_postings -- request ids' and phones' index, one row per (block, bucket): entries BLOB
@@ -22,7 +23,9 @@ import CallGateStorage
 /// deliveries       -- the webhook outbox, one row per delivery; position (the rowid) is arrival order
 ///   position INTEGER PRIMARY KEY, id UNIQUE, source, webhook_id, operation, service_id,
 ///   payload BLOB, request_id, created_ms, status, attempts, next_attempt_ms, updated_ms,
-///   last_error, upstream_status; UNIQUE (source, webhook_id)
+///   last_error, upstream_status, first_attempt_ms (NULL in rows from before version 8: created_ms),
+///   window_query BLOB (what the calling window is asked before each attempt; NULL: nothing; both version 8);
+///   UNIQUE (source, webhook_id)
 ///   indexes (status, next_attempt_ms) for claims and the next wake-up, (status, position) for lists
 /// idempotency_keys -- one row per (principal, key): request_digest BLOB, created_ms, and the kept
 ///   response (response_status, response_headers, response_body), NULL while in progress;
@@ -59,7 +62,11 @@ enum SQLiteSchema {
     /// file get 1, the format they were written in (`upgradeFrom3`). Version 5 stores the socket's
     /// peer address beside the client address (`peer_address`, NULL in older records; `upgradeFrom4`).
     /// Version 6 MACs the pruning checkpoint with the chain key (`audit_checkpoint.mac`, `upgradeFrom5`).
-    static let version: Int64 = 6
+    /// Version 7 stores the calling-window decision (`calling_window`, NULL in older records; `upgradeFrom6`).
+    /// Version 8 stores a delivery's planned first attempt (`deliveries.first_attempt_ms`, later than
+    /// its creation when deferred to a calling window) and its calling-window question
+    /// (`deliveries.window_query`; `upgradeFrom7`).
+    static let version: Int64 = 8
 
     /// The table of the request ids' and phones' index (`SQLiteSearchIndex`), new in version 3.
     private static let createPostings = """
@@ -98,6 +105,20 @@ enum SQLiteSchema {
     private static let addCheckpointMAC = """
         ALTER TABLE audit_checkpoint ADD COLUMN mac TEXT;
         PRAGMA user_version = 6;
+        """
+
+    /// Turns a version 6 file into version 7: a nullable column, so no row is rewritten.
+    private static let upgradeFrom6 = """
+        ALTER TABLE audit_records ADD COLUMN calling_window TEXT;
+        PRAGMA user_version = 7;
+        """
+
+    /// Turns a version 7 file into version 8: nullable columns, so no row is rewritten (a NULL first
+    /// attempt reads as the delivery's creation, when it was due; a NULL question, as none).
+    private static let upgradeFrom7 = """
+        ALTER TABLE deliveries ADD COLUMN first_attempt_ms INTEGER;
+        ALTER TABLE deliveries ADD COLUMN window_query BLOB;
+        PRAGMA user_version = 8;
         """
 
     /// Turns a version 5 file (or an older one, once upgraded to 5) into version 6, once, in the transaction that opens it with the key:
@@ -145,7 +166,8 @@ enum SQLiteSchema {
             previous_hash TEXT NOT NULL,
             hash TEXT NOT NULL,
             format_version INTEGER NOT NULL,
-            peer_address TEXT
+            peer_address TEXT,
+            calling_window TEXT
         );
         CREATE TABLE audit_search (
             block INTEGER NOT NULL,
@@ -183,6 +205,8 @@ enum SQLiteSchema {
             updated_ms INTEGER NOT NULL,
             last_error TEXT,
             upstream_status INTEGER,
+            first_attempt_ms INTEGER,
+            window_query BLOB,
             UNIQUE (source, webhook_id)
         );
         CREATE INDEX deliveries_due ON deliveries (status, next_attempt_ms);
@@ -217,7 +241,7 @@ enum SQLiteSchema {
                         code: .corrupt,
                         detail: "The file \(path) holds another database, not a CallGate audit trail; give the audit store a file of its own."
                     )
-                } else if (2...5).contains(version) {
+                } else if (2...7).contains(version) {
                     if version == 2 {
                         try connection.execute(upgradeFrom2)
                     }
@@ -227,7 +251,13 @@ enum SQLiteSchema {
                     if version <= 4 {
                         try connection.execute(upgradeFrom4)
                     }
-                    try upgradeFrom5(connection, keys: keys)
+                    if version <= 5 {
+                        try upgradeFrom5(connection, keys: keys)
+                    }
+                    if version <= 6 {
+                        try connection.execute(upgradeFrom6)
+                    }
+                    try connection.execute(upgradeFrom7)
                 } else if version < Self.version {
                     throw AuditStoreError(
                         code: .corrupt,

@@ -62,8 +62,11 @@ struct RequestValidatorTests {
         (#"{"calls": [{"phone": "4152057483", "dialingTimeoutSeconds": 86401}]}"#, "/calls/0/dialingTimeoutSeconds", "out_of_range", "'dialingTimeoutSeconds' must be from 1 to 86400, got 86401."),
         (#"{"calls": [{"phone": "4152057483", "transactionId": -1}]}"#, "/calls/0/transactionId", "out_of_range", "'transactionId' must be from 1 to 9223372036854775807, got -1."),
         (#"{"calls": [{"phone": "4152057483", "account": ""}]}"#, "/calls/0/account", "invalid_length", "'account' must have 1 to 100 characters, got 0."),
-        (#"{"calls": [{"phone": "4152057483", "colour": "red"}]}"#, "/calls/0/colour", "unknown_field", "Unknown field 'colour'; the fields are: phone, account, callerId, templateId, dialingTimeoutSeconds, transactionId."),
-        (#"{"calls": [{"phone": "4152057483", "a/b~c": 1}]}"#, "/calls/0/a~1b~0c", "unknown_field", "Unknown field 'a/b~c'; the fields are: phone, account, callerId, templateId, dialingTimeoutSeconds, transactionId."),
+        (#"{"calls": [{"phone": "4152057483", "colour": "red"}]}"#, "/calls/0/colour", "unknown_field", "Unknown field 'colour'; the fields are: phone, account, callerId, templateId, dialingTimeoutSeconds, transactionId, state, timeZone."),
+        (#"{"calls": [{"phone": "4152057483", "a/b~c": 1}]}"#, "/calls/0/a~1b~0c", "unknown_field", "Unknown field 'a/b~c'; the fields are: phone, account, callerId, templateId, dialingTimeoutSeconds, transactionId, state, timeZone."),
+        (#"{"calls": [{"phone": "4152057483", "timeZone": "ET"}]}"#, "/calls/0/state", "required", "'timeZone' gives the zone of the party's state: give 'state' too (e.g. \"FL\")."),
+        (#"{"calls": [{"phone": "4152057483", "state": "ZZ"}]}"#, "/calls/0/state", "unknown_state", "\"ZZ\" is not a US state, district or territory code, or a Canadian province code (e.g. FL, DC, PR, ON)."),
+        (#"{"calls": [{"phone": "4152057483", "state": "FL", "timeZone": "Mars/Olympus"}]}"#, "/calls/0/timeZone", "unknown_timezone", nil),
         (#"{"calls": [{"phone": "876 555 0123"}]}"#, "/calls/0/phone", "unsupported_region", nil),
         (#"{"calls": [{"phone": "415 205 7483 ext 12"}]}"#, "/calls/0/phone", "extension_not_supported", nil),
     ] as [(String, String, String, String?)])
@@ -73,6 +76,16 @@ struct RequestValidatorTests {
         #expect(found.first?.pointer == pointer)
         #expect(found.first?.code == code)
         if let detail { #expect(found.first?.detail == detail) }
+    }
+
+    @Test("A /v1 entry's state and zone are kept for the calling-window check, not forwarded; the compatible surface drops them")
+    func partyLocation() throws {
+        let body = #"{"calls": [{"phone": "8002752273", "state": "FL", "timeZone": "CT"}, {"phone": "4152057483"}]}"#
+        let calls = try validator.manualCalls(try json(body), surface: .v1).get()
+        #expect(calls.partyLocations == [RequestValidator.PartyLocation(state: "FL", timeZone: IANATimeZone.named("America/Chicago")), nil])
+        #expect(!String(decoding: calls.request.liveVoxJSON, as: UTF8.self).contains("state"))
+        let compatible = try validator.manualCalls(try json(#"{"callEntry": [{"phoneNumber": "8002752273", "state": "FL"}]}"#), surface: .compatible).get()
+        #expect(compatible.partyLocations == [nil])
     }
 
     @Test("A /v1 callback without a time zone takes the number's own zone")

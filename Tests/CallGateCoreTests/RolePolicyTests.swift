@@ -12,6 +12,7 @@ struct RolePolicyTests {
             .scheduleCallback: [.sysadmin, .superuser, .manager, .agent],
             .readAudit: [.sysadmin, .superuser],
             .administerDeliveries: [.sysadmin, .superuser],
+            .checkCallingWindow: [.sysadmin, .superuser, .manager, .agent],
         ]
         return LiveVoxRole.allCases.flatMap { role in
             GatewayOperation.allCases.map { operation in (role, operation, table[operation]!.contains(role)) }

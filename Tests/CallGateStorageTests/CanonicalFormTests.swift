@@ -32,7 +32,7 @@ struct CanonicalFormTests {
         #expect(record.canonicalBytes() != before)
     }
 
-    @Test("the canonical bytes of the current format (3) start with its version and end with the peer address; format 2 lacks the peer address, format 1 the version too")
+    @Test("the canonical bytes of format 3 start with its version and end with the peer address; format 2 lacks the peer address, format 1 the version too")
     func goldenCurrentForm() {
         var record = AuditRecord(
             sequence: 7, requestId: "r", timeMillis: 1_767_225_600_000, principal: "crm", role: "Manager",
@@ -40,9 +40,8 @@ struct CanonicalFormTests {
             path: "/v1/services/21429/manual-calls", serviceId: 21429,
             phones: [AuditPhone(masked: "******7483", fingerprint: "ab")], entryCount: 1, outcome: .allowed,
             upstreamStatus: 200, upstreamAttempts: 1, upstreamLatencyMicros: 800, totalLatencyMicros: 900,
-            responseStatus: 200
+            responseStatus: 200, formatVersion: 3
         )
-        #expect(record.formatVersion == 3)
         let body = #""requestId":"r","timeMillis":1767225600000,"principal":"crm","role":"Manager","authMethod":"api_key","clientAddress":"10.0.0.1","operation":"launchManualCalls","method":"POST","path":"/v1/services/21429/manual-calls","serviceId":21429,"phones":[{"masked":"******7483","fingerprint":"ab"}],"entryCount":1,"outcome":"allowed","reason":null,"validationCodes":[],"upstreamStatus":200,"upstreamAttempts":1,"upstreamLatencyMicros":800,"totalLatencyMicros":900,"responseStatus":200"#
         #expect(String(decoding: record.canonicalBytes(), as: UTF8.self) == #"{"formatVersion":3,"# + body + #","peerAddress":"192.0.2.7"}"#)
         // The version is covered: the same content in another format hashes differently.
@@ -52,6 +51,45 @@ struct CanonicalFormTests {
         #expect(String(decoding: record.canonicalBytes(), as: UTF8.self) == #"{"formatVersion":2,"# + body + "}")
         record.formatVersion = AuditRecord.unversionedFormat
         #expect(String(decoding: record.canonicalBytes(), as: UTF8.self) == "{" + body + "}")
+    }
+
+    @Test("the canonical bytes of the current format (4) end with the calling-window decision, or null without one; format 3's stay as they were")
+    func goldenCallingWindowForm() {
+        var record = AuditRecord(
+            sequence: 7, requestId: "r", timeMillis: 1_767_225_600_000, principal: "crm", role: "Manager",
+            authMethod: "api_key", clientAddress: "10.0.0.1", peerAddress: "192.0.2.7", operation: "launch_manual_calls", method: "POST",
+            path: "/v1/services/21429/manual-calls", serviceId: 21429,
+            phones: [AuditPhone(masked: "******1234", fingerprint: "ab")], entryCount: 1, outcome: .denied, reason: "outside_calling_window",
+            validationCodes: ["outside_calling_window"], totalLatencyMicros: 900, responseStatus: 422,
+            callingWindow: AuditCallingWindow(profile: "telemarketing", ruleIds: ["US-FL-solicitation", "q\"uote"],
+                                              nextAllowedAtMillis: 1_780_401_600_000, rulesDigest: "cd")
+        )
+        #expect(record.formatVersion == 4)
+        let body = #""requestId":"r","timeMillis":1767225600000,"principal":"crm","role":"Manager","authMethod":"api_key","clientAddress":"10.0.0.1","operation":"launch_manual_calls","method":"POST","path":"/v1/services/21429/manual-calls","serviceId":21429,"phones":[{"masked":"******1234","fingerprint":"ab"}],"entryCount":1,"outcome":"denied","reason":"outside_calling_window","validationCodes":["outside_calling_window"],"upstreamStatus":null,"upstreamAttempts":0,"upstreamLatencyMicros":null,"totalLatencyMicros":900,"responseStatus":422,"peerAddress":"192.0.2.7""#
+        #expect(String(decoding: record.canonicalBytes(), as: UTF8.self)
+            == #"{"formatVersion":4,"# + body + #","callingWindow":{"profile":"telemarketing","rules":["US-FL-solicitation","q\"uote"],"nextAllowedAt":1780401600000,"rulesDigest":"cd"}}"#)
+        // Each part of the decision is covered.
+        let decided = record.contentDigest()
+        record.callingWindow?.nextAllowedAtMillis = nil
+        #expect(record.contentDigest() != decided)
+        #expect(String(decoding: record.canonicalBytes(), as: UTF8.self).hasSuffix(#""nextAllowedAt":null,"rulesDigest":"cd"}}"#))
+        record.callingWindow = nil
+        #expect(String(decoding: record.canonicalBytes(), as: UTF8.self) == #"{"formatVersion":4,"# + body + #","callingWindow":null}"#)
+        record.formatVersion = 3
+        #expect(String(decoding: record.canonicalBytes(), as: UTF8.self) == #"{"formatVersion":3,"# + body + "}")
+    }
+
+    @Test("a calling-window decision round-trips through its stored form, and a stored form that is not one is refused")
+    func callingWindowStoredForm() {
+        for window in [AuditCallingWindow(profile: "baseline", ruleIds: [], nextAllowedAtMillis: nil, rulesDigest: "ab"),
+                       AuditCallingWindow(profile: "telemarketing", ruleIds: ["US-FL-solicitation", "location_unknown"],
+                                          nextAllowedAtMillis: -5, rulesDigest: "ab")] {
+            #expect(AuditCallingWindow(storedForm: window.storedForm) == window)
+        }
+        #expect(AuditCallingWindow(profile: "off", ruleIds: ["A"], nextAllowedAtMillis: 12, rulesDigest: "d").storedForm == #"["off","d","12","A"]"#)
+        for invalid in ["", "[]", #"["off","d"]"#, #"["off","d","soon"]"#, "[1,2,3]"] {
+            #expect(AuditCallingWindow(storedForm: invalid) == nil, "\(invalid)")
+        }
     }
 
     @Test("absent optionals are null and empty lists are []")

@@ -71,7 +71,7 @@ struct AuditFiltersProblemTests {
     }
 
     @Test("The deliveries' parameters are refused in the same words", arguments: [
-        ("status=lost", "The query parameter 'status' is 'lost': use pending, sending, delivered, dead or unknown."),
+        ("status=lost", "The query parameter 'status' is 'lost': use pending, sending, delivered, dead, unknown or cancelled."),
         ("limit=0", "The query parameter 'limit' is '0': use a whole number from 1 to 1000."),
         ("cursor=-1", "The query parameter 'cursor' is '-1': pass the nextCursor of the previous page unchanged."),
         ("page=2", "The query parameter 'page' is not a parameter of the deliveries; they take status, limit and cursor."),

@@ -46,6 +46,7 @@ struct AuditedGateway {
     let file: String
 
     static func make(authFailureLimitPerMinute: Int = 30, trustedProxies: [IPAddressRange] = [],
+                     callingWindows: CallingWindowGate = .builtIn(profile: .off),
                      nowMillis: @escaping @Sendable () -> Int64 = { GatewayHarness.now }) async throws -> AuditedGateway {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-audit-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -55,7 +56,7 @@ struct AuditedGateway {
         let store = BreakableStore(sqlite)
         let trail = AuditTrail(storage: Storage(audit: store, outbox: sqlite, idempotency: sqlite), keys: keys)
         let gateway = try await GatewayHarness(audit: trail, authFailureLimitPerMinute: authFailureLimitPerMinute,
-                                               trustedProxies: trustedProxies, nowMillis: nowMillis)
+                                               trustedProxies: trustedProxies, callingWindows: callingWindows, nowMillis: nowMillis)
         return AuditedGateway(gateway: gateway, trail: trail, store: store, file: file)
     }
 

@@ -28,6 +28,9 @@ final class GatewayHarness: Sendable {
          defaultRateLimit: RateLimit? = nil, jwt: JWTAuthenticator? = nil,
          webhooks: WebhookSourceStore? = nil, authFailureLimitPerMinute: Int = 30,
          trustedProxies: [IPAddressRange] = [], webhookMaxBodyBytes: Int = 262_144,
+         // Off unless a test's subject is the calling windows: the harness's fixed instant
+         // (12:00Z, 05:00 in California) is outside them for much of the country.
+         callingWindows: CallingWindowGate = .builtIn(profile: .off),
          nowMillis: @escaping @Sendable () -> Int64 = { GatewayHarness.now }) async throws {
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         simulator = try await LiveVoxSimulator.start(configuration: SimulatorConfiguration(), logger: logger)
@@ -59,7 +62,7 @@ final class GatewayHarness: Sendable {
             configuration: .init(maxBodyBytes: maxBodyBytes, validator: RequestValidator(maxBatchSize: maxBatchSize),
                                  openAPIDocument: OpenAPIDocument.bytes, defaultRateLimit: defaultRateLimit,
                                  webhookMaxBodyBytes: webhookMaxBodyBytes, authFailureLimitPerMinute: authFailureLimitPerMinute,
-                                 trustedProxies: trustedProxies),
+                                 trustedProxies: trustedProxies, callingWindows: callingWindows),
             keys: try APIKeyStore(path: path), jwt: jwt, webhooks: webhooks, client: client, audit: audit, metrics: metrics, exposition: exposition,
             readiness: { .init(isReady: true, detail: "ready") },
             nowMillis: nowMillis, logger: logger)
@@ -136,9 +139,12 @@ final class BodyCollector: GatewayBodyWriter {
 
 /// Runs `body` with a fresh harness and always shuts it down.
 func withGateway<T>(maxBodyBytes: Int = 1 << 20, maxBatchSize: Int = 1000, authFailureLimitPerMinute: Int = 30,
+                    callingWindows: CallingWindowGate = .builtIn(profile: .off),
+                    nowMillis: @escaping @Sendable () -> Int64 = { GatewayHarness.now },
                     _ body: (GatewayHarness) async throws -> T) async throws -> T {
     let harness = try await GatewayHarness(maxBodyBytes: maxBodyBytes, maxBatchSize: maxBatchSize,
-                                           authFailureLimitPerMinute: authFailureLimitPerMinute)
+                                           authFailureLimitPerMinute: authFailureLimitPerMinute,
+                                           callingWindows: callingWindows, nowMillis: nowMillis)
     do {
         let result = try await body(harness)
         await harness.shutdown()

@@ -15,8 +15,10 @@ struct ServedGateway {
 
     var base: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts the service with one key per `roles` entry (name and role, every service).
-    static func start(roles: [String: LiveVoxRole]) async throws -> ServedGateway {
+    /// Starts the service with one key per `roles` entry (name and role, every service), `flags` (by
+    /// config key) over the defaults here, and the gateway's clock.
+    static func start(roles: [String: LiveVoxRole], flags: [String: String] = [:],
+                      clock: GatewayClock = .system) async throws -> ServedGateway {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-serve-\(UUID().uuidString)").path
         var file = KeysFile()
         var keys: [String: String] = [:]
@@ -25,12 +27,14 @@ struct ServedGateway {
         var settings = try await GatewaySettings.read(flags: [
             "port": "0", "keysFile": directory + "/keys.yaml", "store": "sqlite:\(directory)/callgate.sqlite",
             "audit.keyFile": directory + "/audit.key",
-        ], configFile: nil)
+            // Not the subject here, and the suite runs at any hour.
+            "callingProfile": "off",
+        ].merging(flags) { $1 }, configFile: nil)
         settings.logLevel = .error
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let service = Task {
-            try await CallGateService.run(settings: settings, logger: logger, openAPIDocument: OpenAPIDocument.bytes) { _, port in
+            try await CallGateService.run(settings: settings, logger: logger, openAPIDocument: OpenAPIDocument.bytes, clock: clock) { _, port in
                 continuation.yield(port)
             }
         }

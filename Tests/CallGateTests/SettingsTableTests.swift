@@ -51,10 +51,11 @@ struct SettingsTableTests {
             ])))
             #expect(setting.defaultText(read) == text, "\(setting.key)")
         }
-        #expect(withDefaults == 36)
+        #expect(withDefaults == 39)
         let unset = table.settings.filter { setting in setting.defaultText(table.defaults).map(\.isEmpty) ?? true }.map(\.key)
         #expect(unset == ["tls.certFile", "tls.keyFile", "tls.clientCaFile", "upstream.url", "upstream.pathPrefix", "upstream.accessToken", "upstream.clientName", "upstream.userName",
-                          "upstream.password", "upstream.caFile", "upstream.clientCertificate", "upstream.clientKey", "storePassword",
+                          "upstream.password", "upstream.caFile", "upstream.clientCertificate", "upstream.clientKey",
+                          "callingServiceProfilesFile", "callingRulesFile", "storePassword",
                           "storeCaFile", "audit.secret",
                           "audit.witnessFile", "audit.witnessKeyFile", "trustedProxies", "jwt.audience", "jwt.issuers", "jwt.hs256Secrets",
                           "jwt.jwksFile"])

@@ -20,7 +20,9 @@ struct WebhookGateway {
     let sourcesPath: String
 
     static func make(sourceRateLimit: RateLimit? = nil, authFailureLimitPerMinute: Int = 30,
-                     webhookMaxBodyBytes: Int = 262_144) async throws -> WebhookGateway {
+                     webhookMaxBodyBytes: Int = 262_144, outsideWindow: WebhookOutsideWindow? = nil,
+                     callingWindows: CallingWindowGate = .builtIn(profile: .off),
+                     nowMillis: @escaping @Sendable () -> Int64 = { GatewayHarness.now }) async throws -> WebhookGateway {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-wh-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let keys = try AuditKeys(secret: Array("an audit secret for the tests, 32+ bytes".utf8))
@@ -29,10 +31,11 @@ struct WebhookGateway {
         var sources = WebhookSourcesFile()
         let secret = try sources.addSource(name: "crm", role: .manager, services: [21429], agentLoginId: nil,
                                            rateLimit: sourceRateLimit)
+        sources.sources[0].outsideWindow = outsideWindow
         try sources.save(path: directory + "/sources.yaml")
         let webhooks = try WebhookSourceStore(path: directory + "/sources.yaml")
         let gateway = try await GatewayHarness(audit: trail, webhooks: webhooks, authFailureLimitPerMinute: authFailureLimitPerMinute,
-                                               webhookMaxBodyBytes: webhookMaxBodyBytes)
+                                               webhookMaxBodyBytes: webhookMaxBodyBytes, callingWindows: callingWindows, nowMillis: nowMillis)
         return WebhookGateway(gateway: gateway, store: store, trail: trail, secret: try WebhookSecret.parse(secret),
                               sourcesPath: directory + "/sources.yaml")
     }
@@ -47,9 +50,12 @@ struct WebhookGateway {
         ], body: body, peer: peer)
     }
 
-    /// A delivery worker over the outbox, sending through the gateway's client, on `nowMillis`.
-    func worker(nowMillis: @escaping @Sendable () -> Int64) throws -> DeliveryWorker {
-        DeliveryWorker(trail: trail, client: gateway.gateway.forwarder.client, nowMillis: nowMillis, logger: gateway.gateway.logger)
+    /// A delivery worker over the outbox, sending through the gateway's client, on `nowMillis`,
+    /// checking the calling window with `window`.
+    func worker(nowMillis: @escaping @Sendable () -> Int64,
+                window: @escaping @Sendable (Delivery, Int64) -> DeliveryWindowVerdict = DeliveryWindowVerdict.alwaysOpen) throws -> DeliveryWorker {
+        DeliveryWorker(trail: trail, client: gateway.gateway.forwarder.client, nowMillis: nowMillis, window: window,
+                       logger: gateway.gateway.logger)
     }
 
     func shutdown() async {
@@ -195,7 +201,7 @@ struct WebhookIntakeTests {
         #expect(Self.first(listed.json?["deliveries"])?["id"] == .string(id))
         let lost = await harness.gateway.send("GET", "/v1/deliveries?status=lost", key: "sysadmin")
         #expect(lost.status == 400)
-        #expect(lost.json?["detail"] == .string("The query parameter 'status' is 'lost': use pending, sending, delivered, dead or unknown."))
+        #expect(lost.json?["detail"] == .string("The query parameter 'status' is 'lost': use pending, sending, delivered, dead, unknown or cancelled."))
         #expect(await harness.gateway.send("GET", "/v1/deliveries?limit=0", key: "sysadmin").json?["detail"]
                 == .string("The query parameter 'limit' is '0': use a whole number from 1 to 1000."))
         #expect(await harness.gateway.send("GET", "/v1/deliveries?page=2", key: "sysadmin").json?["detail"]
@@ -278,15 +284,15 @@ struct DeliveryPolicyTests {
     @Test("Transient failures retry on the schedule, never before Retry-After, and die past the maximum age")
     func failures() {
         let unavailable = Self.error(.upstreamUnavailable, status: 503)
-        #expect(Self.policy.outcome(failed: unavailable, attempts: 1, createdMillis: Self.now, nowMillis: Self.now, random: 0)
+        #expect(Self.policy.outcome(failed: unavailable, attempts: 1, firstAttemptMillis: Self.now, nowMillis: Self.now, random: 0)
                 == .retry(atMillis: Self.now + 5_000, error: "LiveVox is unavailable. (LiveVox answered 503.)", upstreamStatus: 503))
-        #expect(Self.policy.outcome(failed: unavailable, attempts: 3, createdMillis: Self.now, nowMillis: Self.now, random: 1)
+        #expect(Self.policy.outcome(failed: unavailable, attempts: 3, firstAttemptMillis: Self.now, nowMillis: Self.now, random: 1)
                 == .retry(atMillis: Self.now + 144_000, error: "LiveVox is unavailable. (LiveVox answered 503.)", upstreamStatus: 503))
         let limited = Self.error(.upstreamRateLimited, status: 429, retryAfter: .seconds(60))
-        #expect(Self.policy.outcome(failed: limited, attempts: 1, createdMillis: Self.now, nowMillis: Self.now, random: 0)
+        #expect(Self.policy.outcome(failed: limited, attempts: 1, firstAttemptMillis: Self.now, nowMillis: Self.now, random: 0)
                 == .retry(atMillis: Self.now + 60_000, error: "LiveVox is limiting the rate of requests. (LiveVox answered 429.)", upstreamStatus: 429))
         let late = Self.now + 23 * 3_600_000 + 1_000
-        #expect(Self.policy.outcome(failed: unavailable, attempts: 30, createdMillis: Self.now, nowMillis: late, random: 0)
+        #expect(Self.policy.outcome(failed: unavailable, attempts: 30, firstAttemptMillis: Self.now, nowMillis: late, random: 0)
                 == .dead(reason: "Given up after 30 attempts over 24 h: LiveVox is unavailable. (LiveVox answered 503.)", upstreamStatus: 503))
         #expect(DeliveryPolicy.wait(afterAttempts: 0) == .zero)
         #expect(DeliveryPolicy.wait(afterAttempts: 99) == .seconds(3600))
@@ -295,7 +301,7 @@ struct DeliveryPolicyTests {
     @Test("A failure after which LiveVox may have acted is left for review, never retried")
     func mayHaveActed() {
         let timeout = Self.error(.upstreamTimeout, mayHaveActed: true)
-        #expect(Self.policy.outcome(failed: timeout, attempts: 1, createdMillis: Self.now, nowMillis: Self.now, random: 0)
+        #expect(Self.policy.outcome(failed: timeout, attempts: 1, firstAttemptMillis: Self.now, nowMillis: Self.now, random: 0)
                 == .unknown(reason: "LiveVox may have acted on it: LiveVox did not answer in time. Check at LiveVox before retrying it."))
     }
 }

@@ -27,7 +27,7 @@ struct ExportMemoryTests {
                    'api_key', '10.0.' || (i % 250) || '.' || (i % 199), 'launchManualCalls', 'POST',
                    '/v1/services/21429/manual-calls', 21429, 1, 'allowed', NULL, '[]',
                    CASE WHEN i % 10 = 0 THEN '["\(phone.masked)","\(phone.fingerprint)"]' ELSE '[]' END,
-                   200, 1, 8000 + i % 1000, 9000 + i % 1000, 200, printf('%064x', i - 1), printf('%064x', i), 2, NULL
+                   200, 1, 8000 + i % 1000, 9000 + i % 1000, 200, printf('%064x', i - 1), printf('%064x', i), 2, NULL, NULL
             FROM n;
             COMMIT;
             PRAGMA journal_mode = WAL;

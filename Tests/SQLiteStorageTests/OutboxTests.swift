@@ -71,3 +71,39 @@ struct OutboxTests {
         await store.close()
     }
 }
+
+@Suite("Webhook outbox across the schema upgrade to version 8")
+struct OutboxUpgradeTests {
+    @Test("a version 7 file's deliveries read as due at their creation with no window question, and new ones keep both")
+    func upgradeFrom7() async throws {
+        let directory = try TemporaryDirectory()
+        let written = try Fixtures.store(in: directory)
+        _ = try await written.append([AuditAppend(PreparedAuditRecord(Fixtures.record(0)), delivery: Fixtures.delivery(0))])
+        await written.close()
+        let raw = try RawDatabase(path: written.path)
+        try raw.execute("""
+            ALTER TABLE deliveries DROP COLUMN first_attempt_ms;
+            ALTER TABLE deliveries DROP COLUMN window_query;
+            PRAGMA user_version = 7;
+            """)
+
+        let store = try Fixtures.store(in: directory)
+        #expect(try raw.column("PRAGMA user_version") == ["8"])
+        #expect(try raw.column("SELECT count(*) FROM deliveries WHERE first_attempt_ms IS NULL AND window_query IS NULL") == ["1"])
+        let old = try #require(try await store.delivery(id: "dlv-0"))
+        #expect(old == Delivery(submitted: Fixtures.delivery(0), requestId: "req-0"))
+        #expect(old.firstAttemptMillis == old.createdMillis)
+        #expect(old.windowQuery == nil)
+
+        var deferred = Fixtures.delivery(1)
+        deferred.firstAttemptMillis = 90_000
+        deferred.windowQuery = Array("[]".utf8)
+        _ = try await store.append([AuditAppend(PreparedAuditRecord(Fixtures.record(1)), delivery: deferred)])
+        let new = try #require(try await store.delivery(id: "dlv-1"))
+        #expect(new.firstAttemptMillis == 90_000)
+        #expect(new.nextAttemptMillis == 90_000)
+        #expect(new.windowQuery == Array("[]".utf8))
+        #expect(try await store.verify().isIntact)
+        await store.close()
+    }
+}

@@ -56,7 +56,7 @@ struct PruneTests {
             INSERT INTO audit_records SELECT 2, request_id, time_ms, max_time_ms, principal, role, auth_method, client_address,
               operation, method, path, service_id, entry_count, outcome, reason, validation_codes, phones, upstream_status,
               upstream_attempts, upstream_latency_us, total_latency_us, response_status, previous_hash, hash, format_version,
-              peer_address
+              peer_address, calling_window
               FROM audit_records WHERE sequence = 4;
             """)
         let resurrected = try await store.verify()

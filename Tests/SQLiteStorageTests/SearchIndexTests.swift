@@ -50,6 +50,7 @@ struct SearchIndexTests {
             var record = Fixtures.record(index)
             record.formatVersion = AuditRecord.unversionedFormat
             record.peerAddress = nil
+            record.callingWindow = nil
             return record
         }
         await written.close()
@@ -59,14 +60,17 @@ struct SearchIndexTests {
         try raw.execute("""
             ALTER TABLE audit_records DROP COLUMN format_version;
             ALTER TABLE audit_records DROP COLUMN peer_address;
+            ALTER TABLE audit_records DROP COLUMN calling_window;
             ALTER TABLE audit_checkpoint DROP COLUMN mac;
+            ALTER TABLE deliveries DROP COLUMN first_attempt_ms;
+            ALTER TABLE deliveries DROP COLUMN window_query;
             DROP TABLE audit_search_postings;
             CREATE INDEX audit_records_max_time ON audit_records (max_time_ms);
             INSERT INTO audit_search VALUES (0, 12345, 17);
             PRAGMA user_version = 2
             """)
         let store = try Fixtures.store(in: directory)
-        #expect(try raw.column("PRAGMA user_version") == ["6"])
+        #expect(try raw.column("PRAGMA user_version") == ["8"])
         #expect(try raw.column("SELECT count(*) FROM sqlite_schema WHERE name = 'audit_records_max_time'") == ["0"])
         #expect(try raw.column("SELECT count(*) FROM audit_search WHERE sequence != 0") == ["0"])
         #expect(try raw.column("SELECT indexed_through FROM audit_search_progress") == ["4096"])

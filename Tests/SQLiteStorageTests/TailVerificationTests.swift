@@ -124,19 +124,28 @@ struct TailVerificationTests {
         for consistent in [true, false] {
             let directory = try TemporaryDirectory()
             let store = try Fixtures.store(in: directory)
-            try await Fixtures.fill(store, count: 10) { Fixtures.record($0, timeMillis: Int64($0)) }
+            // Records as version 5 wrote them: format 3, no calling-window decision.
+            try await Fixtures.fill(store, count: 10) { index in
+                var record = Fixtures.record(index, timeMillis: Int64(index))
+                record.formatVersion = 3
+                record.callingWindow = nil
+                return record
+            }
             #expect(try await store.prune(olderThanMillis: 3) == 3)
             await store.close()
-            // The file as version 5 left it: no MAC column.
+            // The file as version 5 left it: no MAC column, no calling_window column.
             try RawDatabase(path: store.path).execute("""
                 ALTER TABLE audit_checkpoint DROP COLUMN mac;
+                ALTER TABLE audit_records DROP COLUMN calling_window;
+                ALTER TABLE deliveries DROP COLUMN first_attempt_ms;
+                ALTER TABLE deliveries DROP COLUMN window_query;
                 PRAGMA user_version = 5;
                 \(consistent ? "" : "DELETE FROM audit_records WHERE sequence = 4;")
                 """)
             let reopened = try Fixtures.store(in: directory)
             let verification = try await reopened.verify()
             await reopened.close()
-            #expect(try RawDatabase(path: store.path).column("PRAGMA user_version") == ["6"])
+            #expect(try RawDatabase(path: store.path).column("PRAGMA user_version") == ["8"])
             if consistent {
                 #expect(verification == AuditVerification(checked: 7, firstBad: nil, checkpointSequence: 3))
             } else {

@@ -48,15 +48,15 @@ struct VerificationTests {
         ("DELETE FROM audit_records WHERE sequence = 1",
          1, "record 1 is missing: the sequence jumps from the start to 2"),
         // (c) inserted records: forged at the end, forged in the middle, one replayed at the end
-        ("INSERT INTO audit_records SELECT 21, \(allColumns), hash, printf('%064d', 0), format_version, peer_address FROM audit_records WHERE sequence = 20",
+        ("INSERT INTO audit_records SELECT 21, \(allColumns), hash, printf('%064d', 0), format_version, peer_address, calling_window FROM audit_records WHERE sequence = 20",
          21, "record 21 was altered or forged: its hash does not match its content"),
         ("""
          UPDATE audit_records SET sequence = sequence + 100 WHERE sequence > 10;
          UPDATE audit_records SET sequence = sequence - 99 WHERE sequence > 100;
-         INSERT INTO audit_records SELECT 11, \(allColumns), hash, hash, format_version, peer_address FROM audit_records WHERE sequence = 10;
+         INSERT INTO audit_records SELECT 11, \(allColumns), hash, hash, format_version, peer_address, calling_window FROM audit_records WHERE sequence = 10;
          """,
          11, "record 11 was altered or forged: its hash does not match its content"),
-        ("INSERT INTO audit_records SELECT 21, \(allColumns), previous_hash, hash, format_version, peer_address FROM audit_records WHERE sequence = 5",
+        ("INSERT INTO audit_records SELECT 21, \(allColumns), previous_hash, hash, format_version, peer_address, calling_window FROM audit_records WHERE sequence = 5",
          21, "record 21 does not follow record 20: its previous hash is not the hash of record 20, so a record was inserted, removed or moved here"),
         // (d) two records swapped
         ("""

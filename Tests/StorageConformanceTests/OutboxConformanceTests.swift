@@ -194,6 +194,109 @@ struct OutboxConformanceTests {
         await reopened.audit.close()
     }
 
+    @Test("a delivery whose first attempt is planned after its creation is due only then; the plan and its window question survive reopening", arguments: Backend.all)
+    func plannedFirstAttempt(backend: Backend) async throws {
+        let directory = try TemporaryDirectory()
+        let store = try await backend.open(directory)
+        var deferred = Fixtures.delivery(0, createdMillis: 1000)
+        deferred.firstAttemptMillis = 50_000
+        deferred.windowQuery = Array(#"[{"phone":"4155550123"}]"#.utf8) + [0, 0xFF]
+        let admitted = try await Self.admit(store, [(0, deferred), (1, Fixtures.delivery(1, createdMillis: 2000))])
+        var expected = Delivery(submitted: Fixtures.delivery(0, createdMillis: 1000), requestId: "req-0")
+        expected.nextAttemptMillis = 50_000
+        expected.firstAttemptMillis = 50_000
+        expected.windowQuery = deferred.windowQuery
+        #expect(admitted.map(\.delivery) == [expected, Delivery(submitted: Fixtures.delivery(1), requestId: "req-1")])
+        #expect(expected.createdMillis == 1000)
+        await store.audit.close()
+
+        let reopened = try await backend.open(directory)
+        #expect(try await reopened.outbox.delivery(id: "dlv-0") == expected)
+        #expect(try await reopened.outbox.claimDueDeliveries(nowMillis: 49_999, limit: 10).map(\.id) == ["dlv-1"])
+        #expect(try await reopened.outbox.nextDueMillis() == 50_000)
+        let due = try await reopened.outbox.claimDueDeliveries(nowMillis: 50_000, limit: 10)
+        #expect(due.map(\.id) == ["dlv-0"])
+        #expect(due.map(\.attempts) == [1])
+        #expect(due.map(\.firstAttemptMillis) == [50_000])
+        #expect(due.map(\.windowQuery) == [deferred.windowQuery])
+        await reopened.audit.close()
+    }
+
+    @Test("a first attempt planned before the creation is due at the creation", arguments: Backend.all)
+    func plannedNotBeforeCreation(backend: Backend) async throws {
+        let directory = try TemporaryDirectory()
+        let store = try await backend.open(directory)
+        let submitted = NewDelivery(id: "dlv-0", source: "crm", webhookId: "wh-0", operation: "launch_manual_calls", serviceId: 21429,
+                                    payload: Array("{}".utf8), createdMillis: 5000, firstAttemptMillis: 10)
+        #expect(submitted.firstAttemptMillis == 5000)
+        let stored = try await Self.admit(store, [(0, submitted)])
+        #expect(stored.map(\.delivery.nextAttemptMillis) == [5000])
+        await store.audit.close()
+    }
+
+    @Test("a claim found outside its calling window is pending again until the new instant, not counted as an attempt", arguments: Backend.all)
+    func deferredAtDelivery(backend: Backend) async throws {
+        let directory = try TemporaryDirectory()
+        let store = try await backend.open(directory)
+        _ = try await Self.admit(store, 0..<1)
+        _ = try await store.outbox.claimDueDeliveries(nowMillis: 1000, limit: 1)
+        let reason = "outside the calling window at delivery: deferred to 2026-12-08T14:00:00Z"
+        let deferred = try await store.outbox.completeDelivery(
+            id: "dlv-0", outcome: .deferred(untilMillis: 90_000, reason: reason), nowMillis: 1200)
+        var expected = Self.expected(Fixtures.delivery(0), index: 0, .pending, attempts: 0, next: 90_000, updated: 1200,
+                                     lastError: reason, upstream: nil)
+        expected.firstAttemptMillis = 90_000
+        #expect(deferred == expected)
+        #expect(try await store.outbox.delivery(id: "dlv-0") == expected)
+        #expect(try await store.outbox.claimDueDeliveries(nowMillis: 89_999, limit: 10) == [])
+        #expect(try await store.outbox.claimDueDeliveries(nowMillis: 90_000, limit: 10).map(\.attempts) == [1])
+        await store.audit.close()
+    }
+
+    @Test("cancelling takes a pending delivery out for good; any other status is a conflict, an unknown id not found", arguments: Backend.all)
+    func cancel(backend: Backend) async throws {
+        let directory = try TemporaryDirectory()
+        let store = try await backend.open(directory)
+        // dlv-0 pending (deferred), dlv-1 sending, dlv-2 delivered, dlv-3 dead.
+        var planned = Fixtures.delivery(0)
+        planned.firstAttemptMillis = 100_000
+        _ = try await Self.admit(store, [(0, planned)] + (1..<4).map { ($0, Fixtures.delivery($0)) })
+        #expect(try await store.outbox.claimDueDeliveries(nowMillis: 5000, limit: 10).map(\.id) == ["dlv-1", "dlv-2", "dlv-3"])
+        try await store.outbox.completeDelivery(id: "dlv-2", outcome: .delivered(upstreamStatus: 204), nowMillis: 5000)
+        try await store.outbox.completeDelivery(id: "dlv-3", outcome: .dead(reason: "refused", upstreamStatus: 422), nowMillis: 5000)
+
+        var expected = Delivery(submitted: planned, requestId: "req-0")
+        expected.status = .cancelled
+        expected.updatedMillis = 7000
+        #expect(try await store.outbox.cancelDelivery(id: "dlv-0", services: nil, nowMillis: 7000) == expected)
+        #expect(try await store.outbox.delivery(id: "dlv-0") == expected)
+        #expect(try await store.outbox.nextDueMillis() == nil)
+        #expect(try await store.outbox.claimDueDeliveries(nowMillis: 200_000, limit: 10) == [])
+        #expect(try await store.outbox.deliveries(status: .cancelled, limit: 10, beforeCursor: nil).deliveries == [expected])
+        for (id, status) in [("dlv-0", "cancelled"), ("dlv-1", "sending"), ("dlv-2", "delivered"), ("dlv-3", "dead")] {
+            let refused = await #expect(throws: AuditStoreError.self) {
+                try await store.outbox.cancelDelivery(id: id, services: nil, nowMillis: 8000)
+            }
+            #expect(refused == AuditStoreError(
+                code: .conflict, detail: "The delivery \(id) is \(status): only a pending delivery can be cancelled."
+            ))
+        }
+        let missing = await #expect(throws: AuditStoreError.self) {
+            try await store.outbox.cancelDelivery(id: "nope", services: nil, nowMillis: 8000)
+        }
+        #expect(missing == AuditStoreError(code: .notFound, detail: "No delivery has the id nope."))
+        // Another service's delivery is not found for a principal limited to others.
+        var other = Fixtures.delivery(9)
+        other.firstAttemptMillis = 100_000
+        _ = try await Self.admit(store, [(9, other)])
+        let outside = await #expect(throws: AuditStoreError.self) {
+            try await store.outbox.cancelDelivery(id: "dlv-9", services: [50123], nowMillis: 8000)
+        }
+        #expect(outside == AuditStoreError(code: .notFound, detail: "No delivery has the id dlv-9."))
+        #expect(try await store.outbox.delivery(id: "dlv-9")?.status == .pending)
+        await store.audit.close()
+    }
+
     @Test("only a claimed delivery can be completed, and an unknown id is not found", arguments: Backend.all)
     func completeRules(backend: Backend) async throws {
         let directory = try TemporaryDirectory()

@@ -32,7 +32,10 @@ public enum Fixtures {
             upstreamAttempts: outcome == .denied ? 0 : 1 + index % 3,
             upstreamLatencyMicros: outcome == .denied ? nil : 8000 + Int64(index),
             totalLatencyMicros: 9000 + Int64(index),
-            responseStatus: outcome == .allowed ? 200 : (outcome == .denied ? 403 : 504)
+            responseStatus: outcome == .allowed ? 200 : (outcome == .denied ? 403 : 504),
+            callingWindow: index % 4 == 1 ? nil : AuditCallingWindow(
+                profile: "telemarketing", ruleIds: index % 2 == 0 ? ["US-FL-solicitation"] : [],
+                nextAllowedAtMillis: index % 2 == 0 ? 1_780_401_600_000 + Int64(index) : nil, rulesDigest: String(repeating: "ab", count: 32))
         )
     }
 

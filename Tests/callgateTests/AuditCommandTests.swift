@@ -26,7 +26,7 @@ struct AuditCommandTests {
         let port = try ServeCommandTests.freePort()
         let server = Process()
         server.executableURL = CLI.binary
-        server.arguments = ["serve", "--port", String(port), "--shutdown-drain-seconds", "0", "--keys-file", keysFile, "--log-level", "error",
+        server.arguments = ["serve", "--calling-profile", "off", "--port", String(port), "--shutdown-drain-seconds", "0", "--keys-file", keysFile, "--log-level", "error",
                             "--store", store, "--audit-key-file", keyFile]
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice

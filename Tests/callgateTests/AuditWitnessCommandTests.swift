@@ -27,7 +27,7 @@ struct AuditWitnessCommandTests {
         let port = try ServeCommandTests.freePort()
         let server = Process()
         server.executableURL = CLI.binary
-        server.arguments = ["serve", "--port", String(port), "--shutdown-drain-seconds", "0", "--keys-file", directory.appendingPathComponent("keys.yaml").path,
+        server.arguments = ["serve", "--calling-profile", "off", "--port", String(port), "--shutdown-drain-seconds", "0", "--keys-file", directory.appendingPathComponent("keys.yaml").path,
                             "--store", "sqlite:" + directory.appendingPathComponent("audit.sqlite").path,
                             "--audit-key-file", directory.appendingPathComponent("audit.key").path]
         _ = FileManager.default.createFile(atPath: log, contents: nil)

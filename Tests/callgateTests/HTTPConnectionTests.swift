@@ -130,7 +130,7 @@ struct HTTPConnectionTests {
         try await crash.waitUntilUp(simulatorURL + "/_sim/clock")
         let port = try ServeCommandTests.freePort()
         let serve = try WebhookCrashTests.Running([
-            "serve", "--port", String(port), "--keys-file", keys, "--log-level", "warning",
+            "serve", "--calling-profile", "off", "--port", String(port), "--keys-file", keys, "--log-level", "warning",
             "--store", "sqlite:" + directory.appendingPathComponent("audit.sqlite").path,
             "--audit-key-file", directory.appendingPathComponent("audit.key").path,
             "--upstream-url", simulatorURL, "--upstream-access-token", "sim-access-token",

@@ -34,7 +34,7 @@ struct IntentCrashTests {
 
         let port = try ServeCommandTests.freePort()
         let base = "http://127.0.0.1:\(port)"
-        let serve = ["serve", "--port", String(port), "--keys-file", keys, "--store", store,
+        let serve = ["serve", "--calling-profile", "off", "--port", String(port), "--keys-file", keys, "--store", store,
                      "--audit-key-file", directory.appendingPathComponent("audit.key").path, "--log-level", "warning",
                      "--upstream-url", simulator, "--upstream-access-token", "sim-access-token",
                      "--upstream-client-name", "SIM", "--upstream-user-name", "sim-user", "--upstream-password", "sim-password"]

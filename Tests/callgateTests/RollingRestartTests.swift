@@ -123,7 +123,7 @@ struct RollingRestartTests {
             let own = directory.appendingPathComponent("instance-\(index)")
             try FileManager.default.createDirectory(at: own, withIntermediateDirectories: true)
             return try WebhookCrashTests.Running([
-                "serve", "--port", String(ports[index]), "--keys-file", keys, "--log-level", "warning",
+                "serve", "--calling-profile", "off", "--port", String(ports[index]), "--keys-file", keys, "--log-level", "warning",
                 "--shutdown-drain-seconds", "1",
                 "--store", "sqlite:" + own.appendingPathComponent("audit.sqlite").path,
                 "--audit-key-file", own.appendingPathComponent("audit.key").path,

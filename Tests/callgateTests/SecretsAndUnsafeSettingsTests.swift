@@ -28,7 +28,7 @@ struct SecretsAndUnsafeSettingsTests {
         let port = try ServeCommandTests.freePort()
         let server = Process()
         server.executableURL = CLI.binary
-        server.arguments = ["serve", "--port", String(port), "--log-level", "error", "--shutdown-drain-seconds", "0"] + arguments
+        server.arguments = ["serve", "--calling-profile", "off", "--port", String(port), "--log-level", "error", "--shutdown-drain-seconds", "0"] + arguments
         server.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice

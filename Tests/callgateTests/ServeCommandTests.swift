@@ -39,11 +39,13 @@ struct ServeCommandTests {
     /// `callgate serve` on a free port with `keys`, no drain delay and `arguments`, once it answers
     /// `/healthz` over plain HTTP (unless `waitOverHTTP` is false: an HTTPS caller waits itself);
     /// returns the process and its base URL.
+    /// The calling windows are off unless `arguments` turn them on (a later flag wins): these
+    /// servers' subjects are not the hour, and the suite runs at any hour.
     static func serve(keys: String, _ arguments: [String], waitOverHTTP: Bool = true) async throws -> (Process, String) {
         let port = try freePort()
         let server = Process()
         server.executableURL = CLI.binary
-        server.arguments = ["serve", "--port", String(port), "--keys-file", keys, "--log-level", "error",
+        server.arguments = ["serve", "--calling-profile", "off", "--port", String(port), "--keys-file", keys, "--log-level", "error",
                             "--shutdown-drain-seconds", "0"] + arguments
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice

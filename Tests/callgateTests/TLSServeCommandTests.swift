@@ -30,7 +30,7 @@ struct TLSServeCommandTests {
         let port = try ServeCommandTests.freePort()
         let server = Process()
         server.executableURL = CLI.binary
-        server.arguments = ["serve", "--port", String(port), "--shutdown-drain-seconds", "0", "--keys-file", certificates.path("keys.yaml"), "--log-level", "error",
+        server.arguments = ["serve", "--calling-profile", "off", "--port", String(port), "--shutdown-drain-seconds", "0", "--keys-file", certificates.path("keys.yaml"), "--log-level", "error",
                             "--store", "none", "--tls-cert-file", certificates.path("live.pem"),
                             "--tls-key-file", certificates.path("live.key"), "--reload-poll-seconds", "0"]
         server.standardOutput = FileHandle.nullDevice

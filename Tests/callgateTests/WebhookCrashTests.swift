@@ -151,7 +151,7 @@ struct WebhookCrashTests {
 
         let port = try ServeCommandTests.freePort()
         let base = "http://127.0.0.1:\(port)"
-        let serve = ["serve", "--port", String(port), "--keys-file", keys, "--webhooks-sources-file", sources,
+        let serve = ["serve", "--calling-profile", "off", "--port", String(port), "--keys-file", keys, "--webhooks-sources-file", sources,
                      "--store", store, "--audit-key-file", auditKey, "--log-level", "error",
                      "--upstream-url", simulator, "--upstream-access-token", "sim-access-token",
                      "--upstream-client-name", "SIM", "--upstream-user-name", "sim-user", "--upstream-password", "sim-password"]

@@ -70,7 +70,9 @@ ROUTES = {
     ("post", "/v1/webhooks/manual-calls"),
     ("get", "/v1/deliveries"),
     ("get", "/v1/deliveries/{deliveryId}"),
+    ("delete", "/v1/deliveries/{deliveryId}"),
     ("post", "/v1/deliveries/{deliveryId}/retry"),
+    ("get", "/v1/calling-window"),
 }
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -326,7 +328,7 @@ def live():
         assert secret.startswith("whsec_"), secret
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}"
-        with _process([str(binary), "serve", "--host", "127.0.0.1", "--port", str(port), "--shutdown-drain-seconds", "0", "--keys-file", str(keys_file),
+        with _process([str(binary), "serve", "--calling-profile", "off", "--host", "127.0.0.1", "--port", str(port), "--shutdown-drain-seconds", "0", "--keys-file", str(keys_file),
                        "--store", f"sqlite:{tmp}/audit.sqlite", "--audit-key-file", f"{tmp}/audit.key",
                        "--webhooks-sources-file", str(sources_file),
                        "--log-level", "warning"], base_url + "/healthz", pathlib.Path(tmp) / "serve.log"):
@@ -352,7 +354,7 @@ def faulty(fault_simulator):
     requests.delete(simulator + "/_sim/faults", timeout=REQUEST_TIMEOUT)
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    with _process([str(_binary()), "serve", "--host", "127.0.0.1", "--port", str(port), "--shutdown-drain-seconds", "0", "--keys-file", str(tmp / "keys.yaml"),
+    with _process([str(_binary()), "serve", "--calling-profile", "off", "--host", "127.0.0.1", "--port", str(port), "--shutdown-drain-seconds", "0", "--keys-file", str(tmp / "keys.yaml"),
                    "--upstream-url", simulator, "--upstream-access-token", "sim-access-token",
                    "--upstream-client-name", "SIM", "--upstream-user-name", "sim-user", "--upstream-password", "sim-password",
                    "--upstream-timeout-seconds", "3", "--log-level", "warning",
@@ -409,6 +411,8 @@ def test_live_get_examples(live):
             continue
         concrete = path.replace("{serviceId}", "21429").replace("{deliveryId}", delivery_id)
         query = {"serviceId": "21429"} if path.endswith("/queue") and "{" not in path else None
+        if path == "/v1/calling-window":
+            query = {"serviceId": "21429", "phone": "4152057483", "at": "2026-06-02T05:00:00Z"}
         response = live.request("GET", concrete, params=query)
         assert response.status_code == 200, f"GET {concrete}: {response.status_code} {response.text}"
         check_against_spec(path, method, response)
@@ -452,6 +456,10 @@ PROBLEMS = [
     ("reference's callback date is past", "POST", "/callControl/supervisor/calls/{serviceId}/ScheduleCallback",
      "/callControl/supervisor/calls/112231/ScheduleCallback", "sysadmin", {},
      {"phoneNumber": "4158149720", "account": "1234", "date": "1549398063000"}, 422, "validation_failed"),
+    ("calling window without a phone", "GET", "/v1/calling-window", "/v1/calling-window?serviceId=21429", "sysadmin", {}, None,
+     400, "invalid_query"),
+    ("calling window, other service", "GET", "/v1/calling-window", "/v1/calling-window?serviceId=21429&phone=4152057483", "limited", {},
+     None, 403, "forbidden_service"),
     ("unknown service on /v1", "GET", "/v1/services/{serviceId}/queue", "/v1/services/7/queue", "sysadmin", {}, None, 404, "upstream_refused"),
     ("non-automated queuer on /v1", "POST", "/v1/services/{serviceId}/manual-calls", "/v1/services/30000/manual-calls", "sysadmin", {},
      {"calls": [{"phone": "4152057483"}]}, 400, "upstream_refused"),

@@ -27,6 +27,8 @@ struct AuditDraft: Sendable {
     var reason: String?
     /// An accepted webhook's delivery, written to the outbox with the record.
     var delivery: NewDelivery?
+    /// The calling-window decision of a launch or callback (`Pipeline/CallingWindowStage.swift`).
+    var callingWindow: AuditCallingWindow?
 
     init(requestId: String, arrived: ContinuousClock.Instant) {
         self.requestId = requestId

@@ -8,7 +8,8 @@ public enum AuditRecordFormat {
     public static let csvHeader = Array("""
         sequence,time,requestId,principal,role,authMethod,clientAddress,peerAddress,operation,method,path,serviceId,\
         phones,phoneFingerprints,entryCount,outcome,reason,validationCodes,upstreamStatus,upstreamAttempts,\
-        upstreamLatencyMicros,totalLatencyMicros,status,previousHash,hash\r\n
+        upstreamLatencyMicros,totalLatencyMicros,status,previousHash,hash,callingProfile,callingRules,\
+        callingNextAllowedAt,callingRulesDigest\r\n
         """.utf8)
 
     /// One record as a JSON object (every member present; `null` when absent).
@@ -41,12 +42,8 @@ public enum AuditRecordFormat {
         member("entryCount", record.entryCount, &out)
         member("outcome", record.outcome.rawValue, &out)
         member("reason", record.reason, &out)
-        JSONBytes.appendRaw(",\"validationCodes\":[", to: &out)
-        for (index, code) in record.validationCodes.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            JSONBytes.appendString(code, to: &out)
-        }
-        out.append(UInt8(ascii: "]"))
+        JSONBytes.appendRaw(",\"validationCodes\":", to: &out)
+        appendStrings(record.validationCodes, to: &out)
         member("upstreamStatus", record.upstreamStatus, &out)
         member("upstreamAttempts", record.upstreamAttempts, &out)
         member("upstreamLatencyMicros", record.upstreamLatencyMicros, &out)
@@ -54,7 +51,27 @@ public enum AuditRecordFormat {
         member("status", record.responseStatus, &out)
         member("previousHash", record.previousHash, &out)
         member("hash", record.hash, &out)
-        out.append(UInt8(ascii: "}"))
+        JSONBytes.appendRaw(",\"callingWindow\":", to: &out)
+        guard let window = record.callingWindow else { return JSONBytes.appendRaw("null}", to: &out) }
+        JSONBytes.appendRaw("{\"profile\":", to: &out)
+        JSONBytes.appendString(window.profile, to: &out)
+        JSONBytes.appendRaw(",\"rules\":", to: &out)
+        appendStrings(window.ruleIds, to: &out)
+        JSONBytes.appendRaw(",\"nextAllowedAt\":", to: &out)
+        JSONBytes.appendInstant(window.nextAllowedAtMillis, to: &out)
+        JSONBytes.appendRaw(",\"rulesDigest\":", to: &out)
+        JSONBytes.appendString(window.rulesDigest, to: &out)
+        JSONBytes.appendRaw("}}", to: &out)
+    }
+
+    /// `["a","b"]`.
+    private static func appendStrings(_ values: [String], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONBytes.appendString(value, to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
     }
 
     /// One record as a CSV line (RFC 4180), CRLF included; lists are space-separated.
@@ -68,6 +85,8 @@ public enum AuditRecordFormat {
             record.upstreamStatus.map(String.init) ?? "", String(record.upstreamAttempts),
             record.upstreamLatencyMicros.map(String.init) ?? "", String(record.totalLatencyMicros),
             String(record.responseStatus), record.previousHash, record.hash,
+            record.callingWindow?.profile ?? "", record.callingWindow?.ruleIds.joined(separator: " ") ?? "",
+            record.callingWindow?.nextAllowedAtMillis.map(utc) ?? "", record.callingWindow?.rulesDigest ?? "",
         ]
         for (index, field) in fields.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }

@@ -122,7 +122,8 @@ public final class AuditTrail: Sendable {
             outcome: event.outcome, reason: event.problem.map { draft.reason ?? $0 }, validationCodes: draft.validationCodes,
             upstreamStatus: draft.upstreamStatus, upstreamAttempts: draft.upstreamAttempts,
             upstreamLatencyMicros: draft.upstreamLatency.map(Self.micros),
-            totalLatencyMicros: Self.micros(event.totalLatency), responseStatus: event.responseStatus)
+            totalLatencyMicros: Self.micros(event.totalLatency), responseStatus: event.responseStatus,
+            callingWindow: draft.callingWindow)
     }
 
     static func micros(_ duration: Duration) -> Int64 {

@@ -11,7 +11,7 @@ extension AuditTrail {
         let reason: String? = switch attempt.outcome {
         case .delivered: nil
         case .retry(_, let error, _): error
-        case .dead(let reason, _), .unknown(let reason): reason
+        case .dead(let reason, _), .unknown(let reason), .deferred(_, let reason): reason
         }
         return AuditRecord(
             requestId: delivery.requestId, timeMillis: timeMillis, principal: delivery.source, role: nil,

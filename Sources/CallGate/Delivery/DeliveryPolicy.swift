@@ -12,12 +12,13 @@ import LiveVoxClient
 ///   `unknown`, for review: sending it again could place the call twice.
 /// - Any other failure (unreachable, 429, 5xx, breaker open, timeout before sending) is retried on
 ///   `schedule` (at once, 5 s, 30 s, 2 min, 10 min, 30 min, then hourly), 0-20 % later at random,
-///   never before LiveVox's `Retry-After`, until the delivery is `maxAge` old; then `dead`.
+///   never before LiveVox's `Retry-After`, until `maxAge` after its first attempt's planned time;
+///   then `dead`. A delivery deferred to a calling window has not waited against that limit.
 public struct DeliveryPolicy: Sendable {
     /// The wait before each attempt: the first is at once, the last repeats.
     public static let schedule: [Duration] = [.zero, .seconds(5), .seconds(30), .seconds(120), .seconds(600), .seconds(1800), .seconds(3600)]
 
-    /// How long a delivery is retried, from its acceptance.
+    /// How long a delivery is retried, from its first attempt's planned time.
     public var maxAge: Duration
 
     /// A policy giving up after `maxAge` (24 h by default).
@@ -39,9 +40,9 @@ public struct DeliveryPolicy: Sendable {
         return .dead(reason: reason, upstreamStatus: status)
     }
 
-    /// The outcome of an attempt that failed with `error`, for a delivery accepted at
-    /// `createdMillis` and attempted `attempts` times; `random` in 0...1 spreads the retries.
-    public func outcome(failed error: LiveVoxError, attempts: Int, createdMillis: Int64, nowMillis: Int64,
+    /// The outcome of an attempt that failed with `error`, for a delivery first due at
+    /// `firstAttemptMillis` and attempted `attempts` times; `random` in 0...1 spreads the retries.
+    public func outcome(failed error: LiveVoxError, attempts: Int, firstAttemptMillis: Int64, nowMillis: Int64,
                         random: Double) -> DeliveryOutcome {
         let what = error.code.sentence + (error.upstreamStatus.map { " (LiveVox answered \($0).)" } ?? "")
         if error.upstreamMayHaveActed {
@@ -54,7 +55,7 @@ public struct DeliveryPolicy: Sendable {
         wait += wait * (0.2 * min(max(random, 0), 1))
         if let retryAfter = error.retryAfter, retryAfter > wait { wait = retryAfter }
         let next = nowMillis + Self.millis(wait)
-        if next > createdMillis + Self.millis(maxAge) {
+        if next > firstAttemptMillis + Self.millis(maxAge) {
             return .dead(reason: "Given up after \(attempts) attempts over \(Self.millis(maxAge) / 3_600_000) h: \(what)",
                          upstreamStatus: error.upstreamStatus)
         }

@@ -33,15 +33,19 @@ public final class DeliveryWorker: Service, Sendable {
     private let leaseMillis: Int64
     private let sweepIntervalMillis: Int64
     private let nowMillis: @Sendable () -> Int64
+    private let window: @Sendable (Delivery, _ nowMillis: Int64) -> DeliveryWindowVerdict
     private let logger: Logger
     private let woken = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
 
     /// A worker over the outbox of `trail`, sending through `client`. `lease` must exceed the
-    /// longest attempt (the upstream timeout) with room for its commit.
+    /// longest attempt (the upstream timeout) with room for its commit. `window` is asked before each
+    /// send whether the delivery's calling window is open at that instant.
     public init(trail: AuditTrail, client: LiveVoxClient, policy: DeliveryPolicy = DeliveryPolicy(), batch: Int = 32,
                 lease: Duration = .seconds(90), sweepInterval: Duration = .seconds(60),
-                nowMillis: @escaping @Sendable () -> Int64, logger: Logger) {
+                nowMillis: @escaping @Sendable () -> Int64,
+                window: @escaping @Sendable (Delivery, _ nowMillis: Int64) -> DeliveryWindowVerdict = DeliveryWindowVerdict.alwaysOpen,
+                logger: Logger) {
         leaseMillis = DeliveryPolicy.millis(lease)
         sweepIntervalMillis = DeliveryPolicy.millis(sweepInterval)
         outbox = trail.outbox
@@ -50,6 +54,7 @@ public final class DeliveryWorker: Service, Sendable {
         self.policy = policy
         self.batch = batch
         self.nowMillis = nowMillis
+        self.window = window
         self.logger = logger
     }
 
@@ -135,8 +140,13 @@ public final class DeliveryWorker: Service, Sendable {
             logger.warning("Delivery dead", metadata: ["delivery.id": "\(delivery.id)", "delivery.reason": "\(reason)"])
         case .unknown(let reason):
             logger.warning("Delivery left for review", metadata: ["delivery.id": "\(delivery.id)", "delivery.reason": "\(reason)"])
+        case .deferred(_, let reason):
+            logger.info("Delivery deferred to its calling window", metadata: ["delivery.id": "\(delivery.id)", "delivery.reason": "\(reason)"])
         }
     }
+
+    /// The problem code of an attempt the calling window stopped.
+    static let outsideWindowCode = "outside_calling_window"
 
     /// One attempt: what the policy makes of it, and what LiveVox did, for the audit record.
     struct Attempt: Sendable {
@@ -151,6 +161,16 @@ public final class DeliveryWorker: Service, Sendable {
     }
 
     private func attempt(_ delivery: Delivery) async -> Attempt {
+        // Nothing reaches LiveVox outside the window, whatever was planned: the audit record says
+        // what a caller would have been answered (422 outside_calling_window).
+        switch window(delivery, nowMillis()) {
+        case .open:
+            break
+        case .closedUntil(let untilMillis, let reason):
+            return Attempt(outcome: .deferred(untilMillis: untilMillis, reason: reason), status: 422, problem: Self.outsideWindowCode)
+        case .closed(let reason):
+            return Attempt(outcome: .dead(reason: reason, upstreamStatus: nil), status: 422, problem: Self.outsideWindowCode)
+        }
         do throws(LiveVoxError) {
             let response: LiveVoxResponse<LiveVoxNoContent>
             switch GatewayOperation(rawValue: delivery.operation) {
@@ -168,7 +188,7 @@ public final class DeliveryWorker: Service, Sendable {
                            upstreamStatus: response.status, upstreamAttempts: response.attempts,
                            upstreamLatency: response.upstreamLatency, status: response.status)
         } catch {
-            let outcome = policy.outcome(failed: error, attempts: delivery.attempts, createdMillis: delivery.createdMillis,
+            let outcome = policy.outcome(failed: error, attempts: delivery.attempts, firstAttemptMillis: delivery.firstAttemptMillis,
                                          nowMillis: nowMillis(), random: Double.random(in: 0...1))
             let problem = Forwarder.problem(for: error)
             return Attempt(outcome: outcome, upstreamStatus: error.upstreamStatus, upstreamAttempts: error.attempts,

@@ -6,7 +6,7 @@ extension GatewayRoute {
     var isAudited: Bool {
         switch self {
         case .queueStats, .nonAttemptedManualCalls, .launchManualCalls, .scheduleCallback, .audit, .auditVerify,
-             .webhook, .deliveries, .delivery, .deliveryRetry: true
+             .webhook, .deliveries, .delivery, .deliveryRetry, .deliveryCancel, .callingWindow: true
         case .health, .readiness, .openAPI, .metrics: false
         }
     }
@@ -35,7 +35,8 @@ extension GatewayRoute {
         switch self {
         case .queueStats(_, let surface), .nonAttemptedManualCalls(_, let surface),
              .launchManualCalls(_, let surface), .scheduleCallback(_, let surface): surface
-        case .health, .readiness, .openAPI, .metrics, .audit, .auditVerify, .webhook, .deliveries, .delivery, .deliveryRetry: nil
+        case .health, .readiness, .openAPI, .metrics, .audit, .auditVerify, .webhook, .deliveries, .delivery, .deliveryRetry, .deliveryCancel,
+             .callingWindow: nil
         }
     }
 }

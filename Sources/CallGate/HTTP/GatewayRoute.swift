@@ -33,6 +33,11 @@ public enum GatewayRoute: Sendable, Hashable {
     case delivery(id: String)
     /// `POST /v1/deliveries/{id}/retry`: a dead or unknown delivery sent again.
     case deliveryRetry(id: String)
+    /// `DELETE /v1/deliveries/{id}`: a pending delivery (a deferral waiting for its calling window)
+    /// cancelled for good.
+    case deliveryCancel(id: String)
+    /// `GET /v1/calling-window?serviceId=&phone=...`: whether a call may start, under the service's profile.
+    case callingWindow(serviceId: Int64)
 
     /// The operation the role policy decides, for the LiveVox operations.
     public var operation: GatewayOperation? {
@@ -43,7 +48,8 @@ public enum GatewayRoute: Sendable, Hashable {
         case .scheduleCallback: .scheduleCallback
         case .audit, .auditVerify: .readAudit
         case .webhook(let operation): operation
-        case .deliveries, .delivery, .deliveryRetry: .administerDeliveries
+        case .deliveries, .delivery, .deliveryRetry, .deliveryCancel: .administerDeliveries
+        case .callingWindow: .checkCallingWindow
         case .health, .readiness, .openAPI, .metrics: nil
         }
     }
@@ -51,8 +57,9 @@ public enum GatewayRoute: Sendable, Hashable {
     /// The service id in the path, for the LiveVox operations.
     public var serviceId: Int64? {
         switch self {
-        case .queueStats(let id, _), .nonAttemptedManualCalls(let id, _), .launchManualCalls(let id, _), .scheduleCallback(let id, _): id
-        case .health, .readiness, .openAPI, .metrics, .audit, .auditVerify, .webhook, .deliveries, .delivery, .deliveryRetry: nil
+        case .queueStats(let id, _), .nonAttemptedManualCalls(let id, _), .launchManualCalls(let id, _), .scheduleCallback(let id, _),
+             .callingWindow(let id): id
+        case .health, .readiness, .openAPI, .metrics, .audit, .auditVerify, .webhook, .deliveries, .delivery, .deliveryRetry, .deliveryCancel: nil
         }
     }
 
@@ -118,13 +125,33 @@ public enum GatewayRoute: Sendable, Hashable {
             }
         }
 
-        // The outbox: /v1/deliveries, /v1/deliveries/{id}, /v1/deliveries/{id}/retry.
+        // Ask first: /v1/calling-window?serviceId=...; the service is the query's, since the
+        // question is about a number, and names the profile it is checked under.
+        if parts.count == 2, parts[0] == "v1", parts[1] == "calling-window" {
+            return allowing("GET", method, path).flatMap {
+                guard let raw = queryValue("serviceId", in: query) else {
+                    return .failure(Problem(400, .invalidQuery,
+                        "The calling window is checked under a service's profile: give ?serviceId={serviceId}&phone={phone}."))
+                }
+                return serviceId(raw).map { .callingWindow(serviceId: $0) }
+            }
+        }
+
+        // The outbox: /v1/deliveries, /v1/deliveries/{id} (GET, DELETE), /v1/deliveries/{id}/retry.
         if parts.count >= 2, parts.count <= 4, parts[0] == "v1", parts[1] == "deliveries" {
             if parts.count == 2 { return only("GET", method, path, .deliveries) }
             guard let id = deliveryId(parts[2]) else {
                 return .failure(Problem(404, .notFound, "No delivery has the id '\(parts[2].prefix(80))'; ids look like dlv_ followed by 26 characters."))
             }
-            if parts.count == 3 { return only("GET", method, path, .delivery(id: id)) }
+            if parts.count == 3 {
+                if method == "DELETE" { return .success(.deliveryCancel(id: id)) }
+                return only("GET", method, path, .delivery(id: id)).mapError { refusal in
+                    var problem = refusal
+                    problem.detail = "\(path) takes GET or DELETE, not \(method)."
+                    problem.allowedMethods = ["GET", "HEAD", "DELETE"]
+                    return problem
+                }
+            }
             guard parts[3] == "retry" else { return .failure(notFound(path)) }
             return only("POST", method, path, .deliveryRetry(id: id))
         }

@@ -23,6 +23,8 @@ public struct Problem: Error, Sendable, Hashable {
         case bodyTooLarge = "body_too_large"
         case unsupportedMediaType = "unsupported_media_type"
         case validationFailed = "validation_failed"
+        case outsideCallingWindow = "outside_calling_window"
+        case locationUnknown = "location_unknown"
         case rateLimited = "rate_limited"
         case tooManyFailedAuthentications = "too_many_failed_authentications"
         case upstreamRefused = "upstream_refused"
@@ -33,6 +35,7 @@ public struct Problem: Error, Sendable, Hashable {
         case draining = "draining"
         case auditUnavailable = "audit_unavailable"
         case deliveryNotRetryable = "delivery_not_retryable"
+        case deliveryNotCancellable = "delivery_not_cancellable"
         case invalidIdempotencyKey = "invalid_idempotency_key"
         case idempotencyKeyReused = "idempotency_key_reused"
         case idempotencyKeyInProgress = "idempotency_key_in_progress"
@@ -56,6 +59,8 @@ public struct Problem: Error, Sendable, Hashable {
             case .bodyTooLarge: "Body too large"
             case .unsupportedMediaType: "Unsupported media type"
             case .validationFailed: "Validation failed"
+            case .outsideCallingWindow: "Outside the calling window"
+            case .locationUnknown: "Called party's location unknown"
             case .rateLimited: "Too many requests"
             case .tooManyFailedAuthentications: "Too many failed authentications"
             case .upstreamRefused: "LiveVox refused the request"
@@ -66,6 +71,7 @@ public struct Problem: Error, Sendable, Hashable {
             case .draining: "Draining"
             case .auditUnavailable: "Audit trail unavailable"
             case .deliveryNotRetryable: "Delivery not retryable"
+            case .deliveryNotCancellable: "Delivery not cancellable"
             case .invalidIdempotencyKey: "Invalid Idempotency-Key"
             case .idempotencyKeyReused: "Idempotency-Key reused"
             case .idempotencyKeyInProgress: "Idempotency-Key in use"
@@ -110,6 +116,9 @@ public struct Problem: Error, Sendable, Hashable {
     public var retryAfterSeconds: Int?
     /// Methods allowed on the path (405; sent as `Allow` too).
     public var allowedMethods: [String] = []
+    /// The earliest instant at which a refused launch or callback would be allowed as a whole
+    /// (422 `outside_calling_window`), in milliseconds since the epoch.
+    public var nextAllowedAtEpochMillis: Int64?
 
     /// Creates a problem.
     public init(_ status: Int, _ code: Code, _ detail: String) {
@@ -158,6 +167,10 @@ public struct Problem: Error, Sendable, Hashable {
                 JSONBytes.appendString(message, to: &out)
             }
             out.append(UInt8(ascii: "}"))
+        }
+        if let nextAllowedAtEpochMillis {
+            JSONBytes.appendRaw(",\"nextAllowedAt\":", to: &out)
+            JSONBytes.appendInstant(nextAllowedAtEpochMillis, to: &out)
         }
         if let retryAfterSeconds {
             JSONBytes.appendRaw(",\"retryAfterSeconds\":", to: &out)

@@ -23,6 +23,7 @@ import Synchronization
 /// | `callgate_auth_failures_throttled_total` | counter | (refusals answered 429 `too_many_failed_authentications`) |
 /// | `callgate_audit_incomplete_requests` | gauge | (intents without an outcome found at start in the last day, at most 1000) |
 /// | `callgate_reload_failures_total` | counter | `file` (`keys`, `webhook_sources`, `tls`: a changed file refused, the old one kept) |
+/// | `callgate_calling_window_refusals_total` | counter | `rule` (a launch or callback refused: once per rule that refused some call of it, `location_unknown` for a party that cannot be placed) |
 /// | `callgate_rate_limit_sync_failures_total` | counter | (exchanges of the shared rate limits with PostgreSQL that failed; each instance decided alone meanwhile) |
 ///
 /// The last three are the audit writer's own totals, brought up to date at each scrape: their rates'
@@ -37,6 +38,7 @@ public final class GatewayMetrics: Sendable {
     private let attempts = Mutex<[String: Counter]>([:])
     private let failures = Mutex<[String: Counter]>([:])
     private let reloadFailures = Mutex<[String: Counter]>([:])
+    private let callingWindowRefusals = Mutex<[String: Counter]>([:])
     private let breakerOpen: Gauge
     private let upstreamInFlight: Gauge
     private let upstreamWaiting: Gauge
@@ -124,6 +126,16 @@ public final class GatewayMetrics: Sendable {
     func recordReloadFailure(file: String) {
         handle(reloadFailures, file) { Counter(label: "callgate_reload_failures_total", dimensions: [("file", $0)], factory: factory) }
             .increment()
+    }
+
+    /// Counts one request refused for its calling window, once under each rule that refused a call
+    /// of it. The labels are the rules file's ids, so their number is bounded by the file.
+    func recordCallingWindowRefusal(rules: [String]) {
+        for rule in rules {
+            handle(callingWindowRefusals, rule) {
+                Counter(label: "callgate_calling_window_refusals_total", dimensions: [("rule", $0)], factory: factory)
+            }.increment()
+        }
     }
 
     /// Counts one failed authentication answered 429 by the throttle.

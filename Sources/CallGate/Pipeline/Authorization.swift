@@ -41,8 +41,6 @@ enum Authorization {
             throw Problem(403, .forbiddenAgent,
                           "An Agent may schedule callbacks only for itself: this key is agent '\(own)', the request names '\(requested)'.")
         }
-        var request = callback.request
-        request.agentLoginId = own
-        callback = RequestValidator.Callback(request: request, phone: callback.phone, warnings: callback.warnings)
+        callback.request.agentLoginId = own
     }
 }

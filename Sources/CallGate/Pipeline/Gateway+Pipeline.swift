@@ -74,9 +74,11 @@ extension Gateway {
         case .audit, .auditVerify:
             guard let auditEndpoints else { throw AuditEndpoints.noAuditTrail }
             return try await route == .audit ? auditEndpoints.query(request, by: principal) : auditEndpoints.verify(by: principal)
-        case .deliveries, .delivery, .deliveryRetry:
+        case .deliveries, .delivery, .deliveryRetry, .deliveryCancel:
             guard let deliveryEndpoints else { throw DeliveryEndpoints.noOutbox }
             return try await deliveryEndpoints.answer(route, request, by: principal)
+        case .callingWindow(let serviceId):
+            return try callingWindowEndpoint.answer(request, serviceId: serviceId, draft: &draft)
         case .health, .readiness, .openAPI, .metrics, .webhook:
             preconditionFailure("answered before authentication")
         }

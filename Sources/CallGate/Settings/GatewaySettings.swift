@@ -65,6 +65,16 @@ public struct GatewaySettings: Sendable, Hashable {
     public var maxBatchSize = 1000
     /// The regions whose numbers may be dialed.
     public var allowedRegions = PhoneRegionSet.defaultAllowed
+    /// The calling-window profile of services the profile map does not name.
+    public var callingProfile = CallingProfile.telemarketing
+    /// Each service's calling-window profile, read from a YAML file.
+    public var callingServiceProfiles: [Int64: CallingProfile] = [:]
+    /// A calling-window rules file replacing the built-in rules; nil: the built-in ones.
+    public var callingRulesFile: String?
+    /// Which rules count: all, or only those confirmed from their text.
+    public var callingRulesConfidence = ConfidenceFilter.all
+    /// How long the window must stay open after a launch whose entry has no dialing timeout, in seconds.
+    public var callingWindowMarginSeconds = 600
     /// The least severe level logged.
     public var logLevel = Logger.Level.info
     /// How log lines are written.
@@ -171,6 +181,16 @@ public struct GatewaySettings: Sendable, Hashable {
                help: "How often the keys, webhook sources and TLS files are checked for a change (which file a path leads to, through symbolic links, and a hash of its content); 0: only on SIGHUP, which reloads them all at any setting."),
         .value("maxBatchSize", \.maxBatchSize, .integer(in: 1...100_000), help: "Most calls per manual-call batch."),
         .value("allowedRegions", \.allowedRegions, .regions, help: "Regions whose numbers may be dialed."),
+        .value("callingProfile", \.callingProfile, .choice,
+               help: "The calling-window profile of every service --calling-service-profiles-file does not name: baseline (08:00-21:00 at every possible location of the number), telemarketing (baseline and the state and CRTC rules for solicitation calls), collections (today the same as baseline) or off (no check: only for calls no calling-hour rule covers). A launch or callback outside the window is refused with 422 outside_calling_window."),
+        .value("callingServiceProfilesFile", \.callingServiceProfiles, .serviceMap(of: .choice),
+               help: "A YAML file of service id: profile (e.g. `21429: collections`), for services whose calls another profile covers."),
+        .optional("callingRulesFile", \.callingRulesFile, .path,
+                  help: "A calling-window rules file replacing the built-in rules/calling-windows.yaml (check it first with callgate rules check FILE); a file with problems stops the start, each problem with its line."),
+        .value("callingRulesConfidence", \.callingRulesConfidence, .choice,
+               help: "Which rules count: all, or confirmed (drops the rules the data marks secondary)."),
+        .value("callingWindowMarginSeconds", \.callingWindowMarginSeconds, .integer(in: 0...86_400),
+               help: "How long the window must stay open after a launch whose entry has no dialing timeout (LiveVox may dial until it runs out)."),
         .value("logLevel", \.logLevel, .choice, help: "The least severe level logged."),
         .value("logFormat", \.logFormat, .choice, help: "text, or json for one JSON object per line."),
         .value("store", \.store, .auditStore,

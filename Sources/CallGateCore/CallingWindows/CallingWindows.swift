@@ -57,6 +57,21 @@ public struct CallingWindowDecision: Sendable, Hashable {
     public let nextAllowedAtEpochMillis: Int64?
 }
 
+/// Why a call may not start now, as a refusal names it: the rules that refuse it and the earliest
+/// instant it could start (nil when none lies within `CallingWindows.horizonDays`).
+public struct CallingWindowRefusal: Sendable, Hashable {
+    /// The rules that refuse the call, in rule-file order.
+    public let blockedBy: [CallingRule]
+    /// The earliest instant at which it would be allowed, in milliseconds since the epoch.
+    public let nextAllowedAtEpochMillis: Int64?
+
+    /// Creates a refusal.
+    public init(blockedBy: [CallingRule], nextAllowedAtEpochMillis: Int64?) {
+        self.blockedBy = blockedBy
+        self.nextAllowedAtEpochMillis = nextAllowedAtEpochMillis
+    }
+}
+
 /// Why a call could not be checked at all.
 public struct CallingWindowError: CodedError {
     /// The stable codes.

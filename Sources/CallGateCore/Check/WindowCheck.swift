@@ -51,6 +51,13 @@ public struct WindowCheck: Sendable {
     /// line could be checked (allowed or not).
     @discardableResult
     public func check(line: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+        decide(line: line, into: &out) != nil
+    }
+
+    /// Checks one input line and appends its report, as ``check(line:into:)``; returns the decision,
+    /// or nil when the line could not be checked (for `/v1/calling-window`, which answers the same
+    /// report and audits the decision).
+    public func decide(line: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> CallingWindowDecision? {
         let outcome = evaluate(line: line)
         line.withValidUTF8 { input in
             switch format {
@@ -59,8 +66,8 @@ public struct WindowCheck: Sendable {
             case .text: appendText(input: input, outcome: outcome, to: &out)
             }
         }
-        if case .decided = outcome { return true }
-        return false
+        if case .decided(let decision) = outcome { return decision }
+        return nil
     }
 
     func evaluate(line: UnsafeBufferPointer<UInt8>) -> Outcome {
@@ -111,19 +118,8 @@ public struct WindowCheck: Sendable {
                 InstantBytes.appendLocal(decision.atEpochMillis, in: location.timeZone, to: &out)
                 JSONBytes.appendRaw("\"}", to: &out)
             }
-            JSONBytes.appendRaw("],\"blockedBy\":[", to: &out)
-            for (index, rule) in decision.blockedBy.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                JSONBytes.appendRaw("{\"rule\":", to: &out)
-                JSONBytes.appendString(rule.id, to: &out)
-                JSONBytes.appendRaw(",\"jurisdiction\":", to: &out)
-                JSONBytes.appendString(rule.jurisdiction.description, to: &out)
-                JSONBytes.appendRaw(",\"citation\":", to: &out)
-                JSONBytes.appendString(rule.citation, to: &out)
-                out.append(UInt8(ascii: "}"))
-            }
-            JSONBytes.appendRaw("],\"nextAllowedAt\":", to: &out)
-            InstantBytes.appendJSON(decision.nextAllowedAtEpochMillis, to: &out)
+            JSONBytes.appendRaw("],", to: &out)
+            JSONBytes.appendWindowRefusal(decision.blockedBy, nextAllowedAt: decision.nextAllowedAtEpochMillis, to: &out)
             JSONBytes.appendRaw("}\n", to: &out)
         case .refused(let at, let code, let detail):
             JSONBytes.appendRaw(",\"allowed\":false,\"profile\":\"", to: &out)
@@ -214,6 +210,41 @@ public struct WindowCheck: Sendable {
             out.append(contentsOf: detail.utf8)
         }
         out.append(0x0A)
+    }
+}
+
+extension JSONBytes {
+    /// Appends `"blockedBy":[{"rule","jurisdiction","citation"}],"nextAllowedAt":"…"|null`: how
+    /// `check window`, `/v1/calling-window` and a launch's or callback's refusal name the rules
+    /// that refuse a call and when it could start.
+    public static func appendWindowRefusal(_ blockedBy: [CallingRule], nextAllowedAt: Int64?, to out: inout [UInt8]) {
+        appendRaw("\"blockedBy\":[", to: &out)
+        for (index, rule) in blockedBy.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendRaw("{\"rule\":", to: &out)
+            appendString(rule.id, to: &out)
+            appendRaw(",\"jurisdiction\":", to: &out)
+            appendString(rule.jurisdiction.description, to: &out)
+            appendRaw(",\"citation\":", to: &out)
+            appendString(rule.citation, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        appendRaw("],\"nextAllowedAt\":", to: &out)
+        InstantBytes.appendJSON(nextAllowedAt, to: &out)
+    }
+
+    /// Appends an instant as a JSON string in UTC ISO 8601, or `null`.
+    public static func appendInstant(_ millis: Int64?, to out: inout [UInt8]) {
+        InstantBytes.appendJSON(millis, to: &out)
+    }
+}
+
+extension CallingWindows {
+    /// An instant as `nextAllowedAt` writes it, `2026-05-01T14:30:00Z`, for sentences.
+    public static func utcText(_ millis: Int64) -> String {
+        var bytes: [UInt8] = []
+        InstantBytes.appendUTC(millis, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

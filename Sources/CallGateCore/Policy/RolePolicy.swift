@@ -27,6 +27,7 @@ public enum GatewayOperation: String, Sendable, Hashable, CaseIterable, Codable 
     case scheduleCallback = "schedule_callback"
     case readAudit = "read_audit"
     case administerDeliveries = "administer_deliveries"
+    case checkCallingWindow = "check_calling_window"
 }
 
 /// The one place that decides which role may do what.
@@ -43,6 +44,8 @@ public enum RolePolicy {
         .scheduleCallback: [.sysadmin, .superuser, .manager, .agent],
         .readAudit: [.sysadmin, .superuser],
         .administerDeliveries: [.sysadmin, .superuser],
+        // Asking whether a call may start now acts at nothing: every role may, for its services.
+        .checkCallingWindow: [.sysadmin, .superuser, .manager, .agent],
     ]
 
     /// Whether `role` may perform `operation`.

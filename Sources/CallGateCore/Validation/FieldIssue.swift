@@ -8,12 +8,15 @@ public struct FieldIssue: Sendable, Hashable {
     public let code: String
     /// What is wrong and what would be accepted, or what was substituted.
     public let detail: String
+    /// For a call outside its calling window: the rules that refuse it and when it could start.
+    public let window: CallingWindowRefusal?
 
     /// Creates a field issue.
-    public init(pointer: String, code: String, detail: String) {
+    public init(pointer: String, code: String, detail: String, window: CallingWindowRefusal? = nil) {
         self.pointer = pointer
         self.code = code
         self.detail = detail
+        self.window = window
     }
 
     /// Codes for the shape of a body; the domains add their own (phone numbers, date-times, time zones).
@@ -34,6 +37,8 @@ public struct FieldIssue: Sendable, Hashable {
         case batchTooLarge = "batch_too_large"
         /// A callback time that has already passed.
         case inThePast = "in_the_past"
+        /// A text field that takes a few named values holds another.
+        case unknownValue = "unknown_value"
     }
 
     /// The pointer of a member of the object at `pointer`, escaped as RFC 6901 says.
@@ -51,7 +56,8 @@ public struct FieldIssue: Sendable, Hashable {
 }
 
 extension JSONBytes {
-    /// Appends `[{"pointer", "code", "detail"}, ...]`.
+    /// Appends `[{"pointer", "code", "detail"}, ...]`, with `blockedBy` and `nextAllowedAt` on a
+    /// call refused for its calling window.
     public static func appendPointerMessages(_ issues: [FieldIssue], to out: inout [UInt8]) {
         out.append(UInt8(ascii: "["))
         for (index, issue) in issues.enumerated() {
@@ -62,6 +68,10 @@ extension JSONBytes {
             appendString(issue.code, to: &out)
             appendRaw(",\"detail\":", to: &out)
             appendString(issue.detail, to: &out)
+            if let window = issue.window {
+                out.append(UInt8(ascii: ","))
+                appendWindowRefusal(window.blockedBy, nextAllowedAt: window.nextAllowedAtEpochMillis, to: &out)
+            }
             out.append(UInt8(ascii: "}"))
         }
         out.append(UInt8(ascii: "]"))

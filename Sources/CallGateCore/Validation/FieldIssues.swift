@@ -18,11 +18,18 @@ public struct FieldIssues: Sendable, Hashable {
 
     /// These errors, all listed when there are at most ``listLimit``.
     public init(_ issues: [FieldIssue]) {
-        for issue in issues { append(issue.code, at: issue.pointer, issue.detail) }
+        for issue in issues { append(issue) }
     }
 
     /// No error was found.
     public var isEmpty: Bool { count == 0 }
+
+    /// Records an error built whole (with what a calling-window refusal adds).
+    public mutating func append(_ issue: FieldIssue) {
+        count += 1
+        if !codes.contains(issue.code) { codes.append(issue.code) }
+        if listed.count < Self.listLimit { listed.append(issue) }
+    }
 
     /// Records an error; its pointer and sentence are only built while it will be listed.
     public mutating func append(_ code: String, at pointer: @autoclosure () -> String, _ detail: @autoclosure () -> String) {

@@ -18,7 +18,9 @@ extension AuditRecord {
     ///  "phones":[{"masked":"******7483","fingerprint":"…"},…],"entryCount":2|null,
     ///  "outcome":"allowed","reason":"forbidden_role"|null,"validationCodes":["…",…],
     ///  "upstreamStatus":200|null,"upstreamAttempts":1,"upstreamLatencyMicros":8123|null,
-    ///  "totalLatencyMicros":9000,"responseStatus":200,"peerAddress":"10.0.0.9"|null}
+    ///  "totalLatencyMicros":9000,"responseStatus":200,"peerAddress":"10.0.0.9"|null,
+    ///  "callingWindow":{"profile":"telemarketing","rules":["US-FL-solicitation",…],
+    ///                   "nextAllowedAt":1780315200000|null,"rulesDigest":"…"}|null}
     /// ```
     ///
     /// (shown wrapped here; the real form is one line). Integers are written in decimal; an absent
@@ -31,7 +33,7 @@ extension AuditRecord {
     /// same; each later version starts with its number and may append keys of its own before the
     /// closing brace, so that a record is always hashed in the form it was written in and older
     /// records keep verifying. A form once written never changes. Version 2 ends at
-    /// `responseStatus`; version 3 appends `peerAddress`.
+    /// `responseStatus`; version 3 appends `peerAddress`; version 4 appends `callingWindow`.
     public func canonicalBytes() -> [UInt8] {
         var json = CanonicalJSON(capacity: 384 + phones.count * 96)
         if formatVersion == Self.unversionedFormat {
@@ -89,6 +91,22 @@ extension AuditRecord {
         if formatVersion >= 3 {
             json.raw(",\"peerAddress\":")
             json.string(peerAddress)
+        }
+        if formatVersion >= 4 {
+            json.raw(",\"callingWindow\":")
+            if let callingWindow {
+                json.raw("{\"profile\":")
+                json.string(callingWindow.profile)
+                json.raw(",\"rules\":")
+                json.stringArray(callingWindow.ruleIds)
+                json.raw(",\"nextAllowedAt\":")
+                json.integer(callingWindow.nextAllowedAtMillis)
+                json.raw(",\"rulesDigest\":")
+                json.string(callingWindow.rulesDigest)
+                json.raw("}")
+            } else {
+                json.raw("null")
+            }
         }
         json.raw("}")
         return json.bytes

@@ -39,7 +39,7 @@ public struct AuditPhone: Sendable, Hashable {
 /// chains it to the one before (see `canonicalBytes()`).
 public struct AuditRecord: Sendable, Hashable {
     /// The format new records are written in (see `canonicalBytes()`).
-    public static let currentFormatVersion = 3
+    public static let currentFormatVersion = 4
     /// The format of the records written before formats had versions: stored without a version,
     /// hashed without one.
     public static let unversionedFormat = 1
@@ -100,6 +100,9 @@ public struct AuditRecord: Sendable, Hashable {
     /// The format the record was written in, one of `knownFormatVersions`: which fields it has and
     /// how its canonical form is written.
     public var formatVersion: Int
+    /// What the calling-window check decided (launches, callbacks, `/v1/calling-window`); nil for
+    /// other requests, for those refused before the check, and in records of formats 1 to 3.
+    public var callingWindow: AuditCallingWindow?
 
     /// Creates a record, in the current format unless told otherwise; the store fills `sequence`,
     /// `previousHash` and `hash` when appending it.
@@ -128,7 +131,8 @@ public struct AuditRecord: Sendable, Hashable {
         responseStatus: Int,
         previousHash: String = "",
         hash: String = "",
-        formatVersion: Int = AuditRecord.currentFormatVersion
+        formatVersion: Int = AuditRecord.currentFormatVersion,
+        callingWindow: AuditCallingWindow? = nil
     ) {
         self.sequence = sequence
         self.requestId = requestId
@@ -155,5 +159,49 @@ public struct AuditRecord: Sendable, Hashable {
         self.previousHash = previousHash
         self.hash = hash
         self.formatVersion = formatVersion
+        self.callingWindow = callingWindow
+    }
+}
+
+/// What the calling-window check decided for a launch or a callback (format 4 on): the profile,
+/// the rules that refused it (with `location_unknown` for a party that could not be placed), when
+/// it would be allowed, and the SHA-256 of the rules file in force, so a decision can be replayed
+/// against the exact rules that made it.
+public struct AuditCallingWindow: Sendable, Hashable {
+    /// The profile checked: `baseline`, `telemarketing`, `collections` or `off`.
+    public var profile: String
+    /// The ids of the rules that refused a call, in the order met; empty when allowed.
+    public var ruleIds: [String]
+    /// The next instant the request would be allowed, in milliseconds since the epoch; nil when
+    /// allowed, or when none was found.
+    public var nextAllowedAtMillis: Int64?
+    /// Lowercase hex SHA-256 of the rules file's bytes.
+    public var rulesDigest: String
+
+    /// Creates the decision.
+    public init(profile: String, ruleIds: [String], nextAllowedAtMillis: Int64?, rulesDigest: String) {
+        self.profile = profile
+        self.ruleIds = ruleIds
+        self.nextAllowedAtMillis = nextAllowedAtMillis
+        self.rulesDigest = rulesDigest
+    }
+
+    /// The stored form, for stores that keep it in one column: a JSON array of strings, profile,
+    /// digest, next allowed instant (decimal milliseconds, or empty), then the rule ids.
+    public var storedForm: String {
+        CanonicalJSON.encodeStringArray([profile, rulesDigest, nextAllowedAtMillis.map(String.init) ?? ""] + ruleIds)
+    }
+
+    /// The decision of its stored form; nil when the text is not one.
+    package init?(storedForm text: String) {
+        guard let fields = CanonicalJSON.decodeStringArray(text), fields.count >= 3 else { return nil }
+        let next: Int64?
+        if fields[2].isEmpty {
+            next = nil
+        } else {
+            guard let millis = Int64(fields[2]) else { return nil }
+            next = millis
+        }
+        self.init(profile: fields[0], ruleIds: Array(fields[3...]), nextAllowedAtMillis: next, rulesDigest: fields[1])
     }
 }

@@ -16,6 +16,8 @@ public struct PreparedAuditRecord: Sendable {
     public let phonesJSON: String
     /// The validation codes as one JSON array of strings.
     public let validationCodesJSON: String
+    /// The calling-window decision's stored form (`AuditCallingWindow.storedForm`), when there is one.
+    public let callingWindowJSON: String?
 
     /// Prepares `record`, computing its content digest and the stored forms of its lists.
     public init(_ record: AuditRecord) {
@@ -23,6 +25,7 @@ public struct PreparedAuditRecord: Sendable {
         self.contentDigest = record.contentDigest()
         self.phonesJSON = Self.phonesJSON(record.phones)
         self.validationCodesJSON = CanonicalJSON.encodeStringArray(record.validationCodes)
+        self.callingWindowJSON = record.callingWindow?.storedForm
     }
 
     /// The stored form of `phones`.

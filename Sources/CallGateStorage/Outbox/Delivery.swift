@@ -32,12 +32,19 @@ public struct Delivery: Sendable, Hashable {
     public var lastError: String?
     /// LiveVox's HTTP status for the last attempt; nil when LiveVox did not answer it.
     public var upstreamStatus: Int?
+    /// When its first attempt was planned (`NewDelivery.firstAttemptMillis`; moved when the calling
+    /// window was closed at delivery): the retry limit counts from it.
+    public var firstAttemptMillis: Int64
+    /// What the calling window is asked before each attempt (`NewDelivery.windowQuery`); nil: none.
+    public var windowQuery: [UInt8]?
 
-    /// A delivery with every field given, as a store reads it back.
+    /// A delivery with every field given, as a store reads it back (`firstAttemptMillis` nil: created,
+    /// as in rows written before deliveries could be deferred).
     package init(
         id: String, source: String, webhookId: String, operation: String, serviceId: Int64, payload: [UInt8],
         createdMillis: Int64, requestId: String, status: DeliveryStatus, attempts: Int, nextAttemptMillis: Int64,
-        updatedMillis: Int64, lastError: String?, upstreamStatus: Int?
+        updatedMillis: Int64, lastError: String?, upstreamStatus: Int?, firstAttemptMillis: Int64? = nil,
+        windowQuery: [UInt8]? = nil
     ) {
         self.id = id
         self.source = source
@@ -53,6 +60,8 @@ public struct Delivery: Sendable, Hashable {
         self.updatedMillis = updatedMillis
         self.lastError = lastError
         self.upstreamStatus = upstreamStatus
+        self.firstAttemptMillis = firstAttemptMillis ?? createdMillis
+        self.windowQuery = windowQuery
     }
 
     /// The `lastError` of a delivery found `sending` at start-up (`recoverInterruptedDeliveries`).
@@ -67,14 +76,15 @@ public struct Delivery: Sendable, Hashable {
 }
 
 extension Delivery {
-    /// A delivery just admitted: `pending`, due at once, never attempted.
+    /// A delivery just admitted: `pending`, due at its first attempt's time, never attempted.
     public init(submitted: NewDelivery, requestId: String) {
         self.init(
             id: submitted.id, source: submitted.source, webhookId: submitted.webhookId,
             operation: submitted.operation, serviceId: submitted.serviceId, payload: submitted.payload,
             createdMillis: submitted.createdMillis, requestId: requestId, status: .pending, attempts: 0,
-            nextAttemptMillis: submitted.createdMillis, updatedMillis: submitted.createdMillis,
-            lastError: nil, upstreamStatus: nil
+            nextAttemptMillis: submitted.firstAttemptMillis, updatedMillis: submitted.createdMillis,
+            lastError: nil, upstreamStatus: nil, firstAttemptMillis: submitted.firstAttemptMillis,
+            windowQuery: submitted.windowQuery
         )
     }
 
@@ -122,7 +132,29 @@ extension Delivery {
             next.status = .unknown
             next.lastError = reason
             next.upstreamStatus = nil
+        case .deferred(let untilMillis, let reason):
+            // Nothing was sent: the claim is no attempt, and the retry limit starts at the new plan.
+            next.status = .pending
+            next.attempts = max(0, attempts - 1)
+            next.nextAttemptMillis = untilMillis
+            next.firstAttemptMillis = untilMillis
+            next.lastError = reason
         }
+        return next
+    }
+
+    /// Cancelled (an operator's or the caller's `DELETE`); throws `conflict` unless it is `pending`:
+    /// one being sent or sent cannot be called back, and a dead or unknown one is not due anyway.
+    package func cancelled(nowMillis: Int64) throws(AuditStoreError) -> Delivery {
+        guard status == .pending else {
+            throw AuditStoreError(
+                code: .conflict,
+                detail: "The delivery \(id) is \(status.rawValue): only a pending delivery can be cancelled."
+            )
+        }
+        var next = self
+        next.status = .cancelled
+        next.updatedMillis = nowMillis
         return next
     }
 

@@ -9,4 +9,8 @@ public enum DeliveryOutcome: Sendable, Hashable {
     /// The worker cannot tell whether LiveVox got it (e.g. a timeout after the request was sent):
     /// kept for review, never sent again unless an operator retries it.
     case unknown(reason: String)
+    /// Not sent: the calling window was closed when it came due (the rules changed since it was
+    /// planned). Pending again, due at `untilMillis`, the claim not counted as an attempt and the
+    /// retry limit counted from then.
+    case deferred(untilMillis: Int64, reason: String)
 }

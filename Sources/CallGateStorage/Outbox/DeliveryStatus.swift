@@ -1,7 +1,8 @@
 /// Where a delivery stands in the outbox.
 ///
 /// `pending` → (claimed) `sending` → `delivered`, `dead`, `unknown`, or `pending` again for a later
-/// attempt; `dead` and `unknown` → `pending` only by an operator's retry.
+/// attempt (or a later calling window); `dead` and `unknown` → `pending` only by an operator's
+/// retry; `pending` → `cancelled` by an operator or the caller, for good.
 public enum DeliveryStatus: String, Sendable, Hashable, CaseIterable {
     /// Waiting for its next attempt (`nextAttemptMillis`).
     case pending
@@ -14,4 +15,6 @@ public enum DeliveryStatus: String, Sendable, Hashable, CaseIterable {
     /// It may or may not have reached LiveVox (the process stopped while it was being sent, or the
     /// worker could not tell); never sent again without an operator's retry.
     case unknown
+    /// Cancelled while pending (`DELETE /v1/deliveries/{id}`): never sent.
+    case cancelled
 }

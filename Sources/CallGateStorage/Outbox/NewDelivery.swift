@@ -13,13 +13,21 @@ public struct NewDelivery: Sendable, Hashable {
     public var serviceId: Int64
     /// The normalized LiveVox request body (JSON), sent as it is.
     public var payload: [UInt8]
-    /// When the gateway accepted it, in milliseconds since the Unix epoch: also its first attempt's time.
+    /// When the gateway accepted it, in milliseconds since the Unix epoch.
     public var createdMillis: Int64
+    /// When its first attempt is due: `createdMillis` for a delivery sent at once, later for one
+    /// deferred to the opening of a calling window. The retry limit counts from it, so waiting for
+    /// the window costs no retries.
+    public var firstAttemptMillis: Int64
+    /// What the calling window is asked about it before each attempt (the gateway's own encoding of
+    /// its entries' numbers, locations and durations), kept beside the payload since the LiveVox body
+    /// does not hold the caller's locations; nil when no window applies.
+    public var windowQuery: [UInt8]?
 
     /// Creates a delivery to submit.
     public init(
         id: String, source: String, webhookId: String, operation: String, serviceId: Int64, payload: [UInt8],
-        createdMillis: Int64
+        createdMillis: Int64, firstAttemptMillis: Int64? = nil, windowQuery: [UInt8]? = nil
     ) {
         self.id = id
         self.source = source
@@ -28,5 +36,7 @@ public struct NewDelivery: Sendable, Hashable {
         self.serviceId = serviceId
         self.payload = payload
         self.createdMillis = createdMillis
+        self.firstAttemptMillis = max(createdMillis, firstAttemptMillis ?? createdMillis)
+        self.windowQuery = windowQuery
     }
 }

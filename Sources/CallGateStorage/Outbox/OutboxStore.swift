@@ -38,6 +38,12 @@ public protocol OutboxStore: Sendable {
     @discardableResult
     func retryDelivery(id: String, services: Set<Int64>?, nowMillis: Int64) async throws(AuditStoreError) -> Delivery
 
+    /// Cancels the `pending` delivery `id` for good (`Delivery.cancelled`); returns it as updated.
+    /// Throws `conflict` for any other status and `notFound` when it does not address one of
+    /// `services` (when given), as for an unknown id.
+    @discardableResult
+    func cancelDelivery(id: String, services: Set<Int64>?, nowMillis: Int64) async throws(AuditStoreError) -> Delivery
+
     /// Marks the deliveries `sending` since before `claimedBeforeMillis` `unknown` with `reason`
     /// (they may or may not have reached LiveVox); returns how many. The worker's sweep passes the
     /// end of the lease: a claim older than that was never completed, whichever instance took it.

@@ -2,8 +2,10 @@ import CallGateAuditFilters
 import CallGateCore
 import CallGateStorage
 
-/// `GET /v1/deliveries`, `GET /v1/deliveries/{id}` and `POST /v1/deliveries/{id}/retry`: the
-/// webhook outbox for Sysadmin and Superuser. A delivery is shown without its payload (it holds
+/// `GET /v1/deliveries`, `GET /v1/deliveries/{id}`, `POST /v1/deliveries/{id}/retry` and
+/// `DELETE /v1/deliveries/{id}` (cancel a pending one, such as a launch deferred to its calling
+/// window): the outbox for Sysadmin and Superuser. Each is audited as any request is (method and
+/// path in the record name the delivery). A delivery is shown without its payload (it holds
 /// phone numbers; the audit record of its webhook has them masked and fingerprinted). A principal
 /// limited to services sees only their deliveries; another service's is answered as unknown (404),
 /// so its existence is not revealed.
@@ -34,6 +36,11 @@ struct DeliveryEndpoints: Sendable {
             }
             deliveriesArrived?()
             Self.appendJSON(delivery, to: &out)
+        case .deliveryCancel(let id):
+            let delivery = try await store(conflict: .deliveryNotCancellable) { () async throws(AuditStoreError) in
+                try await outbox.cancelDelivery(id: id, services: services, nowMillis: nowMillis())
+            }
+            Self.appendJSON(delivery, to: &out)
         default:
             let (status, limit, cursor) = try Self.deliveryQuery(request.query).get()
             let page = try await store { () async throws(AuditStoreError) in
@@ -44,14 +51,16 @@ struct DeliveryEndpoints: Sendable {
         return .json(200, out)
     }
 
-    /// The outbox's answer; its refusals and failures as problems.
-    private func store<Answer>(_ call: () async throws(AuditStoreError) -> Answer) async throws(Problem) -> Answer {
+    /// The outbox's answer; its refusals and failures as problems (a transition the delivery's
+    /// status does not allow as `conflict`).
+    private func store<Answer>(conflict: Problem.Code = .deliveryNotRetryable,
+                               _ call: () async throws(AuditStoreError) -> Answer) async throws(Problem) -> Answer {
         do {
             return try await call()
         } catch {
             switch error.code {
             case .notFound: throw Problem(404, .notFound, error.detail)
-            case .conflict: throw Problem(409, .deliveryNotRetryable, error.detail)
+            case .conflict: throw Problem(409, conflict, error.detail)
             default: throw AuditEndpoints.storeProblem(error)
             }
         }
@@ -69,7 +78,7 @@ struct DeliveryEndpoints: Sendable {
                     guard let parsed = DeliveryStatus(rawValue: value) else {
                         return .failure(AuditFilterError(
                             .invalidValue, parameter: name,
-                            reason: "is '\(AuditFilters.shown(value))': use pending, sending, delivered, dead or unknown"))
+                            reason: "is '\(AuditFilters.shown(value))': use pending, sending, delivered, dead, unknown or cancelled"))
                     }
                     status = parsed
                 case "limit":
@@ -91,7 +100,8 @@ struct DeliveryEndpoints: Sendable {
         }.mapError { Problem($0) }
     }
 
-    /// One delivery as JSON (no payload).
+    /// One delivery as JSON (no payload). `plannedAt` is when its first attempt is due: its creation,
+    /// or the opening of the calling window it was deferred to.
     static func appendJSON(_ delivery: Delivery, to out: inout [UInt8]) {
         JSONBytes.appendRaw("{\"id\":", to: &out)
         JSONBytes.appendString(delivery.id, to: &out)
@@ -108,7 +118,7 @@ struct DeliveryEndpoints: Sendable {
         JSONBytes.appendRaw(",\"attempts\":", to: &out)
         JSONBytes.appendInteger(delivery.attempts, to: &out)
         for (name, millis) in [("createdAt", delivery.createdMillis), ("updatedAt", delivery.updatedMillis),
-                               ("nextAttemptAt", delivery.nextAttemptMillis)] {
+                               ("nextAttemptAt", delivery.nextAttemptMillis), ("plannedAt", delivery.firstAttemptMillis)] {
             JSONBytes.appendRaw(",", to: &out)
             JSONBytes.appendString(name, to: &out)
             JSONBytes.appendRaw(":", to: &out)

@@ -116,11 +116,20 @@ struct V1Answers: SurfaceAnswers {
         JSONBytes.appendRaw("\",\"e164\":\"", to: &out)
         callback.phone.writeE164(into: &out)
         JSONBytes.appendRaw("\",\"at\":", to: &out)
+        let zone = request.timeZone.flatMap { LiveVoxTimeZone(rawValue: $0)?.zone } ?? Self.utc
         if let date = request.date {
-            let zone = request.timeZone.flatMap { LiveVoxTimeZone(rawValue: $0)?.zone } ?? Self.utc
             JSONBytes.appendString(zone.iso8601(atEpochMillis: date), to: &out)
         } else {
             JSONBytes.appendRaw("null", to: &out)
+        }
+        if let adjusted = callback.adjustedFrom {
+            // The time asked for, in the zone `at` is written in; null when it asked for "now".
+            JSONBytes.appendRaw(",\"adjustedFrom\":", to: &out)
+            if let from = adjusted.epochMillis {
+                JSONBytes.appendString(zone.iso8601(atEpochMillis: from), to: &out)
+            } else {
+                JSONBytes.appendRaw("null", to: &out)
+            }
         }
         JSONBytes.appendRaw(",\"timeZone\":", to: &out)
         JSONBytes.appendOptionalString(request.timeZone, to: &out)

@@ -9,7 +9,12 @@ import LiveVoxClient
 /// the body is read before anything says who sent it), signature over the raw bytes before any parsing
 /// (401, `reason` the webhook refusal code such as `stale_timestamp`), rate limit (429), media type
 /// (415), JSON (400), `serviceId` (422), role and service (403), the `/v1` body (422), the Agent
-/// rule (403). An accepted webhook is written to the outbox in the transaction of its audit record
+/// rule (403), the calling window (422, `Pipeline/CallingWindowStage.swift`). A manual-call webhook
+/// outside its window is not refused but deferred, unless its body says `"whenOutsideWindow":
+/// "refuse"`: its delivery is due at the first instant within the week when every call is allowed
+/// (422 when there is none), and the worker asks the window again before each attempt. A callback
+/// outside it is refused, or moved to the next allowed instant when the source's `outsideWindow` is
+/// `adjust` (or the body asks, `"adjust": "next_allowed"`). An accepted webhook is written to the outbox in the transaction of its audit record
 /// (`Pipeline/Gateway+AuditStage.swift`) and answered 202 with its delivery id; LiveVox is called later,
 /// by the `DeliveryWorker`. The same `webhook-id` from the same source gets the same delivery again.
 struct WebhookIntake: Sendable {
@@ -17,6 +22,7 @@ struct WebhookIntake: Sendable {
     let bodies: BodyReader
     let rateLimits: RateLimitStage
     let validation: BodyValidation
+    let callingWindows: CallingWindowStage
     let nowMillis: @Sendable () -> Int64
 
     /// The answer when webhooks are off or there is no outbox to hold them.
@@ -49,16 +55,26 @@ struct WebhookIntake: Sendable {
         try Authorization.authorize(principal, operation: operation, serviceId: serviceId)
 
         let payload: [UInt8]
+        var planned: Int64?
+        var windowQuery: [UInt8]?
         switch operation {
         case .launchManualCalls:
-            payload = try validation.manualCalls(body, surface: .v1, draft: &draft).request.liveVoxJSON
+            let calls = try validation.manualCalls(body, surface: .v1, draft: &draft)
+            planned = try callingWindows.admit(calls, serviceId: serviceId, surface: .v1,
+                                               deferring: calls.whenOutsideWindow != .refuse, draft: &draft)
+            payload = calls.request.liveVoxJSON
+            windowQuery = DeliveryWindowQuery.encode(CallingWindowStage.entries(of: calls))
         default:
-            payload = try validation.callback(body, surface: .v1, principal: principal, draft: &draft).request.liveVoxJSON
+            var callback = try validation.callback(body, surface: .v1, principal: principal, draft: &draft)
+            callback.adjustsToCallingWindow = callback.adjustsToCallingWindow || verified.outsideWindow == .adjust
+            try callingWindows.admit(&callback, serviceId: serviceId, draft: &draft)
+            payload = callback.request.liveVoxJSON
         }
         let accepted = nowMillis()
         draft.delivery = NewDelivery(
             id: DeliveryID.generate(nowMillis: accepted), source: principal.name, webhookId: verified.webhookId,
-            operation: operation.rawValue, serviceId: serviceId, payload: payload, createdMillis: accepted)
+            operation: operation.rawValue, serviceId: serviceId, payload: payload, createdMillis: accepted,
+            firstAttemptMillis: planned, windowQuery: windowQuery)
         return GatewayResponse(status: 202, headers: [], body: [])
     }
 
@@ -67,10 +83,7 @@ struct WebhookIntake: Sendable {
     static func accepted(_ admission: DeliveryAdmission) -> GatewayResponse {
         let delivery = admission.delivery
         var out: [UInt8] = []
-        JSONBytes.appendRaw("{\"deliveryId\":", to: &out)
-        JSONBytes.appendString(delivery.id, to: &out)
-        JSONBytes.appendRaw(",\"status\":", to: &out)
-        JSONBytes.appendString(delivery.status.rawValue, to: &out)
+        Gateway.appendPlan(delivery, to: &out)
         JSONBytes.appendRaw(",\"webhookId\":", to: &out)
         JSONBytes.appendString(delivery.webhookId, to: &out)
         JSONBytes.appendRaw(",\"duplicate\":", to: &out)

@@ -17,6 +17,7 @@ import Foundation
 ///     rateLimit:                    # optional; absent: the gateway's --rate-limit-per-second
 ///       requestsPerSecond: 50
 ///       burst: 100
+///     outsideWindow: adjust         # callbacks outside the calling window: refuse (absent) or adjust
 ///     secrets:                      # oldest first; the last is the newest
 ///       - whsec_...                 # 32 random bytes, base64
 ///     createdAt: 2026-11-29T17:00:00Z
@@ -38,10 +39,13 @@ public struct WebhookSourcesFile: IdentityFileContent {
         public var createdAt: String
         /// The source's own rate limit; absent means the gateway's default.
         public var rateLimit: RateLimit?
+        /// What its callbacks outside the calling window get: `refuse` (absent) or `adjust`.
+        public var outsideWindow: WebhookOutsideWindow?
 
         /// Creates an entry.
         public init(name: String, role: String, services: [Int64]? = nil, agentLoginId: String? = nil,
-                    secrets: [String], createdAt: String, rateLimit: RateLimit? = nil) {
+                    secrets: [String], createdAt: String, rateLimit: RateLimit? = nil,
+                    outsideWindow: WebhookOutsideWindow? = nil) {
             self.name = name
             self.role = role
             self.services = services
@@ -49,6 +53,7 @@ public struct WebhookSourcesFile: IdentityFileContent {
             self.secrets = secrets
             self.createdAt = createdAt
             self.rateLimit = rateLimit
+            self.outsideWindow = outsideWindow
         }
     }
 
@@ -135,7 +140,8 @@ public struct WebhookSourcesFile: IdentityFileContent {
             guard let role = LiveVoxRole(name: source.role) else { return nil }
             let principal = Principal(name: source.name, role: role, services: source.services.map(Set.init),
                                       agentLoginId: source.agentLoginId, authMethod: .webhook, rateLimit: source.rateLimit)
-            return WebhookVerifier.Source(principal: principal, secrets: source.secrets.compactMap { try? WebhookSecret.parse($0) })
+            return WebhookVerifier.Source(principal: principal, secrets: source.secrets.compactMap { try? WebhookSecret.parse($0) },
+                                          outsideWindow: source.outsideWindow ?? .refuse)
         }
         return WebhookVerifier(sources: candidates, toleranceSeconds: toleranceSeconds)
     }

@@ -29,11 +29,14 @@ public struct WebhookVerifier: Sendable {
         public let principal: Principal
         /// Every secret that authenticates, during a rotation more than one.
         public let secrets: [WebhookSecret]
+        /// What its callbacks outside the calling window get.
+        public let outsideWindow: WebhookOutsideWindow
 
         /// Creates a source.
-        public init(principal: Principal, secrets: [WebhookSecret]) {
+        public init(principal: Principal, secrets: [WebhookSecret], outsideWindow: WebhookOutsideWindow = .refuse) {
             self.principal = principal
             self.secrets = secrets
+            self.outsideWindow = outsideWindow
         }
     }
 
@@ -43,6 +46,8 @@ public struct WebhookVerifier: Sendable {
         public let principal: Principal
         /// The `webhook-id`, for deduplicating retries and for the audit trail.
         public let webhookId: String
+        /// What its callbacks outside the calling window get (the source's setting).
+        public var outsideWindow: WebhookOutsideWindow = .refuse
     }
 
     /// How far a timestamp may be from the clock, either way, by default: five minutes.
@@ -78,17 +83,17 @@ public struct WebhookVerifier: Sendable {
         let presented = WebhookHeaders.parse(signatures: signature)
         guard !presented.isEmpty else { return .failure(.malformedSignature) }
 
-        var matched: Principal?
+        var matched: Source?
         for source in sources {
             for secret in source.secrets {
                 let expected = secret.mac(id: id, timestamp: timestamp, body: rawBody)
                 for candidate in presented where expected.constantTimeEquals(candidate) {
-                    matched = matched ?? source.principal
+                    matched = matched ?? source
                 }
             }
         }
         guard let matched else { return .failure(.signatureMismatch) }
-        return .success(Verified(principal: matched, webhookId: id))
+        return .success(Verified(principal: matched.principal, webhookId: id, outsideWindow: matched.outsideWindow))
     }
 }
 
