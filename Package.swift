@@ -289,7 +289,7 @@ let package = Package(
                            .product(name: "Prometheus", package: "swift-prometheus")]
         ),
         // Runs the built `callgate` binary as a subprocess: exit codes, formats, stdin/stdout.
-        .testTarget(name: "callgateTests", dependencies: ["callgate", "CallGate", "CallGateCore", "CallingRulesYAML", "CurlTransport", "CSQLite", "TLSTestSupport"]),
+        .testTarget(name: "callgateTests", dependencies: ["callgate", "CallGate", "CallGateCore", "CallingRulesYAML", "CurlTransport", "CSQLite", "TLSTestSupport", "StorageTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -45,7 +45,8 @@ extension PostgresAuditStore {
         }
     }
 
-    /// The deadline of a walk of the whole trail.
+    /// The deadline of an operation over the whole trail (a verify's walk, a copy's import): it
+    /// lasts as long as the trail is long, so a lost connection fails it, not a deadline.
     static let walkTimeout: Duration = .seconds(24 * 3600)
 
     /// The pruning checkpoint, if any.
