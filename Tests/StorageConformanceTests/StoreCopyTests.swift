@@ -167,8 +167,8 @@ struct StoreCopyTests {
 
         func storedRecords(afterSequence: Int64, limit: Int) async throws(AuditStoreError) -> [AuditRecord] {
             if reads.add(1, ordering: .relaxed).newValue == 2 {
-                // pg_ctl's fast stop returns within a second: brief enough to run on this thread.
-                do { try PostgresTestCluster.script("stop-server", clusterDirectory) } catch {
+                let directory = clusterDirectory
+                do { _ = try await StoreCopyTests.script("stop-server", directory) } catch {
                     throw AuditStoreError(code: .unavailable, detail: "\(error)")
                 }
             }
@@ -191,6 +191,14 @@ struct StoreCopyTests {
         func close() async { await store.close() }
     }
 
+    /// `PostgresTestCluster.script` on a thread of its own: a subprocess waited for on one of the
+    /// suite's two cooperative threads starves the tests running beside this one.
+    static func script(_ command: String, _ directory: String) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try PostgresTestCluster.script(command, directory) }) }.start()
+        }
+    }
+
     @Test("a copy cut short by the destination's server stopping leaves the destination empty, and the next copy completes")
     func copiesAfterAnInterruptedCopy() async throws {
         let sourceDirectory = try TemporaryDirectory()
@@ -198,7 +206,7 @@ struct StoreCopyTests {
         try await Self.fill(store.storage)
         // A server of this test's own: stopping the suite's would fail the tests running beside it.
         let clusterDirectory = NSTemporaryDirectory() + "callgate-copy-pg-\(UUID().uuidString.prefix(8))"
-        let url = try PostgresTestCluster.script("start", clusterDirectory)
+        let url = try await Self.script("start", clusterDirectory)
         defer { _ = try? PostgresTestCluster.script("stop", clusterDirectory) }
         guard case .postgres(let address) = try AuditStoreURL.parse(url) else {
             Issue.record("the cluster's URL \(url) is not a postgres:// URL")
@@ -217,7 +225,7 @@ struct StoreCopyTests {
         #expect(failure.code == .unavailable)
         await first.close()
 
-        try PostgresTestCluster.script("start-server", clusterDirectory)
+        _ = try await Self.script("start-server", clusterDirectory)
         let second = try await PostgresAuditStore.open(address, keys: Fixtures.keys, configuration: configuration)
         #expect(try await second.inventory().isEmpty)
         let copied = try await StoreCopy.copy(from: store, to: second, batchSize: 7)

@@ -1,3 +1,4 @@
+import CallGate
 import CurlTransport
 import Foundation
 import StorageTestSupport
@@ -66,7 +67,7 @@ struct LostDatabaseTests {
         #expect((200..<300).contains(before.status))
         #expect(try await launches() == ["before-the-loss"])
 
-        try await offPool { try PostgresTestCluster.script("stop-server", cluster) }
+        _ = try await offPool { try PostgresTestCluster.script("stop-server", cluster) }
         // The readiness probe's write fails within its deadline (2 s) and its answer is cached 1 s.
         try await waitFor("/readyz failing", seconds: 15) { try await status("/readyz") == 503 }
         #expect(try await status("/healthz") == 200)
@@ -80,7 +81,7 @@ struct LostDatabaseTests {
         #expect(try await status("/healthz") == 200)
         #expect(try await launches() == ["before-the-loss"])
 
-        try await offPool { try PostgresTestCluster.script("start-server", cluster) }
+        _ = try await offPool { try PostgresTestCluster.script("start-server", cluster) }
         try await waitFor("/readyz passing again", seconds: 60) { try await status("/readyz") == 200 }
         let after = try await launch("after-the-loss")
         #expect((200..<300).contains(after.status))
