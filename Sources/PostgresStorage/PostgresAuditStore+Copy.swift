@@ -84,9 +84,12 @@ extension PostgresAuditStore: StoreCopyDestination {
     static let copiedClaimInstance = "callgate store copy"
 
     package func importCopy(of inventory: StoreInventory, from source: any StoreCopySource, batchSize: Int) async throws(AuditStoreError) {
-        try await perform("copy \(inventory.summary)", timeout: Self.walkTimeout) { [self] client in
+        // As long as the store is large, but each batch within the operation timeout: a server
+        // lost mid-copy fails it then, whatever the query waiting on the dead connection does.
+        let progress = PostgresPool.Progress()
+        try await perform("copy \(inventory.summary)", progress: progress) { [self] client in
             try await client.withTransaction(logger: logger) { connection in
-                try await importCopy(of: inventory, from: source, batchSize: batchSize, connection)
+                try await importCopy(of: inventory, from: source, batchSize: batchSize, progress: progress, connection)
             }
         }
         remember(inventory.head)
@@ -94,7 +97,8 @@ extension PostgresAuditStore: StoreCopyDestination {
 
     /// The import's transaction: the tables locked against every writer, checked empty, filled.
     private func importCopy(
-        of inventory: StoreInventory, from source: any StoreCopySource, batchSize: Int, _ connection: PostgresConnection
+        of inventory: StoreInventory, from source: any StoreCopySource, batchSize: Int, progress: PostgresPool.Progress,
+        _ connection: PostgresConnection
     ) async throws {
         // Another copy or a running instance would interleave its rows: they wait until this commits.
         try await connection.query(
@@ -114,6 +118,7 @@ extension PostgresAuditStore: StoreCopyDestination {
                     prepared: PreparedAuditRecord(record), sequence: record.sequence, previousHash: record.previousHash, hash: record.hash
                 )
             }, connection, logger: logger)
+            progress.advance()
         }
         if let checkpoint = inventory.checkpoint {
             try await connection.query("""
@@ -129,6 +134,7 @@ extension PostgresAuditStore: StoreCopyDestination {
             try await PostgresMultiRowInsert.run(
                 into: "deliveries", columns: Self.copiedDeliveryColumns, rows: batch, connection, logger: logger, bind: Self.bindCopied
             )
+            progress.advance()
         }
         // The next admitted delivery takes the position after the last copied one.
         try await connection.query(
@@ -139,6 +145,7 @@ extension PostgresAuditStore: StoreCopyDestination {
             try await PostgresMultiRowInsert.run(
                 into: "idempotency_keys", columns: Self.copiedKeyColumns, rows: batch, connection, logger: logger, bind: Self.bindCopied
             )
+            progress.advance()
         }
         guard deliveries == inventory.deliveries, keys == inventory.idempotencyKeys else {
             throw StoreCopy.sourceChanged("it held \(deliveries) deliveries and \(keys) idempotency keys, not \(inventory.deliveries) and \(inventory.idempotencyKeys)")

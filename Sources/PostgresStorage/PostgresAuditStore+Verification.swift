@@ -45,8 +45,7 @@ extension PostgresAuditStore {
         }
     }
 
-    /// The deadline of an operation over the whole trail (a verify's walk, a copy's import): it
-    /// lasts as long as the trail is long, so a lost connection fails it, not a deadline.
+    /// The deadline of a walk of the whole trail.
     static let walkTimeout: Duration = .seconds(24 * 3600)
 
     /// The pruning checkpoint, if any.
