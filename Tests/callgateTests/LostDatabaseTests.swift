@@ -101,3 +101,4 @@ struct LostDatabaseTests {
         await http.client.shutdown(gracePeriod: .seconds(1))
     }
 }
+
