@@ -119,27 +119,27 @@ extension StoreCopySource {
 
     /// Reads every delivery, in order, `batchSize` at a time, handing each batch to `sink`.
     package func forEachDelivery(batchSize: Int, _ sink: ([StoredDelivery]) async throws -> Void) async throws -> Int {
-        var after: Int64 = 0
-        var count = 0
-        while true {
-            let batch = try await storedDeliveries(afterPosition: after, limit: batchSize)
-            guard let final = batch.last else { return count }
-            try await sink(batch)
-            count += batch.count
-            after = final.position
-        }
+        try await Self.pages(after: Int64(0), { try await storedDeliveries(afterPosition: $0, limit: batchSize) }, cursor: \.position, sink)
     }
 
     /// Reads every idempotency key, in order, `batchSize` at a time, handing each batch to `sink`.
     package func forEachIdempotencyKey(batchSize: Int, _ sink: ([StoredIdempotencyKey]) async throws -> Void) async throws -> Int {
-        var after: StoredIdempotencyKey?
+        try await Self.pages(after: StoredIdempotencyKey?.none, { try await storedIdempotencyKeys(after: $0, limit: batchSize) }, cursor: { $0 }, sink)
+    }
+
+    /// Reads the pages `page` returns after each cursor (the last item's, from `first`) until one
+    /// is empty, handing each to `sink`; returns how many items there were.
+    private static func pages<Item, Cursor>(
+        after first: Cursor, _ page: (Cursor) async throws -> [Item], cursor: (Item) -> Cursor, _ sink: ([Item]) async throws -> Void
+    ) async throws -> Int {
+        var after = first
         var count = 0
         while true {
-            let batch = try await storedIdempotencyKeys(after: after, limit: batchSize)
+            let batch = try await page(after)
             guard let final = batch.last else { return count }
             try await sink(batch)
             count += batch.count
-            after = final
+            after = cursor(final)
         }
     }
 }
