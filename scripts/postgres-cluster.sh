@@ -36,12 +36,21 @@ as_owner() {
   fi
 }
 
+# The server is started in a subshell that first closes every descriptor above 2 this script
+# inherited: a server holding one would keep it open for its whole life, and a caller that learns
+# of this script's exit by its end of such a descriptor (Foundation's Process on Linux) would wait
+# for the server to stop instead of this script.
 pg_ctl_start() {
   local port
   port=$(cat "$dir/port")
-  as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=300" \
-    start >/dev/null
+  (
+    for fd in $(ls /proc/$BASHPID/fd); do
+      [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+    done
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=300" \
+      start >/dev/null
+  )
 }
 
 case "$command" in

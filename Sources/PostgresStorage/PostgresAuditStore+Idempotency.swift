@@ -95,19 +95,26 @@ extension PostgresAuditStore: IdempotencyStore {
             """, logger: logger)
         var entry: IdempotencyEntry?
         for try await row in rows {
-            let cells = row.makeRandomAccess()
-            var found = IdempotencyEntry(
-                requestDigest: Array(try cells[0].decode(ByteBuffer.self).readableBytesView),
-                createdMillis: try cells[1].decode(Int64.self), response: nil
-            )
-            if let status = try cells[2].decode(Int64?.self) {
-                guard let headers = StoredResponse.decodeHeaders(try cells[3].decode(String?.self) ?? "") else {
-                    throw StoredResponse.unreadableHeaders(principal: principal, key: key)
-                }
-                let body = try cells[4].decode(ByteBuffer?.self).map { Array($0.readableBytesView) } ?? []
-                found.response = StoredResponse(status: Int(truncatingIfNeeded: status), headers: headers, body: body)
+            entry = try decodeIdempotencyEntry(row.makeRandomAccess(), from: 0, principal: principal, key: key)
+        }
+        return entry
+    }
+
+    /// The entry in `cells`, whose columns from `first` on are request_digest, created_ms,
+    /// response_status, response_headers, response_body.
+    static func decodeIdempotencyEntry(
+        _ cells: PostgresRandomAccessRow, from first: Int, principal: String, key: String
+    ) throws -> IdempotencyEntry {
+        var entry = IdempotencyEntry(
+            requestDigest: Array(try cells[first].decode(ByteBuffer.self).readableBytesView),
+            createdMillis: try cells[first + 1].decode(Int64.self), response: nil
+        )
+        if let status = try cells[first + 2].decode(Int64?.self) {
+            guard let headers = StoredResponse.decodeHeaders(try cells[first + 3].decode(String?.self) ?? "") else {
+                throw StoredResponse.unreadableHeaders(principal: principal, key: key)
             }
-            entry = found
+            let body = try cells[first + 4].decode(ByteBuffer?.self).map { Array($0.readableBytesView) } ?? []
+            entry.response = StoredResponse(status: Int(truncatingIfNeeded: status), headers: headers, body: body)
         }
         return entry
     }

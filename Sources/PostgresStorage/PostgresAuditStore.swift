@@ -213,9 +213,9 @@ public final class PostgresAuditStore: AuditStore {
 
     /// Runs `job` with the pool (see `PostgresPool.perform`).
     func perform<Result: Sendable>(
-        _ action: @autoclosure () -> String, timeout: Duration? = nil,
+        _ action: @autoclosure () -> String, timeout: Duration? = nil, progress: PostgresPool.Progress? = nil,
         _ job: @escaping @Sendable (PostgresClient) async throws -> Result
     ) async throws(AuditStoreError) -> Result {
-        try await pool.perform(action(), timeout: timeout, job)
+        try await pool.perform(action(), timeout: timeout, progress: progress, job)
     }
 }

@@ -51,10 +51,25 @@ final class PostgresPool: Sendable {
         }
     }
 
-    /// Runs `job` with the pool, within `timeout` (the operation timeout unless given); its errors
-    /// are reported as failing to `action` ("append 3 records").
+    /// Counts the steps of a long operation (`perform`'s `progress`): each step restarts its deadline.
+    final class Progress: Sendable {
+        private let steps = Atomic<Int>(0)
+
+        /// One more step done.
+        func advance() { steps.add(1, ordering: .relaxed) }
+
+        var count: Int { steps.load(ordering: .relaxed) }
+    }
+
+    /// Runs `job` with the pool, within `timeout` (the operation timeout unless given), or with
+    /// `progress`, within `timeout` of its last step; its errors are reported as failing to
+    /// `action` ("append 3 records").
+    ///
+    /// The deadline holds even when the job does not end on cancellation (a query on a connection
+    /// whose server vanished can wait for ever): the caller is answered at the deadline, and the
+    /// job, cancelled, is left to end on its own.
     func perform<Result: Sendable>(
-        _ action: @autoclosure () -> String, timeout: Duration? = nil,
+        _ action: @autoclosure () -> String, timeout: Duration? = nil, progress: Progress? = nil,
         _ job: @escaping @Sendable (PostgresClient) async throws -> Result
     ) async throws(AuditStoreError) -> Result {
         guard !isClosed.load(ordering: .acquiring) else {
@@ -63,26 +78,118 @@ final class PostgresPool: Sendable {
         let client = client
         let timeout = timeout ?? operationTimeout
         let place = place
+        let outcome = Outcome<Result>()
         do {
-            return try await withThrowingTaskGroup(of: Result?.self) { group in
-                group.addTask { try await job(client) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
+                    outcome.start(continuation)
+                    let watchdog = Task {
+                        // The pool waits for a connection it keeps failing to make (a server
+                        // stopped or refusing us) until the deadline: asked early, the reason
+                        // fails the operation at once, and a request is answered 503 in about a
+                        // second instead of the whole timeout, for each of its commits.
+                        let probeAfter = min(timeout, Self.unreachableProbeDelay)
+                        try await Task.sleep(for: probeAfter)
+                        if outcome.isPending, let problem = await self.connectionProblem(within: timeout) {
+                            outcome.cancelWork()
+                            outcome.finish(.failure(problem))
+                            return
+                        }
+                        var seen = progress?.count ?? 0
+                        var wait = timeout - probeAfter
+                        while true {
+                            try await Task.sleep(for: wait)
+                            wait = timeout
+                            guard let progress, progress.count != seen else { break }
+                            seen = progress.count
+                        }
+                        guard outcome.isPending else { return }
+                        outcome.cancelWork()
+                        let problem = await self.connectionProblem(within: timeout)
+                        outcome.finish(.failure(problem ?? AuditStoreError(
+                            code: .unavailable,
+                            detail: "The PostgreSQL store \(place) did not answer within \(timeout): the server cannot be reached or is overloaded."
+                        )))
+                    }
+                    outcome.setWork(Task {
+                        let result: Swift.Result<Result, any Error>
+                        do {
+                            result = .success(try await job(client))
+                        } catch {
+                            result = .failure(error)
+                        }
+                        watchdog.cancel()
+                        outcome.finish(result)
+                    })
                 }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let result = first else {
-                    group.cancelAll()
-                    if let problem = await connectionProblem() { throw problem }
-                    throw AuditStoreError(
-                        code: .unavailable,
-                        detail: "The PostgreSQL store \(place) did not answer within \(timeout): the server cannot be reached or is overloaded."
-                    )
-                }
-                return result
+            } onCancel: {
+                outcome.cancelWork()
             }
         } catch {
             throw PostgresFailure.storeError(error, action(), at: address)
+        }
+    }
+
+    /// How long an operation runs before the pool is asked whether it can reach the server at all.
+    static let unreachableProbeDelay: Duration = .seconds(1)
+
+    /// `connectionProblem()`, given up after `limit` (nil then: no reason found in time): a server
+    /// that accepts the connection and never answers must not hold a deadline's caller.
+    private func connectionProblem(within limit: Duration) async -> (any Error)? {
+        let outcome = Outcome<(any Error)?>()
+        return try? await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(any Error)?, any Error>) in
+            outcome.start(continuation)
+            let timer = Task {
+                try await Task.sleep(for: limit)
+                outcome.cancelWork()
+                outcome.finish(.success(nil))
+            }
+            outcome.setWork(Task {
+                let problem = await connectionProblem()
+                timer.cancel()
+                outcome.finish(.success(problem))
+            })
+        }
+    }
+
+    /// The one answer of a `perform`: whichever of the job and its deadline comes first.
+    private final class Outcome<Value: Sendable>: Sendable {
+        private struct State {
+            var continuation: CheckedContinuation<Value, any Error>?
+            var work: Task<Void, Never>?
+            var cancelled = false
+        }
+
+        private let state = Mutex(State())
+
+        func start(_ continuation: CheckedContinuation<Value, any Error>) {
+            state.withLock { $0.continuation = continuation }
+        }
+
+        func setWork(_ work: Task<Void, Never>) {
+            let cancelNow = state.withLock { state in
+                state.work = work
+                return state.cancelled
+            }
+            if cancelNow { work.cancel() }
+        }
+
+        var isPending: Bool { state.withLock { $0.continuation != nil } }
+
+        func cancelWork() {
+            let work = state.withLock { state in
+                state.cancelled = true
+                return state.work
+            }
+            work?.cancel()
+        }
+
+        func finish(_ result: Result<Value, any Error>) {
+            let continuation = state.withLock { state in
+                defer { state.continuation = nil }
+                return state.continuation
+            }
+            continuation?.resume(with: result)
         }
     }
 

@@ -28,30 +28,9 @@ enum PostgresRecordCodec {
     /// The columns `decode` reads, for a query that names `audit_records` `r`.
     static let columns = names.map { "r." + $0 }.joined(separator: ", ")
 
-    /// Rows per INSERT statement: the protocol allows 65,535 parameters a statement.
-    static let rowsPerStatement = 2000
-
-    /// Inserts `rows` with multi-row INSERTs, `rowsPerStatement` at a time.
+    /// Inserts `rows` with multi-row INSERTs (`PostgresMultiRowInsert`).
     static func insert(_ rows: [Row], _ connection: PostgresConnection, logger: Logger) async throws {
-        var start = 0
-        while start < rows.count {
-            let chunk = rows[start..<min(rows.count, start + rowsPerStatement)]
-            var bindings = PostgresBindings(capacity: chunk.count * names.count)
-            var sql = "INSERT INTO audit_records (\(names.joined(separator: ", "))) VALUES "
-            sql.reserveCapacity(sql.utf8.count + chunk.count * names.count * 7)
-            var parameter = 0
-            for (offset, row) in chunk.enumerated() {
-                sql += offset == 0 ? "(" : ",("
-                for column in 0..<names.count {
-                    parameter += 1
-                    sql += column == 0 ? "$\(parameter)" : ",$\(parameter)"
-                }
-                sql += ")"
-                bind(row, into: &bindings)
-            }
-            try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-            start += chunk.count
-        }
+        try await PostgresMultiRowInsert.run(into: "audit_records", columns: names, rows: rows, connection, logger: logger, bind: bind)
     }
 
     private static func bind(_ row: Row, into bindings: inout PostgresBindings) {

@@ -94,12 +94,20 @@ extension SQLiteAuditStore: IdempotencyStore {
         try select.bind(1, principal)
         try select.bind(2, key)
         guard try select.step() else { return nil }
-        var entry = IdempotencyEntry(requestDigest: select.blob(0), createdMillis: select.int64(1), response: nil)
-        if let status = select.optionalInt64(2) {
-            guard let headers = StoredResponse.decodeHeaders(select.text(3)) else {
+        return try decodeIdempotencyEntry(select, from: 0, principal: principal, key: key)
+    }
+
+    /// The entry in the current row of `row`, whose columns from `first` on are request_digest,
+    /// created_ms, response_status, response_headers, response_body.
+    static func decodeIdempotencyEntry(
+        _ row: SQLiteStatement, from first: Int32, principal: String, key: String
+    ) throws(AuditStoreError) -> IdempotencyEntry {
+        var entry = IdempotencyEntry(requestDigest: row.blob(first), createdMillis: row.int64(first + 1), response: nil)
+        if let status = row.optionalInt64(first + 2) {
+            guard let headers = StoredResponse.decodeHeaders(row.text(first + 3)) else {
                 throw StoredResponse.unreadableHeaders(principal: principal, key: key)
             }
-            entry.response = StoredResponse(status: Int(truncatingIfNeeded: status), headers: headers, body: select.blob(4))
+            entry.response = StoredResponse(status: Int(truncatingIfNeeded: status), headers: headers, body: row.blob(first + 4))
         }
         return entry
     }

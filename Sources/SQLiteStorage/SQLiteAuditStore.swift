@@ -211,7 +211,8 @@ public final class SQLiteAuditStore: AuditStore {
         )
     }
 
-    private static func loadTail(_ connection: SQLiteConnection) throws(SQLiteError) -> ChainPoint {
+    /// The last record written, else the checkpoint, else the genesis: where the chain ends.
+    static func loadTail(_ connection: SQLiteConnection) throws(SQLiteError) -> ChainPoint {
         let statement = try connection.cached(
             "SELECT sequence, hash, max_time_ms FROM audit_records ORDER BY sequence DESC LIMIT 1"
         )

@@ -44,6 +44,11 @@ struct AuditCommand: AsyncParsableCommand {
         }
 
         func keys() throws -> AuditKeys {
+            try Self.keys(auditKeyFile: auditKeyFile)
+        }
+
+        /// The audit keys from CALLGATE_AUDIT_SECRET, else from `auditKeyFile`, which must exist.
+        static func keys(auditKeyFile: String) throws -> AuditKeys {
             if let secret = ProcessInfo.processInfo.environment["CALLGATE_AUDIT_SECRET"], !secret.isEmpty {
                 return try AuditKeys(secret: Array(secret.utf8))
             }

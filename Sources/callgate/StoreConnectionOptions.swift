@@ -9,6 +9,17 @@ struct StoreConnectionOptions: ParsableArguments {
     @Option(help: "The store URL (sqlite:PATH or postgres://USER@HOST:PORT/DB?sslmode=MODE).")
     var store: String = "sqlite:data/callgate.sqlite"
 
+    @OptionGroup var credentials: StoreCredentialOptions
+
+    /// The settings beyond the URL; throws a `ValidationError` when the password file cannot be read.
+    func storeOptions() throws -> StoreOptions {
+        try credentials.storeOptions()
+    }
+}
+
+/// The PostgreSQL password and CA file of a command that opens a store itself, from the flags or
+/// the environment variables `callgate serve` reads.
+struct StoreCredentialOptions: ParsableArguments {
     @Option(help: "File holding the PostgreSQL password (default: CALLGATE_STORE_PASSWORD_FILE, else CALLGATE_STORE_PASSWORD).")
     var storePasswordFile: String?
 

@@ -13,7 +13,7 @@ import Glibc
 @Suite("The audit witness through the binary", .serialized)
 struct AuditWitnessCommandTests {
     /// Runs `sql` on the database file directly, as someone with access to the file would.
-    private static func tamper(_ path: String, _ sql: String) throws {
+    static func tamper(_ path: String, _ sql: String) throws {
         var handle: OpaquePointer?
         defer { sqlite3_close(handle) }
         guard sqlite3_open(path, &handle) == SQLITE_OK, sqlite3_exec(handle, sql, nil, nil, nil) == SQLITE_OK else {
