@@ -40,6 +40,18 @@ struct InstanceStores: Sendable {
         return own
     }
 
+    /// Fails the test, with its log, when an instance of `instances` (each logging to
+    /// `serve-0.log` in its directory) has exited since it started: one whose port another
+    /// process took answers nothing, while its port answers for someone else.
+    func requireRunning(_ instances: [WebhookCrashTests.Running]) throws {
+        for (index, instance) in instances.enumerated() where !instance.process.isRunning {
+            let log = (try? String(contentsOf: instanceDirectory(index).appendingPathComponent("serve-0.log"), encoding: .utf8)) ?? ""
+            Issue.record("instance \(index) exited at start: \(log)")
+        }
+        let running = instances.allSatisfy { $0.process.isRunning }
+        try #require(running)
+    }
+
     /// The store arguments of `callgate serve` for instance `index`. On PostgreSQL every instance
     /// reads one audit secret (the first to start creates its file) and keeps its witness beside
     /// its own logs: the witness's default sits beside a SQLite file, which a database URL lacks.

@@ -42,6 +42,8 @@ struct MultiInstanceTests {
         let deliveryId: String?
         /// The answer carried `Idempotency-Replayed: true`.
         let replayed: Bool
+        /// Why no answer came.
+        let failure: String?
     }
 
     /// The load's results and its count of finished rounds, shared by its tasks.
@@ -87,13 +89,20 @@ struct MultiInstanceTests {
             body = webhook.body
             headers += webhook.headers
         }
-        let response = try? await target.http.client.execute(HTTPRequestSpec(method: "POST", url: url, headers: headers, body: body))
+        let response: HTTPResponseSpec?
+        var failure: String?
+        do {
+            response = try await target.http.client.execute(HTTPRequestSpec(method: "POST", url: url, headers: headers, body: body))
+        } catch {
+            response = nil
+            failure = "\(error)"
+        }
         let object = response.flatMap { (try? JSONSerialization.jsonObject(with: Data($0.body))) as? [String: Any] }
         let outcome = Outcome(
             kind: kind, subject: subject, requestId: requestId, instance: instance,
             toKilled: instance == killed && beforeRestart, status: response?.status,
             problemCode: object?["code"] as? String, deliveryId: object?["deliveryId"] as? String,
-            replayed: response?.header("Idempotency-Replayed") == "true")
+            replayed: response?.header("Idempotency-Replayed") == "true", failure: failure)
         target.load.outcomes.withLock { $0.append(outcome) }
     }
 
@@ -155,7 +164,7 @@ struct MultiInstanceTests {
 
         // An upstream timeout of 5 s makes a dead instance's delivery claims reach the end of their
         // lease (the timeout plus a minute) within the test's wait for the outbox to drain.
-        let ports = try (0..<3).map { _ in try ServeCommandTests.freePort() }
+        let ports = try ServeCommandTests.freePorts(3)
         func serve(_ index: Int, generation: Int) throws -> WebhookCrashTests.Running {
             try WebhookCrashTests.Running([
                 "serve", "--port", String(ports[index]), "--keys-file", keys, "--webhooks-sources-file", sources,
@@ -168,6 +177,7 @@ struct MultiInstanceTests {
         var instances = try (0..<3).map { try serve($0, generation: 0) }
         defer { for instance in instances { instance.kill9() } }
         for port in ports { try await http.waitUntilUp("http://127.0.0.1:\(port)/readyz") }
+        try stores.requireRunning(instances)
 
         // The load: 90 rounds of seven requests, six rounds in flight. The task that finishes the
         // 30th round kills the instance at once, with the other rounds' requests in flight; rounds
@@ -209,7 +219,7 @@ struct MultiInstanceTests {
             guard let status = outcome.status else { return !outcome.toKilled }
             return status >= 500 && !(outcome.toKilled && status == 503)
         }
-        #expect(failed.isEmpty, "answered 5xx or not at all by a live instance: \(failed.map { "\($0.requestId) at \($0.instance): \($0.status.map(String.init) ?? "none")" })")
+        #expect(failed.isEmpty, "answered 5xx or not at all by a live instance: \(failed.map { "\($0.requestId) at \($0.instance): \($0.status.map(String.init) ?? $0.failure ?? "none")" })")
         let unexpected = outcomes.filter { outcome in
             guard let status = outcome.status, status < 500 else { return false }
             return !(status == 202 || (outcome.kind == .keyed && status == 409 && outcome.problemCode == "idempotency_key_in_progress"))

@@ -121,7 +121,7 @@ struct RollingRestartTests {
         let simulatorURL = "http://127.0.0.1:\(simulatorPort)"
         try await http.waitUntilUp(simulatorURL + "/_sim/clock")
 
-        let ports = try (0..<3).map { _ in try ServeCommandTests.freePort() }
+        let ports = try ServeCommandTests.freePorts(3)
         func serve(_ index: Int, generation: Int) throws -> WebhookCrashTests.Running {
             let own = try stores.instanceDirectory(index)
             return try WebhookCrashTests.Running([
@@ -134,6 +134,7 @@ struct RollingRestartTests {
         var instances = try (0..<3).map { try serve($0, generation: 0) }
         defer { for instance in instances { instance.kill9() } }
         for port in ports { try await http.waitUntilUp("http://127.0.0.1:\(port)/readyz") }
+        try stores.requireRunning(instances)
 
         let nginxPort = try ServeCommandTests.freePort()
         let nginx = try Nginx(configuration: Self.configuration(port: nginxPort, instances: ports, directory: directory), directory: directory)
