@@ -139,13 +139,8 @@ struct MultiInstanceTests {
                                  "--file", sources], stdin: "")
         try #require(added.status == 0)
         let secret = try WebhookSecret.parse(added.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
-        func createKey(_ name: String, _ role: String) throws -> String {
-            let created = try CLI.run(["keys", "create", "--name", name, "--role", role, "--file", keys], stdin: "")
-            try #require(created.status == 0)
-            return created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        let managerKey = try createKey("crm", "Manager")
-        let opsKey = try createKey("ops", "Sysadmin")
+        let managerKey = try CLI.createKey("crm", "Manager", file: keys)
+        let opsKey = try CLI.createKey("ops", "Sysadmin", file: keys)
         let http = try WebhookCrashTests()
 
         let simulatorPort = try ServeCommandTests.freePort()

@@ -109,9 +109,7 @@ struct RollingRestartTests {
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("temp"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let keys = directory.appendingPathComponent("keys.yaml").path
-        let created = try CLI.run(["keys", "create", "--name", "crm", "--role", "Manager", "--file", keys], stdin: "")
-        try #require(created.status == 0)
-        let key = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let key = try CLI.createKey("crm", "Manager", file: keys)
         let http = try WebhookCrashTests()
         let stores = try await offPool { try InstanceStores(backend, directory: directory) }
 
