@@ -2,6 +2,10 @@ import Foundation
 import StorageTestSupport
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Where the `callgate serve` processes of a several-instance test keep their trail, outbox and
 /// idempotency keys: each in a SQLite file of its own, or all in one PostgreSQL database on the
 /// tests' server (`PostgresTestCluster`), with one audit secret, as a deployment runs them.
@@ -15,7 +19,8 @@ struct InstanceStores: Sendable {
 
     let backend: Backend
     let directory: URL
-    /// The shared database's URL (password included), for `postgres`.
+    /// The shared database's name and URL (password included), for `postgres`.
+    let databaseName: String?
     private let databaseURL: String?
 
     /// Prepares the stores under `directory`: for `postgres` a new database on the tests' server,
@@ -25,10 +30,12 @@ struct InstanceStores: Sendable {
         self.directory = directory
         switch backend {
         case .sqlite:
+            databaseName = nil
             databaseURL = nil
         case .postgres:
             let name = "callgate_instances_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
             try PostgresTestCluster.createDatabase(name)
+            databaseName = name
             databaseURL = try PostgresTestCluster.url(database: name)
         }
     }
@@ -38,6 +45,25 @@ struct InstanceStores: Sendable {
         let own = directory.appendingPathComponent("instance-\(index)")
         try FileManager.default.createDirectory(at: own, withIntermediateDirectories: true)
         return own
+    }
+
+    /// The ids of the webhook deliveries the process `pid` holds claimed in the shared database
+    /// (`sending`, their `claimed_by` naming the process).
+    func deliveriesSending(by pid: Int32) throws -> Set<String> {
+        guard let databaseName else { return [] }
+        let ids = try PostgresTestCluster.psql(
+            "SELECT id FROM deliveries WHERE status = 'sending' AND claimed_by LIKE '%/\(pid)/%'", database: databaseName)
+        return Set(ids.split(separator: "\n").map(String.init))
+    }
+
+    /// Waits, for at most `seconds`, until the process `pid` holds a delivery claimed; returns whether it does.
+    func waitUntilSending(by pid: Int32, seconds: Int) throws -> Bool {
+        let deadline = Date().addingTimeInterval(TimeInterval(seconds))
+        repeat {
+            if try !deliveriesSending(by: pid).isEmpty { return true }
+            usleep(20_000)
+        } while Date() < deadline
+        return false
     }
 
     /// Fails the test, with its log, when an instance of `instances` (each logging to

@@ -50,6 +50,8 @@ struct MultiInstanceTests {
     final class Load: Sendable {
         let outcomes = Mutex<[Outcome]>([])
         let finishedRounds = Atomic(0)
+        /// The deliveries the killed instance held claimed when it died.
+        let orphaned = Mutex<Set<String>>([])
     }
 
     /// What every request of the load needs.
@@ -175,9 +177,9 @@ struct MultiInstanceTests {
         try stores.requireRunning(instances)
 
         // The load: 90 rounds of seven requests, six rounds in flight. The task that finishes the
-        // 30th round kills the instance at once, with the other rounds' requests in flight; rounds
-        // 30 to 59 still send to its port (refused), then it starts again and, once ready, takes
-        // its share of the last 30.
+        // 30th round kills the instance once it is sending a delivery, with the other rounds'
+        // requests in flight; later rounds up to the 59th still send to its port (refused), then it
+        // starts again and, once ready, takes its share of the last 30.
         let load = Load()
         let target = Target(http: http, ports: ports, key: managerKey, secret: secret, load: load)
         let rounds = 90, inFlight = 6, killAfter = 30, restartBefore = 60
@@ -187,7 +189,16 @@ struct MultiInstanceTests {
                 if index >= inFlight { await group.next() }
                 group.addTask {
                     await Self.round(index, beforeRestart: true, target)
-                    if load.finishedRounds.add(1, ordering: .relaxed).newValue == killAfter { doomed.kill9() }
+                    if load.finishedRounds.add(1, ordering: .relaxed).newValue == killAfter {
+                        // Killed while it is sending a delivery (as a rule within a second; the
+                        // other rounds go on meanwhile), so that a claim of a dead instance must
+                        // wait out its lease and end `unknown`.
+                        let pid = doomed.process.processIdentifier
+                        _ = try? await offPool { try stores.waitUntilSending(by: pid, seconds: 5) }
+                        doomed.kill9()
+                        let orphaned = (try? await offPool { try stores.deliveriesSending(by: pid) }) ?? []
+                        load.orphaned.withLock { $0 = orphaned }
+                    }
                 }
             }
         }
@@ -273,6 +284,11 @@ struct MultiInstanceTests {
                 Issue.record("delivery \(deliveryId) of \(id) ended \(other ?? "without a status")")
             }
         }
+        // The deliveries the killed instance was sending: no other instance took them over.
+        let orphaned = load.orphaned.withLock { $0 }
+        for id in orphaned {
+            #expect(outbox[id]?["status"] as? String == "unknown", "delivery \(id), claimed by the killed instance, ended \(outbox[id]?["status"] ?? "missing")")
+        }
         #expect(Set(outbox.keys) == deliveryIds, "deliveries no webhook was answered with: \(Set(outbox.keys).subtracting(deliveryIds))")
 
         // Idempotency keys: each reached LiveVox at most once, and exactly once when an instance
@@ -312,6 +328,6 @@ struct MultiInstanceTests {
         let keysOfTheKilled = keyed.values.filter { sent in !sent.contains { $0.status == 202 } }.count
         print("three instances, one killed: \(outcomes.count) requests, \(records.count) records; to the killed instance "
               + "\(killedUnanswered.count) unanswered, \(killed503.count) answered 503, \(killedAnswered.count) answered; "
-              + "\(incomplete.count) incomplete; \(unknown) unknown deliveries; \(keysOfTheKilled) keys left in progress by the kill")
+              + "\(incomplete.count) incomplete; \(orphaned.count) deliveries orphaned by the kill; \(unknown) unknown deliveries; \(keysOfTheKilled) keys left in progress by the kill")
     }
 }
