@@ -294,8 +294,10 @@ let package = Package(
                            .product(name: "NIOHTTP1", package: "swift-nio"),
                            .product(name: "Prometheus", package: "swift-prometheus")]
         ),
-        // Runs the built `callgate` binary as a subprocess: exit codes, formats, stdin/stdout.
-        .testTarget(name: "callgateTests", dependencies: ["callgate", "CallGate", "CallGateCore", "CallingRulesYAML", "CurlTransport", "CSQLite", "TLSTestSupport", "StorageTestSupport"]),
+        // Runs the built `callgate` binary as a subprocess: exit codes, formats, stdin/stdout; several
+        // instances on the tests' PostgreSQL server (StorageTestSupport).
+        .testTarget(name: "callgateTests", dependencies: ["callgate", "CallGate", "CallGateCore", "CallingRulesYAML", "CurlTransport", "CSQLite",
+                                                          "TLSTestSupport", "StorageTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -50,6 +50,13 @@ enum CLI {
     static func run(_ arguments: [String], stdin: String) throws -> Result {
         try run(arguments, stdin: Data(stdin.utf8))
     }
+
+    /// Adds a key named `name` with `role` to the keys file `file` (`callgate keys create`); returns the key.
+    static func createKey(_ name: String, _ role: String, file: String) throws -> String {
+        let created = try run(["keys", "create", "--name", name, "--role", role, "--file", file], stdin: "")
+        try #require(created.status == 0, "\(created.stderr)")
+        return created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 }
 
 /// `callgate serve` (the binary) on a free loopback port (``ServeCommandTests/serve(keys:_:waitOverHTTP:)``),

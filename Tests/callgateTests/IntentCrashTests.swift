@@ -14,13 +14,8 @@ struct IntentCrashTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let keys = directory.appendingPathComponent("keys.yaml").path
         let store = "sqlite:" + directory.appendingPathComponent("audit.sqlite").path
-        func createKey(_ name: String, _ role: String) throws -> String {
-            let created = try CLI.run(["keys", "create", "--name", name, "--role", role, "--file", keys], stdin: "")
-            try #require(created.status == 0)
-            return created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        let managerKey = try createKey("launcher", "Manager")
-        let opsKey = try createKey("ops", "Sysadmin")
+        let managerKey = try CLI.createKey("launcher", "Manager", file: keys)
+        let opsKey = try CLI.createKey("ops", "Sysadmin", file: keys)
 
         let simulatorPort = try ServeCommandTests.freePort()
         let simulatorProcess = try WebhookCrashTests.Running(["simulate", "--port", String(simulatorPort)])

@@ -39,7 +39,7 @@ struct LostDatabaseTests {
         let port = try ServeCommandTests.freePort()
         let base = "http://127.0.0.1:\(port)"
         let gateway = try WebhookCrashTests.Running([
-            "serve", "--port", String(port), "--keys-file", keys, "--webhooks-sources-file", sources,
+            "serve", "--calling-profile", "off", "--port", String(port), "--keys-file", keys, "--webhooks-sources-file", sources,
             "--store", store, "--audit-key-file", directory.appendingPathComponent("audit.key").path,
             "--log-level", "error", "--shutdown-drain-seconds", "0",
             "--upstream-url", simulator, "--upstream-access-token", "sim-access-token",

@@ -8,8 +8,9 @@ import Glibc
 #endif
 
 /// A rolling restart behind a load balancer: nginx in front of three `callgate serve` processes, each
-/// on its own SQLite store, all forwarding to one `callgate simulate` (one LiveVox, where what was
-/// launched is counted), restarted one at a time with SIGTERM while GETs and POSTs keep coming.
+/// on its own SQLite store or all on one PostgreSQL database, all forwarding to one `callgate
+/// simulate` (one LiveVox, where what was launched is counted), restarted one at a time with SIGTERM
+/// while GETs and POSTs keep coming.
 @Suite("Rolling restart of three instances behind nginx (the binaries)", .serialized)
 struct RollingRestartTests {
     /// nginx (Debian's nginx-light), run in the foreground in a directory of the test's; stopped
@@ -101,16 +102,16 @@ struct RollingRestartTests {
         """
     }
 
-    @Test("Restarted one at a time under GETs and POSTs: every GET answered 200, every launch LiveVox received was answered 202 and is in a trail, every 202 reached LiveVox once")
-    func rollingRestart() async throws {
+    @Test("Restarted one at a time under GETs and POSTs: every GET answered 200, every launch LiveVox received was answered 202 and is in a trail, every 202 reached LiveVox once",
+          arguments: InstanceStores.Backend.allCases)
+    func rollingRestart(backend: InstanceStores.Backend) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-rolling-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("temp"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let keys = directory.appendingPathComponent("keys.yaml").path
-        let created = try CLI.run(["keys", "create", "--name", "crm", "--role", "Manager", "--file", keys], stdin: "")
-        try #require(created.status == 0)
-        let key = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let key = try CLI.createKey("crm", "Manager", file: keys)
         let http = try WebhookCrashTests()
+        let stores = try await offPool { try InstanceStores(backend, directory: directory) }
 
         let simulatorPort = try ServeCommandTests.freePort()
         let simulator = try WebhookCrashTests.Running(["simulate", "--port", String(simulatorPort)])
@@ -118,15 +119,12 @@ struct RollingRestartTests {
         let simulatorURL = "http://127.0.0.1:\(simulatorPort)"
         try await http.waitUntilUp(simulatorURL + "/_sim/clock")
 
-        let ports = try (0..<3).map { _ in try ServeCommandTests.freePort() }
+        let ports = try ServeCommandTests.freePorts(3)
         func serve(_ index: Int, generation: Int) throws -> WebhookCrashTests.Running {
-            let own = directory.appendingPathComponent("instance-\(index)")
-            try FileManager.default.createDirectory(at: own, withIntermediateDirectories: true)
+            let own = try stores.instanceDirectory(index)
             return try WebhookCrashTests.Running([
                 "serve", "--calling-profile", "off", "--port", String(ports[index]), "--keys-file", keys, "--log-level", "warning",
-                "--shutdown-drain-seconds", "1",
-                "--store", "sqlite:" + own.appendingPathComponent("audit.sqlite").path,
-                "--audit-key-file", own.appendingPathComponent("audit.key").path,
+                "--shutdown-drain-seconds", "1"] + stores.serveArguments(index) + [
                 "--upstream-url", simulatorURL, "--upstream-access-token", "sim-access-token",
                 "--upstream-client-name", "SIM", "--upstream-user-name", "sim-user", "--upstream-password", "sim-password"],
                 log: own.appendingPathComponent("serve-\(generation).log"))
@@ -134,6 +132,7 @@ struct RollingRestartTests {
         var instances = try (0..<3).map { try serve($0, generation: 0) }
         defer { for instance in instances { instance.kill9() } }
         for port in ports { try await http.waitUntilUp("http://127.0.0.1:\(port)/readyz") }
+        try stores.requireRunning(instances)
 
         let nginxPort = try ServeCommandTests.freePort()
         let nginx = try Nginx(configuration: Self.configuration(port: nginxPort, instances: ports, directory: directory), directory: directory)
@@ -199,11 +198,7 @@ struct RollingRestartTests {
         // exactly the launches answered 202. A launch request LiveVox refused with 401 launched
         // nothing: an instance that stops logs out of the session the three share (LiveVox gives one
         // user one session), and the others log in again and replay it.
-        let launched = try await http.call("GET", simulatorURL + "/_sim/launches")
-        var reached: [String: Int] = [:]
-        for launch in launched.body["launches"] as? [[String: Any]] ?? [] {
-            if let account = (launch["entry"] as? [String: Any])?["account"] as? String { reached[account, default: 0] += 1 }
-        }
+        let reached = try await http.launchedAccounts(simulator: simulatorURL)
         let accepted = Set(posts.filter { $0.status == 202 }.map(\.requestId))
         let twice = reached.filter { $0.value > 1 }
         if !twice.isEmpty {
@@ -219,28 +214,24 @@ struct RollingRestartTests {
         #expect(accepted.subtracting(reached.keys).isEmpty,
                 "launches answered 202 that LiveVox never received: \(accepted.subtracting(reached.keys).sorted())")
 
-        // Every answered launch is in one instance's trail, allowed; no intent lacks its outcome; every trail verifies.
+        // Every answered launch is in a trail (an instance's, or the one they share), allowed; no
+        // intent lacks its outcome; every trail verifies.
         for instance in instances { instance.kill9() }
         var trailed: Set<String> = []
-        for index in 0..<3 {
-            let own = directory.appendingPathComponent("instance-\(index)")
-            let store = ["--store", "sqlite:" + own.appendingPathComponent("audit.sqlite").path,
-                         "--audit-key-file", own.appendingPathComponent("audit.key").path]
-            let allowed = try CLI.run(["audit", "query", "--operation", "launch_manual_calls", "--outcome", "allowed"] + store, stdin: "")
-            #expect(allowed.status == 0, "\(allowed.stderr)")
-            for line in allowed.stdout.split(separator: "\n") {
-                let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-                if record?["status"] as? Int == 202, let id = record?["requestId"] as? String { trailed.insert(id) }
+        for store in stores.trails {
+            let allowed = try await offPool {
+                try InstanceStores.records(["--operation", "launch_manual_calls", "--outcome", "allowed"], store: store)
             }
-            let incomplete = try CLI.run(["audit", "query", "--outcome", "incomplete"] + store, stdin: "")
-            #expect(incomplete.status == 0 && incomplete.stdout.isEmpty, "instance \(index): \(incomplete.stdout)")
-            let verified = try CLI.run(["audit", "verify"] + store, stdin: "")
-            #expect(verified.status == 0, "instance \(index): \(verified.stderr)")
+            trailed.formUnion(allowed.filter { $0.status == 202 }.map(\.requestId))
+            let incomplete = try await offPool { try InstanceStores.records(["--outcome", "incomplete"], store: store) }
+            #expect(incomplete.isEmpty, "\(backend) trail: \(incomplete)")
+            let verified = try await offPool { try CLI.run(["audit", "verify"] + store, stdin: "") }
+            #expect(verified.status == 0, "\(backend) trail: \(verified.stderr)")
         }
         #expect(trailed == accepted, "202s not in a trail: \(accepted.subtracting(trailed).sorted())")
         // Those not answered 202 never reached LiveVox (checked above): refused by nginx or an instance.
         let refused = posts.filter { $0.status != 202 }
-        print("rolling restart: \(gets.count) GETs, \(posts.count) POSTs (\(accepted.count) answered 202, "
+        print("rolling restart on \(backend): \(gets.count) GETs, \(posts.count) POSTs (\(accepted.count) answered 202, "
               + "\(refused.count) refused: \(Dictionary(grouping: refused) { $0.status.map(String.init) ?? "none" }.mapValues(\.count)))")
     }
 }

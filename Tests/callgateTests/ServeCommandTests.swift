@@ -29,6 +29,17 @@ struct ServeCommandTests {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// `count` distinct free loopback ports, for servers started side by side: two ports the
+    /// kernel handed out one after the other may be the same one, since each was released at once.
+    static func freePorts(_ count: Int) throws -> [Int] {
+        var ports: [Int] = []
+        while ports.count < count {
+            let port = try freePort()
+            if !ports.contains(port) { ports.append(port) }
+        }
+        return ports
+    }
+
     static func get(_ url: String, key: String?) async throws -> Int {
         var request = URLRequest(url: URL(string: url)!)
         if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }

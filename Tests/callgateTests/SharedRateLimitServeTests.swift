@@ -89,7 +89,7 @@ struct SharedRateLimitServeTests {
         let ports = try (0..<3).map { _ in try ServeCommandTests.freePort() }
         let instances = try ports.enumerated().map { index, port in
             try WebhookCrashTests.Running([
-                "serve", "--port", String(port), "--keys-file", keys, "--log-level", "warning",
+                "serve", "--calling-profile", "off", "--port", String(port), "--keys-file", keys, "--log-level", "warning",
                 "--store", store, "--rate-limit-per-second", String(Int(Self.rate)), "--rate-limit-burst", String(Self.burst),
                 "--audit-witness-file", directory.appendingPathComponent("witness-\(index)").path,
                 "--audit-witness-key-file", directory.appendingPathComponent("witness-\(index).key").path],

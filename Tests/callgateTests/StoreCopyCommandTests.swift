@@ -46,7 +46,7 @@ struct StoreCopyCommandTests {
 
         func serve(store: String, simulator: String, port: Int) throws -> WebhookCrashTests.Running {
             try WebhookCrashTests.Running([
-                "serve", "--port", String(port), "--keys-file", keys, "--webhooks-sources-file", sources,
+                "serve", "--calling-profile", "off", "--port", String(port), "--keys-file", keys, "--webhooks-sources-file", sources,
                 "--store", store, "--audit-key-file", auditKey, "--log-level", "error", "--shutdown-drain-seconds", "0",
                 "--upstream-url", simulator, "--upstream-access-token", "sim-access-token",
                 "--upstream-client-name", "SIM", "--upstream-user-name", "sim-user", "--upstream-password", "sim-password",

@@ -74,15 +74,20 @@ struct WebhookCrashTests {
 
     /// Webhook `index`: a callback for account `crash-<index>`, signed now.
     func sendWebhook(_ index: Int, base: String, secret: WebhookSecret) async throws -> Answer {
-        let id = "crash-webhook-\(index)"
-        let body = Array(#"{"serviceId":21429,"phone":"415 814 9720","at":"2030-01-15T10:00","timeZone":"PT","account":"crash-\#(index)"}"#.utf8)
+        let webhook = Self.callbackWebhook(id: "crash-webhook-\(index)", account: "crash-\(index)", secret: secret)
+        return try await call("POST", base + "/v1/webhooks/callbacks", headers: webhook.headers, body: webhook.body)
+    }
+
+    /// The headers and body of webhook `id` to `POST /v1/webhooks/callbacks`: a callback of service
+    /// 21429 for `account`, signed now with `secret`.
+    static func callbackWebhook(id: String, account: String, secret: WebhookSecret) -> (headers: [HTTPHeaderField], body: [UInt8]) {
+        let body = Array(#"{"serviceId":21429,"phone":"415 814 9720","at":"2030-01-15T10:00","timeZone":"PT","account":"\#(account)"}"#.utf8)
         let timestamp = String(Int(Date().timeIntervalSince1970))
-        return try await call("POST", base + "/v1/webhooks/callbacks", headers: [
-            HTTPHeaderField(name: "Content-Type", value: "application/json"),
-            HTTPHeaderField(name: "webhook-id", value: id),
-            HTTPHeaderField(name: "webhook-timestamp", value: timestamp),
-            HTTPHeaderField(name: "webhook-signature", value: secret.signature(id: id, timestamp: timestamp, body: body)),
-        ], body: body)
+        return ([HTTPHeaderField(name: "Content-Type", value: "application/json"),
+                 HTTPHeaderField(name: "webhook-id", value: id),
+                 HTTPHeaderField(name: "webhook-timestamp", value: timestamp),
+                 HTTPHeaderField(name: "webhook-signature", value: secret.signature(id: id, timestamp: timestamp, body: body))],
+                body)
     }
 
     /// Every delivery in the outbox, by id (the deliveries API, page by page).
@@ -115,15 +120,26 @@ struct WebhookCrashTests {
         return counts
     }
 
-    /// Waits until no delivery is pending or being sent.
-    func waitForDrain(base: String, key: String) async throws {
-        for _ in 0..<600 {
+    /// How many call entries the simulator launched per account.
+    func launchedAccounts(simulator: String) async throws -> [String: Int] {
+        let answer = try await call("GET", simulator + "/_sim/launches")
+        try #require(answer.status == 200)
+        var counts: [String: Int] = [:]
+        for launch in answer.body["launches"] as? [[String: Any]] ?? [] {
+            counts[(launch["entry"] as? [String: Any])?["account"] as? String ?? "?", default: 0] += 1
+        }
+        return counts
+    }
+
+    /// Waits until no delivery is pending or being sent, for at most `seconds`.
+    func waitForDrain(base: String, key: String, seconds: Int = 60) async throws {
+        for _ in 0..<(seconds * 10) {
             let pending = try await deliveries(base: base, key: key, status: "pending").count
             let sending = try await deliveries(base: base, key: key, status: "sending").count
             if pending == 0, sending == 0 { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        Issue.record("The outbox did not drain within a minute")
+        Issue.record("The outbox did not drain within \(seconds) s")
         throw CancellationError()
     }
 
