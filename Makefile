@@ -93,6 +93,7 @@ bench: deps venv build-bench
 	@scripts/ensure-debian-packages.sh $(BENCH_PACKAGES)
 	bench/run.sh
 	bench/proxy.sh
+	bench/postgres.sh
 	bench/webhooks.sh
 	bench/callgrind.sh
 

@@ -116,3 +116,15 @@ postgres_settings() {
   echo "PostgreSQL $(psql -At "$url" -c 'SHOW server_version'): $(psql -At "$url" -c \
     "SELECT string_agg(name || '=' || setting, ', ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'wal_sync_method', 'full_page_writes')")"
 }
+
+# postgres_ticks: the CPU ticks the cluster has used so far: the postmaster with the children it
+# has reaped (backends of connections closed since) and its children alive now (backends, WAL
+# writer, checkpointer).
+postgres_ticks() {
+  local total child
+  total=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$postmaster/stat")
+  for child in $(ps -o pid= --ppid "$postmaster"); do
+    total=$((total + $(cpu_ticks "$child" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}

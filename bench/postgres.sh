@@ -52,8 +52,7 @@ wait_up "http://127.0.0.1:$lb_pair/healthz"
 wrk -t2 -c64 -d2s -H "$auth" "http://127.0.0.1:$lb_single$queue_path" > /dev/null
 wrk -t2 -c64 -d2s -H "$auth" "http://127.0.0.1:$lb_pair$queue_path" > /dev/null
 
-# tree_ticks PID...: the CPU ticks of each process given and of its children (nginx's worker,
-# PostgreSQL's backends: the pool keeps its connections, so a run's backends live through it).
+# tree_ticks PID...: the CPU ticks of each process given and of its children (nginx's worker).
 tree_ticks() {
   local total=0 pid child
   for pid in "$@"; do
@@ -72,12 +71,12 @@ measure() {
   local name=$1 port=$2 gates before_gate before_balancer before_database out
   shift 2
   gates=("$@")
-  before_gate=$(tree_ticks "${gates[@]}"); before_balancer=$(tree_ticks "$balancer_pid"); before_database=$(tree_ticks "$postmaster")
+  before_gate=$(tree_ticks "${gates[@]}"); before_balancer=$(tree_ticks "$balancer_pid"); before_database=$(postgres_ticks)
   out=$(wrk -t2 -c64 -d"${duration}s" --latency -H "$auth" "http://127.0.0.1:$port$queue_path")
   check2xx "$out"
   gate_cpu[$name]+=" $(per_request "$before_gate" "$(tree_ticks "${gates[@]}")" "$out")"
   balancer_cpu[$name]+=" $(per_request "$before_balancer" "$(tree_ticks "$balancer_pid")" "$out")"
-  database_cpu[$name]+=" $(per_request "$before_database" "$(tree_ticks "$postmaster")" "$out")"
+  database_cpu[$name]+=" $(per_request "$before_database" "$(postgres_ticks)" "$out")"
   rate[$name]+=" $(echo "$out" | rps)"
   latency[$name]+=" $(echo "$out" | p99 | to_ms)"
 }
