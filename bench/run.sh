@@ -48,22 +48,18 @@ done
 peak=$( { /usr/bin/time -f "%M" "$bin" check phone < "$corpus" > /dev/null || true; } 2>&1 | tail -1)
 echo "| \`callgate check phone\` peak RSS on $lines lines | $((peak / 1024)) MiB | flat (independent of input size) |"
 
-# The audit trail's group-commit writer into SQLite, into PostgreSQL (fsync and synchronous_commit
+# The audit trail's group-commit writer into SQLite and into PostgreSQL (fsync and synchronous_commit
 # on: the cluster script starts it so, and the line above the table shows the server's settings),
-# and into PostgreSQL with every append locking the head row (as before the one-statement append),
-# AUDIT_ROUNDS times in turn on a throwaway cluster of its own, each PostgreSQL run on a fresh
+# AUDIT_ROUNDS times in turn, PostgreSQL on a throwaway cluster of its own, each run on a fresh
 # database; then the best and the median records/s of each.
 echo
 start_postgres
 postgres_settings
 declare -A audit_rates
 for round in $(seq 1 "${AUDIT_ROUNDS:-3}"); do
-  for store in sqlite postgres locked; do
+  for store in sqlite postgres; do
     flags=(--records "${AUDIT_RECORDS:-500000}")
-    if [ "$store" != sqlite ]; then
-      flags+=(--store "$(postgres_database "audit_${store}_$round")")
-      [ "$store" = postgres ] || flags+=(--always-lock-head)
-    fi
+    [ "$store" = sqlite ] || flags+=(--store "$(postgres_database "audit_$round")")
     before=$(postgres_ticks)
     table=$(.build/release/AuditBench "${flags[@]}")
     database_cpu=$(echo "($(postgres_ticks) - $before) * 1000000 / $hz / ${AUDIT_RECORDS:-500000}" | bc -l)
@@ -78,7 +74,7 @@ done
 echo
 echo "| store | records/s: best | median | runs |"
 echo "|---|--:|--:|--:|"
-for store in sqlite postgres locked; do
+for store in sqlite postgres; do
   # shellcheck disable=SC2086
   printf '| %s | %.0f | %.0f | %d |\n' "$store" "$(printf '%s\n' ${audit_rates[$store]} | sort -g | tail -1)" \
     "$(median ${audit_rates[$store]})" "$(echo ${audit_rates[$store]} | wc -w)"

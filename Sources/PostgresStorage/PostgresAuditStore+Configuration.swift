@@ -15,21 +15,14 @@ extension PostgresAuditStore {
         /// The longest `checkWritable` waits: a readiness probe must answer before its prober
         /// gives up.
         public var readinessTimeout: Duration
-        /// Every append locks the head row in a transaction of its own, never the one-statement
-        /// append: how appends went before it, kept so that `AuditBench --always-lock-head` measures
-        /// the two side by side in one build.
-        public var alwaysLockHead: Bool
 
-        /// The defaults: the settings' defaults, 10 seconds an operation, 2 a readiness check,
-        /// one-statement appends while no other instance writes.
+        /// The defaults: the settings' defaults, 10 seconds an operation, 2 a readiness check.
         public init(
-            options: StoreOptions = StoreOptions(), operationTimeout: Duration = .seconds(10), readinessTimeout: Duration = .seconds(2),
-            alwaysLockHead: Bool = false
+            options: StoreOptions = StoreOptions(), operationTimeout: Duration = .seconds(10), readinessTimeout: Duration = .seconds(2)
         ) {
             self.options = options
             self.operationTimeout = operationTimeout
             self.readinessTimeout = readinessTimeout
-            self.alwaysLockHead = alwaysLockHead
         }
     }
 

@@ -12,12 +12,6 @@ import Synchronization
 /// while its previous commit ran (group commit), so the lock and the commit's flush are shared by
 /// a whole batch (docs/architecture.md says why one chain, and what it costs).
 ///
-/// While no other instance writes, a batch of records takes one round trip instead of five
-/// (BEGIN, lock, insert, move, COMMIT): one statement moves the head only if it is still where
-/// this store left it and inserts the batch only if it did (`insertIfHeadUnmoved`). When another
-/// instance moved it, that statement writes nothing and the batch takes the locked transaction;
-/// the appends after one that found the head moved lock it too, until one finds it unmoved.
-///
 /// The store owns its connection pool (PostgresNIO's `PostgresClient`, run by a task of its own
 /// from `open` to `close`), and applies the schema versions the database lacks when it opens
 /// (`PostgresMigrator`). Every operation has a deadline (`Configuration.operationTimeout`): a
@@ -34,7 +28,6 @@ public final class PostgresAuditStore: AuditStore {
     let keys: AuditKeys
     let logger: Logger
     private let readinessTimeout: Duration
-    private let alwaysLockHead: Bool
     private let pool: PostgresPool
     private let state: Mutex<State>
 
@@ -43,14 +36,6 @@ public final class PostgresAuditStore: AuditStore {
         /// and the least the chain must reach when verified (records cut from its end show so).
         var head: ChainAnchor
         var isClosed: Bool
-        /// The head this store's last append left; nil before its first.
-        var ownHead: ChainAnchor?
-        /// Whether that append found the head moved since the one before it (another instance
-        /// writes): then the next append locks the head rather than try the one-statement append,
-        /// which would fail (and cost a round trip) each time the instances alternate.
-        var headMovedByOthers = true
-        var lockedAppends = 0
-        var unlockedAppends = 0
     }
 
     private init(address: PostgresAddress, keys: AuditKeys, configuration: Configuration, logger: Logger) throws(AuditStoreError) {
@@ -59,7 +44,6 @@ public final class PostgresAuditStore: AuditStore {
         self.keys = keys
         self.logger = logger
         readinessTimeout = configuration.readinessTimeout
-        alwaysLockHead = configuration.alwaysLockHead
         pool = try PostgresPool(address, configuration: configuration, logger: logger)
         state = Mutex(State(head: .genesis, isClosed: false))
     }
@@ -123,60 +107,26 @@ public final class PostgresAuditStore: AuditStore {
 
     public func append(_ items: [AuditAppend]) async throws(AuditStoreError) -> [AuditAppended] {
         guard !items.isEmpty else { return [] }
-        let action = "append \(items.count) record\(items.count == 1 ? "" : "s")"
-        if let expected = unmovedHead(for: items) {
-            var moved = expected
-            let (rows, stored) = await chain(items, after: &moved) { _ in (nil, nil) }
-            let head = moved
-            let inserted = try await perform(action) { [self] client in
-                try await PostgresRecordCodec.insertIfHeadUnmoved(rows, expected: expected, head: head, client, logger: logger)
-            }
-            if inserted {
-                settle(found: expected, appended: head, locked: false)
-                return stored
-            }
-            // Another instance moved the head since: nothing was written; lock it and chain after it.
-        }
-        let (found, stored, head) = try await perform(action) { [self] client in
+        let (stored, head) = try await perform("append \(items.count) record\(items.count == 1 ? "" : "s")") { [self] client in
             try await client.withTransaction(logger: logger) { connection in
                 try await appendBatch(items, connection)
             }
         }
-        settle(found: found, appended: head, locked: true)
+        remember(head)
         return stored
     }
 
-    /// The head to chain `items` after without locking it: the one this store's last append left,
-    /// when that append found the head where the append before it had left it (no other instance
-    /// is writing) and `items` are records alone that fit one statement; nil otherwise.
-    private func unmovedHead(for items: [AuditAppend]) -> ChainAnchor? {
-        guard !alwaysLockHead, items.count <= PostgresRecordCodec.rowsPerStatement,
-              items.allSatisfy({ $0.delivery == nil && $0.completion == nil }) else { return nil }
-        return state.withLock { $0.headMovedByOthers ? nil : $0.ownHead }
-    }
-
-    /// Notes an append that found the head at `found` and left it at `appended`.
-    private func settle(found: ChainAnchor, appended: ChainAnchor, locked: Bool) {
-        state.withLock { state in
-            state.headMovedByOthers = found != state.ownHead
-            state.ownHead = appended
-            if locked { state.lockedAppends += 1 } else { state.unlockedAppends += 1 }
-            if appended.sequence > state.head.sequence { state.head = appended }
+    /// Chains `items` after the locked head, inserts them with their outbox changes, and moves the
+    /// head; runs inside the append's transaction.
+    private func appendBatch(_ items: [AuditAppend], _ connection: PostgresConnection) async throws -> ([AuditAppended], ChainAnchor) {
+        let rows = try await connection.query("SELECT sequence, hash FROM audit_head WHERE id = 1 FOR UPDATE", logger: logger)
+        var last: ChainAnchor?
+        for try await (sequence, hash) in rows.decode((Int64, String).self) {
+            last = ChainAnchor(sequence: sequence, hash: hash)
         }
-    }
-
-    /// Appends that locked the head row (the first, those after another instance wrote, and those
-    /// with outbox changes), and those made in one statement without a lock; for tests.
-    package var appendCounts: (locked: Int, unlocked: Int) {
-        state.withLock { ($0.lockedAppends, $0.unlockedAppends) }
-    }
-
-    /// Numbers and chains `items` after `head`, moving it to the last; `outbox` makes each item's
-    /// outbox changes as it is chained.
-    private func chain(
-        _ items: [AuditAppend], after head: inout ChainAnchor,
-        outbox: (AuditAppend) async throws -> (admission: DeliveryAdmission?, completed: Result<Delivery, AuditStoreError>?)
-    ) async rethrows -> ([PostgresRecordCodec.Row], [AuditAppended]) {
+        guard var head = last else {
+            throw AuditStoreError(code: .corrupt, detail: "The PostgreSQL store's audit_head row is missing: the schema was altered by hand.")
+        }
         var stored: [AuditAppended] = []
         stored.reserveCapacity(items.count)
         var chained: [PostgresRecordCodec.Row] = []
@@ -185,34 +135,14 @@ public final class PostgresAuditStore: AuditStore {
             let sequence = head.sequence + 1
             let hash = keys.chainHash(previousHash: head.hash, sequence: sequence, contentDigest: item.record.contentDigest)
             chained.append(PostgresRecordCodec.Row(prepared: item.record, sequence: sequence, previousHash: head.hash, hash: hash))
-            let changes = try await outbox(item)
+            let outbox = try await applyOutboxChanges(of: item, connection)
             stored.append(AuditAppended(sequence: sequence, previousHash: head.hash, hash: hash,
-                                        admission: changes.admission, completed: changes.completed))
+                                        admission: outbox.admission, completed: outbox.completed))
             head = ChainAnchor(sequence: sequence, hash: hash)
-        }
-        return (chained, stored)
-    }
-
-    /// Locks the head, chains `items` after it with their outbox changes, inserts them and moves
-    /// the head; runs inside the append's transaction. Returns the head it found too.
-    private func appendBatch(
-        _ items: [AuditAppend], _ connection: PostgresConnection
-    ) async throws -> (found: ChainAnchor, stored: [AuditAppended], head: ChainAnchor) {
-        let rows = try await connection.query("SELECT sequence, hash FROM audit_head WHERE id = 1 FOR UPDATE", logger: logger)
-        var last: ChainAnchor?
-        for try await (sequence, hash) in rows.decode((Int64, String).self) {
-            last = ChainAnchor(sequence: sequence, hash: hash)
-        }
-        guard let found = last else {
-            throw AuditStoreError(code: .corrupt, detail: "The PostgreSQL store's audit_head row is missing: the schema was altered by hand.")
-        }
-        var head = found
-        let (chained, stored) = try await chain(items, after: &head) { item in
-            try await applyOutboxChanges(of: item, connection)
         }
         try await PostgresRecordCodec.insert(chained, connection, logger: logger)
         try await connection.query("UPDATE audit_head SET sequence = \(head.sequence), hash = \(head.hash) WHERE id = 1", logger: logger)
-        return (found, stored, head)
+        return (stored, head)
     }
 
     /// The head of the shared chain, read from the database (another instance may have moved it);

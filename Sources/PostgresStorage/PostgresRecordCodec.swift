@@ -14,17 +14,13 @@ enum PostgresRecordCodec {
         var hash: String
     }
 
-    /// The record columns and their SQL types, in the order `insert` binds and `decode` reads them.
-    private static let typedNames: [(name: String, type: String)] = [
-        ("sequence", "bigint"), ("request_id", "text"), ("time_ms", "bigint"), ("principal", "text"), ("role", "text"),
-        ("auth_method", "text"), ("client_address", "text"), ("peer_address", "text"), ("operation", "text"),
-        ("method", "text"), ("path", "text"), ("service_id", "bigint"), ("entry_count", "bigint"), ("outcome", "text"),
-        ("reason", "text"), ("validation_codes", "text"), ("phones", "text"), ("upstream_status", "bigint"),
-        ("upstream_attempts", "bigint"), ("upstream_latency_us", "bigint"), ("total_latency_us", "bigint"),
-        ("response_status", "bigint"), ("previous_hash", "text"), ("hash", "text"), ("format_version", "bigint"),
+    /// The record columns, in the order `insert` binds and `decode` reads them.
+    private static let names = [
+        "sequence", "request_id", "time_ms", "principal", "role", "auth_method", "client_address", "peer_address",
+        "operation", "method", "path", "service_id", "entry_count", "outcome", "reason", "validation_codes", "phones",
+        "upstream_status", "upstream_attempts", "upstream_latency_us", "total_latency_us", "response_status",
+        "previous_hash", "hash", "format_version",
     ]
-
-    private static let names = typedNames.map(\.name)
 
     /// How many columns `decode` reads: a statement's own columns follow them.
     static let columnCount = names.count
@@ -42,57 +38,19 @@ enum PostgresRecordCodec {
             let chunk = rows[start..<min(rows.count, start + rowsPerStatement)]
             var bindings = PostgresBindings(capacity: chunk.count * names.count)
             var sql = "INSERT INTO audit_records (\(names.joined(separator: ", "))) VALUES "
-            appendValues(chunk, typed: false, to: &sql, bindings: &bindings)
+            sql.reserveCapacity(sql.utf8.count + chunk.count * names.count * 7)
+            var parameter = 0
+            for (offset, row) in chunk.enumerated() {
+                sql += offset == 0 ? "(" : ",("
+                for column in 0..<names.count {
+                    parameter += 1
+                    sql += column == 0 ? "$\(parameter)" : ",$\(parameter)"
+                }
+                sql += ")"
+                bind(row, into: &bindings)
+            }
             try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
             start += chunk.count
-        }
-    }
-
-    /// Inserts `rows` (at most `rowsPerStatement`), chained after `expected`, and moves the head to
-    /// `head`, in one statement: one round trip and its own transaction, with no lock held between
-    /// round trips. Only while the head is still `expected`: when another instance moved it, the
-    /// head's UPDATE matches no row (PostgreSQL re-checks its condition on the row another
-    /// transaction committed), nothing is inserted, and this returns false.
-    static func insertIfHeadUnmoved(
-        _ rows: [Row], expected: ChainAnchor, head: ChainAnchor, _ client: PostgresClient, logger: Logger
-    ) async throws -> Bool {
-        precondition(rows.count <= rowsPerStatement, "a batch over rowsPerStatement takes the locked path")
-        var bindings = PostgresBindings(capacity: rows.count * names.count + 4)
-        bindings.append(head.sequence)
-        bindings.append(head.hash)
-        bindings.append(expected.sequence)
-        bindings.append(expected.hash)
-        let columnList = names.joined(separator: ", ")
-        var sql = """
-            WITH moved AS (UPDATE audit_head SET sequence = $1, hash = $2 WHERE id = 1 AND sequence = $3 AND hash = $4 RETURNING id), \
-            inserted AS (INSERT INTO audit_records (\(columnList)) SELECT \(columnList) FROM (VALUES
-            """
-        sql += " "
-        appendValues(rows[...], typed: true, to: &sql, bindings: &bindings)
-        sql += ") AS batch (\(columnList)) WHERE EXISTS (SELECT 1 FROM moved)) SELECT count(*) FROM moved"
-        var moved: Int64 = 0
-        for try await count in try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).decode(Int64.self) {
-            moved = count
-        }
-        return moved == 1
-    }
-
-    /// Appends `(...), (...)` for `rows` to `sql`, numbering parameters after those already in
-    /// `bindings`, and binds them. `typed` casts each parameter to its column's type: a VALUES list
-    /// outside INSERT takes no type from the columns, and a NULL binds with none of its own.
-    private static func appendValues(_ rows: ArraySlice<Row>, typed: Bool, to sql: inout String, bindings: inout PostgresBindings) {
-        sql.reserveCapacity(sql.utf8.count + rows.count * names.count * (typed ? 14 : 7))
-        var parameter = bindings.count
-        for (offset, row) in rows.enumerated() {
-            sql += offset == 0 ? "(" : ",("
-            for column in typedNames.indices {
-                parameter += 1
-                if column > 0 { sql += "," }
-                sql += "$\(parameter)"
-                if typed { sql += "::" + typedNames[column].type }
-            }
-            sql += ")"
-            bind(row, into: &bindings)
         }
     }
 

@@ -1,16 +1,13 @@
 // AuditBench: sustained appends into SQLite, or PostgreSQL, through the group-commit writer.
 //
 // Usage: AuditBench [--records N] [--tasks N] [--synchronous normal|full] [--directory PATH] [--store postgres://...]
-//                   [--always-lock-head]
 //
 // N concurrent tasks (default 64) each append their share of the records (default 500,000) one at a
 // time, awaiting each acknowledgement as a request handler does. Phone entries come from a
 // precomputed pool, so the figures are the writer's and the store's, not the fingerprinting's.
 // Prints a Markdown table; the database goes to a fresh temporary directory, removed afterwards,
 // unless --directory names one to keep. With --store postgres://..., the records go to that
-// database instead (its trail must be empty or the benchmark's own: verify walks all of it);
-// --always-lock-head makes every append lock the head row in a transaction of its own, as appends
-// went before the one-statement append, to measure the two side by side.
+// database instead (its trail must be empty or the benchmark's own: verify walks all of it).
 import CallGateCore
 import CallGateStorage
 import PostgresStorage
@@ -28,15 +25,10 @@ struct Options {
     var synchronous = SQLiteAuditStore.Configuration().synchronous
     var directory: String?
     var postgres: PostgresAddress?
-    var alwaysLockHead = false
 
     init(_ arguments: [String]) {
         var remaining = arguments.dropFirst()
         while let flag = remaining.popFirst() {
-            if flag == "--always-lock-head" {
-                alwaysLockHead = true
-                continue
-            }
             guard let value = remaining.popFirst() else { Self.usage("\(flag) needs a value") }
             switch flag {
             case "--records": records = Self.positive(value, flag)
@@ -63,7 +55,7 @@ struct Options {
     }
 
     static func usage(_ problem: String) -> Never {
-        print("AuditBench: \(problem)\nusage: AuditBench [--records N] [--tasks N] [--synchronous normal|full] [--directory PATH] [--store postgres://...] [--always-lock-head]")
+        print("AuditBench: \(problem)\nusage: AuditBench [--records N] [--tasks N] [--synchronous normal|full] [--directory PATH] [--store postgres://...]")
         exit(2)
     }
 }
@@ -150,8 +142,7 @@ let phonePool = (0..<1000).map { keys.phone("415\(String(2_000_000 + $0 * 7919 %
 let store: any AuditStore
 if let postgres = options.postgres {
     store = try await PostgresAuditStore.open(
-        postgres, keys: keys,
-        configuration: PostgresAuditStore.Configuration(options: StoreOptions(sync: options.synchronous), alwaysLockHead: options.alwaysLockHead)
+        postgres, keys: keys, configuration: PostgresAuditStore.Configuration(options: StoreOptions(sync: options.synchronous))
     )
 } else {
     store = try SQLiteAuditStore(
@@ -218,7 +209,6 @@ let elapsed = seconds(clock.now - started)
 await writer.shutdown()
 let writerCPU = threadCPUSeconds(named: "audit-writer")
 let processCPU = processCPUSeconds()
-let appendCounts = (store as? PostgresAuditStore)?.appendCounts
 
 let verifyStarted = clock.now
 let verification = try await store.verify()
@@ -232,7 +222,7 @@ let peakMiB = Double(procStatusKiB("VmHWM") ?? 0) / 1024
 print("""
     | store | records | tasks | synchronous | seconds | records/s | commits | mean batch | p50 await | p99 await | peak RSS |
     |:------|--------:|------:|:------------|--------:|----------:|--------:|-----------:|----------:|----------:|---------:|
-    | \(options.postgres == nil ? "SQLite" : options.alwaysLockHead ? "PostgreSQL, head locked" : "PostgreSQL") | \(latencies.count) | \(options.tasks) | \(options.synchronous.rawValue) | \(format(elapsed, 2)) | \
+    | \(options.postgres == nil ? "SQLite" : "PostgreSQL") | \(latencies.count) | \(options.tasks) | \(options.synchronous.rawValue) | \(format(elapsed, 2)) | \
     \(format(Double(latencies.count) / elapsed, 0)) | \(writer.commits) | \
     \(format(Double(writer.recordsWritten) / Double(max(1, writer.commits)), 1)) | \
     \(microseconds(percentile(0.50))) | \(microseconds(percentile(0.99))) | \(format(peakMiB, 0)) MiB |
@@ -240,8 +230,7 @@ print("""
     writer busy \(format(100 * seconds(writer.commitTime) / elapsed, 0)) % of the time; CPU per record: \
     writer thread \(options.postgres != nil ? "n/a (no thread of its own)" : writerCPU.map { format($0 * 1e6 / Double(latencies.count), 1) + " µs" } ?? "unknown"), \
     whole process \(format(processCPU * 1e6 / Double(latencies.count), 1)) µs; verify: \(verification.isIntact ? "intact" : "BROKEN: \(verification.firstBad?.problem ?? "")"), \
-    \(verification.checked) records in \(format(verifySeconds, 2)) s\
-    \(appendCounts.map { "; appends: \($0.unlocked) in one statement, \($0.locked) locking the head" } ?? "")
+    \(verification.checked) records in \(format(verifySeconds, 2)) s
     """)
 
 if options.directory == nil, options.postgres == nil {
