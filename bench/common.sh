@@ -62,6 +62,20 @@ upstream_flags() {
     --upstream-user-name bench --upstream-password bench)
 }
 
+# start_stub: the nginx stub alone (LiveVox's login and queue statistics) on a free port; sets stub
+# and `upstream`.
+start_stub() {
+  stub=$(free_port)
+  start_nginx "
+  server {
+    listen 127.0.0.1:$stub;
+    default_type application/json;
+    $stub_login
+    $stub_queue
+  }"
+  upstream_flags "$stub"
+}
+
 # cpu_ticks PID: the CPU time (user and system) the process has used, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)

@@ -14,16 +14,9 @@ start_postgres
 single_db=$(postgres_database single)
 pair_db=$(postgres_database pair)
 
-stub=$(free_port); sqlite_port=$(free_port); single=$(free_port); pair_a=$(free_port); pair_b=$(free_port)
+sqlite_port=$(free_port); single=$(free_port); pair_a=$(free_port); pair_b=$(free_port)
 lb_single=$(free_port); lb_pair=$(free_port)
-start_nginx "
-  server {
-    listen 127.0.0.1:$stub;
-    default_type application/json;
-    $stub_login
-    $stub_queue
-  }"
-upstream_flags "$stub"
+start_stub
 key=$("$bin" keys create --name bench --role Manager --file "$work/keys.yaml" 2>/dev/null)
 auth="Authorization: Bearer $key"
 
