@@ -94,6 +94,7 @@ bench: deps venv build-bench
 	@scripts/ensure-debian-packages.sh $(BENCH_PACKAGES)
 	bench/run.sh
 	bench/proxy.sh
+	bench/postgres.sh
 	bench/webhooks.sh
 	bench/rate-limits.sh
 	bench/callgrind.sh

@@ -23,15 +23,7 @@ binaries=("${@:-$bin}")
 short=${SHORT:-500}
 long=${LONG:-2500}
 [ "$long" -gt "$short" ] || { echo "LONG ($long) must exceed SHORT ($short)" >&2; exit 2; }
-stub=$(free_port)
-start_nginx "
-  server {
-    listen 127.0.0.1:$stub;
-    default_type application/json;
-    $stub_login
-    $stub_queue
-  }"
-upstream_flags "$stub"
+start_stub
 wait_up "http://127.0.0.1:$stub$queue_path"
 
 # send PORT COUNT KEY: COUNT requests in sequence on one connection; fails on any answer but 200.

@@ -34,29 +34,6 @@ upstream_flags "$stub"
 key=$("$bin" keys create --name bench --role Manager --file "$work/keys.yaml" 2>/dev/null)
 auth="Authorization: Bearer $key"
 
-# start_gate PORT STORE [BIN [FLAGS...]]: CallGate in front of the stub, authentication and validation
-# on, with the `serve` flags given, warmed up (LiveVox session, connections).
-start_gate() {
-  local port=$1 store=$2 gate_bin=${3:-$bin}
-  shift $(($# < 3 ? $# : 3))
-  "$gate_bin" serve --calling-profile off --port "$port" --keys-file "$work/keys.yaml" --log-level warning --store "$store" \
-    --audit-key-file "$work/audit.key" "${upstream[@]}" "$@" >> "$work/logs/callgate.log" 2>&1 &
-  gate_pid=$!
-  pids+=($gate_pid)
-  wait_up "http://127.0.0.1:$port/healthz"
-  wrk -t2 -c64 -d2s -H "$auth" "http://127.0.0.1:$port$queue_path" > /dev/null
-}
-
-rps() { awk '/Requests\/sec/ {print $2}'; }
-p99() { awk '/ 99%/ {print $2}'; }
-non2xx() { awk '/Non-2xx/ {print $5}'; }
-check2xx() { [ -z "$(echo "$1" | non2xx)" ] || { echo "CallGate answered non-2xx during the run:"; echo "$1"; exit 1; }; }
-to_ms() { awk '{v=$1; if (v ~ /us$/) v=v/1000; else if (v ~ /ms$/) v=v+0; else if (v ~ /s$/) v=v*1000; print v}'; }
-joined() { local format=$1; shift; printf "$format / " "$@" | sed 's| / $||'; }
-# per_request TICKS_BEFORE TICKS_AFTER WRK_OUTPUT: CPU µs per request over a run. Far steadier than
-# req/s on this VM, whose speed drifts: the audit's cost in CPU is what its throughput ratio follows.
-per_request() { echo "($2 - $1) * 1000000 / $hz / $(echo "$3" | awk '/requests in/ {print $1}')" | bc -l; }
-
 # --compare: both builds audited, each with its own database, both up while either is measured.
 # The order alternates by round (OLD first in odd rounds), so that the VM's drift, 20 % and more
 # within a minute, falls on both alike; each round gives its own ratio.

@@ -3,9 +3,9 @@
 # prints one table. Record the table, with this command, in docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 out=bench/out
 mkdir -p "$out"
-bin=.build/release/callgate
 python=.venv/bin/python
 
 lines=${CHECK_LINES:-1000000}
@@ -48,12 +48,34 @@ done
 peak=$( { /usr/bin/time -f "%M" "$bin" check phone < "$corpus" > /dev/null || true; } 2>&1 | tail -1)
 echo "| \`callgate check phone\` peak RSS on $lines lines | $((peak / 1024)) MiB | flat (independent of input size) |"
 
-# The audit trail's group-commit writer into SQLite, then PostgreSQL (its row under the same header).
+# The audit trail's group-commit writer into SQLite and into PostgreSQL (fsync and synchronous_commit
+# on: the cluster script starts it so, and the line above the table shows the server's settings),
+# AUDIT_ROUNDS times in turn, PostgreSQL on a throwaway cluster of its own, each run on a fresh
+# database; then the best and the median records/s of each.
 echo
-.build/release/AuditBench --records "${AUDIT_RECORDS:-500000}"
-
-# The same writer into PostgreSQL (fsync and synchronous_commit on), on a throwaway cluster of its own.
-cluster=$(mktemp -d -u "${TMPDIR:-/tmp}/callgate-bench-pg-XXXXXX")
-trap 'scripts/postgres-cluster.sh stop "$cluster"' EXIT
-url=$(scripts/postgres-cluster.sh start "$cluster")
-.build/release/AuditBench --records "${AUDIT_RECORDS:-500000}" --store "$url" | tail -n +3
+start_postgres
+postgres_settings
+declare -A audit_rates
+for round in $(seq 1 "${AUDIT_ROUNDS:-3}"); do
+  for store in sqlite postgres; do
+    flags=(--records "${AUDIT_RECORDS:-500000}")
+    [ "$store" = sqlite ] || flags+=(--store "$(postgres_database "audit_$round")")
+    before=$(postgres_ticks)
+    table=$(.build/release/AuditBench "${flags[@]}")
+    database_cpu=$(echo "($(postgres_ticks) - $before) * 1000000 / $hz / ${AUDIT_RECORDS:-500000}" | bc -l)
+    # The header once; then each run's row and its notes, with the load it ran under.
+    if [ "$round$store" = 1sqlite ]; then echo "$table" | head -2; fi
+    echo "$table" | sed -n 3p
+    printf '  %s; PostgreSQL CPU per record (verify included) %.1f µs; load %s\n' "$(echo "$table" | tail -n +5 | tr -d '\n')" \
+      "$database_cpu" "$(cut -d' ' -f1-3 /proc/loadavg)"
+    audit_rates[$store]+=" $(echo "$table" | sed -n 3p | awk -F'|' '{gsub(/ /, "", $7); print $7}')"
+  done
+done
+echo
+echo "| store | records/s: best | median | runs |"
+echo "|---|--:|--:|--:|"
+for store in sqlite postgres; do
+  # shellcheck disable=SC2086
+  printf '| %s | %.0f | %.0f | %d |\n' "$store" "$(printf '%s\n' ${audit_rates[$store]} | sort -g | tail -1)" \
+    "$(median ${audit_rates[$store]})" "$(echo ${audit_rates[$store]} | wc -w)"
+done
