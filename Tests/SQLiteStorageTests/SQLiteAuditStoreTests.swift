@@ -87,7 +87,7 @@ struct SQLiteAuditStoreTests {
         }
         #expect(olderFormat == AuditStoreError(
             code: .corrupt,
-            detail: "The audit database \(older) has schema version 1, an older chain format this build (version 7) does not continue; keep that file (the build that wrote it still verifies it) and give the store a new path."
+            detail: "The audit database \(older) has schema version 1, an older chain format this build (version 8) does not continue; keep that file (the build that wrote it still verifies it) and give the store a new path."
         ))
 
         let unwritable = #expect(throws: AuditStoreError.self) {

@@ -22,29 +22,35 @@ struct SharedRateLimitServeTests {
         let other = Mutex<[String]>([])
     }
 
-    /// Sends GETs of the queue for `duration` from 18 clients spread over the base URLs, each
-    /// request with an id `phase-...` and sent when the client's previous one is answered: at most
-    /// 18 in flight, enough to ask for more than the limit also when the suite's other tests load
-    /// the two cores.
-    static func hammer(_ bases: [String], key: String, phase: String, for duration: Duration, http: WebhookCrashTests) async -> Tally {
+    /// Sends GETs of the queue for `duration` from 18 clients spread over the ports, each request
+    /// with an id `phase-...` and sent when the client's previous one is answered: at most 18 in
+    /// flight, enough to ask for more than the limit also when the suite's other tests load the two
+    /// cores. Each client is a thread of its own with a blocking keep-alive connection
+    /// (`offPool`): tasks on the suite's two cooperative threads, which other tests hold for
+    /// seconds at a time, would ask the instances far less than the limit.
+    static func hammer(_ ports: [Int], key: String, phase: String, for duration: Duration) async -> Tally {
         let tally = Tally()
         let end = ContinuousClock.now + duration
         await withTaskGroup(of: Void.self) { group in
             for client in 0..<18 {
-                let base = bases[client % bases.count]
+                let port = ports[client % ports.count]
                 group.addTask {
-                    var sequence = 0
-                    while ContinuousClock.now < end {
-                        sequence += 1
-                        let requestId = "\(phase)-\(client)-\(sequence)"
-                        let answer = try? await http.client.execute(HTTPRequestSpec(
-                            method: "GET", url: base + "/v1/services/21429/queue",
-                            headers: [HTTPHeaderField(name: "Authorization", value: "Bearer " + key),
-                                      HTTPHeaderField(name: "X-Request-ID", value: requestId)]))
-                        switch answer?.status {
-                        case .some(200...299): tally.admitted.add(1, ordering: .relaxed)
-                        case .some(429): tally.refused.add(1, ordering: .relaxed)
-                        default: tally.other.withLock { $0.append("\(requestId): \(answer.map { String($0.status) } ?? "no answer")") }
+                    _ = try? await offPool {
+                        var connection: HTTPConnectionTests.Connection?
+                        var sequence = 0
+                        while ContinuousClock.now < end {
+                            sequence += 1
+                            let requestId = "\(phase)-\(client)-\(sequence)"
+                            let open = try connection ?? HTTPConnectionTests.Connection(port: port)
+                            open.send("GET /v1/services/21429/queue HTTP/1.1\r\nHost: callgate\r\nAuthorization: Bearer \(key)\r\n"
+                                      + "X-Request-ID: \(requestId)\r\n\r\n")
+                            let answer = open.next()
+                            connection = answer == nil || answer?.headers["connection"] == "close" ? nil : open
+                            switch answer?.status {
+                            case .some(200...299): tally.admitted.add(1, ordering: .relaxed)
+                            case .some(429): tally.refused.add(1, ordering: .relaxed)
+                            default: tally.other.withLock { $0.append("\(requestId): \(answer.map { String($0.status) } ?? "no answer")") }
+                            }
                         }
                     }
                 }
@@ -100,7 +106,7 @@ struct SharedRateLimitServeTests {
         let bases = ports.map { "http://127.0.0.1:\($0)" }
         for base in bases { try await http.waitUntilUp(base + "/readyz") }
 
-        let fleet = await Self.hammer(bases, key: key, phase: "fleet", for: .seconds(4), http: http)
+        let fleet = await Self.hammer(ports, key: key, phase: "fleet", for: .seconds(4))
         #expect(fleet.other.withLock { $0 }.isEmpty, "answers neither 2xx nor 429: \(fleet.other.withLock { $0.prefix(5) })")
         let fleetTrail = try Self.trail(phase: "fleet", database: database)
         #expect(fleetTrail.count == fleet.admitted.load(ordering: .relaxed), "the trail records every 2xx answered")
@@ -118,7 +124,7 @@ struct SharedRateLimitServeTests {
         // The burst refills and the other instances' demand ages out (`PostgresRateLimitStore`'s
         // demand window, 2 s); then one instance alone is busy.
         try await Task.sleep(for: .seconds(3))
-        let alone = await Self.hammer([bases[0]], key: key, phase: "alone", for: .seconds(3), http: http)
+        let alone = await Self.hammer([ports[0]], key: key, phase: "alone", for: .seconds(3))
         let aloneTrail = try Self.trail(phase: "alone", database: database)
         #expect(aloneTrail.count == alone.admitted.load(ordering: .relaxed))
         #expect(alone.refused.load(ordering: .relaxed) > aloneTrail.count, "the clients asked for more than the limit")
