@@ -8,16 +8,6 @@ import Testing
 /// happened with the transport's own counters, never with the wall clock.
 @Suite("libcurl driven by its socket interface")
 struct CurlSocketDriveTests {
-    /// Whether `condition` held within a minute, polled every 10 ms.
-    static func waitUntil(_ condition: () -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !condition() {
-            if ContinuousClock.now >= deadline { return false }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return true
-    }
-
     @Test("2,000 transfers, up to 1,000 in flight, answered after 1 to 50 ms: every one completes with its own body")
     func thousandsInFlight() async throws {
         try await withTestHTTPServer { server in
@@ -59,9 +49,8 @@ struct CurlSocketDriveTests {
             let tasks = (0..<400).map { index in
                 Task { try await client.execute(HTTPRequestSpec(url: server.url("/slow?ms=\(index.isMultiple(of: 2) ? 30_000 : 1500)&id=\(index)"))) }
             }
-            // Up to a minute: the 400 tasks run on the suite's two cooperative threads, which other
-            // tests may hold for seconds.
-            try #require(try await Self.waitUntil { client.load.inFlight == 400 && server.requestsReceived == 400 })
+            try await server.waitForRequests(400)
+            #expect(client.load.inFlight == 400)
             for (index, task) in tasks.enumerated() where index.isMultiple(of: 2) { task.cancel() }
             var cancelled = 0, answered = 0
             for (index, task) in tasks.enumerated() {
@@ -87,7 +76,7 @@ struct CurlSocketDriveTests {
             let tasks = (0..<300).map { index in
                 Task { try await client.execute(HTTPRequestSpec(url: server.url("/slow?ms=30000&id=\(index)"))) }
             }
-            try #require(try await Self.waitUntil { client.load.inFlight == 300 && server.requestsReceived == 300 })
+            try await server.waitForRequests(300)
             await client.shutdown(gracePeriod: .milliseconds(50))
             var failures: [CurlTransportError.Code: Int] = [:]
             for task in tasks {
