@@ -256,7 +256,6 @@ let package = Package(
             name: "CurlTransportTests",
             dependencies: [
                 "CCurl",
-                "CProcess",
                 "CurlTransport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,39 +1,17 @@
 import CCurl
-import CProcess
 import Logging
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The loop of the curl thread: the only code that touches the multi handle and the easy handles.
 ///
-/// libcurl is driven by its socket interface: it tells the engine which sockets to watch
-/// (`CURLMOPT_SOCKETFUNCTION`, kept in a level-triggered epoll set) and when its next timeout is
-/// due (`CURLMOPT_TIMERFUNCTION`), and the engine calls `curl_multi_socket_action` for exactly the
-/// sockets that are ready and for the timer when it is due. So a wake-up costs work for the
-/// transfers that can move, not for every transfer in flight, as `curl_multi_perform` did.
-///
 /// Each turn takes the whole inbox in one batch, fails the waiting requests whose deadline passed,
-/// starts waiting requests while transfer slots are free, runs libcurl's timer when due, completes
-/// every finished transfer, and sleeps in the poller until a socket, the timer, a deadline or a
-/// wake-up (the inbox's event counter, watched in the same set).
+/// starts waiting requests while transfer slots are free, drives libcurl, completes every finished
+/// transfer, and sleeps in `curl_multi_poll` until a socket, a timer, a deadline or a wake-up.
 final class CurlEngine {
     private let shared: CurlSharedState
     private let multi: UnsafeMutableRawPointer
     private let configuration: CurlHTTPClient.Configuration
     private let logger: Logger
     private let clock = ContinuousClock()
-    /// The epoll set: libcurl's sockets and the inbox's event counter.
-    private let poller: Int32
-
-    /// When libcurl wants `curl_multi_socket_action(CURL_SOCKET_TIMEOUT)`; `nil`: no timer.
-    /// A timeout of 0 sets it to now, and the loop runs it before it sleeps again.
-    private var timerDeadline: ContinuousClock.Instant?
-    /// The sockets libcurl asked to watch, and for what (`CPROCESS_POLL_*`).
-    private var watched: [curl_socket_t: Int32] = [:]
-    /// Ready descriptors and their readiness of one wait.
-    private var readyDescriptors = [Int32](repeating: 0, count: 256)
-    private var readyEvents = [Int32](repeating: 0, count: 256)
 
     /// Transfers inside the multi handle, by request id.
     private var active: [UInt64: CurlTransfer] = [:]
@@ -50,79 +28,12 @@ final class CurlEngine {
     init(shared: CurlSharedState, configuration: CurlHTTPClient.Configuration, logger: Logger) {
         self.shared = shared
         self.multi = shared.inbox.withLock { $0.multi.pointer }
-        self.poller = shared.poller
         self.configuration = configuration
         self.logger = logger
     }
 
-    /// libcurl's socket callback: watch `socket` for what it asks, or stop watching it.
-    private static let socketCallback: curl_socket_callback = { _, socket, what, engine, _ in
-        Unmanaged<CurlEngine>.fromOpaque(engine!).takeUnretainedValue().watch(socket, what: what)
-        return 0
-    }
-
-    /// libcurl's timer callback: when to call it with `CURL_SOCKET_TIMEOUT` (-1: never).
-    private static let timerCallback: curl_multi_timer_callback = { _, milliseconds, engine in
-        let engine = Unmanaged<CurlEngine>.fromOpaque(engine!).takeUnretainedValue()
-        engine.timerDeadline = milliseconds < 0 ? nil : engine.clock.now.advanced(by: .milliseconds(milliseconds))
-        return 0
-    }
-
-    private func watch(_ socket: curl_socket_t, what: Int32) {
-        if what == CURL_POLL_REMOVE {
-            watched.removeValue(forKey: socket)
-            // libcurl asks before it closes the socket; a socket already closed has left the set.
-            _ = cprocess_poller_unwatch(poller, socket)
-            return
-        }
-        let events = (what & CURL_POLL_IN != 0 ? Int32(CPROCESS_POLL_IN) : 0) | (what & CURL_POLL_OUT != 0 ? Int32(CPROCESS_POLL_OUT) : 0)
-        let failed = cprocess_poller_watch(poller, socket, events)
-        if failed != 0 {
-            logger.error("curl socket could not be watched", metadata: ["curl.socket": "\(socket)", "errno": "\(failed)"])
-        }
-        watched[socket] = events
-    }
-
-    /// Lets libcurl act on one ready socket, or on its timer (`socket` -1, `CURL_SOCKET_TIMEOUT`).
-    private func socketAction(_ socket: curl_socket_t, _ events: Int32) {
-        var running: Int32 = 0
-        _ = curl_multi_socket_action(multi, socket, events, &running)
-        shared.counters.socketActions.add(1, ordering: .relaxed)
-    }
-
-    /// `CURL_SOCKET_TIMEOUT` (a macro of a macro, which Swift does not import).
-    private static let timeoutSocket: curl_socket_t = -1
-
-    /// Sleeps until something is ready or due, then lets libcurl act on each ready socket.
-    private func waitAndAct() {
-        let count = readyDescriptors.withUnsafeMutableBufferPointer { fds in
-            readyEvents.withUnsafeMutableBufferPointer { events in
-                cprocess_poller_wait(poller, fds.baseAddress, events.baseAddress, Int32(fds.count), pollTimeoutMilliseconds())
-            }
-        }
-        shared.counters.wakeUps.add(1, ordering: .relaxed)
-        guard count > 0 else { return }
-        for index in 0..<Int(count) {
-            let descriptor = readyDescriptors[index]
-            if descriptor == shared.wakeEvent {
-                cprocess_event_drain(descriptor)
-                continue
-            }
-            // An earlier action of this batch may have made libcurl drop the socket.
-            guard watched[descriptor] != nil else { continue }
-            let ready = readyEvents[index]
-            let events = (ready & Int32(CPROCESS_POLL_IN) != 0 ? CURL_CSELECT_IN : 0)
-                | (ready & Int32(CPROCESS_POLL_OUT) != 0 ? CURL_CSELECT_OUT : 0)
-                | (ready & Int32(CPROCESS_POLL_ERROR) != 0 ? CURL_CSELECT_ERR : 0)
-            socketAction(descriptor, events)
-        }
-    }
-
     /// Runs until the drain ends, then fails what is left and resumes the `shutdown` callers.
     func run() {
-        let me = Unmanaged.passUnretained(self).toOpaque()
-        _ = ccurl_multi_setopt_socket_function(multi, Self.socketCallback, me)
-        _ = ccurl_multi_setopt_timer_function(multi, Self.timerCallback, me)
         logger.debug("curl thread started", metadata: [
             "curl.version": "\(String(cString: curl_version()))",
             "curl.max_host_connections": "\(configuration.maxConnectionsPerHost)",
@@ -139,18 +50,13 @@ final class CurlEngine {
                 if active.isEmpty && waiting.isEmpty { break }
                 if now >= drainDeadline { break }
             }
-            if let timerDeadline, timerDeadline <= clock.now {
-                self.timerDeadline = nil
-                socketAction(Self.timeoutSocket, 0)
-                shared.counters.timerActions.add(1, ordering: .relaxed)
-            }
+            var running: Int32 = 0
+            _ = curl_multi_perform(multi, &running)
             let completed = completeFinishedTransfers()
             shared.inFlight.store(active.count, ordering: .relaxed)
             shared.waiting.store(waiting.count, ordering: .relaxed)
             if completed > 0 && !waiting.isEmpty { continue }
-            // A timeout of 0 asked for during this turn runs before sleeping.
-            if let timerDeadline, timerDeadline <= clock.now { continue }
-            waitAndAct()
+            _ = curl_multi_poll(multi, nil, 0, pollTimeoutMilliseconds(), nil)
         }
         stop()
     }
@@ -173,7 +79,6 @@ final class CurlEngine {
         var cancelledBeforeStart: Set<UInt64> = []
         for id in spareCancellations {
             if let transfer = active.removeValue(forKey: id) {
-                shared.inFlight.store(active.count, ordering: .relaxed)
                 let started = transfer.requestStarted
                 recycle(transfer)?.resume(returning: .failure(.cancelled(requestStarted: started)))
             } else if let entry = waiting.remove(id: id) {
@@ -254,9 +159,6 @@ final class CurlEngine {
             let transfer = Unmanaged<CurlTransfer>.fromOpaque(pointer).takeUnretainedValue()
             let outcome = outcome(of: transfer, result: result)
             active.removeValue(forKey: transfer.id)
-            // Counted before the caller resumes, so what it reads next includes its own transfer.
-            shared.counters.completedTransfers.add(1, ordering: .relaxed)
-            shared.inFlight.store(active.count, ordering: .relaxed)
             recycle(transfer)?.resume(returning: outcome)
             completed += 1
         }
@@ -302,12 +204,11 @@ final class CurlEngine {
 
     // MARK: - Sleeping and stopping
 
-    /// Until the next instant this loop must act on by itself: libcurl's timer, a waiting request's
-    /// deadline, the drain's end.
+    /// Until the next instant this loop must act on by itself; libcurl's own timers shorten it further.
     private func pollTimeoutMilliseconds() -> Int32 {
         let now = clock.now
         var timeout = Duration.seconds(1)
-        for instant in [timerDeadline, waiting.earliestDeadline, drainDeadline].compactMap({ $0 }) {
+        for instant in [waiting.earliestDeadline, drainDeadline].compactMap({ $0 }) {
             timeout = min(timeout, max(.zero, now.duration(to: instant)))
         }
         let (seconds, attoseconds) = timeout.components
@@ -326,7 +227,6 @@ final class CurlEngine {
         shared.inFlight.store(0, ordering: .relaxed)
         shared.waiting.store(0, ordering: .relaxed)
         let (late, waiters) = shared.markStopped()
-        close(poller)
         idle.removeAll()  // curl_easy_cleanup of each handle
         for submission in late {
             submission.continuation.resume(returning: .failure(.shutdown(requestStarted: false)))

@@ -1,14 +1,10 @@
 import CCurl
-import CProcess
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import Synchronization
 
 /// A generic async HTTP client over one libcurl multi handle driven by one dedicated thread.
 ///
-/// Requests go to the curl thread through a mutex-protected inbox and an event counter it watches; the
+/// Requests go to the curl thread through a mutex-protected inbox and a `curl_multi_wakeup`; the
 /// thread starts as many as `Configuration.maxConcurrentTransfers` allows, keeps the rest waiting in
 /// Swift with their deadlines running (urgent ones, `HTTPRequestSpec.isUrgent`, first), and resumes
 /// each caller when its transfer completes.
@@ -41,14 +37,7 @@ public final class CurlHTTPClient: Sendable {
         _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maxConnectionsPerHost)
         _ = ccurl_multi_setopt_long(
             multi, CURLMOPT_MAXCONNECTS, max(configuration.maxCachedConnections, configuration.maxConnectionsPerHost))
-        let poller = cprocess_poller_create()
-        let wakeEvent = cprocess_event_create()
-        guard poller >= 0, wakeEvent >= 0, cprocess_poller_watch(poller, wakeEvent, Int32(CPROCESS_POLL_IN)) == 0 else {
-            for descriptor in [poller, wakeEvent] where descriptor >= 0 { close(descriptor) }
-            curl_multi_cleanup(multi)
-            throw CurlTransportError(code: .other, requestNeverSent: true, detail: "The system could not create the curl thread's poller.")
-        }
-        let shared = CurlSharedState(multi: MultiHandle(pointer: multi), poller: poller, wakeEvent: wakeEvent)
+        let shared = CurlSharedState(multi: MultiHandle(pointer: multi))
         self.configuration = configuration
         self.shared = shared
         let started = CurlThread.start {
@@ -56,7 +45,6 @@ public final class CurlHTTPClient: Sendable {
         }
         guard started else {
             _ = shared.markStopped()
-            close(poller)
             throw CurlTransportError(code: .other, requestNeverSent: true, detail: "The system could not start the curl thread.")
         }
     }
@@ -81,15 +69,6 @@ public final class CurlHTTPClient: Sendable {
             shared.cancel(id)
         }
         return try result.get()
-    }
-
-    /// What the curl thread has done so far: for tests and diagnostics.
-    public var counters: CurlTransportCounters {
-        CurlTransportCounters(
-            completedTransfers: shared.counters.completedTransfers.load(ordering: .relaxed),
-            socketActions: shared.counters.socketActions.load(ordering: .relaxed),
-            timerActions: shared.counters.timerActions.load(ordering: .relaxed),
-            wakeUps: shared.counters.wakeUps.load(ordering: .relaxed))
     }
 
     /// How many transfers are running, and how many requests wait for a slot (in the queue, or
@@ -123,10 +102,12 @@ struct Submission: Sendable {
     var continuation: CheckedContinuation<Result<HTTPResponseSpec, CurlTransportError>, Never>
 }
 
-/// The curl multi handle, created by the client and handed to the curl thread.
+/// The curl multi handle, shared for wake-ups.
 ///
-/// `@unchecked Sendable` because only the curl thread uses the pointer after `init` hands it over;
-/// the thread frees it under `CurlSharedState.inbox`'s lock as it stops.
+/// `@unchecked Sendable` because the pointer is used by the curl thread for everything and by other
+/// threads only through `curl_multi_wakeup`, which libcurl documents as safe to call from any thread.
+/// Those calls happen only under `CurlSharedState.inbox`'s lock while the thread has not stopped, and
+/// the thread frees the handle under that same lock as it stops, so no wake-up can reach a freed handle.
 struct MultiHandle: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
 }
@@ -147,42 +128,21 @@ final class CurlSharedState: Sendable {
         /// Whether the curl thread has ended and freed the multi handle.
         var stopped = false
 
-        /// The event counter the curl thread's poller watches.
-        let wakeEvent: Int32
-
-        /// Makes the curl thread's wait return (or its next wait return at once), unless a wake-up
-        /// is already on its way: one wake-up per batch the thread takes. Only under the lock and
-        /// before `stopped`, so no signal reaches the counter after `markStopped` closed it.
+        /// Makes the curl thread's `curl_multi_poll` return (or its next call return at once),
+        /// unless a wake-up is already on its way: one wake-up per batch the thread takes.
         mutating func wakeUp() {
             guard !wakePending, !stopped else { return }
             wakePending = true
-            cprocess_event_signal(wakeEvent)
+            _ = curl_multi_wakeup(multi.pointer)
         }
     }
 
-    /// The curl thread's counters.
-    struct Counters: ~Copyable, Sendable {
-        let completedTransfers = Atomic<Int>(0)
-        let socketActions = Atomic<Int>(0)
-        let timerActions = Atomic<Int>(0)
-        let wakeUps = Atomic<Int>(0)
-    }
-
     let inbox: Mutex<Inbox>
-    /// The curl thread's epoll set, closed by the thread as it stops.
-    let poller: Int32
-    /// The inbox's event counter, closed by `markStopped`.
-    let wakeEvent: Int32
-    let counters = Counters()
     /// The curl thread's transfers running and requests queued, as of its last turn.
     let inFlight = Atomic<Int>(0)
     let waiting = Atomic<Int>(0)
 
-    init(multi: MultiHandle, poller: Int32, wakeEvent: Int32) {
-        inbox = Mutex(Inbox(multi: multi, wakeEvent: wakeEvent))
-        self.poller = poller
-        self.wakeEvent = wakeEvent
-    }
+    init(multi: MultiHandle) { inbox = Mutex(Inbox(multi: multi)) }
 
     /// Queues a submission for the curl thread, or fails it at once when its task is already
     /// cancelled or the client is shutting down.
@@ -221,14 +181,13 @@ final class CurlSharedState: Sendable {
         if stopped { waiter?.resume() }
     }
 
-    /// Marks the curl thread as ended, frees the multi handle (closing every cached connection) and
-    /// closes the event counter, under the lock so that no wake-up is in flight. Returns the submissions that arrived too late
+    /// Marks the curl thread as ended and frees the multi handle (closing every cached connection),
+    /// under the lock so that no wake-up is in flight. Returns the submissions that arrived too late
     /// and the `shutdown` callers to resume.
     func markStopped() -> (late: [Submission], waiters: [CheckedContinuation<Void, Never>]) {
         inbox.withLock { inbox in
             inbox.stopped = true
             curl_multi_cleanup(inbox.multi.pointer)
-            close(inbox.wakeEvent)
             defer {
                 inbox.submissions.removeAll()
                 inbox.shutdownWaiters.removeAll()
@@ -248,16 +207,4 @@ enum CurlGlobal {
         }
         return nil
     }()
-}
-
-/// What a client's curl thread has done since it started.
-public struct CurlTransportCounters: Sendable, Hashable {
-    /// Transfers that ended in libcurl (answered or failed), not counting requests failed before they started.
-    public var completedTransfers: Int
-    /// Calls of `curl_multi_socket_action`: one per ready socket and one per timer run.
-    public var socketActions: Int
-    /// Runs of libcurl's timer (`CURL_SOCKET_TIMEOUT`).
-    public var timerActions: Int
-    /// Returns of the thread's wait: readiness, a timer, a deadline or a wake-up.
-    public var wakeUps: Int
 }

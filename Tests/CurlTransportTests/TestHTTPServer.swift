@@ -154,9 +154,8 @@ private final class RouteHandler: ChannelInboundHandler {
             respond(context, head, headers: headers, body: body)
         case "/slow":
             let delay = Int64(query["ms"] ?? "") ?? 1000
-            let body = query["id"].map { "slow \($0)" } ?? "slow"
             context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(delay)) {
-                self.respond(context, head, body: ByteBuffer(string: body))
+                self.respond(context, head, body: ByteBuffer(string: "slow"))
             }
         case "/big":
             let size = Int(query["bytes"] ?? "") ?? 0

@@ -34,11 +34,6 @@ CURLcode ccurl_easy_getinfo_pointer(CURL *easy, CURLINFO info, void **value);
 /// curl_multi_setopt for options of type long.
 CURLMcode ccurl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
 
-/// CURLMOPT_SOCKETFUNCTION and its CURLMOPT_SOCKETDATA.
-CURLMcode ccurl_multi_setopt_socket_function(CURLM *multi, curl_socket_callback callback, void *data);
-/// CURLMOPT_TIMERFUNCTION and its CURLMOPT_TIMERDATA.
-CURLMcode ccurl_multi_setopt_timer_function(CURLM *multi, curl_multi_timer_callback callback, void *data);
-
 /// The result code of a CURLMSG_DONE message (a union member in C).
 CURLcode ccurl_message_result(const CURLMsg *message);
 
