@@ -20,7 +20,7 @@ struct AuditCommandTests {
         let keysFile = directory.appendingPathComponent("keys.yaml").path
         let store = "sqlite:" + directory.appendingPathComponent("audit.sqlite").path
         let keyFile = directory.appendingPathComponent("audit.key").path
-        let created = try CLI.run(["keys", "create", "--name", "load", "--role", "Manager", "--file", keysFile], stdin: "")
+        let created = try await CLI.run(["keys", "create", "--name", "load", "--role", "Manager", "--file", keysFile], stdin: "")
         let key = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
         let port = try ServeCommandTests.freePort()
@@ -81,7 +81,7 @@ struct AuditCommandTests {
         await load.value
         let ids = answered.ids.withLock { $0 }
 
-        let query = try CLI.run(["audit", "query", "--store", store, "--audit-key-file", keyFile], stdin: "")
+        let query = try await CLI.run(["audit", "query", "--store", store, "--audit-key-file", keyFile], stdin: "")
         #expect(query.status == 0, "\(query.stderr)")
         let stored = Set(query.stdout.split(separator: "\n").compactMap { line -> String? in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
@@ -91,13 +91,13 @@ struct AuditCommandTests {
         #expect(ids.count >= 300)
         #expect(missing.isEmpty, "\(missing.count) of \(ids.count) answered requests are not in the audit trail")
 
-        let verify = try CLI.run(["audit", "verify", "--store", store, "--audit-key-file", keyFile], stdin: "")
+        let verify = try await CLI.run(["audit", "verify", "--store", store, "--audit-key-file", keyFile], stdin: "")
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
         #expect(verify.stdout.contains(#""intact":true"#))
     }
 
     @Test("audit query and verify: usage errors exit 2 naming the option, a missing key file exits 3")
-    func usage() throws {
+    func usage() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-auditcli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -106,15 +106,15 @@ struct AuditCommandTests {
         FileManager.default.createFile(atPath: keyFile, contents: Data(String(repeating: "ab", count: 32).utf8),
                                        attributes: [.posixPermissions: 0o600])
 
-        let badPhone = try CLI.run(["audit", "query", "--store", store, "--audit-key-file", keyFile, "--phone", "12"], stdin: "")
+        let badPhone = try await CLI.run(["audit", "query", "--store", store, "--audit-key-file", keyFile, "--phone", "12"], stdin: "")
         #expect(badPhone.status == 2)
         #expect(badPhone.stderr.contains("--phone is '12'"), "\(badPhone.stderr)")
-        let badFormat = try CLI.run(["audit", "query", "--store", store, "--format", "xml"], stdin: "")
+        let badFormat = try await CLI.run(["audit", "query", "--store", store, "--format", "xml"], stdin: "")
         #expect(badFormat.status == 2)
-        let noKey = try CLI.run(["audit", "verify", "--store", store, "--audit-key-file", keyFile + ".missing"], stdin: "")
+        let noKey = try await CLI.run(["audit", "verify", "--store", store, "--audit-key-file", keyFile + ".missing"], stdin: "")
         #expect(noKey.status == 3)
         #expect(noKey.stderr.contains("does not exist"))
-        let empty = try CLI.run(["audit", "verify", "--store", store, "--audit-key-file", keyFile], stdin: "")
+        let empty = try await CLI.run(["audit", "verify", "--store", store, "--audit-key-file", keyFile], stdin: "")
         #expect(empty.status == 0, "\(empty.stderr)")
         #expect(empty.stdout.contains(#""intact":true,"checked":0"#))
     }

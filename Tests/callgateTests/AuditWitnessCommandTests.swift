@@ -56,7 +56,7 @@ struct AuditWitnessCommandTests {
         let auditKey = directory.appendingPathComponent("audit.key").path
         let witnessFile = directory.appendingPathComponent("audit.witness").path
         let log = directory.appendingPathComponent("serve.log").path
-        let created = try CLI.run(["keys", "create", "--name", "ops", "--role", "Manager", "--file", keysFile], stdin: "")
+        let created = try await CLI.run(["keys", "create", "--name", "ops", "--role", "Manager", "--file", keysFile], stdin: "")
         let key = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
         let (server, base) = try await Self.serve(directory, log: log)
@@ -80,24 +80,24 @@ struct AuditWitnessCommandTests {
         let mode = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("audit-witness.key").path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
 
-        let publicKey = try CLI.run(["audit", "witness-key", "--store", store], stdin: "")
+        let publicKey = try await CLI.run(["audit", "witness-key", "--store", store], stdin: "")
         #expect(publicKey.status == 0, "\(publicKey.stderr)")
         let hex = publicKey.stdout.trimmingCharacters(in: .newlines)
         #expect(hex.count == 64 && hex.allSatisfy(\.isHexDigit))
 
-        let alone = try CLI.run(["audit", "verify", "--store", store, "--audit-key-file", auditKey], stdin: "")
+        let alone = try await CLI.run(["audit", "verify", "--store", store, "--audit-key-file", auditKey], stdin: "")
         #expect(alone.status == 0)
         #expect(alone.stderr == "callgate audit verify: intact, 30 records checked; without --witness, records deleted from the end of the trail cannot be detected.\n")
-        let witnessed = try CLI.run(["audit", "verify", "--store", store, "--audit-key-file", auditKey,
+        let witnessed = try await CLI.run(["audit", "verify", "--store", store, "--audit-key-file", auditKey,
                                      "--witness", witnessFile, "--witness-public-key", hex], stdin: "")
         #expect(witnessed.status == 0, "\(witnessed.stderr)")
         #expect(witnessed.stderr == "callgate audit verify: intact, 30 records checked; the trail reaches the witness's last head, record 30 seen at \(seenAt).\n")
 
         // The newest twenty deleted while the service is stopped: the chain alone still verifies.
         try Self.tamper(database, "DELETE FROM audit_records WHERE sequence > 10")
-        let cutAlone = try CLI.run(["audit", "verify", "--store", store, "--audit-key-file", auditKey], stdin: "")
+        let cutAlone = try await CLI.run(["audit", "verify", "--store", store, "--audit-key-file", auditKey], stdin: "")
         #expect(cutAlone.status == 0)
-        let cut = try CLI.run(["audit", "verify", "--store", store, "--audit-key-file", auditKey, "--witness", witnessFile], stdin: "")
+        let cut = try await CLI.run(["audit", "verify", "--store", store, "--audit-key-file", auditKey, "--witness", witnessFile], stdin: "")
         #expect(cut.status == 1)
         #expect(cut.stderr == "callgate audit verify: NOT intact: records 11 to 30 are missing: the witness saw the chain reach 30 at \(seenAt)\n")
 
@@ -115,7 +115,7 @@ struct AuditWitnessCommandTests {
         var forged = try String(contentsOfFile: witnessFile, encoding: .utf8).split(separator: "\n").map(String.init)
         forged[lines.count - 1] = forged[lines.count - 1].replacingOccurrences(of: #""sequence":30,"#, with: #""sequence":10,"#)
         try (forged.joined(separator: "\n") + "\n").write(toFile: witnessFile, atomically: false, encoding: .utf8)
-        let refused = try CLI.run(["audit", "verify", "--store", store, "--audit-key-file", auditKey, "--witness", witnessFile], stdin: "")
+        let refused = try await CLI.run(["audit", "verify", "--store", store, "--audit-key-file", auditKey, "--witness", witnessFile], stdin: "")
         #expect(refused.status == 1)
         #expect(refused.stderr == "callgate audit verify: NOT intact: Line \(lines.count) of the witness file \(witnessFile) (record 10) is not signed by the witness key: it was forged or altered.\n")
     }

@@ -20,7 +20,16 @@ enum CLI {
         return directory.appendingPathComponent("callgate")
     }
 
-    static func run(_ arguments: [String], stdin: Data = Data(), environment: [String: String] = [:]) throws -> Result {
+    /// Runs the binary on a thread of its own (`offPool`): waiting for a subprocess on one of the
+    /// suite's two cooperative threads starves the in-process servers and clients of the tests
+    /// running beside it into timeouts.
+    static func run(_ arguments: [String], stdin: Data = Data(), environment: [String: String] = [:]) async throws -> Result {
+        try await offPool { try runBlocking(arguments, stdin: stdin, environment: environment) }
+    }
+
+    /// Runs the binary and waits for it on the calling thread: for code already off the
+    /// cooperative pool (inside `offPool`) or synchronous helpers.
+    static func runBlocking(_ arguments: [String], stdin: Data = Data(), environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -47,13 +56,18 @@ enum CLI {
                       stderr: String(decoding: errorData.value, as: UTF8.self))
     }
 
-    static func run(_ arguments: [String], stdin: String) throws -> Result {
-        try run(arguments, stdin: Data(stdin.utf8))
+    static func run(_ arguments: [String], stdin: String) async throws -> Result {
+        try await run(arguments, stdin: Data(stdin.utf8))
+    }
+
+    /// `runBlocking(_:stdin:environment:)` with text as standard input.
+    static func runBlocking(_ arguments: [String], stdin: String) throws -> Result {
+        try runBlocking(arguments, stdin: Data(stdin.utf8))
     }
 
     /// Adds a key named `name` with `role` to the keys file `file` (`callgate keys create`); returns the key.
     static func createKey(_ name: String, _ role: String, file: String) throws -> String {
-        let created = try run(["keys", "create", "--name", name, "--role", role, "--file", file], stdin: "")
+        let created = try runBlocking(["keys", "create", "--name", name, "--role", role, "--file", file], stdin: "")
         try #require(created.status == 0, "\(created.stderr)")
         return created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -75,7 +89,7 @@ struct ServedBinary {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callgate-served-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let keys = directory.appendingPathComponent("keys.yaml").path
-        let created = try CLI.run(["keys", "create", "--name", "first", "--role", "Manager", "--file", keys], stdin: "")
+        let created = try await CLI.run(["keys", "create", "--name", "first", "--role", "Manager", "--file", keys], stdin: "")
         #expect(created.status == 0)
         let (process, base) = try await ServeCommandTests.serve(
             keys: keys, ["--store", "sqlite:" + directory.appendingPathComponent("callgate.sqlite").path,

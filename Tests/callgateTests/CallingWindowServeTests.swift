@@ -45,7 +45,7 @@ struct CallingWindowServeTests {
                 arguments += ["--duration", String(duration)]
             }
             let asked = try await Self.body(served.base + "/v1/calling-window?" + query, key: key)
-            let checked = try CLI.run(arguments + [phone], stdin: "")
+            let checked = try await CLI.run(arguments + [phone], stdin: "")
             #expect(checked.status == 0, "\(checked.stderr)")
             #expect(asked.status == 200)
             #expect(asked.text == checked.stdout, "\(phone) at \(at)")
@@ -53,7 +53,7 @@ struct CallingWindowServeTests {
     }
 
     @Test("A rules file with problems stops serve at start, each problem with its line")
-    func brokenRulesFile() throws {
+    func brokenRulesFile() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID()).yaml")
         defer { try? FileManager.default.removeItem(at: file) }
         try """
@@ -68,11 +68,11 @@ struct CallingWindowServeTests {
                 confidence: confirmed
                 effective: null
             """.write(to: file, atomically: true, encoding: .utf8)
-        let refused = try CLI.run(["serve", "--port", "0", "--calling-rules-file", file.path], stdin: "")
+        let refused = try await CLI.run(["serve", "--port", "0", "--calling-rules-file", file.path], stdin: "")
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("--calling-rules-file \(file.path) is not a valid rules file:\n  \(file.path):line 4: rule \"A\": jurisdiction \"US-ZZ\" is not any, US, CA, US-XX or CA-XX with a known state or province code"),
                 "\(refused.stderr)")
-        let unknownProfile = try CLI.run(["serve", "--calling-profile", "strict"], stdin: "")
+        let unknownProfile = try await CLI.run(["serve", "--calling-profile", "strict"], stdin: "")
         #expect(unknownProfile.status != 0)
         #expect(unknownProfile.stderr.contains("--calling-profile / CALLGATE_CALLING_PROFILE is 'strict': use baseline, telemarketing, collections or off."),
                 "\(unknownProfile.stderr)")

@@ -10,10 +10,10 @@ let rulesFilePath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().
 @Suite("callgate rules")
 struct RulesCommandTests {
     @Test("rules check accepts the committed file and names its counts")
-    func checkCommitted() throws {
+    func checkCommitted() async throws {
         let rules = try CallingRulesFile.parse(String(contentsOfFile: rulesFilePath, encoding: .utf8))
         let secondary = rules.rules.filter { $0.confidence == .secondary }.count
-        let result = try CLI.run(["rules", "check", rulesFilePath], stdin: "")
+        let result = try await CLI.run(["rules", "check", rulesFilePath], stdin: "")
         #expect(result.status == 0)
         #expect(result.stdout == "\(rulesFilePath): valid: \(rules.rules.count) rules (\(rules.rules.count - secondary) confirmed, \(secondary) secondary), \(rules.calendars.count) holiday calendars\n")
     }
@@ -25,7 +25,7 @@ struct RulesCommandTests {
     }
 
     @Test("rules check names every problem with its line: unknown fields, bad windows, unknown calendars, duplicate ids")
-    func checkBroken() throws {
+    func checkBroken() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID()).yaml")
         defer { try? FileManager.default.removeItem(at: file) }
         try """
@@ -72,7 +72,7 @@ struct RulesCommandTests {
                 confidence: secondary
                 effective: null
             """.write(to: file, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["rules", "check", file.path], stdin: "")
+        let result = try await CLI.run(["rules", "check", file.path], stdin: "")
         #expect(result.status == 1)
         #expect(result.stdout == "")
         let path = file.path
@@ -95,7 +95,7 @@ struct RulesCommandTests {
             .replacingOccurrences(of: "sure", with: "confirmed")
             .replacingOccurrences(of: "2024-02-30", with: "2024-02-29")
         try structural.write(to: file, atomically: true, encoding: .utf8)
-        let second = try CLI.run(["rules", "check", file.path], stdin: "")
+        let second = try await CLI.run(["rules", "check", file.path], stdin: "")
         #expect(second.status == 1)
         #expect(second.stderr.split(separator: "\n").map(String.init) == [
             "\(path):line 16: duplicate rule id \"A\" (first defined on line 8)",
@@ -106,27 +106,27 @@ struct RulesCommandTests {
     }
 
     @Test("rules check refuses text that is not YAML, with its line")
-    func checkNotYAML() throws {
+    func checkNotYAML() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID()).yaml")
         defer { try? FileManager.default.removeItem(at: file) }
         try "calendars: []\nrules: [\n  {id: A\n".write(to: file, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["rules", "check", file.path], stdin: "")
+        let result = try await CLI.run(["rules", "check", file.path], stdin: "")
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("\(file.path):line 4: not valid YAML: "))
-        let missing = try CLI.run(["rules", "check", "/nonexistent/rules.yaml"], stdin: "")
+        let missing = try await CLI.run(["rules", "check", "/nonexistent/rules.yaml"], stdin: "")
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("Cannot read /nonexistent/rules.yaml: No such file or directory."))
     }
 
     @Test("rules holidays prints a calendar's days, observed days included")
-    func holidays() throws {
-        let result = try CLI.run(["rules", "holidays", "US-federal", "--from", "2027", "--to", "2027"], stdin: "")
+    func holidays() async throws {
+        let result = try await CLI.run(["rules", "holidays", "US-federal", "--from", "2027", "--to", "2027"], stdin: "")
         #expect(result.status == 0)
         #expect(result.stdout.split(separator: "\n").map(String.init) == [
             "2027-01-01", "2027-01-18", "2027-02-15", "2027-05-31", "2027-06-18", "2027-06-19", "2027-07-04", "2027-07-05",
             "2027-09-06", "2027-10-11", "2027-11-11", "2027-11-25", "2027-12-24", "2027-12-25", "2027-12-31",
         ])
-        let unknown = try CLI.run(["rules", "holidays", "US-XX", "--from", "2027", "--to", "2027"], stdin: "")
+        let unknown = try await CLI.run(["rules", "holidays", "US-XX", "--from", "2027", "--to", "2027"], stdin: "")
         #expect(unknown.status == 2)
     }
 }
@@ -140,7 +140,7 @@ struct WindowCheckCommandTests {
     }
 
     @Test("JSON lines in input order: allowed, refused with its rules and next instant, and errors per line")
-    func jsonl() throws {
+    func jsonl() async throws {
         let input = """
             (212) 555-0123
             850 434 1234,2026-05-02T01:30:00Z
@@ -148,7 +148,7 @@ struct WindowCheckCommandTests {
             call me
             4155550123,yesterday
             """
-        let result = try CLI.run(["check", "window", "--at", "2026-05-01T16:00:00Z"], stdin: input)
+        let result = try await CLI.run(["check", "window", "--at", "2026-05-01T16:00:00Z"], stdin: input)
         #expect(result.status == 1)
         let lines = try jsonLines(result.stdout)
         #expect(lines.count == 5)

@@ -10,8 +10,8 @@ struct CheckCommandTests {
     }
 
     @Test("check phone reads stdin, writes one JSONL line per input line in order, and exits 1 when any is invalid")
-    func phoneJSONL() throws {
-        let result = try CLI.run(["check", "phone"], stdin: "(212) 555-0123\n1-800-FLOWERS\n\n12345\r\n+1 415 205 7483")
+    func phoneJSONL() async throws {
+        let result = try await CLI.run(["check", "phone"], stdin: "(212) 555-0123\n1-800-FLOWERS\n\n12345\r\n+1 415 205 7483")
         #expect(result.status == 1)
         let lines = try jsonLines(result.stdout)
         #expect(lines.count == 5)
@@ -31,8 +31,8 @@ struct CheckCommandTests {
     }
 
     @Test("check phone refuses a letter typed for a digit with contains_letters, naming the letter, and reads a vanity number")
-    func phoneLetters() throws {
-        let result = try CLI.run(["check", "phone", "4152O57483", "1-800-FLOWERS"], stdin: "")
+    func phoneLetters() async throws {
+        let result = try await CLI.run(["check", "phone", "4152O57483", "1-800-FLOWERS"], stdin: "")
         #expect(result.status == 1)
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines == [
@@ -42,15 +42,15 @@ struct CheckCommandTests {
     }
 
     @Test("check phone exits 0 when every number is valid")
-    func phoneAllValid() throws {
-        let result = try CLI.run(["check", "phone"], stdin: "4152057483\n4086462133\n")
+    func phoneAllValid() async throws {
+        let result = try await CLI.run(["check", "phone"], stdin: "4152057483\n4086462133\n")
         #expect(result.status == 0)
         #expect(result.stdout.split(separator: "\n").count == 2)
     }
 
     @Test("check phone with arguments defaults to text")
-    func phoneText() throws {
-        let result = try CLI.run(["check", "phone", "415.205.7483", "call me"], stdin: "")
+    func phoneText() async throws {
+        let result = try await CLI.run(["check", "phone", "415.205.7483", "call me"], stdin: "")
         #expect(result.status == 1)
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 2)
@@ -59,8 +59,8 @@ struct CheckCommandTests {
     }
 
     @Test("check phone --format csv writes a header and quotes what needs quoting")
-    func phoneCSV() throws {
-        let result = try CLI.run(["check", "phone", "--format", "csv"], stdin: "4152057483\n415,205\n")
+    func phoneCSV() async throws {
+        let result = try await CLI.run(["check", "phone", "--format", "csv"], stdin: "4152057483\n415,205\n")
         #expect(result.status == 1)
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines[0] == "input,valid,national,e164,region,tollFree,timeZones,errorCode,errorDetail")
@@ -70,8 +70,8 @@ struct CheckCommandTests {
     }
 
     @Test("check phone --allowed-regions narrows the regions")
-    func allowedRegions() throws {
-        let result = try CLI.run(["check", "phone", "--allowed-regions", "CA", "--format", "jsonl", "4152057483", "6045550199"], stdin: "")
+    func allowedRegions() async throws {
+        let result = try await CLI.run(["check", "phone", "--allowed-regions", "CA", "--format", "jsonl", "4152057483", "6045550199"], stdin: "")
         let lines = try jsonLines(result.stdout)
         #expect((lines[0]["error"] as? [String: String])?["code"] == "unsupported_region")
         #expect(lines[1]["region"] as? String == "CA")
@@ -82,16 +82,16 @@ struct CheckCommandTests {
         ["check", "phone", "--allowed-regions", "US,XX"],
         ["check", "nothing"],
     ])
-    func usageErrors(arguments: [String]) throws {
-        let result = try CLI.run(arguments, stdin: "")
+    func usageErrors(arguments: [String]) async throws {
+        let result = try await CLI.run(arguments, stdin: "")
         #expect(result.status == 2)
         #expect(result.stdout.isEmpty)
         #expect(!result.stderr.isEmpty)
     }
 
     @Test("Invalid UTF-8 in the input is echoed repaired and refused, never crashing")
-    func invalidUTF8() throws {
-        let result = try CLI.run(["check", "phone"], stdin: Data([0x34, 0x31, 0x35, 0xFF, 0x0A]))
+    func invalidUTF8() async throws {
+        let result = try await CLI.run(["check", "phone"], stdin: Data([0x34, 0x31, 0x35, 0xFF, 0x0A]))
         #expect(result.status == 1)
         let lines = try jsonLines(result.stdout)
         #expect(lines[0]["input"] as? String == "415\u{FFFD}")
@@ -99,9 +99,9 @@ struct CheckCommandTests {
     }
 
     @Test("Output order matches input order on a large input")
-    func largeInputOrder() throws {
+    func largeInputOrder() async throws {
         let numbers = (0..<50_000).map { String(format: "415205%04d", $0 % 10_000) }
-        let result = try CLI.run(["check", "phone"], stdin: numbers.joined(separator: "\n") + "\n")
+        let result = try await CLI.run(["check", "phone"], stdin: numbers.joined(separator: "\n") + "\n")
         #expect(result.status == 0)
         let national = result.stdout.split(separator: "\n").map { line -> Substring in
             let start = line.range(of: "\"national\":\"")!.upperBound
@@ -111,7 +111,7 @@ struct CheckCommandTests {
     }
 
     @Test("check time resolves each JSON object and refuses what it cannot read")
-    func time() throws {
+    func time() async throws {
         let input = """
             {"at": "2026-03-08T02:30", "timeZone": "ET"}
             {"at": "1549398063000"}
@@ -121,7 +121,7 @@ struct CheckCommandTests {
             {"timeZone": "ET"}
             {"at": 1.5}
             """
-        let result = try CLI.run(["check", "time"], stdin: input)
+        let result = try await CLI.run(["check", "time"], stdin: input)
         #expect(result.status == 1)
         let lines = try jsonLines(result.stdout)
         #expect(lines.count == 7)

@@ -119,9 +119,9 @@ struct HTTPConnectionTests {
     /// `arguments`: more settings for `callgate serve`.
     func start(in directory: URL, arguments: [String] = []) async throws -> Running {
         let keys = directory.appendingPathComponent("keys.yaml").path
-        let created = try CLI.run(["keys", "create", "--name", "crm", "--role", "Manager", "--file", keys], stdin: "")
+        let created = try await CLI.run(["keys", "create", "--name", "crm", "--role", "Manager", "--file", keys], stdin: "")
         try #require(created.status == 0)
-        let admin = try CLI.run(["keys", "create", "--name", "ops", "--role", "Sysadmin", "--file", keys], stdin: "")
+        let admin = try await CLI.run(["keys", "create", "--name", "ops", "--role", "Sysadmin", "--file", keys], stdin: "")
         try #require(admin.status == 0)
         let crash = try WebhookCrashTests()
         let simulatorPort = try ServeCommandTests.freePort()

@@ -18,7 +18,7 @@ struct HealthCommandTests {
         let (served, _) = try await ServedBinary.start()
         defer { served.stop() }
         #expect(try await ServeCommandTests.get(served.readyz, key: nil) == 200)
-        let result = try CLI.run(["health", "--url", served.readyz], stdin: "")
+        let result = try await CLI.run(["health", "--url", served.readyz], stdin: "")
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "ready: \(served.readyz) answered 200\n")
         #expect(result.stderr == "")
@@ -28,11 +28,11 @@ struct HealthCommandTests {
     func urlFromTheEnvironment() async throws {
         let (served, _) = try await ServedBinary.start()
         defer { served.stop() }
-        let result = try CLI.run(["health"], environment: ["CALLGATE_PORT": String(served.port), "CALLGATE_HOST": "0.0.0.0"])
+        let result = try await CLI.run(["health"], environment: ["CALLGATE_PORT": String(served.port), "CALLGATE_HOST": "0.0.0.0"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "ready: \(served.readyz) answered 200\n")
 
-        let unusable = try CLI.run(["health"], environment: ["CALLGATE_PORT": "eighty"])
+        let unusable = try await CLI.run(["health"], environment: ["CALLGATE_PORT": "eighty"])
         #expect(unusable.status == 2)
         #expect(unusable.stderr.contains("--port / CALLGATE_PORT is 'eighty'"), "\(unusable.stderr)")
     }
@@ -53,7 +53,7 @@ struct HealthCommandTests {
             status = try await ServeCommandTests.get(served.readyz, key: nil)
         }
         #expect(status == 503)
-        let result = try CLI.run(["health", "--url", served.readyz], stdin: "")
+        let result = try await CLI.run(["health", "--url", served.readyz], stdin: "")
         #expect(result.status == 1)
         #expect(result.stdout == "")
         #expect(result.stderr == "not ready: \(served.readyz) answered 503: LiveVox has been failing; the circuit breaker is open.\n")
@@ -67,30 +67,30 @@ struct HealthCommandTests {
                                                         "--tls-key-file", certificates.path("server.key")], waitOverHTTP: false)
         defer { served.stop() }
         let url = "https://127.0.0.1:\(served.port)/readyz"
-        var result = try CLI.run(["health", "--url", url, "--ca-file", certificates.path("ca.pem")], stdin: "")
+        var result = try await CLI.run(["health", "--url", url, "--ca-file", certificates.path("ca.pem")], stdin: "")
         for _ in 0..<200 where result.status != 0 {
             try await Task.sleep(for: .milliseconds(50))
-            result = try CLI.run(["health", "--url", url, "--ca-file", certificates.path("ca.pem")], stdin: "")
+            result = try await CLI.run(["health", "--url", url, "--ca-file", certificates.path("ca.pem")], stdin: "")
         }
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "ready: \(url) answered 200\n")
 
-        let untrusted = try CLI.run(["health", "--url", url, "--ca-file", certificates.path("other-ca.pem")], stdin: "")
+        let untrusted = try await CLI.run(["health", "--url", url, "--ca-file", certificates.path("other-ca.pem")], stdin: "")
         #expect(untrusted.status == 1)
         #expect(untrusted.stderr.hasPrefix("not ready: \(url) could not be asked: "), "\(untrusted.stderr)")
     }
 
     @Test("Nothing listening: exit 1 at once with 'connection refused', not after the timeout")
-    func nothingListening() throws {
+    func nothingListening() async throws {
         let url = "http://127.0.0.1:\(try ServeCommandTests.freePort())/readyz"
         // A 600 s timeout: the sentence below names the refusal, which comes before any timeout would.
-        let result = try CLI.run(["health", "--url", url, "--timeout", "600"], stdin: "")
+        let result = try await CLI.run(["health", "--url", url, "--timeout", "600"], stdin: "")
         #expect(result.status == 1)
         #expect(result.stderr == "not ready: nothing is listening at \(url) (connection refused)\n")
     }
 
     @Test("A port that accepts but never answers: exit 1 after --timeout, saying so")
-    func noAnswer() throws {
+    func noAnswer() async throws {
         // A listening socket nobody accepts from: the kernel completes the connection, nothing answers.
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
@@ -106,7 +106,7 @@ struct HealthCommandTests {
             }
         }
         let url = "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))/readyz"
-        let result = try CLI.run(["health", "--url", url, "--timeout", "0.5"], stdin: "")
+        let result = try await CLI.run(["health", "--url", url, "--timeout", "0.5"], stdin: "")
         #expect(result.status == 1)
         #expect(result.stderr == "not ready: \(url) did not answer within 0.5 seconds\n")
     }
@@ -117,8 +117,8 @@ struct HealthCommandTests {
         (["--url", "http:///readyz"], "--url is 'http:///readyz': give an http:// or https:// URL with a host"),
         (["--url", "http://127.0.0.1:8080/readyz", "--timeout", "0"], "--timeout must be more than 0 and at most 3600 seconds; it is 0.0."),
     ])
-    func badInvocation(arguments: [String], message: String) throws {
-        let result = try CLI.run(["health"] + arguments, stdin: "")
+    func badInvocation(arguments: [String], message: String) async throws {
+        let result = try await CLI.run(["health"] + arguments, stdin: "")
         #expect(result.status == 2)
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }

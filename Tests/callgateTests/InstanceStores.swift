@@ -125,7 +125,7 @@ struct InstanceStores: Sendable {
     /// The records `callgate audit query` prints for `filters` on the trail `store` (one of
     /// `trails`).
     static func records(_ filters: [String], store: [String]) throws -> [Record] {
-        let query = try CLI.run(["audit", "query"] + filters + store, stdin: "")
+        let query = try CLI.runBlocking(["audit", "query"] + filters + store, stdin: "")
         guard query.status == 0 else {
             throw AuditQueryFailed(description: "callgate audit query \(filters) exited \(query.status): \(query.stderr)")
         }

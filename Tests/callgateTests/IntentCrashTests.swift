@@ -82,7 +82,7 @@ struct IntentCrashTests {
         #expect(logText.contains("Requests sent to LiveVox without an outcome record"), "\(logText)")
         for id in reached { #expect(logText.contains(id), "the start's log names \(id)") }
 
-        let verified = try CLI.run(["audit", "verify", "--store", store,
+        let verified = try await CLI.run(["audit", "verify", "--store", store,
                                     "--audit-key-file", directory.appendingPathComponent("audit.key").path], stdin: "")
         #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
     }

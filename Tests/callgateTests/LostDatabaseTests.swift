@@ -22,9 +22,9 @@ struct LostDatabaseTests {
         defer { _ = try? PostgresTestCluster.script("stop", cluster) }
         let sources = directory.appendingPathComponent("webhook-sources.yaml").path
         let keys = directory.appendingPathComponent("keys.yaml").path
-        let added = try CLI.run(["webhooks", "add-source", "--name", "crm", "--role", "Manager", "--services", "21429", "--file", sources], stdin: "")
-        let ops = try CLI.run(["keys", "create", "--name", "ops", "--role", "Sysadmin", "--file", keys], stdin: "")
-        let manager = try CLI.run(["keys", "create", "--name", "desk", "--role", "Manager", "--file", keys], stdin: "")
+        let added = try await CLI.run(["webhooks", "add-source", "--name", "crm", "--role", "Manager", "--services", "21429", "--file", sources], stdin: "")
+        let ops = try await CLI.run(["keys", "create", "--name", "ops", "--role", "Sysadmin", "--file", keys], stdin: "")
+        let manager = try await CLI.run(["keys", "create", "--name", "desk", "--role", "Manager", "--file", keys], stdin: "")
         try #require(added.status == 0 && ops.status == 0 && manager.status == 0)
         let secret = try WebhookSecret.parse(added.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         let opsKey = ops.stdout.trimmingCharacters(in: .whitespacesAndNewlines)

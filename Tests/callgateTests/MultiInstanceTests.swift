@@ -137,7 +137,7 @@ struct MultiInstanceTests {
         let stores = try await offPool { try InstanceStores(.postgres, directory: directory) }
         let sources = directory.appendingPathComponent("webhook-sources.yaml").path
         let keys = directory.appendingPathComponent("keys.yaml").path
-        let added = try CLI.run(["webhooks", "add-source", "--name", "crm", "--role", "Manager", "--services", "21429",
+        let added = try await CLI.run(["webhooks", "add-source", "--name", "crm", "--role", "Manager", "--services", "21429",
                                  "--file", sources], stdin: "")
         try #require(added.status == 0)
         let secret = try WebhookSecret.parse(added.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -324,7 +324,7 @@ struct MultiInstanceTests {
         #expect(Set(incomplete.map(\.requestId)).isSubset(of: unanswered),
                 "incomplete requests that were answered: \(Set(incomplete.map(\.requestId)).subtracting(unanswered))")
         for instance in instances { instance.kill9() }
-        let verified = try await offPool { try CLI.run(["audit", "verify"] + trail, stdin: "") }
+        let verified = try await offPool { try CLI.runBlocking(["audit", "verify"] + trail, stdin: "") }
         #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
         #expect(verified.stdout.contains(#""intact":true"#))
         await http.client.shutdown(gracePeriod: .seconds(1))

@@ -225,7 +225,7 @@ struct RollingRestartTests {
             trailed.formUnion(allowed.filter { $0.status == 202 }.map(\.requestId))
             let incomplete = try await offPool { try InstanceStores.records(["--outcome", "incomplete"], store: store) }
             #expect(incomplete.isEmpty, "\(backend) trail: \(incomplete)")
-            let verified = try await offPool { try CLI.run(["audit", "verify"] + store, stdin: "") }
+            let verified = try await offPool { try CLI.runBlocking(["audit", "verify"] + store, stdin: "") }
             #expect(verified.status == 0, "\(backend) trail: \(verified.stderr)")
         }
         #expect(trailed == accepted, "202s not in a trail: \(accepted.subtracting(trailed).sorted())")

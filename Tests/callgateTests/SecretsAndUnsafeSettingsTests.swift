@@ -48,15 +48,15 @@ struct SecretsAndUnsafeSettingsTests {
     }
 
     @Test("keys create writes the keys file 0600 in a 0700 directory, and adding a key replaces it whole, still 0600")
-    func keysFileMode() throws {
+    func keysFileMode() async throws {
         let directory = Self.temporaryDirectory("keys-mode")
         defer { try? FileManager.default.removeItem(at: directory) }
         let keys = directory.appendingPathComponent("data/keys.yaml").path
-        #expect(try CLI.run(["keys", "create", "--name", "first", "--role", "Manager", "--file", keys], stdin: "").status == 0)
+        #expect(try await CLI.run(["keys", "create", "--name", "first", "--role", "Manager", "--file", keys], stdin: "").status == 0)
         let first = try Self.mode(keys)
         #expect(first.mode == 0o600)
         #expect(try Self.mode(directory.appendingPathComponent("data").path).mode == 0o700)
-        #expect(try CLI.run(["keys", "create", "--name", "second", "--role", "Manager", "--file", keys], stdin: "").status == 0)
+        #expect(try await CLI.run(["keys", "create", "--name", "second", "--role", "Manager", "--file", keys], stdin: "").status == 0)
         let second = try Self.mode(keys)
         #expect(second.mode == 0o600)
         #expect(second.inode != first.inode)
@@ -64,11 +64,11 @@ struct SecretsAndUnsafeSettingsTests {
     }
 
     @Test("webhooks add-source writes the sources file, which holds the secrets, 0600")
-    func sourcesFileMode() throws {
+    func sourcesFileMode() async throws {
         let directory = Self.temporaryDirectory("sources-mode")
         defer { try? FileManager.default.removeItem(at: directory) }
         let sources = directory.appendingPathComponent("webhook-sources.yaml").path
-        let added = try CLI.run(["webhooks", "add-source", "--name", "crm", "--role", "Manager", "--file", sources], stdin: "")
+        let added = try await CLI.run(["webhooks", "add-source", "--name", "crm", "--role", "Manager", "--file", sources], stdin: "")
         #expect(added.status == 0, "\(added.stderr)")
         #expect(try Self.mode(sources).mode == 0o600)
     }
@@ -88,14 +88,14 @@ struct SecretsAndUnsafeSettingsTests {
         }
 
         let upstream = files + ["--upstream-url", "http://127.0.0.1:9"]
-        let refused = try CLI.run(["serve"] + upstream, environment: Self.credentials)
+        let refused = try await CLI.run(["serve"] + upstream, environment: Self.credentials)
         #expect(refused.status == 2)
         #expect(refused.stderr.contains(
             "holds development keys made for the embedded simulator (dev-sysadmin, dev-superuser, dev-manager, dev-agent)"))
         #expect(refused.stderr.contains("`callgate keys revoke dev-sysadmin --file \(keys)`"))
 
         for name in ["dev-sysadmin", "dev-superuser", "dev-manager", "dev-agent"] {
-            #expect(try CLI.run(["keys", "revoke", name, "--file", keys], stdin: "").status == 0)
+            #expect(try await CLI.run(["keys", "revoke", name, "--file", keys], stdin: "").status == 0)
         }
         let started = try #require(try await Self.serve(upstream, environment: Self.credentials))
         Self.stop(started)
@@ -106,9 +106,9 @@ struct SecretsAndUnsafeSettingsTests {
         let directory = Self.temporaryDirectory("insecure")
         defer { try? FileManager.default.removeItem(at: directory) }
         let keys = directory.appendingPathComponent("keys.yaml").path
-        #expect(try CLI.run(["keys", "create", "--name", "crm", "--role", "Manager", "--file", keys], stdin: "").status == 0)
+        #expect(try await CLI.run(["keys", "create", "--name", "crm", "--role", "Manager", "--file", keys], stdin: "").status == 0)
         let arguments = ["--keys-file", keys, "--upstream-url", "http://10.1.2.3/api", "--store", "none"]
-        let refused = try CLI.run(["serve"] + arguments, environment: Self.credentials)
+        let refused = try await CLI.run(["serve"] + arguments, environment: Self.credentials)
         #expect(refused.status == 2)
         #expect(refused.stderr.contains(
             "--upstream-url http://10.1.2.3/api is http:// on 10.1.2.3, not a loopback address"))
@@ -119,8 +119,8 @@ struct SecretsAndUnsafeSettingsTests {
     }
 
     @Test("A delivered-webhook retention shorter than twice the webhook tolerance stops serve, naming both settings")
-    func retentionAgainstTolerance() throws {
-        let refused = try CLI.run(["serve", "--audit-retention-days", "1", "--webhooks-tolerance-seconds", "50000"], stdin: "")
+    func retentionAgainstTolerance() async throws {
+        let refused = try await CLI.run(["serve", "--audit-retention-days", "1", "--webhooks-tolerance-seconds", "50000"], stdin: "")
         #expect(refused.status == 2)
         #expect(refused.stderr.contains(
             "--audit-retention-days 1 keeps delivered webhooks for less than twice --webhooks-tolerance-seconds 50000"))

@@ -77,7 +77,7 @@ struct ServeCommandTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let keys = directory.appendingPathComponent("keys.yaml").path
-        let first = try CLI.run(["keys", "create", "--name", "first", "--role", "Manager", "--file", keys], stdin: "")
+        let first = try await CLI.run(["keys", "create", "--name", "first", "--role", "Manager", "--file", keys], stdin: "")
         #expect(first.status == 0)
 
         // No poll: only the signal can pick the new key up.
@@ -88,7 +88,7 @@ struct ServeCommandTests {
         let firstKey = first.stdout.trimmingCharacters(in: .newlines)
         #expect(try await Self.get(base + "/v1/services/21429/queue", key: firstKey) == 200)
 
-        let second = try CLI.run(["keys", "create", "--name", "second", "--role", "Manager", "--file", keys], stdin: "")
+        let second = try await CLI.run(["keys", "create", "--name", "second", "--role", "Manager", "--file", keys], stdin: "")
         let secondKey = second.stdout.trimmingCharacters(in: .newlines)
         #expect(try await Self.get(base + "/v1/services/21429/queue", key: secondKey) == 401)
 
@@ -113,7 +113,7 @@ struct ServeCommandTests {
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: directory.appendingPathComponent("..v1"), withIntermediateDirectories: true)
         defer { try? fileManager.removeItem(at: directory) }
-        let first = try CLI.run(["keys", "create", "--name", "crm", "--role", "Manager", "--file",
+        let first = try await CLI.run(["keys", "create", "--name", "crm", "--role", "Manager", "--file",
                                  directory.appendingPathComponent("..v1/keys.yaml").path], stdin: "")
         #expect(first.status == 0)
         try fileManager.createSymbolicLink(atPath: directory.appendingPathComponent("..data").path, withDestinationPath: "..v1")
@@ -126,7 +126,7 @@ struct ServeCommandTests {
         #expect(try await Self.get(base + "/v1/services/21429/queue", key: firstKey) == 200)
 
         try fileManager.createDirectory(at: directory.appendingPathComponent("..v2"), withIntermediateDirectories: false)
-        let second = try CLI.run(["keys", "create", "--name", "crm", "--role", "Manager", "--file",
+        let second = try await CLI.run(["keys", "create", "--name", "crm", "--role", "Manager", "--file",
                                   directory.appendingPathComponent("..v2/keys.yaml").path], stdin: "")
         let secondKey = second.stdout.trimmingCharacters(in: .newlines)
         try fileManager.createSymbolicLink(atPath: directory.appendingPathComponent("..data_tmp").path, withDestinationPath: "..v2")
@@ -145,28 +145,28 @@ struct ServeCommandTests {
     }
 
     @Test("An unusable setting stops serve with status 2 and a sentence")
-    func badSetting() throws {
-        let result = try CLI.run(["serve", "--port", "eighty"], stdin: "")
+    func badSetting() async throws {
+        let result = try await CLI.run(["serve", "--port", "eighty"], stdin: "")
         #expect(result.status == 2)
         #expect(result.stderr.contains("--port / CALLGATE_PORT is 'eighty'"))
     }
 
     @Test("--webhook-sources-file is accepted as a spelling of --webhooks-sources-file")
-    func webhookSourcesSpelling() throws {
+    func webhookSourcesSpelling() async throws {
         for flag in ["--webhooks-sources-file", "--webhook-sources-file"] {
             // Parsed (the error is about the port, read after the options), not refused as unknown.
-            let result = try CLI.run(["serve", flag, "/nonexistent/sources.yaml", "--port", "eighty"], stdin: "")
+            let result = try await CLI.run(["serve", flag, "/nonexistent/sources.yaml", "--port", "eighty"], stdin: "")
             #expect(result.status == 2)
             #expect(result.stderr.contains("--port / CALLGATE_PORT is 'eighty'"), "\(flag): \(result.stderr)")
         }
-        let unknown = try CLI.run(["serve", "--webhook-source-file", "/nonexistent/sources.yaml"], stdin: "")
+        let unknown = try await CLI.run(["serve", "--webhook-source-file", "/nonexistent/sources.yaml"], stdin: "")
         #expect(unknown.status == 2)
         #expect(!unknown.stderr.contains("CALLGATE_PORT"))
     }
 
     @Test("serve --help lists every setting's flag with its meaning, default and environment variable")
-    func helpListsEverySetting() throws {
-        let result = try CLI.run(["serve", "--help"], stdin: "")
+    func helpListsEverySetting() async throws {
+        let result = try await CLI.run(["serve", "--help"], stdin: "")
         #expect(result.status == 0)
         let help = result.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         // Aliases are listed in their setting's meaning, not as flags of their own.
@@ -180,19 +180,19 @@ struct ServeCommandTests {
     }
 
     @Test("serve --settings-markdown prints the table the README holds")
-    func settingsMarkdown() throws {
-        let result = try CLI.run(["serve", "--settings-markdown"], stdin: "")
+    func settingsMarkdown() async throws {
+        let result = try await CLI.run(["serve", "--settings-markdown"], stdin: "")
         #expect(result.status == 0)
         #expect(result.stdout == GatewaySettings.table.markdown)
     }
 
     @Test("A value and its secret file together, or a flag without its value, stop serve with status 2 and a sentence")
-    func secretFileConflict() throws {
-        let both = try CLI.run(["serve", "--audit-secret", "0123456789abcdef", "--audit-secret-file", "/nonexistent/secret"], stdin: "")
+    func secretFileConflict() async throws {
+        let both = try await CLI.run(["serve", "--audit-secret", "0123456789abcdef", "--audit-secret-file", "/nonexistent/secret"], stdin: "")
         #expect(both.status == 2)
         #expect(both.stderr.contains("--audit-secret / CALLGATE_AUDIT_SECRET and --audit-secret-file / CALLGATE_AUDIT_SECRET_FILE are both given"))
         #expect(!both.stderr.contains("0123456789abcdef"))
-        let missing = try CLI.run(["serve", "--port"], stdin: "")
+        let missing = try await CLI.run(["serve", "--port"], stdin: "")
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("--port needs a value."))
     }

@@ -87,7 +87,7 @@ struct SharedRateLimitServeTests {
         try PostgresTestCluster.createDatabase(database)
         let store = try PostgresTestCluster.url(database: database)
         let keys = directory.appendingPathComponent("keys.yaml").path
-        let created = try CLI.run(["keys", "create", "--name", "crm", "--role", "Manager", "--file", keys], stdin: "")
+        let created = try await CLI.run(["keys", "create", "--name", "crm", "--role", "Manager", "--file", keys], stdin: "")
         try #require(created.status == 0)
         let key = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let http = try WebhookCrashTests()

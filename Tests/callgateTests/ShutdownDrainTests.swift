@@ -101,7 +101,7 @@ struct ShutdownDrainTests {
         #expect(process.terminationStatus == 0)
 
         let trail = try await offPool {
-            try CLI.run(["audit", "query", "--store", "sqlite:" + directory.appendingPathComponent("audit.sqlite").path,
+            try CLI.runBlocking(["audit", "query", "--store", "sqlite:" + directory.appendingPathComponent("audit.sqlite").path,
                          "--audit-key-file", directory.appendingPathComponent("audit.key").path,
                          "--request-id", "drain-held-launch"], stdin: "")
         }

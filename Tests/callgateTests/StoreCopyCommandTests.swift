@@ -34,11 +34,11 @@ struct StoreCopyCommandTests {
         let keys = directory.appendingPathComponent("keys.yaml").path
         let sqlitePath = directory.appendingPathComponent("audit.sqlite").path
         let auditKey = directory.appendingPathComponent("audit.key").path
-        let added = try CLI.run(["webhooks", "add-source", "--name", "crm", "--role", "Manager", "--services", "21429", "--file", sources], stdin: "")
+        let added = try await CLI.run(["webhooks", "add-source", "--name", "crm", "--role", "Manager", "--services", "21429", "--file", sources], stdin: "")
         try #require(added.status == 0)
         let secret = try WebhookSecret.parse(added.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
-        let ops = try CLI.run(["keys", "create", "--name", "ops", "--role", "Sysadmin", "--file", keys], stdin: "")
-        let manager = try CLI.run(["keys", "create", "--name", "agent-desk", "--role", "Manager", "--file", keys], stdin: "")
+        let ops = try await CLI.run(["keys", "create", "--name", "ops", "--role", "Sysadmin", "--file", keys], stdin: "")
+        let manager = try await CLI.run(["keys", "create", "--name", "agent-desk", "--role", "Manager", "--file", keys], stdin: "")
         try #require(ops.status == 0 && manager.status == 0)
         let opsKey = ops.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let managerKey = manager.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -96,14 +96,14 @@ struct StoreCopyCommandTests {
         // The copy, checked by the command, then by `audit verify` on the destination.
         let destination = try Self.newDatabase()
         let copy = ["store", "copy", "--from", "sqlite:" + sqlitePath, "--to", destination, "--audit-key-file", auditKey]
-        let copied = try await offPool { try CLI.run(copy, stdin: "") }
+        let copied = try await offPool { try CLI.runBlocking(copy, stdin: "") }
         #expect(copied.status == 0, "\(copied.stdout) \(copied.stderr)")
         #expect(copied.stdout.contains("2 deliveries, 1 idempotency keys"), "\(copied.stdout)")
         #expect(copied.stdout.contains("the copy verifies"))
-        let verified = try await offPool { try CLI.run(["audit", "verify", "--store", destination, "--audit-key-file", auditKey], stdin: "") }
+        let verified = try await offPool { try CLI.runBlocking(["audit", "verify", "--store", destination, "--audit-key-file", auditKey], stdin: "") }
         #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
         #expect(verified.stdout.contains(#""intact":true"#))
-        let again = try await offPool { try CLI.run(copy, stdin: "") }
+        let again = try await offPool { try CLI.runBlocking(copy, stdin: "") }
         #expect(again.status == 2)
         #expect(again.stderr.contains("The destination is not empty"), "\(again.stderr)")
 
@@ -129,7 +129,7 @@ struct StoreCopyCommandTests {
         try AuditWitnessCommandTests.tamper(sqlitePath, "UPDATE audit_records SET response_status = 299 WHERE sequence = 2")
         let other = try Self.newDatabase()
         let refused = try await offPool {
-            try CLI.run(["store", "copy", "--from", "sqlite:" + sqlitePath, "--to", other, "--audit-key-file", auditKey], stdin: "")
+            try CLI.runBlocking(["store", "copy", "--from", "sqlite:" + sqlitePath, "--to", other, "--audit-key-file", auditKey], stdin: "")
         }
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("The source's audit trail does not verify (record 2 "), "\(refused.stderr)")

@@ -12,11 +12,11 @@ import Glibc
        .enabled(if: TLSTestCertificates.available))
 struct TLSServeCommandTests {
     @Test("A certificate without its key, or a TLS file that cannot be read, stops serve with status 2 and a sentence naming it")
-    func unusableTLSSettings() throws {
-        let alone = try CLI.run(["serve", "--tls-cert-file", "/nonexistent/cert.pem"], stdin: "")
+    func unusableTLSSettings() async throws {
+        let alone = try await CLI.run(["serve", "--tls-cert-file", "/nonexistent/cert.pem"], stdin: "")
         #expect(alone.status == 2)
         #expect(alone.stderr.contains("--tls-cert-file and --tls-key-file go together"), "\(alone.stderr)")
-        let missing = try CLI.run(["serve", "--tls-cert-file", "/nonexistent/cert.pem", "--tls-key-file", "/nonexistent/key.pem"], stdin: "")
+        let missing = try await CLI.run(["serve", "--tls-cert-file", "/nonexistent/cert.pem", "--tls-key-file", "/nonexistent/key.pem"], stdin: "")
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("Cannot read the TLS certificate file /nonexistent/cert.pem"), "\(missing.stderr)")
     }
@@ -45,7 +45,7 @@ struct TLSServeCommandTests {
         }
         #expect(served == "subject=CN=server,O=CallGate Test")
 
-        let created = try CLI.run(["keys", "create", "--name", "late", "--role", "Manager", "--file", certificates.path("keys.yaml")], stdin: "")
+        let created = try await CLI.run(["keys", "create", "--name", "late", "--role", "Manager", "--file", certificates.path("keys.yaml")], stdin: "")
         let https = try CurlHTTPClient(configuration: .init(tls: .init(caFile: certificates.path("ca.pem"))))
         let queue = HTTPRequestSpec(url: "https://127.0.0.1:\(port)/v1/services/21429/queue",
                                     headers: [HTTPHeaderField(name: "Authorization", value: "Bearer \(created.stdout.trimmingCharacters(in: .newlines))")])

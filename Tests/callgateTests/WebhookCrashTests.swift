@@ -152,11 +152,11 @@ struct WebhookCrashTests {
         let keys = directory.appendingPathComponent("keys.yaml").path
         let store = "sqlite:" + directory.appendingPathComponent("audit.sqlite").path
         let auditKey = directory.appendingPathComponent("audit.key").path
-        let added = try CLI.run(["webhooks", "add-source", "--name", "crm", "--role", "Manager", "--services", "21429",
+        let added = try await CLI.run(["webhooks", "add-source", "--name", "crm", "--role", "Manager", "--services", "21429",
                                  "--file", sources], stdin: "")
         try #require(added.status == 0)
         let secret = try WebhookSecret.parse(added.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
-        let created = try CLI.run(["keys", "create", "--name", "ops", "--role", "Sysadmin", "--file", keys], stdin: "")
+        let created = try await CLI.run(["keys", "create", "--name", "ops", "--role", "Sysadmin", "--file", keys], stdin: "")
         try #require(created.status == 0)
         let opsKey = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
@@ -254,7 +254,7 @@ struct WebhookCrashTests {
         second.kill9()
         simulatorProcess.kill9()
         await client.shutdown(gracePeriod: .seconds(1))
-        let verify = try CLI.run(["audit", "verify", "--store", store, "--audit-key-file", auditKey], stdin: "")
+        let verify = try await CLI.run(["audit", "verify", "--store", store, "--audit-key-file", auditKey], stdin: "")
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
         #expect(verify.stdout.contains(#""intact":true"#))
     }
