@@ -40,6 +40,10 @@ as_owner() {
 # inherited: a server holding one would keep it open for its whole life, and a caller that learns
 # of this script's exit by its end of such a descriptor (Foundation's Process on Linux) would wait
 # for the server to stop instead of this script.
+# max_connections: the Swift suite runs its PostgreSQL tests in parallel, each store with a pool of
+# up to 10 connections (the conformance suite on both backends at once, shared-store tests with two
+# stores each) beside several-instance tests of three `serve` processes each (MultiInstance,
+# SharedRateLimitServe, RollingRestart on PostgreSQL, 10 each): well over 300 at the peak.
 pg_ctl_start() {
   local port
   port=$(cat "$dir/port")
@@ -48,7 +52,7 @@ pg_ctl_start() {
       [ "$fd" -gt 2 ] && eval "exec $fd>&-"
     done
     as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=300" \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=1000" \
       start >/dev/null
   )
 }
