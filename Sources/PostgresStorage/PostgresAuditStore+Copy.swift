@@ -155,6 +155,7 @@ extension PostgresAuditStore: StoreCopyDestination {
     private static let copiedDeliveryColumns = [
         "position", "id", "source", "webhook_id", "operation", "service_id", "payload", "request_id", "created_ms", "status",
         "attempts", "next_attempt_ms", "updated_ms", "last_error", "upstream_status", "claimed_by", "claimed_ms",
+        "first_attempt_ms", "window_query",
     ]
 
     private static func bindCopied(_ stored: StoredDelivery, _ bindings: inout PostgresBindings) {
@@ -177,6 +178,8 @@ extension PostgresAuditStore: StoreCopyDestination {
         bindings.append(delivery.upstreamStatus.map(Int64.init))
         bindings.append(sending ? copiedClaimInstance : nil)
         bindings.append(sending ? delivery.updatedMillis : nil)
+        bindings.append(delivery.firstAttemptMillis)
+        bindings.append(delivery.windowQuery.map { ByteBuffer(bytes: $0) })
     }
 
     private static let copiedKeyColumns = [

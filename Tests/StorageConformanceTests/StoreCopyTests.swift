@@ -18,14 +18,20 @@ struct StoreCopyTests {
     /// Fills `storage` with what a gateway leaves behind: 40 records of every outcome (intents
     /// among them), the first 10 pruned behind a checkpoint; six deliveries, one in each state
     /// (delivered, dead, unknown, pending again after a failed attempt, sending, pending never
-    /// tried); a completed key and a key in progress.
+    /// tried and deferred to its calling window); a completed key and a key in progress.
     static func fill(_ storage: Storage) async throws {
         let outcomes: [AuditOutcome] = [.allowed, .denied, .error, .intent]
         var items: [AuditAppend] = []
         for index in 0..<40 {
             var record = Fixtures.record(index)
             record.outcome = outcomes[index % outcomes.count]
-            items.append(AuditAppend(PreparedAuditRecord(record), delivery: (10..<16).contains(index) ? Fixtures.delivery(index - 10) : nil))
+            var delivery = (10..<16).contains(index) ? Fixtures.delivery(index - 10) : nil
+            if index == 15 {
+                // A launch deferred to its calling window: planned later, with the question asked before sending.
+                delivery?.firstAttemptMillis = 50_000
+                delivery?.windowQuery = Array(#"[{"phone":"4155550123","state":"CA","durationSeconds":600}]"#.utf8)
+            }
+            items.append(AuditAppend(PreparedAuditRecord(record), delivery: delivery))
         }
         _ = try await storage.audit.append(items)
         #expect(try await storage.audit.prune(olderThanMillis: Fixtures.record(10).timeMillis) == 10)
@@ -78,6 +84,9 @@ struct StoreCopyTests {
         #expect(deliveries[3].delivery.nextAttemptMillis == 20_000)
         #expect(deliveries[1].delivery.lastError == "LiveVox refused it")
         #expect(deliveries[5].delivery.payload == Fixtures.delivery(5).payload)
+        #expect(deliveries[5].delivery.firstAttemptMillis == 50_000)
+        #expect(deliveries[5].delivery.nextAttemptMillis == 50_000)
+        #expect(deliveries[5].delivery.windowQuery == Array(#"[{"phone":"4155550123","state":"CA","durationSeconds":600}]"#.utf8))
         #expect(keys.map(\.key) == ["done", "running"])
         #expect(keys[0].entry.response == Self.answer)
         #expect(keys[1].entry.response == nil)
@@ -119,7 +128,7 @@ struct StoreCopyTests {
         // The claim that was in flight in the stopped source is unknown once its lease passed.
         #expect(try await destination.recoverInterruptedDeliveries(leaseMillis: 60_000, nowMillis: 100_000) == 1)
         #expect(try await destination.delivery(id: "dlv-4")?.status == .unknown)
-        #expect(Set(try await destination.claimDueDeliveries(nowMillis: 30_000, limit: 10).map(\.id)) == ["dlv-3", "dlv-5"])
+        #expect(Set(try await destination.claimDueDeliveries(nowMillis: 60_000, limit: 10).map(\.id)) == ["dlv-3", "dlv-5"])
         // A new delivery takes the position after the copied ones, and the next record chains on.
         let appended = try await destination.append([AuditAppend(PreparedAuditRecord(Fixtures.record(40)), delivery: Fixtures.delivery(6))])
         #expect(appended.first?.sequence == 41)

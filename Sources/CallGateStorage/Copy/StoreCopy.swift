@@ -86,6 +86,7 @@ package enum StoreCopy {
                     String(delivery.serviceId), Hex.encode(delivery.payload), delivery.requestId, String(delivery.createdMillis),
                     delivery.status.rawValue, String(delivery.attempts), String(delivery.nextAttemptMillis),
                     String(delivery.updatedMillis), delivery.lastError ?? "\u{0}", delivery.upstreamStatus.map(String.init) ?? "",
+                    String(delivery.firstAttemptMillis), delivery.windowQuery.map(Hex.encode) ?? "",
                 ]))
             }
         }
